@@ -1,0 +1,20 @@
+"""One exception hierarchy: every failure a user can cause is an `AlifeError`.
+
+The CLI catches `AlifeError` and prints its message (no traceback); anything else is a bug.
+"""
+
+
+class AlifeError(Exception):
+    """Base class of every user-facing error."""
+
+
+class WorldConfigError(AlifeError):
+    """A world file is unreadable or invalid; the message has file:line:column and key path."""
+
+
+class CheckpointError(AlifeError):
+    """A checkpoint or run directory is missing, corrupt, foreign or does not match its world."""
+
+
+class DisplayError(AlifeError):
+    """No display is available for the interactive window."""
