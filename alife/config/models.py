@@ -1,0 +1,392 @@
+"""Pydantic models of a world file (DESIGN section 4 "config/", issue 3).
+
+A world file describes the arena, food, poison, obstacles, an optional cue (for memory worlds),
+the species (body, sensors, brain, memory, diet, scoring), the episode and the `evolution:`
+section (its model lives in alife/config/evolution.py). Every model is strict (unknown keys are
+errors) and frozen. Validators raise ValueError with a plain-language message; the loader turns
+those into `WorldConfigError` with file:line:column and the key path.
+
+Units: lengths in arena units, angles in degrees, time in ticks, energy in "meals"
+(an agent is born with `energy.initial`, food gives `food.energy`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from alife.config.base import StrictModel
+from alife.config.evolution import EvolutionConfig
+
+#: Built-in object classes a sensor can see (besides species names and "agent").
+BUILTIN_CLASSES = ("wall", "food", "poison", "agent")
+
+
+def _power_of_two(value: int, what: str) -> int:
+    if value < 1 or value & (value - 1):
+        lower = 1 << max(0, value.bit_length() - 1)
+        raise ValueError(
+            f"{what} must be a power of two (1, 2, 4, 8, ...); got {value}, try {lower} or "
+            f"{lower * 2}"
+        )
+    return value
+
+
+class ArenaConfig(StrictModel):
+    """The rectangle the agents live in. Many identical, independent copies can run at once."""
+
+    width: float = Field(400.0, gt=0.0, le=100_000.0, description="arena width")
+    height: float = Field(400.0, gt=0.0, le=100_000.0, description="arena height")
+    boundary: Literal["walls", "wrap"] = Field(
+        "walls", description="walls: the edges block and are seen; wrap: leave right, enter left"
+    )
+    count: int = Field(
+        1,
+        ge=1,
+        le=100_000,
+        description="independent copies of the arena run side by side (the window and "
+        "open-ended runs; generational evolution sets its own number in evolution.arenas)",
+    )
+
+
+class PatchesConfig(StrictModel):
+    """Food grows only near a few patch centres, drawn at random once per episode."""
+
+    count: int = Field(3, ge=1, le=64, description="patch centres per arena")
+    radius: float = Field(30.0, gt=0.0, description="items appear within this distance")
+
+
+class ItemConfig(StrictModel):
+    """Food or poison items: eaten on touch, they regrow in empty slots over time."""
+
+    count: int = Field(0, ge=0, le=100_000, description="items per arena at the start")
+    max_count: int | None = Field(
+        None, ge=0, le=100_000, description="most items an arena can hold (default: count)"
+    )
+    energy: float = Field(0.3, ge=0.0, description="energy gained (food) or lost (poison)")
+    radius: float = Field(3.0, gt=0.0, description="item size")
+    regrowth: float = Field(
+        0.0, ge=0.0, le=1.0, description="chance per tick that an empty slot grows a new item"
+    )
+    patches: PatchesConfig | None = Field(
+        None, description="grow items only around a few fixed places (null: anywhere)"
+    )
+
+    @property
+    def capacity(self) -> int:
+        return self.count if self.max_count is None else self.max_count
+
+    @model_validator(mode="after")
+    def _capacity(self) -> ItemConfig:
+        if self.max_count is not None and self.max_count < self.count:
+            raise ValueError(f"max_count ({self.max_count}) is smaller than count ({self.count})")
+        return self
+
+
+class CircleObstacle(StrictModel):
+    """A round rock: blocks movement and sight."""
+
+    x: float = Field(description="centre x")
+    y: float = Field(description="centre y")
+    radius: float = Field(gt=0.0, description="radius")
+
+
+class RectObstacle(StrictModel):
+    """A wall segment / box: blocks movement and sight. (x, y) is its lower-left corner."""
+
+    x: float = Field(description="left edge")
+    y: float = Field(description="bottom edge")
+    width: float = Field(gt=0.0, description="size along x")
+    height: float = Field(gt=0.0, description="size along y")
+
+
+class ObstaclesConfig(StrictModel):
+    """Fixed obstacles, the same in every arena."""
+
+    circles: list[CircleObstacle] = Field(default_factory=list, max_length=256)
+    rects: list[RectObstacle] = Field(default_factory=list, max_length=256)
+
+
+class CueConfig(StrictModel):
+    """A memory task: one of two lights shows for the first ticks and points at the goal.
+
+    Each episode and arena picks a side (0 = first light/goal, 1 = second). While the cue shows,
+    agents can be held in place; when it goes off their pose is reset to where they started, so
+    the only place the cue can survive is the brain's memory.
+    """
+
+    lights: list[tuple[float, float]] = Field(
+        min_length=2, max_length=2, description="positions of the two cue lights"
+    )
+    goals: list[tuple[float, float]] = Field(
+        min_length=2, max_length=2, description="goal positions; goal i matches light i"
+    )
+    goal_radius: float = Field(20.0, gt=0.0, description="reaching within this counts")
+    show_ticks: int = Field(5, ge=1, description="ticks the cue light is on")
+    hold_agents: bool = Field(
+        True, description="agents cannot move while the cue shows; afterwards pose is reset"
+    )
+    stop_at_goal: bool = Field(
+        True, description="an agent that reaches either goal stops there (one choice only)"
+    )
+    food_at_goal: bool = Field(
+        True, description="put one food item at the correct goal (drawn; eaten on arrival)"
+    )
+
+
+class BodyConfig(StrictModel):
+    """The agent's body and movement limits."""
+
+    radius: float = Field(5.0, gt=0.0, description="body radius")
+    max_speed: float = Field(3.0, gt=0.0, description="distance per tick at full thrust")
+    reverse: float = Field(0.25, ge=0.0, le=1.0, description="backward speed as a fraction")
+    max_turn: float = Field(20.0, gt=0.0, le=180.0, description="degrees per tick at full turn")
+    collide: bool = Field(True, description="agents push each other apart")
+
+
+class SensorConfig(StrictModel):
+    """What an agent senses each tick. Rays report, per object class, how near the nearest hit
+    is (1 = touching, 0 = nothing in range). Walls hide what is behind them."""
+
+    rays: int = Field(8, ge=1, le=64, description="number of sight rays")
+    fov: float = Field(120.0, gt=0.0, le=360.0, description="field of view in degrees")
+    range: float = Field(80.0, gt=0.0, description="how far the rays see")
+    sees: list[str] = Field(
+        default_factory=lambda: ["wall", "food", "poison", "agent"],
+        min_length=1,
+        max_length=16,
+        description="object classes the rays report: wall, food, poison, agent (any agent) "
+        "or a species name",
+    )
+    energy: bool = Field(True, description="an input with the agent's own energy")
+    speed: bool = Field(True, description="an input with the agent's own speed")
+    clock: bool = Field(True, description="two inputs: sin and cos of a clock")
+    clock_period: int = Field(50, ge=2, description="clock period in ticks")
+    cue: bool = Field(False, description="two inputs: which cue light is on (cue worlds)")
+
+    @field_validator("sees")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"sees lists a class twice: {value}")
+        return value
+
+
+class BrainConfig(StrictModel):
+    """The fixed-filter-bank net: `depth` layers of width `width` (a power of two)."""
+
+    width: int = Field(64, ge=4, le=4096, description="net width (power of two)")
+    depth: int = Field(3, ge=1, le=16, description="number of switch layers")
+
+    @field_validator("width")
+    @classmethod
+    def _pow2(cls, value: int) -> int:
+        return _power_of_two(value, "width")
+
+
+class MemoryConfig(StrictModel):
+    """The hashed associative memory the brain reads and writes (zeroed at birth)."""
+
+    enabled: bool = Field(True, description="false = memory-off ablation (reads are zero)")
+    width: int = Field(256, ge=4, le=65_536, description="hash width m (power of two)")
+    key_size: int = Field(16, ge=1, le=1024, description="key length the net outputs")
+    value_size: int = Field(8, ge=1, le=256, description="numbers stored per item")
+    rounds: int = Field(2, ge=1, le=16, description="hash rounds (1 = locality-sensitive)")
+    mode: Literal["sign", "reservoir"] = Field("sign", description="hash output kind")
+    reads: int = Field(2, ge=1, le=16, description="read heads (keys read per tick)")
+
+    @field_validator("width")
+    @classmethod
+    def _pow2(cls, value: int) -> int:
+        return _power_of_two(value, "width")
+
+    @model_validator(mode="after")
+    def _key(self) -> MemoryConfig:
+        if self.key_size > self.width:
+            raise ValueError(f"key_size ({self.key_size}) must not exceed width ({self.width})")
+        return self
+
+
+class EnergyConfig(StrictModel):
+    """Energy budget: an agent dies when its energy reaches zero."""
+
+    initial: float = Field(1.0, gt=0.0, description="energy at birth / episode start")
+    max: float = Field(2.0, gt=0.0, description="energy cap (extra food is wasted)")
+    base_cost: float = Field(0.002, ge=0.0, description="spent every tick just living")
+    move_cost: float = Field(0.002, ge=0.0, description="per tick at full speed (x speed^2)")
+    brain_cost: float = Field(
+        0.0, ge=0.0, description="per tick per 1000 brain parameters (big brains cost)"
+    )
+    max_age: int = Field(0, ge=0, description="die of old age after this many ticks (0: never)")
+
+    @model_validator(mode="after")
+    def _cap(self) -> EnergyConfig:
+        if self.initial > self.max:
+            raise ValueError(f"initial ({self.initial}) exceeds max ({self.max})")
+        return self
+
+
+class SpawnConfig(StrictModel):
+    """Where agents start. area = [x0, y0, x1, y1] (null: anywhere free)."""
+
+    area: tuple[float, float, float, float] | None = Field(None, description="x0, y0, x1, y1")
+    heading: float | None = Field(None, description="start heading in degrees (null: random)")
+
+    @field_validator("area")
+    @classmethod
+    def _area(cls, value):
+        if value is not None and (value[2] < value[0] or value[3] < value[1]):
+            raise ValueError(f"area must be [x0, y0, x1, y1] with x0 <= x1 and y0 <= y1: {value}")
+        return value
+
+
+class ScoringConfig(StrictModel):
+    """How an agent's episode score (fitness) is summed."""
+
+    food: float = Field(1.0, description="per food item eaten")
+    poison: float = Field(-1.0, description="per poison item eaten")
+    prey: float = Field(0.0, description="per prey agent caught")
+    survival: float = Field(0.0, description="per tick alive")
+    energy: float = Field(0.0, description="per unit of energy left at the end")
+    success: float = Field(0.0, description="cue worlds: reaching the goal the cue showed")
+    failure: float = Field(0.0, description="cue worlds: reaching the other goal")
+
+
+class SpeciesConfig(StrictModel):
+    """One kind of agent. Agents of a species share body, senses and brain shape."""
+
+    name: str = Field(min_length=1, max_length=40, description="species name")
+    count: int = Field(20, ge=1, le=1_000_000, description="agents per arena at the start")
+    color: tuple[int, int, int] = Field((80, 170, 255), description="drawing colour (R, G, B)")
+    body: BodyConfig = Field(default_factory=BodyConfig)
+    energy: EnergyConfig = Field(default_factory=EnergyConfig)
+    sensors: SensorConfig = Field(default_factory=SensorConfig)
+    brain: BrainConfig = Field(default_factory=BrainConfig)
+    memory: MemoryConfig = Field(default_factory=MemoryConfig)
+    signal: bool = Field(False, description="three extra outputs: an emitted colour")
+    eats: list[str] = Field(
+        default_factory=lambda: ["food", "poison"],
+        description="what touching eats: food, poison and/or species names (prey)",
+    )
+    prey_energy: float = Field(
+        0.8, ge=0.0, le=1.0, description="fraction of a caught prey's energy gained"
+    )
+    spawn: SpawnConfig = Field(default_factory=SpawnConfig)
+    scoring: ScoringConfig = Field(default_factory=ScoringConfig)
+
+    @field_validator("color")
+    @classmethod
+    def _color(cls, value):
+        if any(not 0 <= c <= 255 for c in value):
+            raise ValueError(f"color components must be 0..255: {list(value)}")
+        return value
+
+    @property
+    def n_motors(self) -> int:
+        return 2 + (3 if self.signal else 0)
+
+    @property
+    def n_sensors(self) -> int:
+        s = self.sensors
+        return (
+            s.rays * len(s.sees) + int(s.energy) + int(s.speed) + 2 * int(s.clock) + 2 * int(s.cue)
+        )
+
+    @model_validator(mode="after")
+    def _fits_brain(self) -> SpeciesConfig:
+        mem, w = self.memory, self.brain.width
+        reads = mem.reads * mem.value_size if mem.enabled else 0
+        n_in = self.n_sensors + reads + 1
+        if n_in > w:
+            raise ValueError(
+                f"species '{self.name}': {n_in} brain inputs ({self.n_sensors} sensors + "
+                f"{reads} memory reads + 1 bias) do not fit brain.width {w}; use fewer rays "
+                f"or classes, or a wider brain"
+            )
+        n_out = self.n_motors
+        if mem.enabled:
+            n_out += (mem.reads + 1) * mem.key_size + mem.value_size + 1
+        if n_out > w:
+            raise ValueError(
+                f"species '{self.name}': {n_out} brain outputs (motors, read/write keys, value, "
+                f"gate) do not fit brain.width {w}; use a smaller key_size or fewer reads, "
+                f"or a wider brain"
+            )
+        return self
+
+
+class EpisodeConfig(StrictModel):
+    """How long one evaluation lasts (generational mode)."""
+
+    length: int = Field(500, ge=1, le=10_000_000, description="ticks per episode")
+
+
+class WorldConfig(StrictModel):
+    """A whole world file."""
+
+    name: str = Field("world", description="a short name shown in the window")
+    description: str = Field("", description="free text")
+    seed: int = Field(0, ge=0, le=2**63 - 1, description="random seed (same seed, same run)")
+    arena: ArenaConfig = Field(default_factory=ArenaConfig)
+    food: ItemConfig = Field(default_factory=lambda: ItemConfig(count=40, regrowth=0.01))
+    poison: ItemConfig = Field(default_factory=lambda: ItemConfig(count=0, energy=0.3))
+    obstacles: ObstaclesConfig = Field(default_factory=ObstaclesConfig)
+    cue: CueConfig | None = Field(None, description="a memory cue (T-maze style worlds)")
+    species: list[SpeciesConfig] = Field(min_length=1, max_length=8)
+    episode: EpisodeConfig = Field(default_factory=EpisodeConfig)
+    evolution: EvolutionConfig = Field(default_factory=EvolutionConfig)
+
+    @property
+    def species_names(self) -> list[str]:
+        return [s.name for s in self.species]
+
+    @model_validator(mode="after")
+    def _cross_check(self) -> WorldConfig:
+        names = self.species_names
+        if len(set(names)) != len(names):
+            raise ValueError(f"species names must be unique: {names}")
+        for name in names:
+            if name in BUILTIN_CLASSES:
+                raise ValueError(f"species name '{name}' is reserved (a built-in class name)")
+        valid_sees = list(BUILTIN_CLASSES) + names
+        valid_eats = ["food", "poison"] + names
+        w, h = self.arena.width, self.arena.height
+        for i, sp in enumerate(self.species):
+            for c in sp.sensors.sees:
+                if c not in valid_sees:
+                    raise ValueError(
+                        f"species[{i}].sensors.sees: unknown class '{c}' (choose from {valid_sees})"
+                    )
+            for e in sp.eats:
+                if e not in valid_eats:
+                    raise ValueError(
+                        f"species[{i}].eats: unknown item '{e}' (choose from {valid_eats})"
+                    )
+            if sp.name in sp.eats:
+                raise ValueError(f"species[{i}].eats: a species cannot eat itself ('{sp.name}')")
+            if sp.sensors.cue and self.cue is None:
+                raise ValueError(f"species[{i}].sensors.cue is true but the world has no cue")
+            if sp.body.radius * 2 >= min(w, h):
+                raise ValueError(f"species[{i}].body.radius is too big for the arena")
+            a = sp.spawn.area
+            if a is not None and (a[0] < 0 or a[1] < 0 or a[2] > w or a[3] > h):
+                raise ValueError(
+                    f"species[{i}].spawn.area {list(a)} is outside the arena (0, 0, {w}, {h})"
+                )
+        for j, c in enumerate(self.obstacles.circles):
+            if not (0 <= c.x <= w and 0 <= c.y <= h):
+                raise ValueError(f"obstacles.circles[{j}] centre is outside the arena")
+        for j, r in enumerate(self.obstacles.rects):
+            if r.x < 0 or r.y < 0 or r.x + r.width > w or r.y + r.height > h:
+                raise ValueError(f"obstacles.rects[{j}] reaches outside the arena")
+        if self.cue is not None:
+            for p in list(self.cue.lights) + list(self.cue.goals):
+                if not (0 <= p[0] <= w and 0 <= p[1] <= h):
+                    raise ValueError(f"cue position {list(p)} is outside the arena")
+        max_range = max(s.sensors.range for s in self.species)
+        cells = math.ceil(w / max_range) * math.ceil(h / max_range) * self.arena.count
+        if cells > 50_000_000:
+            raise ValueError("arena too large for the sensor range (grid too big)")
+        return self
