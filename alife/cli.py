@@ -23,6 +23,38 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return brain.main(quick=args.quick)
 
 
+def _cmd_validate(args: argparse.Namespace) -> int:
+    """Check world files: `FILE: ok` or one line per problem; exit 1 if any file is bad."""
+    from alife.config import load_world
+    from alife.config.loader import problems_of
+
+    bad = 0
+    for path in args.files:
+        try:
+            load_world(path)
+        except AlifeError as err:
+            bad += 1
+            for line in problems_of(err):
+                print(line)
+        else:
+            print(f"{path}: ok")
+    return 1 if bad else 0
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    """Write (or with --check, compare) the world-file JSON Schema."""
+    from alife.config.schema import REGENERATE_HINT, schema_is_current, write_schema
+
+    if args.check:
+        if schema_is_current(args.out):
+            print(f"{args.out}: up to date")
+            return 0
+        print(f"{args.out}: stale; {REGENERATE_HINT}")
+        return 1
+    print(f"wrote {write_schema(args.out)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="alife",
@@ -33,6 +65,19 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="run the benchmarks and print ratio tables")
     bench.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
     bench.set_defaults(func=_cmd_bench)
+
+    validate = sub.add_parser("validate", help="check world files (exit 1 if any is invalid)")
+    validate.add_argument("files", nargs="+", metavar="FILE", help="world files (*.yaml)")
+    validate.set_defaults(func=_cmd_validate)
+
+    schema = sub.add_parser("schema", help="write the world-file JSON Schema for editors")
+    schema.add_argument(
+        "--out",
+        default=str(PROJECT_ROOT / "assets" / "world.schema.json"),
+        help="output path (default: assets/world.schema.json)",
+    )
+    schema.add_argument("--check", action="store_true", help="only report if the file is stale")
+    schema.set_defaults(func=_cmd_schema)
     return parser
 
 

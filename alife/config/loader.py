@@ -1,0 +1,101 @@
+"""Load a YAML world file into a validated, frozen pydantic model with line-numbered errors.
+
+`load_world(path)` is what the rest of the project calls; `load_model(path, model_cls)` and
+`parse_model(text, model_cls, source)` do the same for any model (tests, hot reload, sub-files).
+Every failure raises `alife.errors.WorldConfigError` whose `.problems` is a list of lines
+`FILE:LINE:COL: key.path: what was wrong (got VALUE)` and whose str() is those lines joined by
+newlines. The file is only ever read. Follows the "strict config" convention of DESIGN section 5.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from alife.config.messages import describe, format_value
+from alife.config.yamlnodes import Problem, YamlProblems, node_position, parse
+from alife.errors import WorldConfigError
+
+if TYPE_CHECKING:
+    from alife.config.models import WorldConfig
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def config_error(problems: list[str]) -> WorldConfigError:
+    """A WorldConfigError carrying `problems` (lines) with str() = the lines joined by newlines."""
+    err = WorldConfigError("\n".join(problems))
+    err.problems = list(problems)
+    return err
+
+
+def problems_of(err: BaseException) -> list[str]:
+    """The problem lines of an error (its `.problems`, or its message as one line)."""
+    return list(getattr(err, "problems", None) or [str(err)])
+
+
+def load_world(path: str | Path) -> WorldConfig:
+    """Read and validate a world file (see worlds/*.yaml) into a frozen `WorldConfig`."""
+    from alife.config.models import WorldConfig  # imported late: models import this package
+
+    return load_model(path, WorldConfig)
+
+
+def load_model(path: str | Path, model_cls: type[M]) -> M:
+    """Read the YAML file at `path` and validate it as `model_cls`; WorldConfigError if bad."""
+    return parse_model(read_text(path), model_cls, source=str(path))
+
+
+def read_text(path: str | Path) -> str:
+    """The file's text (UTF-8, an optional BOM removed); WorldConfigError if unreadable."""
+    source = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise config_error([f"{source}: file not found"]) from None
+    except IsADirectoryError:
+        raise config_error([f"{source}: is a directory, not a world file"]) from None
+    except PermissionError:
+        raise config_error([f"{source}: cannot read the file (permission denied)"]) from None
+    except OSError as err:
+        raise config_error([f"{source}: cannot read the file ({err.strerror or err})"]) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        col = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
+        bad = raw[err.start : err.start + 1].hex()
+        raise config_error(
+            [f"{source}:{line}:{col}: the file is not UTF-8 text (byte 0x{bad})"]
+        ) from None
+
+
+def parse_model(text: str, model_cls: type[M], source: str = "<string>") -> M:
+    """Validate YAML `text` as `model_cls`; `source` names the file in messages."""
+    try:
+        doc = parse(text)
+    except YamlProblems as err:
+        raise _located(source, err.problems) from None
+    if doc is None:
+        raise _located(source, [Problem(1, 1, "the file is empty (expected a mapping of keys)")])
+    if not isinstance(doc.data, dict):
+        line, col = node_position(doc.node)
+        what = f"the top level must be a mapping of keys like 'name: value', got {_kind(doc.data)}"
+        raise _located(source, [Problem(line, col, what)])
+    try:
+        return model_cls.model_validate(doc.data)
+    except ValidationError as err:
+        problems = describe(err.errors(include_url=False), doc, model_cls)
+        raise _located(source, problems) from None
+
+
+def _located(source: str, problems: list[Problem]) -> WorldConfigError:
+    return config_error([f"{source}:{p.line}:{p.column}: {p.text}" for p in problems])
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    return f"a single value {format_value(value)}"
