@@ -1,0 +1,275 @@
+"""Evaluation backends behind one interface: serial, processes, ray (DESIGN section 4).
+
+`backend.start(evaluator)` ships the evaluator (world config + seed) to the workers once;
+`backend.map(tasks)` returns one `Result` per task, in task order; `backend.close()` stops the
+workers. Workers are long-lived (one process or Ray actor per worker for the whole run) and pull
+batches of arenas, so per-generation overhead is a few messages. Every worker pins Numba, OpenMP
+and BLAS to one thread: K workers use K cores without oversubscription (DESIGN section 5,
+"Threads"). Results never depend on the backend or worker count: tasks are cut from the layout
+alone and each arena is seeded from (seed, generation, arena).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import os
+import queue
+import signal
+import traceback
+
+from alife.errors import AlifeError
+from alife.evolve.evaluate import Result, Task
+
+THREAD_ENV = {
+    "NUMBA_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "NUMEXPR_NUM_THREADS": "1",
+}
+BACKENDS = ("serial", "processes", "ray")
+
+
+class BackendError(AlifeError):
+    """A backend could not start or a worker failed."""
+
+
+def _pin_threads() -> None:
+    os.environ.update(THREAD_ENV)
+    from alife.jit import set_threads
+
+    set_threads(1)
+
+
+class SerialBackend:
+    """Evaluate every task in this process, on one thread (the baseline)."""
+
+    name = "serial"
+
+    def __init__(self, threads: int = 1):
+        self.workers = 1
+        self.threads = threads
+        self._evaluator = None
+
+    def start(self, evaluator) -> None:
+        import numba
+
+        from alife.jit import set_threads
+
+        self._saved_threads = numba.get_num_threads()
+        set_threads(self.threads)
+        self._evaluator = evaluator
+
+    def map(self, tasks: list[Task]) -> list[Result]:
+        return [self._evaluator(t) for t in tasks]
+
+    def close(self, force: bool = False) -> None:
+        if self._evaluator is not None:
+            from alife.jit import set_threads
+
+            set_threads(self._saved_threads)
+        self._evaluator = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close(force=exc[0] is not None)
+
+
+def _worker_main(evaluator, inbox, outbox) -> None:
+    """Long-lived worker loop: (index, task) in, (index, ok, result-or-error) out; None stops."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
+    _pin_threads()
+    while True:
+        item = inbox.get()
+        if item is None:
+            return
+        index, task = item
+        try:
+            outbox.put((index, True, evaluator(task)))
+        except BaseException as err:  # noqa: BLE001 - report every failure to the parent
+            detail = err if isinstance(err, AlifeError) else traceback.format_exc()
+            outbox.put((index, False, detail))
+
+
+@contextlib.contextmanager
+def _env(extra: dict[str, str]):
+    old = {k: os.environ.get(k) for k in extra}
+    os.environ.update(extra)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+class ProcessBackend:
+    """K long-lived local worker processes (spawn context) pulling tasks from one queue."""
+
+    name = "processes"
+
+    def __init__(self, workers: int | None = None, start_method: str = "spawn"):
+        self.workers = max(1, int(workers or os.cpu_count() or 1))
+        self._ctx = mp.get_context(start_method)
+        self._procs: list = []
+        self._inbox = self._outbox = None
+
+    def start(self, evaluator) -> None:
+        self._inbox, self._outbox = self._ctx.Queue(), self._ctx.Queue()
+        with _env(THREAD_ENV):  # spawned children inherit it before importing numba
+            for _ in range(self.workers):
+                p = self._ctx.Process(
+                    target=_worker_main, args=(evaluator, self._inbox, self._outbox), daemon=True
+                )
+                p.start()
+                self._procs.append(p)
+
+    def map(self, tasks: list[Task]) -> list[Result]:
+        for i, t in enumerate(tasks):
+            self._inbox.put((i, t))
+        results: list[Result | None] = [None] * len(tasks)
+        pending = len(tasks)
+        while pending:
+            try:
+                index, ok, payload = self._outbox.get(timeout=1.0)
+            except queue.Empty:
+                dead = [p for p in self._procs if not p.is_alive()]
+                if dead:
+                    raise BackendError(
+                        f"{len(dead)} worker process(es) died (exit code "
+                        f"{dead[0].exitcode}); the run can be resumed from its last checkpoint"
+                    ) from None
+                continue
+            if not ok:
+                if isinstance(payload, AlifeError):
+                    raise payload
+                raise BackendError(f"a worker failed while evaluating:\n{payload}")
+            results[index] = payload
+            pending -= 1
+        return results  # type: ignore[return-value]
+
+    def close(self, force: bool = False) -> None:
+        if not self._procs:
+            return
+        if not force:
+            for _ in self._procs:
+                with contextlib.suppress(Exception):
+                    self._inbox.put(None)
+            for p in self._procs:
+                p.join(timeout=5.0)
+        for p in self._procs:
+            if p.is_alive():
+                p.terminate()
+                p.join(timeout=5.0)
+        for q in (self._inbox, self._outbox):
+            q.cancel_join_thread()
+            q.close()
+        self._procs = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close(force=exc[0] is not None)
+
+
+class RayBackend:
+    """K Ray actors (one CPU each). No address: start a private local Ray on 127.0.0.1."""
+
+    name = "ray"
+
+    def __init__(self, workers: int | None = None, address: str | None = None):
+        self.workers = max(1, int(workers or os.cpu_count() or 1))
+        self.address = address
+        self._actors: list = []
+        self._pool = None
+
+    def start(self, evaluator) -> None:
+        try:
+            import ray
+            from ray.util import ActorPool
+        except ImportError:
+            raise BackendError(
+                "the ray backend needs Ray: pip install 'alife[ray]' (or pip install ray)"
+            ) from None
+        runtime_env = {"env_vars": dict(THREAD_ENV)}
+        try:
+            if self.address:
+                ray.init(
+                    address=self.address,
+                    include_dashboard=False,
+                    runtime_env=runtime_env,
+                    logging_level="ERROR",
+                    log_to_driver=False,
+                )
+            else:
+                ray.init(
+                    num_cpus=self.workers,
+                    include_dashboard=False,
+                    _node_ip_address="127.0.0.1",
+                    runtime_env=runtime_env,
+                    logging_level="ERROR",
+                    log_to_driver=False,
+                )
+        except (ConnectionError, RuntimeError, ValueError) as err:
+            where = self.address or "a local Ray on 127.0.0.1"
+            raise BackendError(f"cannot start or reach Ray at {where}: {err}") from None
+        actor_cls = ray.remote(num_cpus=1)(_RayWorker)
+        ref = ray.put(evaluator)
+        self._actors = [actor_cls.remote(ref) for _ in range(self.workers)]
+        self._pool = ActorPool(self._actors)
+
+    def map(self, tasks: list[Task]) -> list[Result]:
+        import ray
+
+        try:
+            return list(self._pool.map(lambda actor, t: actor.run.remote(t), tasks))
+        except ray.exceptions.RayTaskError as err:
+            cause = err.as_instanceof_cause()
+            if isinstance(cause, AlifeError):
+                raise cause from None
+            raise BackendError(f"a Ray worker failed while evaluating: {err}") from None
+        except ray.exceptions.RayActorError as err:
+            raise BackendError(f"a Ray worker died: {err}") from None
+
+    def close(self, force: bool = False) -> None:
+        if self._pool is None:
+            return
+        import ray
+
+        for a in self._actors:
+            with contextlib.suppress(Exception):
+                ray.kill(a)
+        self._actors, self._pool = [], None
+        ray.shutdown()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close(force=exc[0] is not None)
+
+
+class _RayWorker:
+    def __init__(self, evaluator):
+        _pin_threads()
+        self.evaluator = evaluator
+
+    def run(self, task: Task) -> Result:
+        return self.evaluator(task)
+
+
+def make_backend(name: str, workers: int | None = None, address: str | None = None):
+    """A backend by name ('serial', 'processes', 'ray'); workers None = all local cores."""
+    if name == "serial":
+        return SerialBackend()
+    if name == "processes":
+        return ProcessBackend(workers)
+    if name == "ray":
+        return RayBackend(workers, address)
+    raise BackendError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
