@@ -1,0 +1,149 @@
+"""Walsh–Hadamard transform (Sylvester / natural order), orthonormal: Hn = H / sqrt(n).
+
+The kernels work on a "lanes" layout: a block of LANES vectors stored as (n, LANES) with the
+vectors innermost, so every butterfly is a contiguous, SIMD-friendly loop across vectors
+(DESIGN section 5: agents innermost ran 4-5x faster than one vector at a time). Butterflies are
+radix-4 (two radix-2 stages per pass over memory), with one radix-2 pass when log2(n) is odd;
+stages below CHUNK rows run chunk by chunk while the chunk is cache-resident.
+Reference: the fast WHT as in Fino & Algazi (1976); fht-cpu is the speed yardstick.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import prange
+
+from alife.brain.checks import require_power_of_two
+from alife.jit import njit_parallel, njit_serial
+
+LANES = 32  # vectors per block in the lanes layout
+
+
+CHUNK = 256  # rows per L1-resident chunk: 256 x LANES float32 = 32 KiB
+
+
+@njit_serial
+def _radix4_pass(v, lo, hi, h, scale):
+    """Butterfly stages h and 2h on rows [lo, hi) of v (n, LANES), outputs times scale."""
+    for i in range(lo, hi, 4 * h):
+        for j in range(i, i + h):
+            # row views, not v[j, t]: lets LLVM prove the rows apart and emit packed SIMD
+            ra = v[j]
+            rb = v[j + h]
+            rc = v[j + 2 * h]
+            rd = v[j + 3 * h]
+            for t in range(LANES):
+                s1 = ra[t] + rb[t]
+                d1 = ra[t] - rb[t]
+                s2 = rc[t] + rd[t]
+                d2 = rc[t] - rd[t]
+                ra[t] = (s1 + s2) * scale
+                rb[t] = (d1 + d2) * scale
+                rc[t] = (s1 - s2) * scale
+                rd[t] = (d1 - d2) * scale
+
+
+@njit_serial
+def _radix2_pass(v, lo, hi, h, scale):
+    """Butterfly stage h on rows [lo, hi) of v (n, LANES), outputs times scale."""
+    for i in range(lo, hi, 2 * h):
+        for j in range(i, i + h):
+            ra = v[j]
+            rb = v[j + h]
+            for t in range(LANES):
+                a = ra[t]
+                b = rb[t]
+                ra[t] = (a + b) * scale
+                rb[t] = (a - b) * scale
+
+
+@njit_serial
+def _stages(v, lo, hi, h_first, h_stop, scale):
+    """Stages h_first, 2 h_first, ... < h_stop on rows [lo, hi); the last pass applies scale."""
+    h = h_first
+    while h < h_stop:
+        last4 = 4 * h >= h_stop
+        if 2 * h == h_stop:
+            _radix2_pass(v, lo, hi, h, scale)
+            h *= 2
+        else:
+            _radix4_pass(v, lo, hi, h, scale if last4 else np.float32(1.0))
+            h *= 4
+
+
+@njit_serial
+def fwht_lanes(v, scale):
+    """WHT times scale in place of every column of v (n, LANES) float32, n a power of two.
+
+    Stages below CHUNK run chunk by chunk while the chunk sits in L1; the rest run over all rows.
+    """
+    n = v.shape[0]
+    chunk = min(n, CHUNK)
+    outer = chunk < n
+    for lo in range(0, n, chunk):
+        _stages(v, lo, lo + chunk, 1, chunk, np.float32(1.0) if outer else scale)
+    if outer:
+        _stages(v, 0, n, chunk, n, scale)
+    elif n == 1:
+        for t in range(LANES):
+            v[0, t] *= scale
+
+
+@njit_parallel
+def _wht_rows(x, out, scale):
+    """out[b] = scale * H x[b] for x, out (B, n) float32 row-major, via the lanes layout."""
+    batch, n = x.shape
+    nblocks = (batch + LANES - 1) // LANES
+    for blk in prange(nblocks):
+        start = blk * LANES
+        stop = min(start + LANES, batch)
+        v = np.zeros((n, LANES), dtype=np.float32)
+        for r in range(start, stop):
+            t = r - start
+            for j in range(n):
+                v[j, t] = x[r, j]
+        fwht_lanes(v, scale)
+        for r in range(start, stop):
+            t = r - start
+            for j in range(n):
+                out[r, j] = v[j, t]
+
+
+@njit_parallel
+def wht_blocks_inplace(blocks, scale):
+    """Orthonormal-scaled WHT in place of blocks (nblocks, n, LANES): the controllers' layout."""
+    for blk in prange(blocks.shape[0]):
+        fwht_lanes(blocks[blk], scale)
+
+
+def wht(x: np.ndarray) -> np.ndarray:
+    """Orthonormal WHT (H / sqrt(n)) along the last axis of float32 x (B, n) or (n,); new array."""
+    if not isinstance(x, np.ndarray) or x.dtype != np.float32 or x.ndim not in (1, 2):
+        raise ValueError(
+            "wht expects a float32 array of shape (B, n) or (n,), got "
+            + (f"{x.dtype} array of shape {x.shape}" if isinstance(x, np.ndarray)
+               else type(x).__name__)
+        )
+    n = require_power_of_two("wht length (last axis)", x.shape[-1])
+    rows = np.ascontiguousarray(x.reshape(-1, n))
+    out = np.empty_like(rows)
+    if rows.shape[0]:
+        _wht_rows(rows, out, np.float32(1.0 / math.sqrt(n)))
+    return out.reshape(x.shape)
+
+
+def to_lanes(rows: np.ndarray) -> np.ndarray:
+    """(B, n) -> (ceil(B / LANES), n, LANES), zero-padded: the controllers' batch layout."""
+    batch, n = rows.shape
+    nblocks = -(-batch // LANES)
+    padded = np.zeros((nblocks * LANES, n), dtype=np.float32)
+    padded[:batch] = rows
+    return np.ascontiguousarray(padded.reshape(nblocks, LANES, n).transpose(0, 2, 1))
+
+
+def from_lanes(blocks: np.ndarray, batch: int) -> np.ndarray:
+    """Inverse of `to_lanes`: (nblocks, n, LANES) -> (batch, n)."""
+    n = blocks.shape[1]
+    return np.ascontiguousarray(blocks.transpose(0, 2, 1).reshape(-1, n)[:batch])
