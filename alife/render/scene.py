@@ -1,0 +1,342 @@
+"""Draw a `Snapshot`: arenas, walls, obstacles, cue lights, food, poison and agents.
+
+Arenas are tiled in a grid in world space (`arena_layout`), so a generation of many arenas is
+seen at once and zooming in shows one. Agents are pre-rendered sprites (keyed by species,
+energy shade, heading bin and pixel radius) blitted in one `fblits`/`blits` call with screen
+positions computed in NumPy; the only per-agent Python work is building the blit list.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pygame
+
+from alife.render.camera import Camera
+from alife.world.snapshot import AgentView, Snapshot
+
+BACKGROUND = (12, 13, 18)
+FLOOR = (26, 29, 36)
+WALL = (150, 152, 168)
+WRAP_EDGE = (70, 74, 90)
+OBSTACLE = (64, 68, 82)
+OBSTACLE_EDGE = (104, 108, 126)
+FOOD = (96, 210, 96)
+POISON = (214, 70, 170)
+CUE_ON = (255, 228, 90)
+CUE_OFF = (70, 66, 40)
+SPECIES_COLORS = (
+    (86, 168, 255),
+    (255, 128, 72),
+    (160, 230, 100),
+    (220, 120, 240),
+    (255, 220, 80),
+    (80, 220, 210),
+)
+SHADES = 8  # energy levels
+HEADING_BINS = 32
+ARENA_GAP = 0.08  # gap between tiled arenas, as a fraction of the arena size
+
+
+def species_color(species: int) -> tuple[int, int, int]:
+    """Base colour of a species index."""
+    return SPECIES_COLORS[int(species) % len(SPECIES_COLORS)]
+
+
+def shade_color(color, level: int) -> tuple[int, int, int]:
+    """`color` darkened for energy level 0..SHADES-1 (top level = full colour)."""
+    f = 0.3 + 0.7 * (level / (SHADES - 1))
+    return tuple(int(round(c * f)) for c in color)
+
+
+@dataclass(frozen=True)
+class SceneStatic:
+    """Static geometry of one arena (identical in every arena), world units, y up.
+
+    walls: solid walls (True) or wrap-around (False); circles (K, 3) x, y, r;
+    rects (Q, 4) x, y, w, h with (x, y) the lower-left corner; cues (2, 2) light positions
+    (light i shows when the arena's cue side picks it); goals (2, 2) and goal_radius;
+    food_radius, poison_radius: drawn item radii; species_colors: RGB per species.
+    """
+
+    walls: bool = True
+    circles: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), np.float64))
+    rects: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.float64))
+    cues: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.float64))
+    goals: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.float64))
+    goal_radius: float = 0.0
+    cue_radius: float = 6.0
+    food_radius: float = 3.0
+    poison_radius: float = 3.0
+    species_colors: tuple[tuple[int, int, int], ...] = SPECIES_COLORS
+
+
+def static_from_config(config) -> SceneStatic:
+    """The drawable static geometry of a `WorldConfig`."""
+    obs = config.obstacles
+    circles = np.array([(c.x, c.y, c.radius) for c in obs.circles], np.float64).reshape(-1, 3)
+    rects = np.array([(r.x, r.y, r.width, r.height) for r in obs.rects], np.float64).reshape(-1, 4)
+    cue = config.cue
+    cues = np.array(cue.lights if cue else [], np.float64).reshape(-1, 2)
+    goals = np.array(cue.goals if cue else [], np.float64).reshape(-1, 2)
+    size = min(config.arena.width, config.arena.height)
+    return SceneStatic(
+        walls=config.arena.boundary == "walls",
+        circles=circles,
+        rects=rects,
+        cues=cues,
+        goals=goals,
+        goal_radius=float(cue.goal_radius) if cue else 0.0,
+        cue_radius=max(2.0, 0.02 * size),
+        food_radius=float(config.food.radius),
+        poison_radius=float(config.poison.radius),
+        species_colors=tuple(tuple(int(v) for v in sp.color) for sp in config.species),
+    )
+
+
+def arena_layout(arena_count: int, arena_size: tuple[float, float]) -> np.ndarray:
+    """(A, 2) float64 world offsets (lower-left corners) of the arenas, tiled in a near-square
+    grid with gaps: arena 0 top-left, rows going down (towards negative y)."""
+    cols = max(1, math.ceil(math.sqrt(arena_count)))
+    w, h = arena_size
+    gap = ARENA_GAP * max(w, h)
+    idx = np.arange(arena_count)
+    return np.stack([(idx % cols) * (w + gap), -(idx // cols) * (h + gap)], axis=1).astype(
+        np.float64
+    )
+
+
+def layout_bounds(arena_count: int, arena_size: tuple[float, float]) -> tuple[float, ...]:
+    """(x, y, w, h) world rect ((x, y) lower-left) covering all tiled arenas."""
+    off = arena_layout(max(1, arena_count), arena_size)
+    w, h = arena_size
+    y0 = float(off[:, 1].min())
+    return 0.0, y0, float(off[:, 0].max() + w), h - y0
+
+
+class SceneRenderer:
+    """Draws snapshots with cached sprites; one instance per window."""
+
+    def __init__(self) -> None:
+        self._agent_sprites: dict[tuple, pygame.Surface] = {}
+        self._food_sprites: dict[tuple[int, int], pygame.Surface] = {}
+
+    # ----- sprites -------------------------------------------------------------------------
+    def _agent_sprite(self, color, level: int, hbin: int, rpx: int) -> pygame.Surface:
+        """Body disc (shaded by energy level) with a heading line at screen angle bin `hbin`."""
+        key = (color, level, hbin, rpx)
+        sprite = self._agent_sprites.get(key)
+        if sprite is None:
+            if len(self._agent_sprites) > 20000:
+                self._agent_sprites.clear()
+            size = 2 * rpx + 3
+            sprite = pygame.Surface((size, size), pygame.SRCALPHA)
+            c = size // 2
+            body = shade_color(color, level)
+            pygame.draw.circle(sprite, body, (c, c), rpx)
+            if rpx >= 3:
+                edge = tuple(int(v * 0.55) for v in body)
+                pygame.draw.circle(sprite, edge, (c, c), rpx, max(1, rpx // 6))
+                ang = hbin * (2 * math.pi / HEADING_BINS)
+                tip = (c + math.cos(ang) * rpx, c - math.sin(ang) * rpx)
+                pygame.draw.line(sprite, (245, 245, 250), (c, c), tip, max(1, rpx // 4))
+            self._agent_sprites[key] = sprite
+        return sprite
+
+    def _food_sprite(self, kind: int, rpx: int) -> pygame.Surface:
+        key = (kind, rpx)
+        sprite = self._food_sprites.get(key)
+        if sprite is None:
+            size = 2 * rpx + 1
+            sprite = pygame.Surface((size, size), pygame.SRCALPHA)
+            color = POISON if kind else FOOD
+            if rpx <= 1:
+                sprite.fill(color)
+            else:
+                pygame.draw.circle(sprite, color, (rpx, rpx), rpx)
+                if kind:  # poison: a dark cross so it reads without colour vision
+                    d = max(1, int(rpx * 0.55))
+                    dark = (60, 10, 45)
+                    pygame.draw.line(sprite, dark, (rpx - d, rpx - d), (rpx + d, rpx + d))
+                    pygame.draw.line(sprite, dark, (rpx - d, rpx + d), (rpx + d, rpx - d))
+            self._food_sprites[key] = sprite
+        return sprite
+
+    # ----- drawing -------------------------------------------------------------------------
+    def draw(
+        self,
+        surface: pygame.Surface,
+        camera: Camera,
+        snap: Snapshot,
+        static: SceneStatic,
+        selected: AgentView | None = None,
+    ) -> None:
+        """Draw the whole scene into camera.viewport of `surface`."""
+        old_clip = surface.get_clip()
+        surface.set_clip(camera.viewport)
+        surface.fill(BACKGROUND, camera.viewport)
+        offsets = arena_layout(snap.arena_count, snap.arena_size)
+        visible = self._draw_arenas(surface, camera, snap, static, offsets)
+        self._draw_food(surface, camera, snap, static, offsets, visible)
+        self._draw_agents(surface, camera, snap, static, offsets, visible)
+        if selected is not None:
+            self.draw_selection(surface, camera, snap, selected, offsets)
+        surface.set_clip(old_clip)
+
+    def _draw_arenas(self, surface, camera, snap, static, offsets) -> np.ndarray:
+        w, h = snap.arena_size
+        z = camera.zoom
+        # screen position of each arena's top-left corner (world lower-left + height)
+        x0, y0 = camera.world_to_screen(offsets[:, 0], offsets[:, 1] + h)
+        vp = camera.viewport
+        visible = (x0 + w * z >= vp.left) & (x0 <= vp.right) & (y0 + h * z >= vp.top)
+        visible &= y0 <= vp.bottom
+        wall_px = max(1, int(round(min(w, h) * z * 0.006)))
+        circles, rects = static.circles.tolist(), static.rects.tolist()
+        cues, goals = static.cues.tolist(), static.goals.tolist()
+        for a in np.flatnonzero(visible).tolist():
+            ax, ay = (
+                float(x0[a]),
+                float(y0[a]),
+            )  # screen top-left corner
+            rect = pygame.Rect(round(ax), round(ay), max(1, round(w * z)), max(1, round(h * z)))
+            surface.fill(FLOOR, rect)
+            if static.walls:
+                pygame.draw.rect(surface, WALL, rect.inflate(2 * wall_px, 2 * wall_px), wall_px)
+            else:
+                pygame.draw.rect(surface, WRAP_EDGE, rect, 1)
+            for gx, gy in goals:
+                c = (ax + gx * z, ay + (h - gy) * z)
+                pygame.draw.circle(surface, (60, 90, 60), c, max(2.0, static.goal_radius * z), 1)
+            for x, y, r in circles:
+                c = (ax + x * z, ay + (h - y) * z)
+                pygame.draw.circle(surface, OBSTACLE, c, max(1.0, r * z))
+                if r * z >= 3:
+                    pygame.draw.circle(surface, OBSTACLE_EDGE, c, r * z, 1)
+            for x, y, rw, rh in rects:
+                r = pygame.Rect(
+                    round(ax + x * z), round(ay + (h - y - rh) * z), round(rw * z), round(rh * z)
+                )
+                surface.fill(OBSTACLE, r)
+                if min(r.w, r.h) >= 4:
+                    pygame.draw.rect(surface, OBSTACLE_EDGE, r, 1)
+            if cues:
+                on = bool(snap.cue_on[a]) if a < len(snap.cue_on) else False
+                side = int(snap.cue_side[a]) if a < len(snap.cue_side) else 0
+                lit_index = 0 if side < 0 else 1 if side > 0 else -1
+                rad = max(2.0, static.cue_radius * z)
+                for i, (x, y) in enumerate(cues):
+                    lit = on and i == lit_index
+                    c = (ax + x * z, ay + (h - y) * z)
+                    if lit:
+                        pygame.draw.circle(surface, (110, 98, 30), c, rad * 1.8)
+                    pygame.draw.circle(surface, CUE_ON if lit else CUE_OFF, c, rad)
+        return visible
+
+    def _blit_all(self, surface, pairs) -> None:
+        if hasattr(surface, "fblits"):
+            surface.fblits(pairs)
+        else:  # pragma: no cover - pygame < 2.6
+            surface.blits(pairs, doreturn=False)
+
+    def _draw_food(self, surface, camera, snap, static, offsets, visible) -> None:
+        if snap.food_x.size == 0:
+            return
+        arena = snap.food_arena.astype(np.int64)
+        keep = visible[arena]
+        if not keep.any():
+            return
+        fx = snap.food_x[keep] + offsets[arena[keep], 0]
+        fy = snap.food_y[keep] + offsets[arena[keep], 1]
+        kind = snap.food_kind[keep].astype(np.int64)
+        sx, sy = camera.world_to_screen(fx, fy)
+        r_food = max(1, int(round(static.food_radius * camera.zoom)))
+        r_poison = max(1, int(round(static.poison_radius * camera.zoom)))
+        sprites = [self._food_sprite(0, r_food), self._food_sprite(1, r_poison)]
+        half = np.where(kind == 1, r_poison, r_food)
+        bx = (np.round(sx) - half).astype(np.int64).tolist()
+        by = (np.round(sy) - half).astype(np.int64).tolist()
+        self._blit_all(
+            surface, [(sprites[k], (x, y)) for k, x, y in zip(kind.tolist(), bx, by, strict=True)]
+        )
+
+    def _draw_agents(self, surface, camera, snap, static, offsets, visible) -> None:
+        if snap.x.size == 0:
+            return
+        arena = snap.arena.astype(np.int64)
+        keep = visible[arena]
+        ax = snap.x[keep] + offsets[arena[keep], 0]
+        ay = snap.y[keep] + offsets[arena[keep], 1]
+        sx, sy = camera.world_to_screen(ax, ay)
+        rpx = np.clip(np.round(snap.radius[keep] * camera.zoom), 1, 4095).astype(np.int64)
+        frac = snap.energy[keep] / np.maximum(snap.max_energy[keep], 1e-9)
+        level = np.clip(np.round(frac * (SHADES - 1)), 0, SHADES - 1).astype(np.int64)
+        hbin = np.round(snap.heading[keep] * (HEADING_BINS / (2 * np.pi))).astype(np.int64)
+        hbin = np.where(rpx >= 3, hbin % HEADING_BINS, 0)
+        species = snap.species[keep].astype(np.int64)
+        code = ((species * SHADES + level) * HEADING_BINS + hbin) * 4096 + rpx
+        uniq, inverse = np.unique(code, return_inverse=True)
+        colors = static.species_colors
+        sprites = []
+        for c in uniq.tolist():
+            rest = c // 4096
+            sp = rest // (SHADES * HEADING_BINS)
+            color = colors[sp] if sp < len(colors) else species_color(sp)
+            level_c, hbin_c = (rest // HEADING_BINS) % SHADES, rest % HEADING_BINS
+            sprites.append(self._agent_sprite(color, level_c, hbin_c, c % 4096))
+        half = rpx + 1
+        bx = (np.round(sx) - half).astype(np.int64).tolist()
+        by = (np.round(sy) - half).astype(np.int64).tolist()
+        pairs = [
+            (sprites[i], (x, y)) for i, x, y in zip(inverse.ravel().tolist(), bx, by, strict=True)
+        ]
+        self._blit_all(surface, pairs)
+
+    def draw_selection(self, surface, camera, snap, view: AgentView, offsets) -> None:
+        """Highlight ring and sensor rays of the selected agent (rays end at their nearest hit)."""
+        if view.arena >= len(offsets):
+            return
+        ox, oy = offsets[view.arena]
+        sx, sy = camera.world_to_screen(view.x + ox, view.y + oy)
+        center = (float(sx), float(sy))
+        idx = np.flatnonzero(snap.ids == view.agent_id)
+        radius = float(snap.radius[idx[0]]) if idx.size else 1.0
+        hits = ray_hits(view)
+        for k, ang in enumerate(np.asarray(view.ray_angles, dtype=np.float64).tolist()):
+            a = view.heading + ang
+            dist, cls = hits[k] if k < len(hits) else (1.0, -1)
+            reach = view.ray_range * dist * camera.zoom
+            end = (center[0] + math.cos(a) * reach, center[1] - math.sin(a) * reach)
+            color = RAY_MISS if cls < 0 else RAY_CLASS_COLORS[cls % len(RAY_CLASS_COLORS)]
+            pygame.draw.line(surface, color, center, end, 1)
+            if cls >= 0:
+                pygame.draw.circle(surface, color, end, 3)
+        ring = max(6.0, radius * camera.zoom + 5)
+        pygame.draw.circle(surface, (255, 255, 255), center, ring, 2)
+
+
+RAY_MISS = (110, 112, 130)
+RAY_CLASS_COLORS = ((230, 230, 240), FOOD, POISON, (255, 150, 60), (120, 180, 255), CUE_ON)
+
+
+def ray_hits(view: AgentView) -> list[tuple[float, int]]:
+    """Per ray: (distance as a fraction of range, index of the nearest class or -1).
+
+    Reads the inputs named `ray{i}_{class}` (proximity in [0, 1], 1 = touching); classes are
+    numbered in order of first appearance. Rays without such inputs are drawn at full range.
+    """
+    n_rays = len(view.ray_angles)
+    best = [(0.0, -1)] * n_rays
+    classes: dict[str, int] = {}
+    for name, value in zip(view.sensor_names, np.asarray(view.inputs).tolist(), strict=False):
+        if not name.startswith("ray") or "_" not in name:
+            continue
+        head, cls = name[3:].split("_", 1)
+        if not head.isdigit() or int(head) >= n_rays:
+            continue
+        ci = classes.setdefault(cls, len(classes))
+        if value > best[int(head)][0]:
+            best[int(head)] = (float(value), ci)
+    return [(1.0 - p if c >= 0 else 1.0, c) for p, c in best]
