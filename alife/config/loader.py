@@ -78,7 +78,7 @@ def parse_model(text: str, model_cls: type[M], source: str = "<string>") -> M:
         doc = parse(text)
     except YamlProblems as err:
         raise _located(source, err.problems) from None
-    if doc is None:
+    if doc is None or doc.data is None:  # no document, or just `---` / `null`
         raise _located(source, [Problem(1, 1, "the file is empty (expected a mapping of keys)")])
     if not isinstance(doc.data, dict):
         line, col = node_position(doc.node)

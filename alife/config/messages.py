@@ -29,6 +29,12 @@ _REWRITES = (
     ("Input should be ", "should be "),
     ("Field required", "required key is missing"),
     ("Extra inputs are not permitted", "unknown key"),
+    ("should be a valid dictionary or instance of ", "should be a mapping of keys for "),
+    (
+        "should be a valid dictionary or object to extract fields from",
+        "should be a mapping of keys",
+    ),
+    ("should be a valid dictionary", "should be a mapping of keys"),
 )
 
 
@@ -100,7 +106,8 @@ def _walk(doc: Document, loc: tuple, kind: str):
         last = i == len(loc) - 1
         if isinstance(data, dict) and _has_key(data, elem):
             key_node, value_node = _find_pair(doc, node, elem)
-            parts.append(_path_part(elem))
+            if not (last and kind == "invalid_key"):
+                parts.append(_path_part(elem))
             data = _get(data, elem)
             if key_node is None:
                 continue
@@ -161,6 +168,8 @@ def _message(
     for old, new in _REWRITES:
         if msg.startswith(old):
             msg = new + msg[len(old) :]
+    if kind == "invalid_key":
+        return f"key {format_value(err.get('input'))} should be text (put it in quotes)"
     ctx = err.get("ctx") or {}
     value = err.get("input")
     if kind == "extra_forbidden" and loc:

@@ -97,9 +97,10 @@ def parse(text: str) -> Document | None:
     Raises `YamlProblems` for syntax errors, duplicate keys, recursive or exploding aliases and
     values the safe constructor cannot build.
     """
-    loader = _PositionLoader(text)
+    loader = None
     try:
         try:
+            loader = _PositionLoader(text)
             node = loader.get_single_node()
             if node is None:
                 return None
@@ -112,30 +113,45 @@ def parse(text: str) -> Document | None:
             raise YamlProblems([_syntax_problem(err)]) from None
         except yaml.reader.ReaderError as err:
             line, col = _offset_position(text, err.position)
-            what = f"character {err.character!r} is not allowed in a YAML file"
+            char = chr(err.character) if isinstance(err.character, int) else err.character
+            what = f"character {char!r} is not allowed in a YAML file"
             raise YamlProblems([Problem(line, col, what)]) from None
         except yaml.YAMLError as err:
             raise YamlProblems([Problem(1, 1, f"YAML error: {err}")]) from None
         except RecursionError:
             raise YamlProblems([Problem(1, 1, "the YAML is nested too deeply")]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return Document(data=data, node=node, loader=loader)
 
 
+_HINTS = (
+    ("<block end>", "check the indentation of this line"),
+    ("mapping values are not allowed", "quote values that contain ': ', or check the indentation"),
+    ("quoted scalar", "a quote is not closed"),
+    ("\\t", "indent with spaces, not tabs"),  # the message shows the tab as a repr
+)
+
+
 def _syntax_problem(err: yaml.MarkedYAMLError) -> Problem:
+    """A parser/scanner/composer/constructor error as a Problem at its mark, with a hint."""
     mark = err.problem_mark or err.context_mark
     line, col = mark_position(mark) if mark is not None else (1, 1)
     problem = (err.problem or "invalid YAML").strip()
-    text = f"YAML syntax error: {problem}"
-    if err.context and err.context_mark is not None and err.context_mark is not mark:
+    context = (err.context or "").strip()
+    where = ""
+    if context and err.context_mark is not None and err.context_mark is not mark:
         cline, ccol = mark_position(err.context_mark)
-        text += f" ({err.context.strip()} at line {cline}, column {ccol})"
-    elif err.context:
-        text += f" ({err.context.strip()})"
-    if "\\t" in problem or "'\\t'" in problem or "\t" in problem:
-        text += "; indent with spaces, not tabs"
-    return Problem(line, col, text)
+        where = f" at line {cline}, column {ccol}"
+    if context and not context.startswith("while"):  # e.g. "expected a single document ..."
+        text = f"{context}{where}, {problem}"
+    elif context:
+        text = f"{problem} ({context}{where})"
+    else:
+        text = problem
+    hints = [hint for key, hint in _HINTS if key in problem + context]
+    return Problem(line, col, "YAML syntax error: " + text + "".join(f"; {h}" for h in hints))
 
 
 def _offset_position(text: str, offset: int) -> tuple[int, int]:
