@@ -1,5 +1,11 @@
-"""Brain kernels: fast transforms, fixed-filter-bank nets, hashed memory, NTM controllers."""
+"""Brain kernels: fast transforms, fixed-filter-bank nets, hashed memory, NTM controllers.
 
+Pure numerics, no world knowledge (DESIGN sections 2, 3 and 5).
+"""
+
+from alife.brain.ffb import FFBNet
+from alife.brain.hashmem import HashMemory
+from alife.brain.ntm import NTMController, NTMState
 from alife.brain.wht import wht
 
-__all__ = ["wht"]
+__all__ = ["FFBNet", "HashMemory", "NTMController", "NTMState", "wht"]

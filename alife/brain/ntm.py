@@ -1,0 +1,206 @@
+"""Neural Turing Machine controller: an FFB net that reads and writes a hashed memory.
+
+DESIGN section 3 (one agent, one tick):
+    x = [sensors, previous reads, 1];  y = ffb_net(genome, x)
+    y = motor (M) | read keys (R x k) | write key (k) | write value (d) | write gate (1)
+    write(write key, value, sigmoid(gate)); reads = [read(key_r)]  (after the write)
+    actions = tanh(motor)
+Memory None is the memory-off ablation: no read inputs, no memory outputs.
+Evolved NTMs: Greve, Jacobsen & Risi, "Evolving Neural Turing Machines" (GECCO 2016).
+One compiled, parallel kernel steps every agent; blocks of LANES agents are laid innermost.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numba import prange
+
+from alife.brain.checks import require_float32, require_positive
+from alife.brain.ffb import FFBNet, embed_lanes, ffb_layers, gather_genomes
+from alife.brain.hashmem import HashMemory, hash_lanes, memory_step
+from alife.brain.wht import LANES
+from alife.jit import njit_parallel
+
+
+@dataclass
+class NTMState:
+    """Per-agent runtime state: memory (B, d, m) and last reads (B, R, d), float32.
+
+    With memory off both have zero-sized trailing axes. Not part of the genome.
+    """
+
+    memory: np.ndarray
+    reads: np.ndarray
+
+    def __len__(self) -> int:
+        return self.reads.shape[0]
+
+    def take(self, idx) -> NTMState:
+        """A new state holding rows `idx` (an index array or boolean mask)."""
+        return NTMState(np.ascontiguousarray(self.memory[idx]),
+                        np.ascontiguousarray(self.reads[idx]))
+
+    def reset_rows(self, mask) -> None:
+        """Zero the memory and reads of rows `mask` (births, episode starts)."""
+        self.memory[mask] = 0.0
+        self.reads[mask] = 0.0
+
+    def concat(self, other: NTMState) -> NTMState:
+        return NTMState(np.concatenate([self.memory, other.memory]),
+                        np.concatenate([self.reads, other.reads]))
+
+    def copy(self) -> NTMState:
+        return NTMState(self.memory.copy(), self.reads.copy())
+
+
+@njit_parallel
+def _step(genomes, shared, sensors, reads, memory, net_signs, depth, mem_signs, reservoir,
+          key_size, motors):
+    batch, n_sensors = sensors.shape
+    n_reads, value_size = reads.shape[1], reads.shape[2]
+    n = net_signs.shape[0]
+    m = mem_signs.shape[1]
+    n_motor = motors.shape[1]
+    n_in = n_sensors + n_reads * value_size + 1
+    has_memory = memory.shape[2] > 0
+    for blk in prange((batch + LANES - 1) // LANES):
+        start = blk * LANES
+        lanes = min(start + LANES, batch) - start
+        xin = np.zeros((n_in, LANES), dtype=np.float32)
+        for t in range(lanes):
+            a = start + t
+            for i in range(n_sensors):
+                xin[i, t] = sensors[a, i]
+            for r in range(n_reads):
+                for dd in range(value_size):
+                    xin[n_sensors + r * value_size + dd, t] = reads[a, r, dd]
+            xin[n_in - 1, t] = 1.0
+        v = np.empty((n, LANES), dtype=np.float32)
+        embed_lanes(xin, n_in, net_signs, v)
+        slopes = np.empty((0 if shared else genomes.shape[1], LANES), dtype=np.float32)
+        if not shared:
+            gather_genomes(genomes, start, start + lanes, slopes)
+        ffb_layers(v, genomes, slopes, shared, depth)
+        for t in range(lanes):
+            for i in range(n_motor):
+                motors[start + t, i] = math.tanh(v[i, t])
+        if not has_memory:
+            continue
+        hashes = np.empty((n_reads + 1, m, LANES), dtype=np.float32)
+        for q in range(n_reads + 1):
+            off = n_motor + q * key_size
+            hash_lanes(v[off:off + key_size], key_size, mem_signs, reservoir, hashes[q])
+        off_value = n_motor + (n_reads + 1) * key_size
+        off_gate = off_value + value_size
+        hv = np.empty((n_reads + 1, m), dtype=np.float32)
+        value = np.empty(value_size, dtype=np.float32)
+        for t in range(lanes):
+            for q in range(n_reads + 1):
+                for j in range(m):
+                    hv[q, j] = hashes[q, j, t]
+            for dd in range(value_size):
+                value[dd] = v[off_value + dd, t]
+            gate = np.float32(1.0 / (1.0 + math.exp(-v[off_gate, t])))
+            memory_step(memory[start + t], hv, value, gate, reads[start + t])
+
+
+class NTMController:
+    """Batched NTM controllers sharing one architecture; genomes are the net's slopes."""
+
+    def __init__(self, n_sensors: int, n_motors: int, memory: HashMemory | None = None,
+                 reads: int = 1, width: int = 64, depth: int = 3, seed: int = 0):
+        self.n_sensors = require_positive("n_sensors", n_sensors)
+        self.n_motors = require_positive("n_motors", n_motors)
+        self.memory = memory
+        self.reads = require_positive("reads", reads) if memory is not None else 0
+        value = memory.value_size if memory is not None else 0
+        key = memory.key_size if memory is not None else 0
+        self.n_inputs = n_sensors + self.reads * value + 1
+        self.n_outputs = n_motors + (self.reads * key + key + value + 1 if memory else 0)
+        if self.n_inputs > width or self.n_outputs > width:
+            raise ValueError(
+                f"brain width {width} is too small: it needs inputs {self.n_inputs} "
+                f"(sensors + reads x value size + bias) and outputs {self.n_outputs} "
+                f"(motors + (reads + 1) x key size + value size + gate) to fit")
+        self.net = FFBNet(self.n_inputs, self.n_outputs, width, depth, seed)
+        self._empty_mem_signs = np.ones((1, 1), dtype=np.float32)
+
+    @property
+    def n_params(self) -> int:
+        return self.net.n_params
+
+    def init_genomes(self, rng: np.random.Generator, count: int) -> np.ndarray:
+        return self.net.init_genomes(rng, count)
+
+    def new_state(self, batch: int) -> NTMState:
+        mem = self.memory
+        if mem is None:
+            return NTMState(np.zeros((batch, 0, 0), np.float32), np.zeros((batch, 0, 0), np.float32))
+        return NTMState(mem.new_state(batch),
+                        np.zeros((batch, self.reads, mem.value_size), dtype=np.float32))
+
+    def _check_state(self, state: NTMState, batch: int) -> None:
+        ref = self.new_state(0)
+        for name in ("memory", "reads"):
+            arr, want = getattr(state, name), getattr(ref, name)
+            if not (isinstance(arr, np.ndarray) and arr.dtype == np.float32
+                    and arr.flags.c_contiguous and arr.shape == (batch, *want.shape[1:])):
+                raise ValueError(f"state.{name} must be a C-contiguous float32 array of shape "
+                                 f"{(batch, *want.shape[1:])}, got {getattr(arr, 'shape', arr)}")
+
+    def step(self, genomes: np.ndarray, state: NTMState, sensors: np.ndarray) -> np.ndarray:
+        """One tick for B agents: sensors (B, n_sensors) float32 -> motors (B, n_motors) in
+        [-1, 1]; memory and reads in `state` are updated in place. genomes (B, P) or (P,)."""
+        sensors = require_float32("sensors", sensors, (None, self.n_sensors))
+        batch = sensors.shape[0]
+        g, shared = self.net.check_genomes(genomes, batch)
+        self._check_state(state, batch)
+        motors = np.empty((batch, self.n_motors), dtype=np.float32)
+        if batch:
+            mem = self.memory
+            _step(g, shared, sensors, state.reads, state.memory, self.net.signs, self.net.depth,
+                  mem.signs if mem else self._empty_mem_signs, bool(mem and mem.reservoir),
+                  mem.key_size if mem else 0, motors)
+        return motors
+
+    def split_outputs(self, y: np.ndarray) -> dict:
+        """Name the parts of one raw net output y (n_outputs,)."""
+        parts = {"motors": y[: self.n_motors]}
+        if self.memory is not None:
+            k, d = self.memory.key_size, self.memory.value_size
+            o = self.n_motors
+            parts["read_keys"] = y[o: o + self.reads * k].reshape(self.reads, k)
+            o += self.reads * k
+            parts["write_key"] = y[o: o + k]
+            parts["write_value"] = y[o + k: o + k + d]
+            parts["write_gate"] = float(1.0 / (1.0 + np.exp(-float(y[o + k + d]))))
+        return parts
+
+    def inputs(self, state: NTMState, row: int, sensors_row: np.ndarray) -> np.ndarray:
+        """The net input x (n_inputs,) float32 of agent `row`: sensors, last reads, bias."""
+        return np.concatenate([sensors_row, state.reads[row].ravel(), [1.0]]).astype(np.float32)
+
+    def trace(self, genome: np.ndarray, state: NTMState, row: int,
+              sensors_row: np.ndarray) -> dict:
+        """Everything one agent's step computes, for the inspector; `state` is not modified.
+
+        Keys: inputs, raw (n_outputs,), motors, switch_states, condensed, read_keys, write_key,
+        write_value, write_gate, memory (after the write) and reads (after the write).
+        """
+        sensors_row = require_float32("sensors_row", sensors_row, (self.n_sensors,))
+        x = self.inputs(state, row, sensors_row)
+        switch_states, condensed = self.net.explain(genome, x)
+        raw = self.net.forward(genome, x[None])[0]
+        after = state.take([row])
+        motors = self.step(genome, after, sensors_row[None])[0]
+        return {"inputs": x, "raw": raw, "motors": motors, "switch_states": switch_states,
+                "condensed": condensed, **self.split_outputs(raw),
+                "memory": after.memory[0], "reads": after.reads[0]}
+
+    def input_names(self, sensor_names: list[str]) -> list[str]:
+        value = self.memory.value_size if self.memory else 0
+        reads = [f"read{r}[{i}]" for r in range(self.reads) for i in range(value)]
+        return [*sensor_names, *reads, "bias"]
