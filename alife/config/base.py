@@ -1,0 +1,9 @@
+"""Base class for every world-file model: strict (unknown keys are errors) and frozen."""
+
+from pydantic import BaseModel, ConfigDict
+
+
+class StrictModel(BaseModel):
+    """A validated, immutable configuration block; unknown keys are rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
