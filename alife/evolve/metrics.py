@@ -1,0 +1,144 @@
+"""Run metrics: one CSV row per species per generation (or per open-ended chunk), and the chart.
+
+`metrics.csv` columns are fixed per mode (`GENERATIONAL_COLUMNS`, `OPEN_ENDED_COLUMNS`). All
+columns except the timing ones (`TIMING_COLUMNS`) are a pure function of (world file, seed), so
+runs on different backends or resumed runs can be compared row by row. On resume the file is cut
+back to the checkpoint's generation, so rows never repeat. `fitness.png` is drawn off-screen by
+`alife.render.chart` (the same chart code as the window's HUD).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import numpy as np
+
+GENERATIONAL_COLUMNS = (
+    "generation",
+    "species",
+    "best",
+    "mean",
+    "median",
+    "worst",
+    "diversity",
+    "best_ever",
+    "agent_ticks",
+    "agent_ticks_per_s",
+    "wall_time",
+)
+OPEN_ENDED_COLUMNS = (
+    "generation",
+    "tick",
+    "species",
+    "population",
+    "births",
+    "deaths",
+    "mean_energy",
+    "mean_age",
+    "max_lineage_depth",
+    "agent_ticks",
+    "agent_ticks_per_s",
+    "wall_time",
+)
+TIMING_COLUMNS = ("agent_ticks_per_s", "wall_time")
+
+
+def diversity(genomes: np.ndarray) -> float:
+    """Mean over parameters of the population standard deviation; (pop, n_params) -> float."""
+    g = np.asarray(genomes, dtype=np.float64)
+    if g.shape[0] < 2:
+        return 0.0
+    return float(np.mean(np.std(g, axis=0)))
+
+
+def fitness_row(generation: int, species: str, fitness: np.ndarray, genomes: np.ndarray) -> dict:
+    """The fitness columns of one generational row (timing and best_ever are filled by the run)."""
+    f = np.asarray(fitness, dtype=np.float64)
+    return {
+        "generation": int(generation),
+        "species": species,
+        "best": float(np.max(f)),
+        "mean": float(np.mean(f)),
+        "median": float(np.median(f)),
+        "worst": float(np.min(f)),
+        "diversity": diversity(genomes),
+    }
+
+
+def _generation(row: dict[str, str]) -> float:
+    try:
+        return int(row["generation"])
+    except (KeyError, TypeError, ValueError):
+        return float("inf")  # unreadable rows are dropped by truncate()
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return repr(value)  # round-trips exactly
+    return str(value)
+
+
+class MetricsLog:
+    """Append-only CSV with a fixed header; keeps the rows in memory for the chart."""
+
+    def __init__(self, path: Path, columns: tuple[str, ...]):
+        self.path = Path(path)
+        self.columns = columns
+        self.rows: list[dict[str, str]] = []
+        if self.path.exists():
+            self.rows = self._read()
+        else:
+            self._rewrite()
+
+    def _read(self) -> list[dict[str, str]]:
+        with open(self.path, newline="") as fh:
+            reader = csv.DictReader(fh)
+            if tuple(reader.fieldnames or ()) != self.columns:
+                return []
+            # a row cut short by a crash lacks trailing fields; drop it
+            return [r for r in reader if None not in r.values() and None not in r]
+
+    def _rewrite(self) -> None:
+        tmp = self.path.with_name(f".{self.path.name}.tmp")
+        with open(tmp, "w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=self.columns)
+            writer.writeheader()
+            writer.writerows(self.rows)
+        os.replace(tmp, self.path)
+
+    def truncate(self, generation: int) -> None:
+        """Keep only rows with generation < `generation` (used when resuming)."""
+        self.rows = [r for r in self.rows if _generation(r) < generation]
+        self._rewrite()
+
+    def append(self, rows: list[dict]) -> None:
+        text_rows = [{k: _fmt(r[k]) for k in self.columns} for r in rows]
+        with open(self.path, "a", newline="") as fh:
+            csv.DictWriter(fh, fieldnames=self.columns).writerows(text_rows)
+            fh.flush()
+        self.rows.extend(text_rows)
+
+    def series(self, column: str, species: str) -> np.ndarray:
+        """One column for one species as float64, in row order."""
+        return np.array(
+            [float(r[column]) for r in self.rows if r["species"] == species], dtype=np.float64
+        )
+
+
+def save_fitness_chart(path: Path, log: MetricsLog, species: list[str], open_ended: bool) -> None:
+    """Draw fitness.png (best and mean per species, or population per species) off-screen."""
+    from alife.render.chart import save_chart_png
+
+    series: dict[str, np.ndarray] = {}
+    if open_ended:
+        for name in species:
+            series[f"{name} population"] = log.series("population", name)
+        title, x_label = "population", "chunk"
+    else:
+        for name in species:
+            series[f"{name} best"] = log.series("best", name)
+            series[f"{name} mean"] = log.series("mean", name)
+        title, x_label = "fitness", "generation"
+    save_chart_png(path, series, title=title, x_label=x_label)

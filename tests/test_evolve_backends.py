@@ -1,0 +1,121 @@
+"""Backends on a small pure problem: same results for every backend and worker count, errors
+reported clearly, arenas cut into worker-independent batches."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from alife.errors import AlifeError
+from alife.evolve.backends import BackendError, ProcessBackend, SerialBackend, make_backend
+from alife.evolve.evaluate import (
+    Result,
+    SphereEvaluator,
+    Task,
+    batch_arenas,
+    make_tasks,
+    merge_results,
+)
+
+
+def population(seed=0):
+    rng = np.random.default_rng(seed)
+    # two species: 3 and 1 agents per arena, 10 arenas
+    return [
+        rng.standard_normal((30, 12)).astype(np.float32),
+        rng.standard_normal((10, 5)).astype(np.float32),
+    ]
+
+
+def test_make_tasks_covers_all_arenas_in_order():
+    g = population()
+    tasks = make_tasks(4, g, [3, 1], 10, 4)
+    assert [t.arena_ids.tolist() for t in tasks] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    assert all(t.generation == 4 for t in tasks)
+    assert np.array_equal(np.concatenate([t.genomes[0] for t in tasks]), g[0])
+    assert np.array_equal(np.concatenate([t.genomes[1] for t in tasks]), g[1])
+    assert tasks[2].genomes[0].shape == (6, 12)
+    with pytest.raises(ValueError, match="genomes but"):
+        make_tasks(0, g, [2, 1], 10, 4)
+
+
+def test_batch_size_depends_on_layout_only():
+    assert batch_arenas(8, [40]) == 2
+    assert batch_arenas(1000, [1]) == 250
+    assert batch_arenas(100, [1, 1]) == 25
+    assert batch_arenas(1, [500]) == 1
+
+
+def test_sphere_noise_depends_on_arena_not_batch():
+    ev = SphereEvaluator(seed=7, noise=1.0)
+    g = population()
+    whole = merge_results([ev(t) for t in make_tasks(2, g, [3, 1], 10, 10)])[0]
+    split = merge_results([ev(t) for t in make_tasks(2, g, [3, 1], 10, 3)])[0]
+    for a, b in zip(whole, split, strict=True):
+        assert np.array_equal(a, b)
+    other_gen = merge_results([ev(t) for t in make_tasks(3, g, [3, 1], 10, 10)])[0]
+    assert not np.array_equal(whole[0], other_gen[0])
+
+
+def run_backend(backend, tasks, evaluator):
+    with backend:
+        backend.start(evaluator)
+        first = merge_results(backend.map(tasks))
+        second = merge_results(backend.map(tasks[::-1]))  # reused workers, any order
+    return first, second
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_processes_equal_serial_for_any_worker_count(workers):
+    tasks = make_tasks(1, population(), [3, 1], 10, 2)
+    ev = SphereEvaluator(seed=11, noise=0.5)
+    (ref, ticks), _ = run_backend(SerialBackend(), tasks, ev)
+    (got, got_ticks), (rev, _) = run_backend(ProcessBackend(workers), tasks, ev)
+    assert ticks == got_ticks == 40
+    for a, b in zip(ref, got, strict=True):
+        assert a.dtype == np.float64 and np.array_equal(a, b)
+    # reversed task order gives the same per-task results, reversed
+    assert np.array_equal(
+        rev[1], np.concatenate([ref[1][8:], ref[1][6:8], ref[1][4:6], ref[1][2:4], ref[1][0:2]])
+    )
+
+
+class FailingEvaluator:
+    """Fails on arena 3: with a plain error, or with an AlifeError."""
+
+    def __init__(self, alife: bool):
+        self.alife = alife
+
+    def __call__(self, task: Task) -> Result:
+        if 3 in task.arena_ids:
+            if self.alife:
+                raise AlifeError("arena 3 is broken")
+            raise ZeroDivisionError("boom")
+        return Result((np.zeros(task.arena_ids.size),), int(task.arena_ids.size))
+
+
+@pytest.mark.parametrize("alife", [False, True])
+def test_worker_errors_are_reported(alife):
+    tasks = make_tasks(0, [np.zeros((6, 2), np.float32)], [1], 6, 2)
+    with ProcessBackend(2) as backend:
+        backend.start(FailingEvaluator(alife))
+        if alife:
+            with pytest.raises(AlifeError, match="arena 3 is broken"):
+                backend.map(tasks)
+        else:
+            with pytest.raises(BackendError, match="ZeroDivisionError: boom"):
+                backend.map(tasks)
+
+
+def test_dead_worker_is_reported():
+    with ProcessBackend(1) as backend:
+        backend.start(SphereEvaluator(0))
+        backend._procs[0].kill()
+        backend._procs[0].join()
+        with pytest.raises(BackendError, match="died"):
+            backend.map(make_tasks(0, [np.zeros((2, 2), np.float32)], [1], 2, 1))
+
+
+def test_unknown_backend():
+    with pytest.raises(BackendError, match="choose one of"):
+        make_backend("gpu")
