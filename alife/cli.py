@@ -55,12 +55,66 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _window_options(args: argparse.Namespace) -> dict:
+    return dict(
+        seed=args.seed,
+        frames=args.frames,
+        screenshot=args.screenshot,
+        select=args.select,
+        inspector=args.inspector,
+        size=args.size,
+        ticks_per_frame=args.ticks_per_frame,
+        paused=args.paused,
+    )
+
+
+def _cmd_play(args: argparse.Namespace) -> int:
+    """Open a world file in the interactive window."""
+    from alife.render.launch import play
+
+    for line in play(args.world, **_window_options(args)):
+        print(line)
+    return 0
+
+
+def _cmd_view(args: argparse.Namespace) -> int:
+    """Open a run's world with its best genomes in the interactive window."""
+    from alife.render.launch import view
+
+    for line in view(args.run, **_window_options(args)):
+        print(line)
+    return 0
+
+
+def _add_window_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: the file's)")
+    p.add_argument("--frames", type=int, default=None, metavar="N", help="quit after N frames")
+    p.add_argument("--screenshot", default=None, metavar="PNG", help="save the last frame here")
+    p.add_argument("--select", type=int, default=None, metavar="ID", help="select agent ID")
+    p.add_argument("--inspector", action="store_true", help="open the inspector panel")
+    p.add_argument("--size", default="1280x800", metavar="WxH", help="window size")
+    p.add_argument("--ticks-per-frame", type=int, default=1, metavar="K", help="speed")
+    p.add_argument("--paused", action="store_true", help="start paused")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="alife",
         description="An artificial-life lab whose agents think with fast-transform NTMs.",
     )
     sub = parser.add_subparsers(dest="command", metavar="command")
+
+    play = sub.add_parser(
+        "play", help="open a world in the interactive window (default: worlds/foraging.yaml)"
+    )
+    play.add_argument("world", nargs="?", default=str(DEFAULT_WORLD), help="world file (*.yaml)")
+    _add_window_arguments(play)
+    play.set_defaults(func=_cmd_play)
+
+    view = sub.add_parser("view", help="watch a headless run's best genomes live (runs/NAME)")
+    view.add_argument("run", help="run directory made by `evolve` (runs/NAME)")
+    _add_window_arguments(view)
+    view.set_defaults(func=_cmd_view)
 
     bench = sub.add_parser("bench", help="run the benchmarks and print ratio tables")
     bench.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
@@ -83,6 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    window_first = argv and argv[0].startswith("--") and argv[0] != "--help"
+    if not argv or argv[0].endswith((".yaml", ".yml")) or window_first:
+        argv = ["play", *argv]  # `python run.py` (or just a world file / window options) = play
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

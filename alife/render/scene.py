@@ -306,37 +306,36 @@ class SceneRenderer:
         hits = ray_hits(view)
         for k, ang in enumerate(np.asarray(view.ray_angles, dtype=np.float64).tolist()):
             a = view.heading + ang
-            dist, cls = hits[k] if k < len(hits) else (1.0, -1)
+            dist, cls = hits[k] if k < len(hits) else (1.0, None)
             reach = view.ray_range * dist * camera.zoom
             end = (center[0] + math.cos(a) * reach, center[1] - math.sin(a) * reach)
-            color = RAY_MISS if cls < 0 else RAY_CLASS_COLORS[cls % len(RAY_CLASS_COLORS)]
+            color = RAY_MISS if cls is None else RAY_CLASS_COLORS.get(cls, RAY_OTHER)
             pygame.draw.line(surface, color, center, end, 1)
-            if cls >= 0:
+            if cls is not None:
                 pygame.draw.circle(surface, color, end, 3)
         ring = max(6.0, radius * camera.zoom + 5)
         pygame.draw.circle(surface, (255, 255, 255), center, ring, 2)
 
 
 RAY_MISS = (110, 112, 130)
-RAY_CLASS_COLORS = ((230, 230, 240), FOOD, POISON, (255, 150, 60), (120, 180, 255), CUE_ON)
+RAY_CLASS_COLORS = {"wall": (230, 230, 240), "food": FOOD, "poison": POISON}
+RAY_OTHER = (255, 150, 60)  # agents / species
 
 
-def ray_hits(view: AgentView) -> list[tuple[float, int]]:
-    """Per ray: (distance as a fraction of range, index of the nearest class or -1).
+def ray_hits(view: AgentView) -> list[tuple[float, str | None]]:
+    """Per ray: (distance as a fraction of range, class name of the nearest hit or None).
 
-    Reads the inputs named `ray{i}_{class}` (proximity in [0, 1], 1 = touching); classes are
-    numbered in order of first appearance. Rays without such inputs are drawn at full range.
+    Reads the inputs named `ray{i}.{class}` (alife.world.sensors: proximity in [0, 1],
+    1 = touching). A ray that sees nothing is drawn at full range.
     """
     n_rays = len(view.ray_angles)
-    best = [(0.0, -1)] * n_rays
-    classes: dict[str, int] = {}
+    best: list[tuple[float, str | None]] = [(0.0, None)] * n_rays
     for name, value in zip(view.sensor_names, np.asarray(view.inputs).tolist(), strict=False):
-        if not name.startswith("ray") or "_" not in name:
+        if not name.startswith("ray") or "." not in name:
             continue
-        head, cls = name[3:].split("_", 1)
+        head, cls = name[3:].split(".", 1)
         if not head.isdigit() or int(head) >= n_rays:
             continue
-        ci = classes.setdefault(cls, len(classes))
         if value > best[int(head)][0]:
-            best[int(head)] = (float(value), ci)
-    return [(1.0 - p if c >= 0 else 1.0, c) for p, c in best]
+            best[int(head)] = (float(value), cls)
+    return [(1.0 - p if c is not None else 1.0, c) for p, c in best]

@@ -1,0 +1,378 @@
+"""The interactive window: event loop, controls, layout (issue 5).
+
+`App(session)` opens a resizable pygame window and runs `frame()` until quit: handle events,
+tick the world `ticks_per_frame` times (x `FAST_FORWARD` when fast-forward is on), hot-reload
+the world file when it changes, draw the scene, HUD, chart, inspector and overlays. Tests and
+scripts drive it by posting pygame events and calling `frame()`; `run(frames=N)` stops after
+N frames. Without a display it raises `DisplayError` with a headless suggestion.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections import deque
+from pathlib import Path
+
+import numpy as np
+import pygame
+
+from alife.errors import AlifeError, DisplayError
+from alife.render import hud
+from alife.render.camera import Camera
+from alife.render.inspector import PANEL_WIDTH, draw_inspector
+from alife.render.scene import SceneRenderer, arena_layout, layout_bounds
+from alife.render.session import Session
+
+FAST_FORWARD = 10  # fast-forward draws one frame per this many frames' worth of ticks
+MAX_TICKS_PER_FRAME = 1024
+DRAG_THRESHOLD = 4  # pixels the mouse must move before a press becomes a pan
+
+HEADLESS_HINT = (
+    "run evolution headless instead:  python run.py evolve worlds/foraging.yaml\n"
+    "or render frames off-screen:     python run.py play WORLD.yaml --frames 300 "
+    "--screenshot out.png"
+)
+
+
+def display_available() -> bool:
+    """Whether a real (or explicitly chosen) video driver can be expected to work."""
+    if os.environ.get("SDL_VIDEODRIVER"):
+        return True
+    if sys.platform.startswith(("win", "darwin")):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def open_window(size: tuple[int, int], title: str, offscreen_ok: bool = False) -> pygame.Surface:
+    """Initialise display + font and open a resizable window; DisplayError if impossible.
+
+    offscreen_ok: with no display, fall back to SDL's off-screen "dummy" driver (scripted
+    --frames/--screenshot runs need no visible window).
+    """
+    if not display_available():
+        if not offscreen_ok:
+            raise DisplayError(
+                "no display available (DISPLAY is not set): the window needs a desktop "
+                "session.\n" + HEADLESS_HINT
+            )
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
+    try:
+        pygame.display.init()
+        pygame.font.init()
+        screen = pygame.display.set_mode(size, pygame.RESIZABLE)
+    except pygame.error as err:
+        pygame.display.quit()
+        raise DisplayError(f"cannot open a window ({err}).\n" + HEADLESS_HINT) from None
+    pygame.display.set_caption(title)
+    return screen
+
+
+class App:
+    """The window around a `Session` (see module docstring)."""
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        size: tuple[int, int] = (1280, 800),
+        max_fps: int = 60,
+        offscreen_ok: bool = False,
+        screenshot_dir: str | Path = "screenshots",
+    ) -> None:
+        self.session = session
+        self.screen = open_window(size, f"alife - {session.config.name}", offscreen_ok)
+        self.offscreen = os.environ.get("SDL_VIDEODRIVER") in ("dummy", "offscreen")
+        self.max_fps = max_fps
+        self.screenshot_dir = Path(screenshot_dir)
+        self.renderer = SceneRenderer()
+        self.camera = Camera(self.screen.get_rect())
+        self.chart = hud.ChartPanel()
+        self.clock = pygame.time.Clock()
+        self.running = True
+        self.paused = False
+        self.ticks_per_frame = 1
+        self.fast_forward = False
+        self.show_help = False
+        self.show_inspector = False
+        self.selected: int | None = None
+        self.view = None  # AgentView of the selected agent this frame
+        self.notice = ""
+        self._notice_until = 0.0
+        self.frames = 0
+        self.auto_reload = True
+        self.reload_interval = 0.5
+        self._press: tuple[int, int] | None = None
+        self._dragged = False
+        self._tick_times: deque[tuple[float, int]] = deque(maxlen=120)
+        self._total_ticks = 0
+        self._snap = None
+        self._fitted = False
+        self._layout()
+
+    # ----- layout -----------------------------------------------------------------------------
+    def _inspector_rect(self) -> pygame.Rect | None:
+        if not (self.show_inspector and self.selected is not None):
+            return None
+        w, h = self.screen.get_size()
+        return pygame.Rect(w - PANEL_WIDTH, 0, PANEL_WIDTH, h)
+
+    def _layout(self) -> None:
+        w, h = self.screen.get_size()
+        panel = self._inspector_rect()
+        self.camera.set_viewport((0, 0, w - (panel.width if panel else 0), h))
+
+    def fit_view(self) -> None:
+        """Zoom and centre so every arena is visible."""
+        snap = self._snap or self.session.world.snapshot()
+        self.camera.fit(layout_bounds(snap.arena_count, snap.arena_size))
+        self._fitted = True
+
+    # ----- helpers ----------------------------------------------------------------------------
+    def say(self, message: str, seconds: float = 3.0) -> None:
+        """Show a short notice at the bottom of the window."""
+        self.notice = message
+        self._notice_until = time.monotonic() + seconds
+
+    def agent_screen_positions(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(ids, sx, sy) of all agents in the current snapshot, in screen pixels."""
+        snap = self._snap or self.session.world.snapshot()
+        off = arena_layout(snap.arena_count, snap.arena_size)
+        arena = snap.arena.astype(np.int64)
+        sx, sy = self.camera.world_to_screen(snap.x + off[arena, 0], snap.y + off[arena, 1])
+        return snap.ids, np.asarray(sx), np.asarray(sy)
+
+    def select_at(self, pos: tuple[int, int]) -> int | None:
+        """Select the agent under screen `pos` (nearest within its radius + a few pixels)."""
+        ids, sx, sy = self.agent_screen_positions()
+        if ids.size == 0:
+            self.selected = None
+            return None
+        snap = self._snap
+        d = np.hypot(sx - pos[0], sy - pos[1])
+        k = int(np.argmin(d))
+        reach = max(8.0, float(snap.radius[k]) * self.camera.zoom + 4.0)
+        self.selected = int(ids[k]) if d[k] <= reach else None
+        self._layout()
+        return self.selected
+
+    def select_next(self, step: int = 1) -> None:
+        """Tab: the next agent by id (wraps)."""
+        ids = np.sort(self._snap.ids) if self._snap is not None else np.zeros(0, np.int64)
+        if ids.size == 0:
+            self.selected = None
+            return
+        if self.selected is None:
+            self.selected = int(ids[0] if step > 0 else ids[-1])
+        else:
+            pos = int(np.searchsorted(ids, self.selected, side="right" if step > 0 else "left"))
+            self.selected = int(ids[pos % ids.size] if step > 0 else ids[(pos - 1) % ids.size])
+        self._layout()
+
+    def screenshot(self, path: str | Path | None = None) -> Path:
+        """Save the window as PNG (default: screenshots/<world>-t<tick>.png)."""
+        if path is None:
+            self.screenshot_dir.mkdir(parents=True, exist_ok=True)
+            snap = self._snap
+            tick = snap.tick if snap is not None else 0
+            name = f"{self.session.path.stem}-g{self.session.generation}-t{tick}.png"
+            path = self.screenshot_dir / name
+        path = Path(path)
+        if path.parent and not path.parent.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+        pygame.image.save(self.screen, str(path))
+        return path
+
+    # ----- events -----------------------------------------------------------------------------
+    def handle(self, event: pygame.event.Event) -> None:
+        """Apply one pygame event."""
+        if event.type == pygame.QUIT:
+            self.running = False
+        elif event.type in (pygame.VIDEORESIZE, pygame.WINDOWSIZECHANGED):
+            self._layout()
+        elif event.type == pygame.KEYDOWN:
+            self._key(event)
+        elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
+            self._press = event.pos
+            self._dragged = False
+        elif event.type == pygame.MOUSEMOTION and self._press is not None:
+            if not self._dragged:
+                dx, dy = event.pos[0] - self._press[0], event.pos[1] - self._press[1]
+                self._dragged = abs(dx) + abs(dy) >= DRAG_THRESHOLD
+                if self._dragged:
+                    self.camera.pan(dx, dy)
+            else:
+                self.camera.pan(*event.rel)
+        elif event.type == pygame.MOUSEBUTTONUP and event.button == 1:
+            if self._press is not None and not self._dragged:
+                panel = self._inspector_rect()
+                if panel is None or not panel.collidepoint(event.pos):
+                    self.select_at(event.pos)
+            self._press = None
+        elif event.type == pygame.MOUSEWHEEL:
+            pos = pygame.mouse.get_pos()
+            self.camera.zoom_at(pos, 1.15 ** (event.y if event.y else -event.x))
+
+    def _key(self, event: pygame.event.Event) -> None:
+        k = event.key
+        if k in (pygame.K_ESCAPE, pygame.K_q):
+            self.running = False
+        elif k == pygame.K_SPACE:
+            self.paused = not self.paused
+        elif k in (pygame.K_PERIOD, pygame.K_KP_PERIOD):
+            self.paused = True
+            self._advance(1)
+        elif k in (pygame.K_PLUS, pygame.K_EQUALS, pygame.K_KP_PLUS):
+            self.ticks_per_frame = min(MAX_TICKS_PER_FRAME, self.ticks_per_frame * 2)
+        elif k in (pygame.K_MINUS, pygame.K_KP_MINUS):
+            self.ticks_per_frame = max(1, self.ticks_per_frame // 2)
+        elif k == pygame.K_f:
+            self.fast_forward = not self.fast_forward
+        elif k == pygame.K_TAB:
+            self.select_next(-1 if event.mod & pygame.KMOD_SHIFT else 1)
+        elif k == pygame.K_i:
+            self.show_inspector = not self.show_inspector
+            self._layout()
+        elif k == pygame.K_h:
+            self.show_help = not self.show_help
+        elif k == pygame.K_r:
+            self.reload()
+        elif k == pygame.K_s:
+            self._guarded("checkpoint saved", self.session.save_checkpoint)
+        elif k == pygame.K_l:
+            if self._guarded("checkpoint loaded", self.session.load_checkpoint):
+                self._snap = self.session.world.snapshot()
+        elif k == pygame.K_p:
+            self.say(f"screenshot saved: {self.screenshot()}")
+        elif k == pygame.K_HOME:
+            self.fit_view()
+
+    def _guarded(self, done: str, action) -> bool:
+        try:
+            result = action()
+        except AlifeError as err:
+            self.say(f"error: {err}", 6.0)
+            return False
+        self.say(f"{done}: {result}")
+        return True
+
+    def reload(self) -> bool:
+        """Reload the world file now (R); errors stay on screen, the old world keeps running."""
+        ok = self.session.reload()
+        if ok:
+            self._snap = self.session.world.snapshot()
+            kept = getattr(self.session, "kept_genomes", 0)
+            self.say(f"reloaded {self.session.path.name}; kept {kept} brains")
+            if self.selected is not None and not np.any(self._snap.ids == self.selected):
+                self.selected = None
+                self._layout()
+        return ok
+
+    # ----- frame ------------------------------------------------------------------------------
+    def _advance(self, ticks: int) -> None:
+        self.session.tick(ticks)
+        self._total_ticks += ticks
+
+    def frame(self) -> bool:
+        """One frame: events, ticks, reload check, draw, flip. Returns False after quit."""
+        for event in pygame.event.get():
+            self.handle(event)
+        if not self.running:
+            return False
+        if self.auto_reload and self.session.poll_file(self.reload_interval):
+            if self.session.error is None:
+                self._snap = self.session.world.snapshot()
+                self.say(f"reloaded {self.session.path.name} (file changed)")
+        if not self.paused:
+            self._advance(self.ticks_per_frame * (FAST_FORWARD if self.fast_forward else 1))
+        now = time.perf_counter()
+        self._tick_times.append((now, self._total_ticks))
+        self.draw()
+        pygame.display.flip()
+        self.frames += 1
+        if self.max_fps and not self.fast_forward:
+            self.clock.tick(self.max_fps)
+        else:
+            self.clock.tick()
+        return True
+
+    def run(self, frames: int | None = None) -> None:
+        """Run frames until quit (or `frames` frames have been drawn)."""
+        start = self.frames
+        while self.frame():
+            if frames is not None and self.frames - start >= frames:
+                break
+
+    # ----- drawing ----------------------------------------------------------------------------
+    def ticks_per_second(self) -> float:
+        """Simulated ticks per wall-clock second over the last ~2 seconds of frames."""
+        if len(self._tick_times) < 2:
+            return 0.0
+        t0, n0 = self._tick_times[0]
+        t1, n1 = self._tick_times[-1]
+        return (n1 - n0) / (t1 - t0) if t1 > t0 else 0.0
+
+    def draw(self) -> None:
+        """Draw everything for the current state into the window surface."""
+        session = self.session
+        self._snap = snap = session.world.snapshot()
+        if not self._fitted:
+            self.fit_view()
+        self.view = session.world.inspect(self.selected) if self.selected is not None else None
+        if self.selected is not None and self.view is None:
+            self.say(f"agent #{self.selected} is gone")
+            self.selected = None
+            self._layout()
+        self.renderer.draw(self.screen, self.camera, snap, session.static, self.view)
+        self._draw_hud(snap)
+        panel = self._inspector_rect()
+        if panel is not None and self.view is not None:
+            sp = session.config.species[self.view.species]
+            draw_inspector(
+                self.screen, panel, self.view, species_name=sp.name, max_energy=sp.energy.max
+            )
+        if self.show_help:
+            hud.draw_help(self.screen)
+        if session.error:
+            hud.draw_error(
+                self.screen,
+                "world file error - the previous world keeps running (fix and save, or press R)",
+                session.error,
+            )
+        if self.notice and time.monotonic() < self._notice_until:
+            hud.draw_notice(self.screen, self.notice)
+
+    def _draw_hud(self, snap) -> None:
+        session = self.session
+        best, mean = session.fitness_summary()
+        fps = self.clock.get_fps()
+        tps = self.ticks_per_second()
+        fast = f"FAST x{FAST_FORWARD}" if self.fast_forward else ""
+        state = "PAUSED" if self.paused else fast
+        pops = "  ".join(
+            f"{name} {int(np.count_nonzero(snap.species == s))}"
+            for s, name in enumerate(session.species_names)
+        )
+        lines = [
+            f"{session.config.name}   tick {snap.tick}   generation {session.generation}   {state}",
+            f"population {snap.population} ({pops})   food {snap.food_count}",
+            f"FPS {fps:.0f}   {self.ticks_per_frame} ticks/frame   {tps:,.0f} ticks/s   "
+            f"{tps * max(snap.population, 1) / 1000:,.0f}k agent-ticks/s",
+            f"episode score: best {best:.2f}  mean {mean:.2f}   births {snap.births}  "
+            f"deaths {snap.deaths}",
+            "H: help   I: inspector   click: select",
+        ]
+        hud.draw_status(self.screen, (8, 8), lines)
+        title, x_label = session.chart_title()
+        w, h = self.camera.viewport.size
+        cw, ch = self.chart.size
+        if w >= cw + 16 and h >= ch + 200:
+            self.chart.draw(
+                self.screen,
+                (8, h - ch - 8),
+                session.history,
+                title,
+                x_label,
+                session.history_version,
+            )

@@ -1,0 +1,128 @@
+"""Entry points behind `python run.py play` and `python run.py view` (called from alife/cli.py).
+
+`play(...)` opens a world file live; `view(...)` opens a headless run's world with its best
+genomes. Both support scripted use: `frames=N` stops after N frames and `screenshot=PATH`
+saves the last one (with no display these fall back to SDL's off-screen driver). Returns a
+list of messages for the CLI to print.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from alife.errors import AlifeError, CheckpointError
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """'1280x800' -> (1280, 800); AlifeError on anything else."""
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise AlifeError(f"--size must look like 1280x800, got {text!r}") from None
+    if not (200 <= w <= 10000 and 150 <= h <= 10000):
+        raise AlifeError(f"--size {text}: width 200..10000 and height 150..10000 please")
+    return w, h
+
+
+def run_window(
+    session,
+    *,
+    frames: int | None = None,
+    screenshot: str | Path | None = None,
+    select: int | None = None,
+    inspector: bool = False,
+    size: str = "1280x800",
+    ticks_per_frame: int = 1,
+    paused: bool = False,
+) -> list[str]:
+    """Open the window on `session` and run it (see module docstring)."""
+    from alife.render.app import App
+
+    if frames is not None and frames < 1:
+        raise AlifeError(f"--frames must be at least 1, got {frames}")
+    if ticks_per_frame < 1:
+        raise AlifeError(f"--ticks-per-frame must be at least 1, got {ticks_per_frame}")
+    scripted = frames is not None
+    app = App(session, size=parse_size(size), max_fps=0 if scripted else 60, offscreen_ok=scripted)
+    messages = []
+    if app.offscreen and scripted:
+        messages.append("rendering off-screen (no display needed for --frames)")
+    app.ticks_per_frame = int(ticks_per_frame)
+    app.paused = paused
+    if select is not None:
+        ids = session.world.snapshot().ids
+        if not np.any(ids == select):
+            lo, hi = (int(ids.min()), int(ids.max())) if ids.size else (0, -1)
+            raise AlifeError(f"--select {select}: no such agent (ids run from {lo} to {hi})")
+        app.selected = int(select)
+    app.show_inspector = inspector
+    app._layout()
+    try:
+        app.run(frames)
+        if screenshot is not None:
+            messages.append(f"screenshot saved: {app.screenshot(screenshot)}")
+    finally:
+        import pygame
+
+        pygame.display.quit()
+    return messages
+
+
+def play(world: str | Path, *, seed: int | None = None, **window) -> list[str]:
+    """`python run.py play WORLD.yaml`: the world file live."""
+    from alife.render.session import Session
+
+    if not Path(world).exists():
+        raise AlifeError(f"{world}: no such world file (try worlds/foraging.yaml)")
+    return run_window(Session(world, seed=seed), **window)
+
+
+def view(run_dir: str | Path, *, seed: int | None = None, **window) -> list[str]:
+    """`python run.py view runs/NAME`: a run's world with its best genomes living in it."""
+    from alife.render.session import Session
+
+    run_dir = Path(run_dir)
+    world_file, genomes, generation = load_run_best(run_dir)
+    session = Session(world_file, seed=seed, genomes=genomes, generation=generation)
+    return run_window(session, **window)
+
+
+def load_run_best(run_dir: Path) -> tuple[Path, list[np.ndarray] | None, int]:
+    """(world file copy, best genomes per species sized for the window, generation) of a run."""
+    from alife.config import load_world
+
+    if not run_dir.is_dir():
+        raise CheckpointError(f"{run_dir}: no such run directory (runs are made by evolve)")
+    worlds = sorted(run_dir.glob("*.yaml"))
+    if not worlds:
+        raise CheckpointError(f"{run_dir}: no world file copy (*.yaml) in the run directory")
+    world_file = worlds[0]
+    config = load_world(world_file)
+    best = run_dir / "best.npz"
+    if not best.exists():
+        raise CheckpointError(f"{run_dir}: best.npz is missing (the run saved no genomes yet)")
+    try:
+        with np.load(best, allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except (OSError, ValueError, EOFError) as err:
+        raise CheckpointError(f"{best}: unreadable ({err})") from None
+    genomes = []
+    for s, sp in enumerate(config.species):
+        arr = _species_array(arrays, s, sp.name)
+        if arr is None:
+            raise CheckpointError(f"{best}: no genomes for species {sp.name!r}")
+        arr = np.atleast_2d(np.asarray(arr, dtype=np.float32))
+        need = config.arena.count * sp.count
+        reps = int(np.ceil(need / arr.shape[0]))
+        genomes.append(np.ascontiguousarray(np.tile(arr, (reps, 1))[:need]))
+    generation = int(arrays["generation"]) if "generation" in arrays else 0
+    return world_file, genomes, generation
+
+
+def _species_array(arrays: dict, index: int, name: str):
+    for key in (name, f"species_{index}", f"genomes_{index}", f"species{index}", str(index)):
+        if key in arrays:
+            return arrays[key]
+    return None
