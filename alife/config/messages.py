@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from alife.config.yamlnodes import Document, Problem, node_position
 
 _QUOTED = re.compile(r"'([^']*)'")
-_NO_GOT = {"missing", "extra_forbidden", "union_tag_not_found", "recursion_loop"}
+_NO_GOT = {"missing", "extra_forbidden", "union_tag_not_found", "too_short", "too_long"}
 _REWRITES = (
     ("Value error, ", ""),
     ("Assertion failed, ", ""),
@@ -35,6 +35,8 @@ _REWRITES = (
         "should be a mapping of keys",
     ),
     ("should be a valid dictionary", "should be a mapping of keys"),
+    ("should be a valid tuple", "should be a list"),
+    ("should be a valid list", "should be a list"),
 )
 
 
@@ -53,7 +55,10 @@ def describe_one(err: dict[str, Any], doc: Document, model_cls: type[BaseModel])
         msg = msg.removeprefix("Value error, ")
         loc, msg, relocated = _relocate(doc, loc, msg)
     path, node, tags, data = _walk(doc, loc, kind)
-    show_got = not relocated and not (kind == "value_error" and isinstance(data, dict))
+    value = err.get("input")
+    show_got = not relocated and not (
+        kind == "value_error" and (isinstance(value, (dict, list, tuple)) or str(value) in msg)
+    )
     text = _message(dict(err, msg=msg), kind, loc, model_cls, show_got)
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         field = _QUOTED.findall(str((err.get("ctx") or {}).get("discriminator", "")))
@@ -168,6 +173,8 @@ def _message(
     for old, new in _REWRITES:
         if msg.startswith(old):
             msg = new + msg[len(old) :]
+    msg = re.sub(r"^(List|Tuple|Dictionary|Set|Frozenset|String|Value) should ", "should ", msg)
+    msg = msg.replace(" after validation", "")
     if kind == "invalid_key":
         return f"key {format_value(err.get('input'))} should be text (put it in quotes)"
     ctx = err.get("ctx") or {}
