@@ -97,6 +97,60 @@ def _add_window_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--paused", action="store_true", help="start paused")
 
 
+def _cmd_evolve(args: argparse.Namespace) -> int:
+    """Headless evolution: start a run from a world file, or continue one with --resume."""
+    import time
+
+    from alife.evolve.backends import make_backend
+    from alife.evolve.progress import ProgressBar, numba_cache_cold
+    from alife.evolve.runner import EvolutionRun, warm_up
+
+    if args.resume and args.world:
+        raise AlifeError("give either a world file or --resume RUN_DIR, not both")
+    if args.address and args.backend not in (None, "ray"):
+        raise AlifeError("--address is only used with --backend ray")
+    for flag, value, low in (
+        ("--generations", args.generations, 1),
+        ("--seed", args.seed, 0),
+        ("--workers", args.workers, 1),
+    ):
+        if value is not None and value < low:
+            raise AlifeError(f"{flag} must be >= {low} (got {value})")
+    backend_name = args.backend or ("ray" if args.address else "processes")
+    command = [Path(sys.argv[0]).name, *sys.argv[1:]]
+    if args.resume:
+        run = EvolutionRun.resume(Path(args.resume), generations=args.generations, command=command)
+        print(f"resuming {run.run_dir} at generation {run.generation} of {run.target}")
+    else:
+        world = Path(args.world) if args.world else DEFAULT_WORLD
+        out = args.out
+        if out is None:
+            out = Path("runs") / f"{world.stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+        run = EvolutionRun.new(
+            world, Path(out), seed=args.seed, generations=args.generations, command=command
+        )
+        print(f"run directory: {run.run_dir} (seed {run.seed}, {run.target} generations)")
+    if run.generation < run.target and numba_cache_cold():
+        print("compiling kernels, first run only ...", flush=True)
+        warm_up(run.config, run.seed)
+    backend = make_backend(backend_name, args.workers, args.address)
+    if not run.open_ended:
+        print(f"backend: {backend.name} ({backend.workers} worker(s))")
+    bar = ProgressBar(run.generation, run.target, run.open_ended, disable=args.no_progress)
+    try:
+        result = run.run(backend, progress=bar)
+    finally:
+        bar.close()
+    if result.interrupted:
+        print(
+            f"interrupted: saved generation {result.generation} to {result.checkpoint}\n"
+            f"continue with: python run.py evolve --resume {run.run_dir}"
+        )
+        return 130
+    print(f"done: {result.generation} generations in {run.run_dir}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="alife",
@@ -132,6 +186,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     schema.add_argument("--check", action="store_true", help="only report if the file is stale")
     schema.set_defaults(func=_cmd_schema)
+
+    evolve = sub.add_parser("evolve", help="headless evolution run (or --resume one)")
+    evolve.add_argument("world", nargs="?", help="world file (default: worlds/foraging.yaml)")
+    evolve.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its checkpoint")
+    evolve.add_argument("--generations", type=int, help="total generations (default: world file)")
+    evolve.add_argument("--seed", type=int, help="run seed (default: the world file's seed)")
+    evolve.add_argument("--out", help="run directory (default: runs/WORLD-DATE-TIME)")
+    evolve.add_argument(
+        "--backend", choices=["serial", "processes", "ray"], help="default: processes"
+    )
+    evolve.add_argument("--workers", type=int, help="worker processes/actors (default: all cores)")
+    evolve.add_argument("--address", help="Ray cluster HOST:PORT (default: start a local Ray)")
+    evolve.add_argument("--no-progress", action="store_true", help="no progress bar")
+    evolve.set_defaults(func=_cmd_evolve)
     return parser
 
 

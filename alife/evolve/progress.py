@@ -1,0 +1,90 @@
+"""Progress display and first-run detection for headless runs (used by the CLI only).
+
+`ProgressBar` is a tqdm bar over generations showing best/mean fitness (per species), agent-ticks
+per second and tqdm's ETA. `numba_cache_cold()` tells whether the compiled-kernel cache of the
+world and brain modules is missing, i.e. whether this run will spend its first seconds compiling.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from alife.evolve.runner import Progress
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+_JIT_MODULES = ("brain", "world")
+_JIT_USE = re.compile(r"^@njit_(serial|parallel)", re.MULTILINE)
+
+
+def _cache_dirs(module: Path) -> list[Path]:
+    dirs = [module.parent / "__pycache__"]
+    custom = os.environ.get("NUMBA_CACHE_DIR")
+    if custom:
+        dirs.append(Path(custom))
+    return dirs
+
+
+def numba_cache_cold() -> bool:
+    """True if some module of alife/brain or alife/world with JIT kernels has no cache index."""
+    for sub in _JIT_MODULES:
+        for module in sorted((_PACKAGE / sub).glob("*.py")):
+            try:
+                if not _JIT_USE.search(module.read_text(encoding="utf-8")):
+                    continue
+            except OSError:
+                continue
+            found = any(
+                any(d.rglob(f"{module.stem}.*.nbi")) for d in _cache_dirs(module) if d.is_dir()
+            )
+            if not found:
+                return True
+    return False
+
+
+def _fmt(x: float) -> str:
+    a = abs(x)
+    if a >= 1e4 or (0 < a < 1e-2):
+        return f"{x:.2e}"
+    return f"{x:.3g}"
+
+
+def _rate(x: float) -> str:
+    for unit, scale in (("M", 1e6), ("k", 1e3)):
+        if x >= scale:
+            return f"{x / scale:.2f}{unit}"
+    return f"{x:.0f}"
+
+
+class ProgressBar:
+    """tqdm bar: `gen 12/100 ... best 3.1 mean 1.2 | 1.23M agent-ticks/s`, ETA from tqdm."""
+
+    def __init__(self, start: int, total: int, open_ended: bool = False, disable: bool = False):
+        from tqdm import tqdm
+
+        self.open_ended = open_ended
+        self.bar = tqdm(
+            total=total,
+            initial=start,
+            unit="chunk" if open_ended else "gen",
+            desc="chunk" if open_ended else "generation",
+            dynamic_ncols=True,
+            disable=disable,
+        )
+
+    def __call__(self, info: Progress) -> None:
+        parts = []
+        many = len(info.species) > 1
+        for s, name in enumerate(info.species):
+            tag = f"{name} " if many else ""
+            if self.open_ended:
+                parts.append(f"{tag}pop {int(info.best[s])}")
+            else:
+                parts.append(f"{tag}best {_fmt(info.best[s])} mean {_fmt(info.mean[s])}")
+        parts.append(f"{_rate(info.agent_ticks_per_s)} agent-ticks/s")
+        self.bar.set_postfix_str(" | ".join(parts), refresh=False)
+        self.bar.update(info.generation - self.bar.n)
+
+    def close(self) -> None:
+        self.bar.close()
