@@ -89,40 +89,27 @@ def view(run_dir: str | Path, *, seed: int | None = None, **window) -> list[str]
     return run_window(session, **window)
 
 
-def load_run_best(run_dir: Path) -> tuple[Path, list[np.ndarray] | None, int]:
-    """(world file copy, best genomes per species sized for the window, generation) of a run."""
+def load_run_best(run_dir: Path) -> tuple[Path, list[np.ndarray], int]:
+    """(the run's world.yaml, its best genome per species cloned to fill the window's
+    population, the generation it was found in) — read with `alife.evolve.rundir`."""
     from alife.config import load_world
+    from alife.evolve.rundir import WORLD_FILE, load_best
 
     if not run_dir.is_dir():
         raise CheckpointError(f"{run_dir}: no such run directory (runs are made by evolve)")
-    worlds = sorted(run_dir.glob("*.yaml"))
-    if not worlds:
-        raise CheckpointError(f"{run_dir}: no world file copy (*.yaml) in the run directory")
-    world_file = worlds[0]
+    world_file = run_dir / WORLD_FILE
+    if not world_file.exists():
+        raise CheckpointError(f"{run_dir}: {WORLD_FILE} is missing (not a run directory?)")
     config = load_world(world_file)
-    best = run_dir / "best.npz"
-    if not best.exists():
-        raise CheckpointError(f"{run_dir}: best.npz is missing (the run saved no genomes yet)")
-    try:
-        with np.load(best, allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-    except (OSError, ValueError, EOFError) as err:
-        raise CheckpointError(f"{best}: unreadable ({err})") from None
+    best = load_best(run_dir)
+    names = [sp.name for sp in config.species]
+    if best.species != names:
+        raise CheckpointError(
+            f"{run_dir}: best.npz holds species {best.species} but {WORLD_FILE} has {names}"
+        )
     genomes = []
-    for s, sp in enumerate(config.species):
-        arr = _species_array(arrays, s, sp.name)
-        if arr is None:
-            raise CheckpointError(f"{best}: no genomes for species {sp.name!r}")
-        arr = np.atleast_2d(np.asarray(arr, dtype=np.float32))
-        need = config.arena.count * sp.count
-        reps = int(np.ceil(need / arr.shape[0]))
-        genomes.append(np.ascontiguousarray(np.tile(arr, (reps, 1))[:need]))
-    generation = int(arrays["generation"]) if "generation" in arrays else 0
+    for sp, genome in zip(config.species, best.genomes, strict=True):
+        genome = np.asarray(genome, dtype=np.float32).reshape(1, -1)
+        genomes.append(np.ascontiguousarray(np.repeat(genome, config.arena.count * sp.count, 0)))
+    generation = int(np.max(best.generation)) if best.generation.size else 0
     return world_file, genomes, generation
-
-
-def _species_array(arrays: dict, index: int, name: str):
-    for key in (name, f"species_{index}", f"genomes_{index}", f"species{index}", str(index)):
-        if key in arrays:
-            return arrays[key]
-    return None

@@ -86,7 +86,7 @@ class Session:
         for _ in range(int(count)):
             self.world.tick()
             if self.generational:
-                if self.world.tick_count >= length or self.world.snapshot_population() == 0:
+                if self.world.tick_count >= length:
                     self.next_generation()
                     done += 1
             elif self.world.tick_count % HISTORY_EVERY == 0:
