@@ -1,0 +1,127 @@
+"""Evolution benchmark (issue 4): generations/s per backend, and does evolution work?
+
+1. Generations/s on the default world (worlds/foraging.yaml) for serial (one process, Numba
+   pinned to 1 thread) vs processes (2 workers, 1 thread each) vs ray (2 local actors, 1 thread
+   each), measured side by side in this run, steady state (the first generation, which includes
+   worker start-up and kernel loading, is excluded). Bar: processes >= 1.7x serial on 2 cores.
+2. Fitness: foraging, 3 seeds, mean fitness of generation 0 vs generation 30 (processes backend).
+
+Run: `python -m benchmarks.evolve [--quick] [--fitness/--no-fitness]`, or `python run.py bench`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORLD = ROOT / "worlds" / "foraging.yaml"
+BAR = 1.7
+
+
+def _timed_run(world: Path, out: Path, backend, generations: int, seed: int = 1):
+    """Run `generations` generations; return (seconds per generation after the first, run)."""
+    from alife.evolve.runner import EvolutionRun
+
+    run = EvolutionRun.new(world, out, seed=seed, generations=generations, command=["bench"])
+    stamps: list[float] = []
+    ticks: list[float] = []
+    t0 = time.perf_counter()
+
+    def progress(info):
+        stamps.append(time.perf_counter())
+        ticks.append(info.agent_ticks_per_s)
+
+    run.run(backend, progress=progress)
+    steady = (stamps[-1] - stamps[0]) / max(1, len(stamps) - 1)
+    return steady, stamps[0] - t0, run
+
+
+def speed_table(quick: bool, tmp: Path) -> dict[str, float]:
+    from alife.config import load_world
+    from alife.evolve.backends import ProcessBackend, RayBackend, SerialBackend
+    from alife.evolve.runner import layout_of, warm_up
+
+    config = load_world(WORLD)
+    arenas, per = layout_of(config)
+    ticks_per_gen = arenas * sum(per) * config.episode.length
+    gens = 4 if quick else 8
+    warm_up(config, config.seed)  # compile once here so no backend pays for compilation
+    print(
+        f"world {WORLD.name}: {arenas} arenas x {sum(per)} agents x {config.episode.length} "
+        f"ticks = {ticks_per_gen:,} agent-ticks per generation; {gens} generations each"
+    )
+    print("threads: serial = 1 Numba thread; each worker = 1 Numba/OMP/BLAS thread")
+    backends = [("serial", lambda: SerialBackend()), ("processes", lambda: ProcessBackend(2))]
+    try:
+        import ray  # noqa: F401
+
+        backends.append(("ray", lambda: RayBackend(2)))
+    except ImportError:
+        print("ray: not installed, skipped (pip install 'alife[ray]')")
+    results: dict[str, float] = {}
+    print(
+        f"{'backend':<10} {'workers':>7} {'gens/s':>8} {'s/gen':>7} {'agent-ticks/s':>14} "
+        f"{'start s':>8} {'vs serial':>9}"
+    )
+    for name, make in backends:
+        backend = make()
+        sec, startup, _ = _timed_run(WORLD, tmp / f"speed-{name}", backend, gens)
+        results[name] = 1.0 / sec
+        ratio = results[name] / results["serial"]
+        print(
+            f"{name:<10} {backend.workers:>7} {1 / sec:>8.3f} {sec:>7.3f} "
+            f"{ticks_per_gen / sec:>14,.0f} {startup:>8.2f} {ratio:>8.2f}x"
+        )
+    ratio = results["processes"] / results["serial"]
+    verdict = "PASS" if ratio >= BAR else "FAIL"
+    print(f"bar: processes(2) >= {BAR}x serial -> {ratio:.2f}x {verdict}")
+    return results
+
+
+def fitness_table(quick: bool, tmp: Path, generations: int = 30) -> list[tuple[int, float, float]]:
+    from alife.evolve.backends import ProcessBackend
+    from alife.evolve.runner import EvolutionRun
+
+    rows = []
+    print(f"\nfitness on {WORLD.name}: mean fitness, generation 0 vs generation {generations}")
+    print(f"{'seed':>4} {'gen 0':>9} {f'gen {generations}':>9} {'gain':>8} {'best ever':>9}")
+    for seed in (1, 2, 3):
+        out = tmp / f"fitness-{seed}"
+        run = EvolutionRun.new(
+            WORLD, out, seed=seed, generations=generations + 1, command=["bench"]
+        )
+        run.run(ProcessBackend(2))
+        with open(out / "metrics.csv", newline="") as fh:
+            mean = {int(r["generation"]): float(r["mean"]) for r in csv.DictReader(fh)}
+        best = float(run.best.fitness[0])
+        rows.append((seed, mean[0], mean[generations]))
+        print(
+            f"{seed:>4} {mean[0]:>9.3f} {mean[generations]:>9.3f} "
+            f"{mean[generations] - mean[0]:>+8.3f} {best:>9.3f}"
+        )
+    return rows
+
+
+def main(quick: bool = False, fitness: bool | None = None) -> int:
+    """Print the tables; `fitness` defaults to on for the full run, off for --quick."""
+    if fitness is None:
+        fitness = not quick
+    print("== evolution backends ==")
+    with tempfile.TemporaryDirectory(prefix="alife-bench-evolve-") as tmp:
+        speed_table(quick, Path(tmp))
+        if fitness:
+            fitness_table(quick, Path(tmp))
+    return 0
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--fitness", action=argparse.BooleanOptionalAction, default=None)
+    a = ap.parse_args()
+    sys.exit(main(quick=a.quick, fitness=a.fitness))
