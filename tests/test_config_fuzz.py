@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from alife.config import load_world, parse_model
+from alife.config.loader import non_finite_errors
 from alife.config.models import WorldConfig
 from alife.errors import WorldConfigError
 
@@ -50,6 +51,7 @@ def check(text: str, source: str) -> WorldConfig | None:
         assert_located(err, text, source)
         return None
     assert isinstance(cfg, WorldConfig)
+    assert non_finite_errors(cfg) == []  # a loaded world never holds NaN or infinity
     return cfg
 
 

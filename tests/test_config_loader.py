@@ -55,6 +55,7 @@ class Rect(StrictModel):
 
 class Toy(StrictModel):
     seed: int = 0
+    speed: float = 1.0
     mode: Literal["sign", "reservoir"] = "sign"
     species: list[Species]
     obstacles: list[Annotated[Circle | Rect, Field(discriminator="kind")]] = []
@@ -273,6 +274,16 @@ def test_recursive_alias_and_alias_bomb(tmp_path):
         bomb += f"{chr(ord('a') + i)}: &{chr(ord('a') + i)} [{', '.join(['*' + prev] * 10)}]\n"
     (line,) = problems(tmp_path, bomb)
     assert "aliases expand to more than" in line
+
+
+@pytest.mark.parametrize(
+    "value, shown", [(".nan", ".nan"), ("-.inf", "-.inf"), (".Inf", ".inf"), ("1e400", ".inf")]
+)
+def test_non_finite_numbers_are_rejected(tmp_path, value, shown):
+    text = f"species: [{{name: a}}]\nspeed: {value}\nextras: {{b: {{width: 4}}}}\n"
+    assert problems(tmp_path, text) == [
+        f"{tmp_path / 'w.yaml'}:2:8: speed: should be a finite number (got {shown})"
+    ]
 
 
 def test_file_not_found_directory_and_not_utf8(tmp_path):

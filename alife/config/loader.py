@@ -9,6 +9,7 @@ newlines. The file is only ever read. Follows the "strict config" convention of 
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -84,11 +85,47 @@ def parse_model(text: str, model_cls: type[M], source: str = "<string>") -> M:
         line, col = node_position(doc.node)
         what = f"the top level must be a mapping of keys like 'name: value', got {_kind(doc.data)}"
         raise _located(source, [Problem(line, col, what)])
+    errors = non_finite_errors(doc.data)
     try:
-        return model_cls.model_validate(doc.data)
+        model = model_cls.model_validate(doc.data)
     except ValidationError as err:
-        problems = describe(err.errors(include_url=False), doc, model_cls)
-        raise _located(source, problems) from None
+        errors += err.errors(include_url=False)
+    else:
+        errors += non_finite_errors(model)  # e.g. the string "1e400" parsed as a float
+    if errors:
+        raise _located(source, describe(errors, doc, model_cls))
+    return model
+
+
+def non_finite_errors(data: Any) -> list[dict[str, Any]]:
+    """pydantic-style errors for every .nan / .inf / -.inf float in YAML data or in a validated
+    model: no world setting means anything as a non-finite number, and NaN slips through range
+    checks (NaN < 0 is False), so a loaded world never contains one."""
+    errors: list[dict[str, Any]] = []
+    stack: list[tuple[tuple, Any]] = [((), data)]
+    seen: set[int] = set()
+    while stack:
+        loc, value = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            msg = "should be a finite number"
+            errors.append({"type": "finite_number", "loc": loc, "msg": msg, "input": value})
+            continue
+        if id(value) in seen:
+            continue
+        if isinstance(value, BaseModel):
+            items = [
+                (field.alias or name, getattr(value, name))
+                for name, field in type(value).model_fields.items()
+            ]
+        elif isinstance(value, dict):
+            items = list(value.items())
+        elif isinstance(value, (list, tuple)):
+            items = list(enumerate(value))
+        else:
+            continue
+        seen.add(id(value))
+        stack.extend((loc + (key,), item) for key, item in items)
+    return errors
 
 
 def _located(source: str, problems: list[Problem]) -> WorldConfigError:
