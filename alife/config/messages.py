@@ -40,7 +40,9 @@ _REWRITES = (
 )
 
 
-def describe(errors: list[dict[str, Any]], doc: Document, model_cls: type[BaseModel]):
+def describe(
+    errors: list[dict[str, Any]], doc: Document, model_cls: type[BaseModel]
+) -> list[Problem]:
     """Problems (sorted by position, duplicates dropped) for pydantic `errors` on `doc`."""
     problems = {describe_one(err, doc, model_cls) for err in errors}
     return sorted(problems)
