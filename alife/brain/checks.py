@@ -31,7 +31,9 @@ def require_float32(name: str, arr, shape: tuple) -> np.ndarray:
                          f"got {type(arr).__name__}")
     if arr.dtype != np.float32:
         raise ValueError(f"{name} must have dtype float32, got {arr.dtype}")
-    if arr.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, arr.shape)):
+    if arr.ndim != len(shape) or any(
+        want is not None and want != got for want, got in zip(shape, arr.shape, strict=True)
+    ):
         raise ValueError(f"{name} must have shape {_fmt(shape)}, got {arr.shape}")
     if not np.isfinite(arr).all():
         raise ValueError(f"{name} must be finite, got NaN or inf")
@@ -39,4 +41,5 @@ def require_float32(name: str, arr, shape: tuple) -> np.ndarray:
 
 
 def _fmt(shape: tuple) -> str:
-    return "(" + ", ".join("any" if s is None else str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+    inner = ", ".join("any" if s is None else str(s) for s in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"

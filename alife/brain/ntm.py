@@ -138,7 +138,8 @@ class NTMController:
     def new_state(self, batch: int) -> NTMState:
         mem = self.memory
         if mem is None:
-            return NTMState(np.zeros((batch, 0, 0), np.float32), np.zeros((batch, 0, 0), np.float32))
+            empty = np.zeros((batch, 0, 0), np.float32)
+            return NTMState(empty, empty.copy())
         return NTMState(mem.new_state(batch),
                         np.zeros((batch, self.reads, mem.value_size), dtype=np.float32))
 
@@ -168,7 +169,7 @@ class NTMController:
 
     def split_outputs(self, y: np.ndarray) -> dict:
         """Name the parts of one raw net output y (n_outputs,)."""
-        parts = {"motors": y[: self.n_motors]}
+        parts = {"motor_raw": y[: self.n_motors]}
         if self.memory is not None:
             k, d = self.memory.key_size, self.memory.value_size
             o = self.n_motors
@@ -187,8 +188,8 @@ class NTMController:
               sensors_row: np.ndarray) -> dict:
         """Everything one agent's step computes, for the inspector; `state` is not modified.
 
-        Keys: inputs, raw (n_outputs,), motors, switch_states, condensed, read_keys, write_key,
-        write_value, write_gate, memory (after the write) and reads (after the write).
+        Keys: inputs, raw (n_outputs,), motor_raw, motors (tanh), switch_states, condensed,
+        read_keys, write_key, write_value, write_gate, memory and reads (after the write).
         """
         sensors_row = require_float32("sensors_row", sensors_row, (self.n_sensors,))
         x = self.inputs(state, row, sensors_row)

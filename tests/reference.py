@@ -1,0 +1,94 @@
+"""Slow, obviously-correct NumPy references for the compiled kernels (stumpy's naive.py idea).
+
+Each part of the project appends its own section. Everything here favours clarity over speed:
+dense matrices, explicit loops, float64.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# ---------------------------------------------------------------------------------------------
+# Brain: WHT, FFB net, hashed memory, NTM controller (DESIGN section 3)
+# ---------------------------------------------------------------------------------------------
+
+
+def hadamard(n: int) -> np.ndarray:
+    """Dense Sylvester Hadamard matrix H (n, n) of ±1, natural order."""
+    h = np.ones((1, 1))
+    while h.shape[0] < n:
+        h = np.block([[h, h], [h, -h]])
+    return h
+
+
+def wht_ref(x: np.ndarray) -> np.ndarray:
+    """Orthonormal WHT along the last axis: x @ H / sqrt(n), float64."""
+    n = x.shape[-1]
+    return np.asarray(x, np.float64) @ hadamard(n) / np.sqrt(n)
+
+
+def embed_ref(x: np.ndarray, width: int) -> np.ndarray:
+    """Tile x (k,) cyclically to width and scale by sqrt(k / width)."""
+    k = x.shape[0]
+    return np.array([x[j % k] for j in range(width)], np.float64) * np.sqrt(k / width)
+
+
+def ffb_forward_ref(genome, signs, x, depth, width, n_out) -> np.ndarray:
+    """One input x (n_in,) through the FFB net of DESIGN section 3, written out literally."""
+    slopes = np.asarray(genome, np.float64).reshape(depth, 2, width)
+    v = np.asarray(signs, np.float64) * embed_ref(np.asarray(x, np.float64), width)
+    for layer in range(depth):
+        v = wht_ref(v)
+        for j in range(width):
+            v[j] = v[j] * (slopes[layer, 0, j] if v[j] >= 0 else slopes[layer, 1, j])
+    return wht_ref(v)[:n_out]
+
+
+def hash_ref(key, signs, mode: str, with_margin: bool = False):
+    """Hash one key (k,) with round signs (rounds, m): sign rounds, last one continuous in
+    reservoir mode. with_margin: also return the smallest |value| that went into a sign
+    (near 0 a float32 kernel may legitimately take the other side)."""
+    rounds, m = signs.shape
+    z = embed_ref(np.asarray(key, np.float64), m)
+    margin = np.inf
+    for i in range(rounds):
+        z = wht_ref(signs[i] * z)
+        if i < rounds - 1 or mode == "sign":
+            margin = min(margin, np.abs(z).min())
+            z = np.where(z >= 0, 1.0, -1.0)
+    return (z, margin) if with_margin else z
+
+
+def memory_write_ref(w, h, value, gate) -> np.ndarray:
+    """Delta rule on one memory w (d, m): returns w + gate * outer(value - w h / h.h, h)."""
+    w = np.asarray(w, np.float64)
+    e = np.asarray(value, np.float64) - w @ h / (h @ h)
+    return w + gate * np.outer(e, h)
+
+
+def memory_read_ref(w, h) -> np.ndarray:
+    return np.asarray(w, np.float64) @ h / (h @ h)
+
+
+def ntm_step_ref(ctrl, genome, memory, reads, sensors):
+    """One agent, one tick of DESIGN section 3's NTM controller.
+
+    Returns (motors (M,), new memory (d, m), new reads (R, d)) in float64.
+    """
+    x = np.concatenate([sensors, np.ravel(reads), [1.0]])
+    net = ctrl.net
+    y = ffb_forward_ref(genome, net.signs, x, net.depth, net.width, net.n_out)
+    motors = np.tanh(y[: ctrl.n_motors])
+    mem = ctrl.memory
+    if mem is None:
+        return motors, memory, reads
+    k, d, r = mem.key_size, mem.value_size, ctrl.reads
+    o = ctrl.n_motors
+    read_keys = [y[o + i * k: o + (i + 1) * k] for i in range(r)]
+    o += r * k
+    write_key, value, gate = y[o: o + k], y[o + k: o + k + d], y[o + k + d]
+    memory = memory_write_ref(memory, hash_ref(write_key, mem.signs, mem.mode), value,
+                              1.0 / (1.0 + np.exp(-gate)))
+    new_reads = np.stack([memory_read_ref(memory, hash_ref(key, mem.signs, mem.mode))
+                          for key in read_keys])
+    return motors, memory, new_reads

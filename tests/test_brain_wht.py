@@ -1,0 +1,65 @@
+"""wht against a dense Sylvester Hadamard matrix; self-inverse; norm-preserving; bad input."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from alife.brain import wht
+from alife.brain.wht import LANES, from_lanes, to_lanes, wht_blocks_inplace
+from tests.reference import hadamard, wht_ref
+
+
+@pytest.mark.parametrize("n", [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048])
+def test_matches_dense_hadamard(n):
+    x = np.random.default_rng(n).standard_normal((37, n)).astype(np.float32)
+    np.testing.assert_allclose(wht(x), wht_ref(x), atol=2e-5 * np.sqrt(n), rtol=1e-4)
+
+
+def test_one_vector_and_empty_batch():
+    x = np.arange(8, dtype=np.float32)
+    np.testing.assert_allclose(wht(x), wht_ref(x), atol=1e-5)
+    assert wht(np.zeros((0, 16), np.float32)).shape == (0, 16)
+
+
+def test_dense_matrix_is_sylvester():
+    h = hadamard(4)
+    assert (h == np.array([[1, 1, 1, 1], [1, -1, 1, -1], [1, 1, -1, -1], [1, -1, -1, 1]])).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(log_n=st.integers(0, 11), batch=st.integers(1, 70), seed=st.integers(0, 2**32 - 1))
+def test_self_inverse_and_norm_preserving(log_n, batch, seed):
+    n = 2**log_n
+    x = np.random.default_rng(seed).standard_normal((batch, n)).astype(np.float32)
+    y = wht(x)
+    np.testing.assert_allclose(np.linalg.norm(y, axis=1), np.linalg.norm(x, axis=1), rtol=1e-4)
+    np.testing.assert_allclose(wht(y), x, atol=1e-4)
+
+
+def test_input_not_modified():
+    x = np.random.default_rng(0).standard_normal((5, 32)).astype(np.float32)
+    before = x.copy()
+    wht(x)
+    np.testing.assert_array_equal(x, before)
+
+
+def test_lanes_layout_kernel_matches_public():
+    x = np.random.default_rng(1).standard_normal((LANES * 2 + 5, 256)).astype(np.float32)
+    blocks = to_lanes(x)
+    wht_blocks_inplace(blocks, np.float32(1 / 16))
+    np.testing.assert_allclose(from_lanes(blocks, x.shape[0]), wht(x), atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (np.zeros((3, 12), np.float32), "power of two"),
+        (np.zeros((3, 16), np.float64), "float32"),
+        (np.zeros((2, 3, 16), np.float32), "shape"),
+        ([1.0, 2.0], "float32"),
+    ],
+)
+def test_bad_input_is_a_clear_value_error(bad, match):
+    with pytest.raises(ValueError, match=match):
+        wht(bad)
