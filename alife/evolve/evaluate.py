@@ -83,7 +83,8 @@ class WorldEvaluator:
         self.seed = int(seed)
 
     def __call__(self, task: Task) -> Result:
-        from alife.world import World  # imported in the worker, after its thread limits are set
+        # imported here, in the worker, after its thread limits are set
+        from alife.world.engine import World
 
         world = World(
             self.config,

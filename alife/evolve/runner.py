@@ -72,7 +72,7 @@ def layout_of(config, source: str = "world file") -> tuple[int, list[int]]:
 
 def initial_genomes(config, seed: int, populations: list[int]) -> list[np.ndarray]:
     """Generation-0 genomes per species from each species' controller.init_genomes."""
-    from alife.world import World
+    from alife.world.engine import World
 
     probe = World(config, seed, generation=0, arena_ids=np.zeros(1, dtype=np.int64))
     out = []
@@ -87,7 +87,7 @@ def warm_up(config, seed: int) -> None:
 
     Run before spawning workers on a cold cache, so they load compiled code instead of each
     compiling it again."""
-    from alife.world import World
+    from alife.world.engine import World
 
     world = World(config, seed, generation=0, arena_ids=np.zeros(1, dtype=np.int64))
     for _ in range(2):
@@ -294,7 +294,7 @@ class EvolutionRun:
         if self.open_ended:
             self.state.restore(ckpt)
             return
-        from alife.world import World
+        from alife.world.engine import World
 
         probe = World(self.config, self.seed, generation=0, arena_ids=np.zeros(1, dtype=np.int64))
         n_species = len(self.species)

@@ -1,0 +1,175 @@
+"""Open-ended runs (evolution.mode: open_ended): one World ticking on, births and deaths inside.
+
+The World does the biology (alife.world.births: reproduction past an energy threshold, mutated
+child genomes, deaths by energy or age). This module drives it in chunks of
+`open_ended.chunk_ticks` ticks (a chunk plays the role of a generation for progress, metrics and
+checkpoints), records per species population, births, deaths, mean energy and age and the
+deepest lineage, and appends every birth to `lineage.csv` (id, parent id, species, arena, tick;
+founders have parent -1), as Polyworld and Avida record their lineages. Checkpoints hold the
+World's `state_arrays()` and the lineage depths, so a resumed run continues bit-identically.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from alife.errors import CheckpointError
+from alife.evolve.metrics import MetricsLog
+
+LINEAGE_COLUMNS = ("generation", "id", "parent_id", "species", "arena", "tick")
+_PREFIX = "world_"
+
+
+def child_depths(ids: np.ndarray, depth: np.ndarray, parents: np.ndarray) -> np.ndarray:
+    """Lineage depth of newborns: parent's depth + 1 (0 for founders or unknown parents).
+
+    ids (K,) int64 sorted, depth (K,) int64 aligned with ids; parents (B,) int64 -> (B,) int64."""
+    if ids.size == 0:
+        return np.zeros(parents.shape, dtype=np.int64)
+    pos = np.minimum(np.searchsorted(ids, parents), ids.size - 1)
+    known = (parents >= 0) & (ids[pos] == parents)
+    return np.where(known, depth[pos] + 1, 0).astype(np.int64)
+
+
+class OpenEndedState:
+    """The open-ended part of an `EvolutionRun` (it owns `run.generation` and the counters)."""
+
+    def __init__(self, run):
+        self.run = run
+        self.world = None
+        self.lineage = MetricsLog(run.run_dir / "lineage.csv", LINEAGE_COLUMNS)
+        self.depth_ids = np.zeros(0, dtype=np.int64)  # sorted ids of agents alive at last count
+        self.depth = np.zeros(0, dtype=np.int64)
+
+    # ----------------------------------------------------------------- set-up and checkpoints
+    def start(self) -> None:
+        from alife.world.engine import World
+
+        self.world = World(self.run.config, self.run.seed)
+        ids = self.world.agents["ids"]
+        order = np.argsort(ids)
+        self.depth_ids, self.depth = ids[order].copy(), np.zeros(ids.size, dtype=np.int64)
+        self.lineage.append(self._birth_rows(-1, np.arange(ids.size)))
+
+    def arrays(self) -> tuple[dict[str, np.ndarray], dict]:
+        out = {_PREFIX + k: v for k, v in self.world.state_arrays().items()}
+        out["lineage_ids"] = self.depth_ids
+        out["lineage_depth"] = self.depth
+        return out, {"tick": int(self.world.tick_count)}
+
+    def restore(self, ckpt) -> None:
+        from alife.world.engine import World
+
+        arrays = {k[len(_PREFIX) :]: v for k, v in ckpt.arrays.items() if k.startswith(_PREFIX)}
+        try:
+            self.world = World.from_state_arrays(self.run.config, arrays)
+        except (ValueError, KeyError, IndexError) as err:
+            raise CheckpointError(
+                f"checkpoint generation {ckpt.generation}: world state does not fit the world "
+                f"file ({err})"
+            ) from None
+        ids = ckpt.arrays.get("lineage_ids")
+        depth = ckpt.arrays.get("lineage_depth")
+        if ids is None or depth is None or ids.shape != depth.shape or ids.dtype != np.int64:
+            raise CheckpointError(f"checkpoint generation {ckpt.generation}: lineage missing")
+        self.depth_ids, self.depth = ids.copy(), depth.astype(np.int64)
+        self.lineage.truncate(ckpt.generation)
+
+    # ----------------------------------------------------------------------- one chunk
+    def _birth_rows(self, generation: int, rows: np.ndarray) -> list[dict]:
+        A = self.world.agents
+        return [
+            {
+                "generation": generation,
+                "id": int(A["ids"][r]),
+                "parent_id": int(A["parent"][r]),
+                "species": int(A["species"][r]),
+                "arena": int(self.world.arena_ids[A["apos"][r]]),
+                "tick": int(self.world.tick_count),
+            }
+            for r in rows
+        ]
+
+    def step(self, guard):
+        from alife.evolve.runner import Progress
+        from alife.world.engine import World
+
+        run, world = self.run, self.world
+        n_sp = len(run.species)
+        g = run.generation
+        saved = world.state_arrays()  # restored if Ctrl-C cuts the chunk short
+        depth_ids, depth = self.depth_ids, self.depth
+        births = np.zeros(n_sp, dtype=np.int64)
+        deaths = np.zeros(n_sp, dtype=np.int64)
+        rows: list[dict] = []
+        ticks0 = world.agent_ticks
+        t0 = time.perf_counter()
+        guard.evaluating = True
+        try:
+            if guard.requested:
+                raise KeyboardInterrupt
+            for _ in range(run.config.evolution.open_ended.chunk_ticks):
+                before = np.diff(world.offsets)
+                next_id = world.next_id
+                world.tick()
+                A = world.agents
+                new = np.flatnonzero(A["ids"] >= next_id)
+                if new.size:
+                    rows.extend(self._birth_rows(g, new))
+                    d = child_depths(depth_ids, depth, A["parent"][new])
+                    ids_all = np.concatenate([depth_ids, A["ids"][new]])
+                    d_all = np.concatenate([depth, d])
+                    order = np.argsort(ids_all, kind="stable")
+                    depth_ids, depth = ids_all[order], d_all[order]
+                born = np.bincount(A["species"][new], minlength=n_sp)
+                births += born
+                deaths += before + born - np.diff(world.offsets)
+        except KeyboardInterrupt:
+            self.world = World.from_state_arrays(run.config, saved)
+            raise
+        finally:
+            guard.evaluating = False
+        dt = max(time.perf_counter() - t0, 1e-9)
+        A = world.agents
+        live = A["alive"]
+        keep = np.isin(depth_ids, A["ids"][live])
+        depth_ids, depth = depth_ids[keep], depth[keep]
+        ticks = world.agent_ticks - ticks0
+        metric_rows = []
+        for s, name in enumerate(run.species):
+            mine = live & (A["species"] == s)
+            pop = int(mine.sum())
+            d = depth[np.isin(depth_ids, A["ids"][mine])]
+            metric_rows.append(
+                {
+                    "generation": g,
+                    "tick": int(world.tick_count),
+                    "species": name,
+                    "population": pop,
+                    "births": int(births[s]),
+                    "deaths": int(deaths[s]),
+                    "mean_energy": float(A["energy"][mine].mean()) if pop else 0.0,
+                    "mean_age": float(A["age"][mine].mean()) if pop else 0.0,
+                    "max_lineage_depth": int(d.max()) if d.size else 0,
+                    "agent_ticks": int(ticks),
+                    "agent_ticks_per_s": ticks / dt,
+                    "wall_time": run.wall_time + dt,
+                }
+            )
+        self.lineage.append(rows)
+        run.metrics.append(metric_rows)
+        self.depth_ids, self.depth = depth_ids, depth
+        run.agent_ticks += ticks
+        run.wall_time += dt
+        run.generation = g + 1
+        return Progress(
+            generation=run.generation,
+            total=run.target,
+            species=run.species,
+            best=[float(r["population"]) for r in metric_rows],
+            mean=[r["mean_energy"] for r in metric_rows],
+            agent_ticks_per_s=ticks / dt,
+            extra={"tick": int(world.tick_count)},
+        )
