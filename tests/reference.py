@@ -92,3 +92,90 @@ def ntm_step_ref(ctrl, genome, memory, reads, sensors):
     new_reads = np.stack([memory_read_ref(memory, hash_ref(key, mem.signs, mem.mode))
                           for key in read_keys])
     return motors, memory, new_reads
+
+
+# ---------------------------------------------------------------------------------------------
+# World: ray sensing, collisions, contacts (issue 3). Brute force over every object, float64.
+# ---------------------------------------------------------------------------------------------
+
+
+def ray_hit_circle_ref(ox, oy, ux, uy, cx, cy, r):
+    """Smallest t >= 0 with |o + t u - c| = r (0 if o is inside), or inf. Solves the quadratic."""
+    fx, fy = ox - cx, oy - cy
+    c = fx * fx + fy * fy - r * r
+    if c <= 0:
+        return 0.0
+    b = fx * ux + fy * uy
+    disc = b * b - c
+    if disc < 0:
+        return np.inf
+    t = -b - np.sqrt(disc)
+    return t if t >= 0 else np.inf
+
+
+def ray_hit_segment_ref(ox, oy, ux, uy, ax, ay, bx, by):
+    """Distance along the ray to segment a-b (Cramer's rule), or inf."""
+    ex, ey = bx - ax, by - ay
+    det = ux * (-ey) - uy * (-ex)
+    if abs(det) < 1e-15:
+        return np.inf
+    rx, ry = ax - ox, ay - oy
+    t = (rx * (-ey) - ry * (-ex)) / det
+    s = (ux * ry - uy * rx) / det
+    return t if (t >= 0 and -1e-12 <= s <= 1 + 1e-12) else np.inf
+
+
+def ray_hit_rect_ref(ox, oy, ux, uy, x0, y0, x1, y1):
+    if x0 <= ox <= x1 and y0 <= oy <= y1:
+        return 0.0
+    corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    return min(
+        ray_hit_segment_ref(ox, oy, ux, uy, *corners[k], *corners[(k + 1) % 4]) for k in range(4)
+    )
+
+
+def sense_rays_ref(x, y, heading, rays, fov_deg, srange, classes, discs, width, height,
+                   walls=True, circles=(), rects=()):
+    """Ray inputs (rays, len(classes)) for one agent, float64.
+
+    discs: list of (x, y, radius, class_name) for every other visible object; walls: arena edges
+    seen as class "wall" (with obstacles); objects behind a wall are hidden."""
+    fov = np.radians(fov_deg)
+    out = np.zeros((rays, len(classes)))
+    for k in range(rays):
+        ang = heading - fov / 2 + (k + 0.5) * fov / rays
+        ux, uy = np.cos(ang), np.sin(ang)
+        tw = np.inf
+        if walls:
+            edges = [(0, 0, width, 0), (width, 0, width, height), (width, height, 0, height),
+                     (0, height, 0, 0)]
+            tw = min(ray_hit_segment_ref(x, y, ux, uy, *e) for e in edges)
+        for cx, cy, r in circles:
+            tw = min(tw, ray_hit_circle_ref(x, y, ux, uy, cx, cy, r))
+        for x0, y0, x1, y1 in rects:
+            tw = min(tw, ray_hit_rect_ref(x, y, ux, uy, x0, y0, x1, y1))
+        best = {c: np.inf for c in classes}
+        if "wall" in classes:
+            best["wall"] = tw
+        for dx, dy, r, cls in discs:
+            if cls not in classes:
+                continue
+            t = ray_hit_circle_ref(x, y, ux, uy, dx, dy, r)
+            if t < tw and t < best[cls]:
+                best[cls] = t
+        for c, cls in enumerate(classes):
+            t = best[cls]
+            out[k, c] = 1.0 - t / srange if t < srange else 0.0
+    return out
+
+
+def disc_overlaps_obstacle_ref(x, y, r, circles, rects, tol=1e-6):
+    """True if a disc overlaps any obstacle by more than tol."""
+    for cx, cy, cr in circles:
+        if np.hypot(x - cx, y - cy) < r + cr - tol:
+            return True
+    for x0, y0, x1, y1 in rects:
+        qx, qy = min(max(x, x0), x1), min(max(y, y0), y1)
+        if np.hypot(x - qx, y - qy) < r - tol:
+            return True
+    return False

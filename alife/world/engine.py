@@ -1,0 +1,395 @@
+"""The World: many independent arenas stepped together, one kernel call per stage per tick.
+
+Tick order (issue 3): sense -> think (one NTMController.step per species for all its agents in
+all arenas) -> act + physics -> interact (eat food/poison, catch prey, cue goals) -> metabolism
+-> births/deaths (open-ended mode; applied in row order at the end of the tick) -> food regrowth.
+Arenas never interact: items and agents carry an arena position, grids are per arena, and every
+random draw comes from the arena's own key (alife.world.rng), derived from
+(seed, generation, arena index) - like EvoJAX's vmapped tasks, so splitting arenas across
+workers gives the same per-arena results.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from alife.brain import HashMemory, NTMController
+from alife.config.models import WorldConfig
+from alife.world import births
+from alife.world.grid import GridSpec, build_grid
+from alife.world.interact import (
+    C_ALIVE_TICKS,
+    C_FAILURE,
+    C_FOOD,
+    C_POISON,
+    C_PREY,
+    C_SUCCESS,
+    apply_catch_kernel,
+    apply_food_kernel,
+    catch_kernel,
+    food_winner_kernel,
+    goal_kernel,
+    metabolism_kernel,
+)
+from alife.world.physics import collide_kernel, move_kernel
+from alife.world.rng import arena_generator, arena_keys
+from alife.world.sensors import ray_angles, sense_kernel, sensor_names
+from alife.world.spawn import (
+    patches_and_cues_kernel,
+    place_agents_kernel,
+    place_items_kernel,
+    regrow_kernel,
+)
+from alife.world.state import build_items, empty_agents
+from alife.world.tables import build_items as build_item_tables
+from alife.world.tables import build_tables, cell_min, obstacle_arrays
+
+MAX_MOTORS = 5  # turn, thrust, signal r, g, b
+
+
+def make_controller(config: WorldConfig, s: int) -> NTMController:
+    """The controller of species s. Its fixed random signs depend only on the species index,
+    so genomes stay valid whatever run seed is used."""
+    sp = config.species[s]
+    mem = sp.memory
+    seed = 7919 * (s + 1)
+    memory = None
+    if mem.enabled:
+        memory = HashMemory(mem.key_size, mem.value_size, mem.width, mem.rounds, mem.mode, seed)
+    return NTMController(
+        sp.n_sensors, sp.n_motors, memory=memory, reads=mem.reads,
+        width=sp.brain.width, depth=sp.brain.depth, seed=seed,
+    )  # fmt: skip
+
+
+class World:
+    """Independent arenas of one world file; see the module docstring and CONTRACTS.md."""
+
+    def __init__(
+        self,
+        config: WorldConfig,
+        seed: int | None = None,
+        *,
+        generation: int = 0,
+        arena_ids=None,
+        genomes: list[np.ndarray] | None = None,
+        mutate=None,
+    ):
+        self.config = config
+        self.seed = int(config.seed if seed is None else seed)
+        self.generation = int(generation)
+        if arena_ids is None:
+            arena_ids = np.arange(config.arena.count)
+        self.arena_ids = np.asarray(arena_ids, dtype=np.int64).reshape(-1)
+        if self.arena_ids.size == 0 or (self.arena_ids < 0).any():
+            raise ValueError("arena_ids must be a non-empty list of non-negative integers")
+        self.n_arenas = int(self.arena_ids.size)
+        self.keys = arena_keys(self.seed, self.generation, self.arena_ids)
+        self.open_ended = config.evolution.mode == "open_ended"
+        self.mutate = mutate
+        self.controllers = [make_controller(config, s) for s in range(len(config.species))]
+        self.tables = build_tables(config, [c.n_params for c in self.controllers])
+        self.items = build_item_tables(config)
+        self.circles, self.rects = obstacle_arrays(config)
+        a = config.arena
+        self.grid = GridSpec.for_arena(a.width, a.height, cell_min(config), a.boundary == "wrap")
+        self._ray = []
+        for sp in config.species:
+            ang = ray_angles(sp.sensors.rays, sp.sensors.fov)
+            self._ray.append((np.cos(ang), np.sin(ang)))
+        cue = config.cue
+        self.goals = np.array(cue.goals if cue else [(0.0, 0.0)] * 2, dtype=np.float64)
+        self.cue_side = np.zeros(self.n_arenas, dtype=np.int64)
+        self.patch_xy = np.zeros((self.n_arenas, self.items.patch_total, 2))
+        self.item = build_items(
+            self.n_arenas, config.food.capacity, config.poison.capacity, config.food.count,
+            config.poison.count, bool(cue and cue.food_at_goal),
+        )  # fmt: skip
+        self._eater = np.empty(self.item["fx"].shape[0], dtype=np.int64)
+        self._init_agents(genomes)
+        self.totals = {"births": 0, "deaths": 0, "eaten": 0}
+        self.last = {"births": 0, "deaths": 0, "eaten": 0}
+        self.tick_count = 0
+        self.agent_ticks = 0
+        self.reset()
+
+    # ----------------------------------------------------------------- setup
+    def _init_agents(self, genomes) -> None:
+        cfg = self.config
+        n_sp = len(cfg.species)
+        if genomes is not None and len(genomes) != n_sp:
+            raise ValueError(f"genomes must be a list of {n_sp} arrays (one per species)")
+        parts, self.genomes = [], []
+        for s, sp in enumerate(cfg.species):
+            ctrl = self.controllers[s]
+            if genomes is None:
+                per = sp.count
+                g = np.concatenate(
+                    [
+                        ctrl.init_genomes(arena_generator(self.seed, self.generation, a, s), per)
+                        for a in self.arena_ids
+                    ]
+                ).astype(np.float32)
+            else:
+                g = np.ascontiguousarray(genomes[s], dtype=np.float32)
+                if g.ndim != 2 or g.shape[1] != ctrl.n_params or g.shape[0] % self.n_arenas:
+                    raise ValueError(
+                        f"genomes[{s}] must have shape (arenas x agents, {ctrl.n_params}) with "
+                        f"{self.n_arenas} arenas; got {g.shape}"
+                    )
+                per = g.shape[0] // self.n_arenas
+                if per == 0:
+                    raise ValueError(f"genomes[{s}] is empty")
+            self.genomes.append(g)
+            part = empty_agents(per * self.n_arenas)
+            part["species"][:] = s
+            part["apos"][:] = np.repeat(np.arange(self.n_arenas), per)
+            part["local"][:] = np.tile(np.arange(per), self.n_arenas)
+            part["parent"][:] = -1
+            parts.append(part)
+        self.agents = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+        self.agents["ids"][:] = np.arange(self.agents["x"].shape[0])
+        self.next_id = int(self.agents["x"].shape[0])
+        self.states = [
+            c.new_state(len(g)) for c, g in zip(self.controllers, self.genomes, strict=True)
+        ]
+        self._update_offsets()
+
+    def _update_offsets(self) -> None:
+        counts = [len(g) for g in self.genomes]
+        self.offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        n = int(self.offsets[-1])
+        self.motors = np.zeros((n, MAX_MOTORS), dtype=np.float32)
+        self._px = np.empty(n)
+        self._py = np.empty(n)
+        self._died = np.empty(n, dtype=np.bool_)
+        self._catcher = np.empty(n, dtype=np.int64)
+        self._sense_buf: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def reset(self) -> None:
+        """Start an episode: place agents and items, full energy, zeroed brains and scores."""
+        A, t, cfg = self.agents, self.tables, self.config
+        n = A["x"].shape[0]
+        births.renumber_local(A, len(cfg.species))
+        A["energy"][:] = t.initial_energy[A["species"]]
+        A["energy0"][:] = A["energy"]
+        for k in ("age", "speed", "ledger", "counters", "signal"):
+            A[k][:] = 0
+        A["alive"][:] = True
+        A["done"][:] = False
+        a = cfg.arena
+        place_agents_kernel(
+            np.arange(n, dtype=np.int64), self.keys, A["apos"], A["local"], A["species"],
+            t.area, t.heading, t.random_heading, t.radius, self.circles, self.rects,
+            a.width, a.height, -1, A["x"], A["y"], A["heading"],
+        )  # fmt: skip
+        A["spawn_x"][:] = A["x"]
+        A["spawn_y"][:] = A["y"]
+        A["spawn_h"][:] = A["heading"]
+        for st in self.states:
+            st.reset_rows(slice(None))
+        it = self.items
+        patch_r_of = np.zeros(self.items.patch_total)
+        for kind in range(2):
+            o, c = it.patch_off[kind], it.patch_n[kind]
+            patch_r_of[o : o + c] = it.patch_r[kind]
+        patches_and_cues_kernel(
+            self.keys, patch_r_of, self.circles, self.rects, a.width, a.height, -1,
+            self.patch_xy, self.cue_side,
+        )  # fmt: skip
+        I = self.item
+        place_items_kernel(
+            self.keys, I["farena"], I["flocal"], I["fkind"], I["start_active"], self.patch_xy,
+            it.patch_off, it.patch_n, it.patch_r, it.radius, self.circles, self.rects,
+            a.width, a.height, -1, I["fx"], I["fy"], I["factive"],
+        )  # fmt: skip
+        if cfg.cue is not None and cfg.cue.food_at_goal:
+            goal_slots = np.flatnonzero(~I["can_regrow"])
+            side = self.cue_side[I["farena"][goal_slots]]
+            I["fx"][goal_slots] = self.goals[side, 0]
+            I["fy"][goal_slots] = self.goals[side, 1]
+        self.tick_count = 0
+        self.totals = {"births": 0, "deaths": 0, "eaten": 0}
+        self.last = {"births": 0, "deaths": 0, "eaten": 0}
+
+    # ------------------------------------------------------------------ tick
+    def cue_on(self) -> np.ndarray:
+        """(A,) bool: is the cue light showing this tick."""
+        cue = self.config.cue
+        on = cue is not None and self.tick_count < cue.show_ticks
+        return np.full(self.n_arenas, on, dtype=np.bool_)
+
+    def _grids(self):
+        A, I = self.agents, self.item
+        a_grid = build_grid(self.grid, self.n_arenas, A["x"], A["y"], A["apos"], A["alive"])
+        f_grid = build_grid(self.grid, self.n_arenas, I["fx"], I["fy"], I["farena"], I["factive"])
+        return a_grid, f_grid
+
+    def sense(self, s: int, rows: np.ndarray, grids=None) -> np.ndarray:
+        """Sensor inputs (len(rows), n_sensors) float32 for rows (int64) of species s."""
+        A, I, t, g = self.agents, self.item, self.tables, self.grid
+        sp = self.config.species[s]
+        (a_start, a_order), (f_start, f_order) = grids if grids is not None else self._grids()
+        n = rows.shape[0]
+        buf = self._sense_buf.get(s)
+        if buf is None or buf[0].shape[0] != n:
+            buf = (np.empty((n, sp.n_sensors), np.float32), np.empty((n, sp.sensors.rays)))
+            if n == self.offsets[s + 1] - self.offsets[s]:
+                self._sense_buf[s] = buf
+        out, twall = buf
+        ct, st = self._ray[s]
+        sn = sp.sensors
+        sense_kernel(
+            rows, A["x"], A["y"], A["heading"], A["speed"], A["energy"], A["alive"],
+            A["species"], A["apos"], t.radius, ct, st, float(sn.range), int(t.n_classes[s]),
+            int(t.ch_wall[s]), int(t.ch_food[s]), int(t.ch_poison[s]), t.ch_agent[s],
+            float(sp.body.max_speed), float(sp.energy.max), sn.energy, sn.speed, sn.clock,
+            int(sn.clock_period), sn.cue, int(self.tick_count), self.cue_on(), self.cue_side,
+            g.width, g.height, g.wrap, self.circles, self.rects, g.gx, g.gy, g.cw, g.ch,
+            a_start, a_order, f_start, f_order, I["fx"], I["fy"], I["fkind"],
+            self.items.radius, out, twall,
+        )  # fmt: skip
+        return out
+
+    def tick(self) -> None:
+        """Advance every arena by one tick."""
+        A, I, t, g, cfg = self.agents, self.item, self.tables, self.grid, self.config
+        grids = self._grids()
+        (a_start, a_order), _ = grids
+        alive_before = A["alive"].copy()
+        self.agent_ticks += int(alive_before.sum())
+        # sense + think, one controller step per species
+        for s, ctrl in enumerate(self.controllers):
+            lo, hi = int(self.offsets[s]), int(self.offsets[s + 1])
+            if hi == lo:
+                continue
+            sensors = self.sense(s, np.arange(lo, hi, dtype=np.int64), grids)
+            motors = ctrl.step(self.genomes[s], self.states[s], sensors)
+            self.motors[lo:hi, : motors.shape[1]] = motors
+            if t.signal[s]:
+                A["signal"][lo:hi] = 0.5 * (motors[:, 2:5] + 1.0)
+        # act + physics
+        cue = cfg.cue
+        held = bool(cue is not None and cue.hold_agents and self.tick_count < cue.show_ticks)
+        move_kernel(
+            self.motors, A["x"], A["y"], A["heading"], A["speed"], A["alive"], A["done"],
+            A["species"], held, t.max_speed, t.reverse, t.max_turn, self._px, self._py,
+        )  # fmt: skip
+        collide_kernel(
+            self._px, self._py, A["alive"], A["species"], A["apos"], t.radius, t.collide,
+            g.width, g.height, g.wrap, self.circles, self.rects, g.gx, g.gy, g.cw, g.ch,
+            a_start, a_order, A["x"], A["y"],
+        )  # fmt: skip
+        # interact
+        food_winner_kernel(
+            I["fx"], I["fy"], I["fkind"], I["factive"], I["farena"], self.items.radius,
+            A["x"], A["y"], A["alive"], A["done"], A["species"], t.radius, t.eat,
+            g.width, g.height, g.wrap, g.gx, g.gy, g.cw, g.ch, a_start, a_order, self._eater,
+        )  # fmt: skip
+        eaten = apply_food_kernel(
+            self._eater, I["fkind"], I["factive"], self.items.energy, A["energy"], A["species"],
+            t.max_energy, A["ledger"], A["counters"],
+        )  # fmt: skip
+        if t.is_prey.any():
+            catch_kernel(
+                A["x"], A["y"], A["alive"], A["done"], A["species"], A["apos"], t.radius,
+                t.pred, t.is_prey, g.width, g.height, g.wrap, g.gx, g.gy, g.cw, g.ch,
+                a_start, a_order, self._catcher,
+            )  # fmt: skip
+            eaten += apply_catch_kernel(
+                self._catcher, A["alive"], A["energy"], A["species"], t.prey_frac,
+                t.max_energy, A["ledger"], A["counters"],
+            )  # fmt: skip
+        if cue is not None:
+            goal_kernel(
+                A["x"], A["y"], A["alive"], A["done"], A["apos"], self.cue_side, self.goals,
+                float(cue.goal_radius), cue.stop_at_goal, A["counters"],
+            )  # fmt: skip
+        metabolism_kernel(
+            A["alive"], A["speed"], A["species"], A["energy"], A["age"], t.base_cost,
+            t.move_cost, t.brain_cost, t.max_speed, t.max_age, A["ledger"], A["counters"],
+            self._died,
+        )  # fmt: skip
+        deaths = int((alive_before & ~A["alive"]).sum())
+        born = 0
+        if self.open_ended:
+            born = births.births_and_deaths(self)
+        # food regrowth
+        it = self.items
+        regrow_kernel(
+            self.keys, I["farena"], I["flocal"], I["fkind"], I["can_regrow"], it.regrow,
+            self.patch_xy, it.patch_off, it.patch_n, it.patch_r, it.radius, self.circles,
+            self.rects, g.width, g.height, self.tick_count, I["fx"], I["fy"], I["factive"],
+        )  # fmt: skip
+        self.tick_count += 1
+        if held and self.tick_count == cue.show_ticks:
+            # the cue is gone: put everyone back where they started (no body memory)
+            A["x"][:] = A["spawn_x"]
+            A["y"][:] = A["spawn_y"]
+            A["heading"][:] = A["spawn_h"]
+            A["speed"][:] = 0.0
+        self.last = {"births": born, "deaths": deaths, "eaten": int(eaten)}
+        for k, v in self.last.items():
+            self.totals[k] += v
+
+    def run_episode(self) -> list[np.ndarray]:
+        """reset() then episode.length ticks; returns fitness()."""
+        self.reset()
+        for _ in range(self.config.episode.length):
+            self.tick()
+        return self.fitness()
+
+    # ---------------------------------------------------------------- queries
+    def fitness(self) -> list[np.ndarray]:
+        """Episode score so far, per species (n,) float64, in genome order."""
+        A = self.agents
+        c = A["counters"].astype(np.float64)
+        out = []
+        for s, sp in enumerate(self.config.species):
+            lo, hi = self.offsets[s], self.offsets[s + 1]
+            w = sp.scoring
+            f = (
+                w.food * c[lo:hi, C_FOOD]
+                + w.poison * c[lo:hi, C_POISON]
+                + w.prey * c[lo:hi, C_PREY]
+                + w.survival * c[lo:hi, C_ALIVE_TICKS]
+                + w.success * c[lo:hi, C_SUCCESS]
+                + w.failure * c[lo:hi, C_FAILURE]
+                + w.energy * np.maximum(A["energy"][lo:hi], 0.0)
+            )
+            out.append(f)
+        return out
+
+    def agent_ids(self, species: int) -> np.ndarray:
+        return self.agents["ids"][self.offsets[species] : self.offsets[species + 1]].copy()
+
+    def sensor_names(self, species: int) -> list[str]:
+        return sensor_names(self.config.species[species])
+
+    def row_of(self, agent_id: int) -> int | None:
+        hit = np.flatnonzero(self.agents["ids"] == agent_id)
+        return int(hit[0]) if hit.size else None
+
+    def species_of_row(self, row: int) -> int:
+        return int(np.searchsorted(self.offsets, row, side="right") - 1)
+
+    def snapshot(self):
+        from alife.world.views import make_snapshot
+
+        return make_snapshot(self)
+
+    def inspect(self, agent_id: int):
+        from alife.world.views import make_agent_view
+
+        return make_agent_view(self, agent_id)
+
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        from alife.world.state_io import state_arrays
+
+        return state_arrays(self)
+
+    @classmethod
+    def from_state_arrays(cls, config: WorldConfig, arrays: dict[str, np.ndarray], mutate=None):
+        from alife.world.state_io import from_state_arrays
+
+        return from_state_arrays(cls, config, arrays, mutate=mutate)

@@ -1,0 +1,102 @@
+"""Uniform spatial grid built by counting sort (one grid per arena, all arenas in one array).
+
+Every arena is cut into gx * gy equal cells at least `cell_min` wide; global cell
+c = (arena * gy + cy) * gx + cx. A counting sort (Knuth, TAOCP vol. 3, 5.2 "sorting by
+counting") puts item indices in cell order in O(N + cells): items of cell c are
+``order[start[c]:start[c + 1]]``, in increasing item index (the sort is stable), so every
+query visits neighbours in the same order whichever arenas share the World.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from alife.jit import njit_serial
+
+
+@dataclass(frozen=True)
+class GridSpec:
+    """Geometry of the per-arena grid. cw, ch: cell size; gx, gy: cells per arena side."""
+
+    width: float
+    height: float
+    gx: int
+    gy: int
+    cw: float
+    ch: float
+    wrap: bool
+
+    @classmethod
+    def for_arena(cls, width: float, height: float, cell_min: float, wrap: bool) -> GridSpec:
+        gx = max(1, int(width // cell_min))
+        gy = max(1, int(height // cell_min))
+        return cls(width, height, gx, gy, width / gx, height / gy, wrap)
+
+    @property
+    def cells_per_arena(self) -> int:
+        return self.gx * self.gy
+
+
+@njit_serial
+def cell_of(x, y, arena, gx, gy, cw, ch):
+    """Global cell index of a point (clamped into its arena)."""
+    cx = int(x / cw)
+    cy = int(y / ch)
+    cx = min(max(cx, 0), gx - 1)
+    cy = min(max(cy, 0), gy - 1)
+    return (arena * gy + cy) * gx + cx
+
+
+@njit_serial
+def _build(x, y, arena, include, gx, gy, cw, ch, n_cells, start, order):
+    n = x.shape[0]
+    cells = np.empty(n, np.int64)
+    start[:] = 0
+    for i in range(n):
+        if include[i]:
+            c = cell_of(x[i], y[i], arena[i], gx, gy, cw, ch)
+            cells[i] = c
+            start[c + 1] += 1
+        else:
+            cells[i] = -1
+    for c in range(n_cells):
+        start[c + 1] += start[c]
+    fill = start[:-1].copy()
+    for i in range(n):
+        c = cells[i]
+        if c >= 0:
+            order[fill[c]] = i
+            fill[c] += 1
+    return start[n_cells]
+
+
+def build_grid(
+    spec: GridSpec,
+    n_arenas: int,
+    x: np.ndarray,
+    y: np.ndarray,
+    arena: np.ndarray,
+    include: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sort items into cells. x, y float32 (N,); arena int32 (N,) local arena positions;
+    include bool (N,). Returns (start int64 (cells+1,), order int64 (N,); first start[-1] used)."""
+    n_cells = n_arenas * spec.cells_per_arena
+    start = np.zeros(n_cells + 1, np.int64)
+    order = np.empty(x.shape[0], np.int64)
+    _build(x, y, arena, include, spec.gx, spec.gy, spec.cw, spec.ch, n_cells, start, order)
+    return start, order
+
+
+@njit_serial
+def cell_range(c, g, wrap):
+    """Neighbour cell span along one axis: (first, count) with wrap handled by the caller's
+    modulo; with fewer than 3 cells every cell is visited once."""
+    if g < 3:
+        return 0, g
+    if wrap:
+        return c - 1, 3
+    lo = max(c - 1, 0)
+    hi = min(c + 1, g - 1)
+    return lo, hi - lo + 1

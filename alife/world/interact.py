@@ -1,0 +1,199 @@
+"""Interactions after physics: eating food/poison, predation, cue goals, metabolism.
+
+Conflicts are settled deterministically and in parallel without shared writes: each food item
+(or prey) picks the touching eater with the lowest row index in a parallel kernel, then a short
+serial pass applies the energy changes in row order, so floating-point sums never depend on
+thread timing. Every energy change is also added to a per-agent ledger
+(ledger columns: LEDGER_* below) so tests can check that energy is conserved.
+"""
+
+from __future__ import annotations
+
+from numba import prange
+
+from alife.jit import njit_parallel, njit_serial
+from alife.world.geometry import min_image
+from alife.world.grid import cell_range
+
+# ledger columns (float64 (N, 7))
+L_FOOD, L_POISON, L_PREY, L_EATEN, L_SPENT, L_WASTED, L_CHILD = range(7)
+LEDGER_COLUMNS = 7
+# counter columns (int32 (N, 6))
+C_FOOD, C_POISON, C_PREY, C_SUCCESS, C_FAILURE, C_ALIVE_TICKS = range(6)
+COUNTER_COLUMNS = 6
+
+
+@njit_parallel
+def food_winner_kernel(
+    fx, fy, fkind, factive, farena, item_radius, x, y, alive, done, species, radius_tab,
+    eat_tab, width, height, wrap, gx, gy, cw, ch, a_start, a_order, eater,
+):  # fmt: skip
+    """eater[f] = lowest agent row touching active item f that eats its kind, else -1."""
+    for f in prange(fx.shape[0]):
+        eater[f] = -1
+        if not factive[f]:
+            continue
+        kind = fkind[f]
+        xf = fx[f]
+        yf = fy[f]
+        rf = item_radius[kind]
+        a = farena[f]
+        cx = min(max(int(xf / cw), 0), gx - 1)
+        cy = min(max(int(yf / ch), 0), gy - 1)
+        x0, nxc = cell_range(cx, gx, wrap)
+        y0, nyc = cell_range(cy, gy, wrap)
+        best = -1
+        for oy in range(nyc):
+            yy = (y0 + oy) % gy
+            for ox in range(nxc):
+                xx = (x0 + ox) % gx
+                cell = (a * gy + yy) * gx + xx
+                for p in range(a_start[cell], a_start[cell + 1]):
+                    j = a_order[p]
+                    if best >= 0 and j >= best:
+                        continue
+                    if not alive[j] or done[j] or not eat_tab[species[j], kind]:
+                        continue
+                    dx = min_image(x[j] - xf, width, wrap)
+                    dy = min_image(y[j] - yf, height, wrap)
+                    need = rf + radius_tab[species[j]]
+                    if dx * dx + dy * dy <= need * need:
+                        best = j
+        eater[f] = best
+
+
+@njit_serial
+def apply_food_kernel(eater, fkind, factive, item_energy, energy, species, max_energy_tab,
+                      ledger, counters):  # fmt: skip
+    """Serial, in item order: remove eaten items, change energies. Returns items eaten."""
+    eaten = 0
+    for f in range(eater.shape[0]):
+        j = eater[f]
+        if j < 0:
+            continue
+        factive[f] = False
+        eaten += 1
+        e = item_energy[fkind[f]]
+        if fkind[f] == 0:
+            cap = max_energy_tab[species[j]]
+            new = energy[j] + e
+            if new > cap:
+                ledger[j, L_WASTED] += new - cap
+                new = cap
+            ledger[j, L_FOOD] += e
+            energy[j] = new
+            counters[j, C_FOOD] += 1
+        else:
+            energy[j] -= e
+            ledger[j, L_POISON] += e
+            counters[j, C_POISON] += 1
+    return eaten
+
+
+@njit_parallel
+def catch_kernel(
+    x, y, alive, done, species, apos, radius_tab, pred_tab, is_prey,
+    width, height, wrap, gx, gy, cw, ch, a_start, a_order, catcher,
+):  # fmt: skip
+    """catcher[i] = lowest row of a predator touching prey i, else -1."""
+    for i in prange(x.shape[0]):
+        catcher[i] = -1
+        if not alive[i] or not is_prey[species[i]]:
+            continue
+        si = species[i]
+        xi = x[i]
+        yi = y[i]
+        a = apos[i]
+        cx = min(max(int(xi / cw), 0), gx - 1)
+        cy = min(max(int(yi / ch), 0), gy - 1)
+        x0, nxc = cell_range(cx, gx, wrap)
+        y0, nyc = cell_range(cy, gy, wrap)
+        best = -1
+        for oy in range(nyc):
+            yy = (y0 + oy) % gy
+            for ox in range(nxc):
+                xx = (x0 + ox) % gx
+                cell = (a * gy + yy) * gx + xx
+                for p in range(a_start[cell], a_start[cell + 1]):
+                    j = a_order[p]
+                    if (best >= 0 and j >= best) or not alive[j] or done[j]:
+                        continue
+                    if not pred_tab[species[j], si]:
+                        continue
+                    dx = min_image(x[j] - xi, width, wrap)
+                    dy = min_image(y[j] - yi, height, wrap)
+                    need = radius_tab[si] + radius_tab[species[j]]
+                    if dx * dx + dy * dy <= need * need:
+                        best = j
+        catcher[i] = best
+
+
+@njit_serial
+def apply_catch_kernel(catcher, alive, energy, species, prey_frac_tab, max_energy_tab,
+                       ledger, counters):  # fmt: skip
+    """Serial, in prey row order: predators gain a fraction of the prey's energy; prey die.
+
+    Returns the number of prey caught."""
+    caught = 0
+    for i in range(catcher.shape[0]):
+        j = catcher[i]
+        if j < 0 or not alive[i] or not alive[j]:
+            continue
+        e = max(energy[i], 0.0)
+        ledger[i, L_EATEN] += energy[i]
+        energy[i] = 0.0
+        alive[i] = False
+        gain = prey_frac_tab[species[j]] * e
+        cap = max_energy_tab[species[j]]
+        new = energy[j] + gain
+        ledger[j, L_PREY] += gain
+        if new > cap:
+            ledger[j, L_WASTED] += new - cap
+            new = cap
+        energy[j] = new
+        counters[j, C_PREY] += 1
+        caught += 1
+    return caught
+
+
+@njit_parallel
+def goal_kernel(x, y, alive, done, apos, cue_side, goals, goal_radius, stop, counters):
+    """Cue worlds: mark success/failure for agents reaching the right/wrong goal."""
+    r2 = goal_radius * goal_radius
+    for i in prange(x.shape[0]):
+        if not alive[i] or done[i]:
+            continue
+        side = cue_side[apos[i]]
+        for g in range(2):
+            dx = x[i] - goals[g, 0]
+            dy = y[i] - goals[g, 1]
+            if dx * dx + dy * dy <= r2:
+                if g == side:
+                    counters[i, C_SUCCESS] = 1
+                else:
+                    counters[i, C_FAILURE] = 1
+                if stop:
+                    done[i] = True
+                break
+
+
+@njit_parallel
+def metabolism_kernel(
+    alive, speed, species, energy, age, base_tab, move_tab, brain_tab, max_speed_tab,
+    max_age_tab, ledger, counters, died,
+):  # fmt: skip
+    """Pay the cost of living; age; mark deaths (energy <= 0 or too old) in died (bool)."""
+    for i in prange(alive.shape[0]):
+        died[i] = False
+        if not alive[i]:
+            continue
+        s = species[i]
+        v = speed[i] / max_speed_tab[s]
+        cost = base_tab[s] + move_tab[s] * v * v + brain_tab[s]
+        energy[i] -= cost
+        ledger[i, L_SPENT] += cost
+        age[i] += 1
+        counters[i, C_ALIVE_TICKS] += 1
+        if energy[i] <= 0.0 or (max_age_tab[s] > 0 and age[i] >= max_age_tab[s]):
+            alive[i] = False
+            died[i] = True

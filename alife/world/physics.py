@@ -1,0 +1,123 @@
+"""Act and physics: turn, thrust, integrate, then resolve collisions (all agents, one kernel each).
+
+Kinematic bodies (no inertia), as in most evolved-controller ALife arenas (e.g. Polyworld,
+EvoJAX's water world): heading += turn * max_turn, speed = thrust * max_speed (backwards at
+`reverse` of that). Collisions are resolved Jacobi-style so every agent writes only its own slot:
+(1) push apart overlapping agents using everyone's proposed positions, (2) push out of obstacles,
+(3) clamp to the walls (or wrap around). Step (2)-(3) run twice so corners settle.
+"""
+
+from __future__ import annotations
+
+import math
+
+from numba import prange
+
+from alife.jit import njit_parallel
+from alife.world.geometry import min_image, push_out_circle, push_out_rect
+from alife.world.grid import cell_range
+
+TWO_PI = 2.0 * math.pi
+
+
+@njit_parallel
+def move_kernel(
+    motors, x, y, heading, speed, alive, done, species, held,
+    max_speed_tab, reverse_tab, max_turn_tab, px, py,
+):  # fmt: skip
+    """Apply motors (N, >=2) float32 (turn, thrust in [-1, 1]); write proposed px, py.
+
+    Updates heading and speed in place. Dead, finished (done) and held agents stay put."""
+    for i in prange(x.shape[0]):
+        if (not alive[i]) or done[i] or held:
+            speed[i] = 0.0
+            px[i] = x[i]
+            py[i] = y[i]
+            continue
+        s = species[i]
+        h = heading[i] + motors[i, 0] * max_turn_tab[s]
+        h = (h + math.pi) % TWO_PI - math.pi
+        heading[i] = h
+        thrust = motors[i, 1]
+        v = thrust * max_speed_tab[s]
+        if thrust < 0.0:
+            v *= reverse_tab[s]
+        speed[i] = v
+        px[i] = x[i] + math.cos(h) * v
+        py[i] = y[i] + math.sin(h) * v
+
+
+@njit_parallel
+def collide_kernel(
+    px, py, alive, species, apos, radius_tab, collide_tab,
+    width, height, wrap, circles, rects, gx, gy, cw, ch, a_start, a_order, x, y,
+):  # fmt: skip
+    """Resolve collisions of proposed positions px, py; write final x, y (float64 (N,)).
+
+    The grid (a_start, a_order) may be from before the move: cells are wider than two bodies
+    plus two moves, so every possible contact is still among the 3 x 3 neighbour cells."""
+    for i in prange(px.shape[0]):
+        if not alive[i]:
+            x[i] = px[i]
+            y[i] = py[i]
+            continue
+        s = species[i]
+        ri = radius_tab[s]
+        xi = px[i]
+        yi = py[i]
+        if collide_tab[s]:
+            sx = 0.0
+            sy = 0.0
+            a = apos[i]
+            cx = min(max(int(xi / cw), 0), gx - 1)
+            cy = min(max(int(yi / ch), 0), gy - 1)
+            x0, nxc = cell_range(cx, gx, wrap)
+            y0, nyc = cell_range(cy, gy, wrap)
+            for oy in range(nyc):
+                yy = (y0 + oy) % gy
+                for ox in range(nxc):
+                    xx = (x0 + ox) % gx
+                    cell = (a * gy + yy) * gx + xx
+                    for p in range(a_start[cell], a_start[cell + 1]):
+                        j = a_order[p]
+                        if j == i or not collide_tab[species[j]]:
+                            continue
+                        dx = min_image(xi - px[j], width, wrap)
+                        dy = min_image(yi - py[j], height, wrap)
+                        need = ri + radius_tab[species[j]]
+                        d2 = dx * dx + dy * dy
+                        if d2 >= need * need:
+                            continue
+                        if d2 < 1e-18:
+                            # same spot: split along x, lower index to the left
+                            sx += -0.5 * need if i < j else 0.5 * need
+                            continue
+                        d = math.sqrt(d2)
+                        f = 0.5 * (need - d) / d
+                        sx += dx * f
+                        sy += dy * f
+            xi += sx
+            yi += sy
+        for _ in range(2):
+            for o in range(circles.shape[0]):
+                ccx = min_image(circles[o, 0] - xi, width, wrap) + xi
+                ccy = min_image(circles[o, 1] - yi, height, wrap) + yi
+                xi, yi = push_out_circle(xi, yi, ri, ccx, ccy, circles[o, 2])
+            for o in range(rects.shape[0]):
+                mx = min_image(0.5 * (rects[o, 0] + rects[o, 2]) - xi, width, wrap) + xi
+                my = min_image(0.5 * (rects[o, 1] + rects[o, 3]) - yi, height, wrap) + yi
+                hx = 0.5 * (rects[o, 2] - rects[o, 0])
+                hy = 0.5 * (rects[o, 3] - rects[o, 1])
+                xi, yi = push_out_rect(xi, yi, ri, mx - hx, my - hy, mx + hx, my + hy)
+            if wrap:
+                xi = xi % width
+                yi = yi % height
+                if xi >= width:  # a tiny negative value rounds up to width
+                    xi = 0.0
+                if yi >= height:
+                    yi = 0.0
+            else:
+                xi = min(max(xi, ri), width - ri)
+                yi = min(max(yi, ri), height - ri)
+        x[i] = xi
+        y[i] = yi
