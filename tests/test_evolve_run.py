@@ -1,0 +1,309 @@
+"""Headless runs end to end with the real World: run directory, determinism across backends and
+worker counts (Ray included), bit-identical resume, damaged runs -> CheckpointError, open-ended."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from alife import cli
+from alife.errors import CheckpointError, WorldConfigError
+from alife.evolve import checkpoint as ck
+from alife.evolve import rundir
+from alife.evolve.backends import ProcessBackend, RayBackend, SerialBackend
+from alife.evolve.metrics import TIMING_COLUMNS
+from alife.evolve.runner import EvolutionRun
+
+# two co-evolving species, small and short so a generation takes milliseconds
+TINY = """
+name: tiny
+seed: 3
+arena: {width: 120, height: 120, boundary: walls}
+food: {count: 12, energy: 0.3, regrowth: 0.02}
+poison: {count: 2, energy: 0.3}
+obstacles:
+  circles: [{x: 60, y: 60, radius: 10}]
+species:
+  - name: prey
+    count: 3
+    body: {radius: 4, max_speed: 3.0, max_turn: 20}
+    sensors: {rays: 4, fov: 120, range: 50, sees: [wall, food, poison, predator]}
+    brain: {width: 32, depth: 2}
+    memory: {enabled: true, width: 64, key_size: 8, value_size: 4, rounds: 2, reads: 1}
+    eats: [food, poison]
+    scoring: {food: 1.0, poison: -1.0, survival: 0.01}
+  - name: predator
+    count: 1
+    body: {radius: 5, max_speed: 3.2, max_turn: 20}
+    sensors: {rays: 4, fov: 90, range: 60, sees: [wall, prey]}
+    brain: {width: 16, depth: 2}
+    memory: {enabled: false}
+    eats: [prey]
+    scoring: {prey: 1.0}
+episode: {length: 25}
+evolution:
+  generations: 4
+  arenas: 6
+  elitism: 1
+  crossover: 0.3
+  checkpoint_every: 2
+  mutation: {kind: gray, count: 3, c: 0.5, precision: 10}
+"""
+
+ECO = """
+name: tinyeco
+seed: 5
+arena: {width: 150, height: 150, boundary: wrap, count: 2}
+food: {count: 30, max_count: 40, energy: 0.5, regrowth: 0.05}
+species:
+  - name: grazer
+    count: 8
+    body: {radius: 4, max_speed: 3.0, max_turn: 20}
+    energy: {initial: 1.0, max: 2.5, base_cost: 0.004, move_cost: 0.002, max_age: 150}
+    sensors: {rays: 4, fov: 120, range: 50, sees: [wall, food, grazer]}
+    brain: {width: 32, depth: 2}
+    memory: {enabled: false}
+    eats: [food]
+episode: {length: 50}
+evolution:
+  mode: open_ended
+  generations: 4
+  checkpoint_every: 1
+  open_ended: {reproduce_energy: 1.3, child_energy: 0.5, max_population: 40,
+               min_population: 3, chunk_ticks: 40}
+"""
+
+
+def write_world(folder: Path, text: str = TINY, name: str = "tiny.yaml") -> Path:
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
+def run(world, out, backend=None, generations=None, seed=None) -> EvolutionRun:
+    r = EvolutionRun.new(world, out, generations=generations, seed=seed, command=["test"])
+    result = r.run(backend or SerialBackend())
+    assert not result.interrupted
+    return r
+
+
+def comparable(out: Path) -> dict:
+    """Everything that must not depend on backend, workers or resume (not the timings)."""
+    with open(out / "metrics.csv", newline="") as fh:
+        rows = [{k: v for k, v in r.items() if k not in TIMING_COLUMNS} for r in csv.DictReader(fh)]
+    latest = ck.load_checkpoint(ck.latest_checkpoint(out / "checkpoints"))
+    best = rundir.load_best(out) if (out / "best.npz").exists() else None
+    return {
+        "rows": rows,
+        "generation": latest.generation,
+        "arrays": dict(latest.arrays),
+        "best": best
+        and (best.species, [g.tobytes() for g in best.genomes], best.fitness.tobytes()),
+    }
+
+
+def assert_same(a: dict, b: dict) -> None:
+    assert a["rows"] == b["rows"]
+    assert a["generation"] == b["generation"]
+    assert a["arrays"].keys() == b["arrays"].keys()
+    for k in a["arrays"]:
+        assert a["arrays"][k].tobytes() == b["arrays"][k].tobytes(), k
+    assert a["best"] == b["best"]
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """4 generations of TINY on the serial backend, run once for the module."""
+    tmp = tmp_path_factory.mktemp("ref")
+    world = write_world(tmp)
+    run(world, tmp / "run")
+    return world, tmp / "run", comparable(tmp / "run")
+
+
+def test_run_directory_contents(reference):
+    world, out, ref = reference
+    names = {p.name for p in out.iterdir()}
+    assert {"world.yaml", "manifest.json", "metrics.csv", "fitness.png", "best.npz"} <= names
+    assert (out / "world.yaml").read_bytes() == world.read_bytes()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["format"] == "alife-run" and manifest["seed"] == 3
+    assert manifest["generations"] == 4 and manifest["command"] == ["test"]
+    assert manifest["layout"] == {
+        "arenas": 6,
+        "agents_per_arena": [3, 1],
+        "population": [18, 6],
+        "arenas_per_task": 1,
+    }
+    assert {"numpy", "numba", "python"} <= set(manifest["packages"])
+    assert manifest["git"] is None or len(manifest["git"]["revision"]) == 40
+    assert [(int(r["generation"]), r["species"]) for r in ref["rows"]] == [
+        (g, s) for g in range(4) for s in ("prey", "predator")
+    ]
+    for r in ref["rows"]:
+        assert float(r["worst"]) <= float(r["median"]) <= float(r["best"]) <= float(r["best_ever"])
+        assert int(r["agent_ticks"]) > 0
+    ckpts = sorted(p.name for p in (out / "checkpoints").glob("*.json"))
+    assert ckpts == ["gen_000000.json", "gen_000002.json", "gen_000004.json"]
+    assert ref["generation"] == 4 and ref["arrays"]["genomes_0"].shape[0] == 18
+    assert (out / "fitness.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    best = rundir.load_best(out)
+    assert best.species == ["prey", "predator"] and np.all(best.generation >= 0)
+    by_species = {r["species"]: float(r["best_ever"]) for r in ref["rows"]}
+    assert best.fitness.tolist() == [by_species["prey"], by_species["predator"]]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_processes_backend_matches_serial(reference, tmp_path, workers):
+    world, _, ref = reference
+    run(world, tmp_path / "p", ProcessBackend(workers))
+    assert_same(comparable(tmp_path / "p"), ref)
+
+
+def test_ray_backend_matches_serial(reference, tmp_path):
+    pytest.importorskip("ray")
+    world, _, ref = reference
+    run(world, tmp_path / "r", RayBackend(2))
+    assert_same(comparable(tmp_path / "r"), ref)
+
+
+def test_other_seed_gives_other_run(reference, tmp_path):
+    world, _, ref = reference
+    run(world, tmp_path / "s", seed=4)
+    other = comparable(tmp_path / "s")
+    assert other["arrays"]["genomes_0"].tobytes() != ref["arrays"]["genomes_0"].tobytes()
+
+
+def test_resume_is_bit_identical(reference, tmp_path):
+    world, _, ref = reference
+    out = tmp_path / "half"
+    run(world, out, generations=2)
+    resumed = EvolutionRun.resume(out, generations=4, command=["resume"])
+    assert resumed.generation == 2
+    resumed.run(SerialBackend())
+    assert_same(comparable(out), ref)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["resumed"][0]["at_generation"] == 2 and manifest["generations"] == 4
+
+
+def test_resume_from_older_checkpoint_cuts_metrics(reference, tmp_path):
+    """As after a kill -9 between checkpoints: rows past the checkpoint are dropped and redone."""
+    world, _, ref = reference
+    out = tmp_path / "killed"
+    run(world, out, generations=3)  # checkpoints 0, 2, 3
+    for p in (out / "checkpoints").glob("gen_000003.*"):
+        p.unlink()
+    r = EvolutionRun.resume(out, generations=4)
+    assert r.generation == 2 and len(r.metrics.rows) == 4
+    r.run(SerialBackend())
+    assert_same(comparable(out), ref)
+
+
+def test_changed_world_file_is_refused(reference, tmp_path):
+    world, _, _ = reference
+    out = tmp_path / "w"
+    run(world, out, generations=1)
+    text = (out / "world.yaml").read_text().replace("length: 25", "length: 26")
+    (out / "world.yaml").write_text(text)
+    with pytest.raises(CheckpointError, match="world file changed"):
+        EvolutionRun.resume(out)
+
+
+def test_damaged_and_foreign_checkpoints_are_refused(reference, tmp_path):
+    world, ref_out, _ = reference
+    out = tmp_path / "d"
+    run(world, out, generations=1)
+    latest = ck.latest_checkpoint(out / "checkpoints")
+    npz = latest.with_suffix(".npz")
+    npz.write_bytes(npz.read_bytes()[:100])
+    with pytest.raises(CheckpointError, match="corrupt or truncated"):
+        EvolutionRun.resume(out)
+    # a checkpoint of another run (other seed) dropped into this one
+    shutil.copy(ref_out / "checkpoints" / "gen_000004.json", out / "checkpoints")
+    shutil.copy(ref_out / "checkpoints" / "gen_000004.npz", out / "checkpoints")
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["seed"] = 99
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(CheckpointError, match="belongs to another run"):
+        EvolutionRun.resume(out)
+
+
+def test_checkpoint_with_wrong_shapes_is_refused(reference, tmp_path):
+    world, _, _ = reference
+    out = tmp_path / "shape"
+    run(world, out, generations=1)
+    latest = ck.load_checkpoint(ck.latest_checkpoint(out / "checkpoints"))
+    arrays = dict(latest.arrays)
+    arrays["genomes_1"] = arrays["genomes_1"][:, :-1].copy()
+    meta = {k: v for k, v in latest.meta.items() if not k.startswith(("format", "npz"))}
+    ck.save_checkpoint(out / "checkpoints", ck.Checkpoint(latest.generation, meta, arrays))
+    with pytest.raises(CheckpointError, match="genomes_1.*shape"):
+        EvolutionRun.resume(out)
+
+
+def test_new_run_refuses_existing_directory_and_bad_layout(reference, tmp_path):
+    world, ref_out, _ = reference
+    with pytest.raises(CheckpointError, match="--resume"):
+        EvolutionRun.new(world, ref_out)
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "x").write_text("x")
+    with pytest.raises(CheckpointError, match="not empty"):
+        EvolutionRun.new(world, tmp_path / "full")
+    bad = write_world(tmp_path, TINY.replace("arenas: 6", "arenas: 6\n  population: 7"), "b.yaml")
+    with pytest.raises(WorldConfigError, match="b.yaml: evolution: population"):
+        EvolutionRun.new(bad, tmp_path / "bad")
+
+
+def test_cli_evolve_resume_and_errors(reference, tmp_path, capsys):
+    world, _, ref = reference
+    out = tmp_path / "cli"
+    args = ["--backend", "serial", "--no-progress"]
+    assert cli.main(["evolve", str(world), "--out", str(out), "--generations", "3", *args]) == 0
+    assert cli.main(["evolve", "--resume", str(out), "--generations", "4", *args]) == 0
+    text = capsys.readouterr().out
+    assert "run directory" in text and "resuming" in text and "done: 4 generations" in text
+    got = comparable(out)
+    assert got["rows"] == ref["rows"] and got["best"] == ref["best"]
+    for argv, message in [
+        (["evolve", "--resume", str(tmp_path / "nope")], "no such run directory"),
+        (["evolve", str(world), "--resume", str(out)], "not both"),
+        (["evolve", str(world), "--generations", "0"], "--generations must be >= 1"),
+        (["evolve", str(world), "--backend", "serial", "--address", "x:1"], "--address"),
+        (["evolve", str(tmp_path / "missing.yaml"), "--out", str(tmp_path / "m")], "not found"),
+    ]:
+        assert cli.main(argv) == 1
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err
+
+
+def test_open_ended_run_records_births_and_resumes_identically(tmp_path):
+    world = write_world(tmp_path, ECO, "eco.yaml")
+    full = run(world, tmp_path / "full")
+    rows = full.metrics.rows
+    assert [int(r["generation"]) for r in rows] == [0, 1, 2, 3]
+    pop = [int(r["population"]) for r in rows]
+    start = 2 * 8
+    for i, r in enumerate(rows):
+        before = start if i == 0 else pop[i - 1]
+        assert pop[i] == before + int(r["births"]) - int(r["deaths"])
+    with open(tmp_path / "full" / "lineage.csv", newline="") as fh:
+        lineage = list(csv.DictReader(fh))
+    founders = [r for r in lineage if r["generation"] == "-1"]
+    born = [r for r in lineage if r["generation"] != "-1"]
+    assert len(founders) == 16 and all(r["parent_id"] == "-1" for r in founders)
+    assert len(born) == sum(int(r["births"]) for r in rows)
+    assert any(int(r["parent_id"]) >= 0 for r in born), "no agent reproduced"
+    assert max(int(r["max_lineage_depth"]) for r in rows) >= 1
+    # 2 chunks + resume 2 chunks == 4 chunks
+    half = tmp_path / "half"
+    run(world, half, generations=2)
+    EvolutionRun.resume(half, generations=4).run(SerialBackend())
+    a, b = comparable(tmp_path / "full"), comparable(half)
+    assert a["rows"] == b["rows"] and a["arrays"].keys() == b["arrays"].keys()
+    for k in a["arrays"]:
+        assert a["arrays"][k].tobytes() == b["arrays"][k].tobytes(), k
+    assert (tmp_path / "full" / "lineage.csv").read_text() == (half / "lineage.csv").read_text()
