@@ -1,0 +1,195 @@
+"""World engine invariants: determinism, arena independence, energy bookkeeping, checkpoints."""
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from alife.config import load_world
+from alife.world import World
+from alife.world.interact import (
+    L_CHILD,
+    L_EATEN,
+    L_FOOD,
+    L_POISON,
+    L_PREY,
+    L_SPENT,
+    L_WASTED,
+)
+from tests.world_helpers import config, species
+
+WORLDS = Path(__file__).resolve().parent.parent / "worlds"
+
+
+def _state_equal(a: dict, b: dict) -> None:
+    assert a.keys() == b.keys()
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+
+
+def _predators(**over):
+    return config(
+        food={"count": 30, "regrowth": 0.05},
+        species=[
+            species(name="prey", count=12, eats=["food", "poison"]),
+            species(name="hunter", count=3, eats=["prey"],
+                    sensors={"sees": ["wall", "prey", "hunter"]}),
+        ],
+        **over,
+    )  # fmt: skip
+
+
+def test_same_seed_same_state_bit_for_bit():
+    cfg = _predators()
+    a, b = World(cfg, 5, arena_ids=[0, 1]), World(cfg, 5, arena_ids=[0, 1])
+    for _ in range(60):
+        a.tick()
+        b.tick()
+    _state_equal(a.state_arrays(), b.state_arrays())
+    c = World(cfg, 6, arena_ids=[0, 1])
+    for _ in range(60):
+        c.tick()
+    assert not np.array_equal(a.agents["x"], c.agents["x"])
+
+
+def test_splitting_arenas_never_changes_results():
+    cfg = _predators()
+    ticks = 80
+    whole = World(cfg, 11, generation=3, arena_ids=range(8))
+    halves = [World(cfg, 11, generation=3, arena_ids=ids) for ids in (range(4), range(4, 8))]
+    for w in [whole, *halves]:
+        for _ in range(ticks):
+            w.tick()
+    for s in range(2):
+        per = cfg.species[s].count
+        lo, hi = whole.offsets[s], whole.offsets[s + 1]
+        got = np.concatenate([h.agents["x"][h.offsets[s] : h.offsets[s + 1]] for h in halves])
+        np.testing.assert_array_equal(whole.agents["x"][lo:hi], got)
+        np.testing.assert_array_equal(
+            whole.fitness()[s], np.concatenate([h.fitness()[s] for h in halves])
+        )
+        np.testing.assert_array_equal(
+            whole.states[s].memory, np.concatenate([h.states[s].memory for h in halves])
+        )
+        assert hi - lo == 8 * per
+    food = np.concatenate([h.item["fx"] for h in halves])
+    np.testing.assert_array_equal(whole.item["fx"], food)
+
+
+def test_genomes_in_and_fitness_out_line_up():
+    cfg = config(species=[species(count=3)])
+    w0 = World(cfg, 1, arena_ids=[0, 1])
+    genomes = [w0.genomes[0][::-1].copy()]
+    w = World(cfg, 1, arena_ids=[0, 1], genomes=genomes)
+    np.testing.assert_array_equal(w.genomes[0], genomes[0])
+    f = w.run_episode()
+    assert len(f) == 1 and f[0].shape == (6,) and f[0].dtype == np.float64
+    with pytest.raises(ValueError, match="genomes"):
+        World(cfg, 1, arena_ids=[0, 1], genomes=[genomes[0][:5]])
+
+
+def test_energy_bookkeeping_balances():
+    cfg = _predators(poison={"count": 10, "regrowth": 0.1, "energy": 0.5})
+    w = World(cfg, 2, arena_ids=[0, 1, 2])
+    for _ in range(150):
+        w.tick()
+    A = w.agents
+    L = A["ledger"]
+    expect = (
+        A["energy0"] + L[:, L_FOOD] + L[:, L_PREY] - L[:, L_POISON] - L[:, L_SPENT]
+        - L[:, L_WASTED] - L[:, L_CHILD] - L[:, L_EATEN]
+    )  # fmt: skip
+    np.testing.assert_allclose(A["energy"], expect, atol=1e-9)
+    assert (L[:, L_FOOD] > 0).any() and (L[:, L_SPENT] > 0).all()
+    assert w.totals["eaten"] > 0
+    # living agents never exceed their cap
+    cap = w.tables.max_energy[A["species"]]
+    assert (A["energy"][A["alive"]] <= cap[A["alive"]] + 1e-12).all()
+
+
+def test_checkpoint_restore_then_tick_equals_never_stopping(tmp_path):
+    cfg = WORLDS / "ecology.yaml"
+    cfg = load_world(cfg)
+    a = World(cfg, 4)
+    for _ in range(30):
+        a.tick()
+    buf = io.BytesIO()
+    np.savez(buf, **a.state_arrays())
+    buf.seek(0)
+    with np.load(buf, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    b = World.from_state_arrays(cfg, arrays)
+    for _ in range(40):
+        a.tick()
+        b.tick()
+    _state_equal(a.state_arrays(), b.state_arrays())
+
+
+def test_from_state_arrays_rejects_bad_input():
+    cfg = config()
+    arrays = World(cfg).state_arrays()
+    bad = dict(arrays)
+    del bad["agent_x"]
+    with pytest.raises(ValueError, match="agent_x"):
+        World.from_state_arrays(cfg, bad)
+    bad = dict(arrays, world_format=np.array(99))
+    with pytest.raises(ValueError, match="format"):
+        World.from_state_arrays(cfg, bad)
+
+
+@pytest.mark.parametrize("path", sorted(WORLDS.glob("*.yaml")), ids=lambda p: p.name)
+def test_every_world_file_runs_200_ticks(path):
+    cfg = load_world(path)
+    w = World(cfg, 1)
+    for _ in range(200):
+        w.tick()
+    snap = w.snapshot()
+    W, H = cfg.arena.width, cfg.arena.height
+    for arr in (snap.x, snap.y, snap.heading, snap.energy, snap.food_x, snap.food_y):
+        assert np.isfinite(arr).all()
+    assert ((snap.x >= 0) & (snap.x <= W) & (snap.y >= 0) & (snap.y <= H)).all()
+    assert ((snap.food_x >= 0) & (snap.food_x <= W)).all()
+    assert snap.tick == 200 and w.agent_ticks > 0
+    for s in range(len(cfg.species)):
+        f = w.fitness()[s]
+        assert np.isfinite(f).all() and f.shape == (w.offsets[s + 1] - w.offsets[s],)
+    if snap.population:
+        view = w.inspect(int(snap.ids[0]))
+        ctrl = w.controllers[view.species]
+        raw = view.condensed @ view.inputs
+        assert view.inputs.shape == (ctrl.n_inputs,) and len(view.sensor_names) == ctrl.n_inputs
+        np.testing.assert_allclose(np.tanh(raw[: len(view.motors)]), view.motors, atol=1e-4)
+    assert w.inspect(-5) is None
+
+
+def test_snapshot_is_read_only_copy():
+    w = World(config())
+    snap = w.snapshot()
+    with pytest.raises(ValueError):
+        snap.x[0] = 1.0
+    assert snap.population == 4 and snap.food_count == 25
+    assert snap.x.dtype == np.float32 and snap.species.dtype == np.int16
+
+
+def test_python_overhead_does_not_grow_with_arenas():
+    """Kernel calls per tick are the same for 1 and 64 arenas (no per-arena Python loop)."""
+    import alife.world.engine as eng
+
+    calls = {"n": 0}
+    real = eng.sense_kernel
+
+    def counting(*args):
+        calls["n"] += 1
+        return real(*args)
+
+    cfg = config()
+    eng.sense_kernel = counting
+    try:
+        for n in (1, 64):
+            calls["n"] = 0
+            w = World(cfg, arena_ids=range(n))
+            w.tick()
+            assert calls["n"] == 1
+    finally:
+        eng.sense_kernel = real

@@ -1,0 +1,202 @@
+"""Physics and interactions: obstacles, walls, wrap, agent pushes, eating, predation, cues."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from alife.world import World
+from alife.world.interact import C_FAILURE, C_FOOD, C_PREY, C_SUCCESS
+from tests.reference import disc_overlaps_obstacle_ref
+from tests.world_helpers import clear_items, config, pose, put_item, species
+
+
+class FixedMotors:
+    """Stands in for a species' brain in physics tests: replays given or random motors."""
+
+    def __init__(self, ctrl, motors=None, seed=0):
+        self.ctrl, self.motors, self.rng = ctrl, motors, np.random.default_rng(seed)
+
+    def __getattr__(self, name):  # everything else (new_state, init_genomes...) is the real one
+        return getattr(self.ctrl, name)
+
+    def step(self, genomes, state, sensors):
+        n = sensors.shape[0]
+        if self.motors is not None:
+            return np.broadcast_to(self.motors, (n, self.ctrl.n_motors)).astype(np.float32)
+        return self.rng.uniform(-1, 1, (n, self.ctrl.n_motors)).astype(np.float32)
+
+
+def drive(world, motors=None, seed=0):
+    world.controllers = [FixedMotors(c, motors, seed) for c in world.controllers]
+
+
+OBSTACLES = {
+    "circles": [{"x": 100, "y": 100, "radius": 30}, {"x": 300, "y": 200, "radius": 15}],
+    "rects": [{"x": 180, "y": 40, "width": 20, "height": 120}, {"x": 0, "y": 250,
+              "width": 120, "height": 10}],
+}  # fmt: skip
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 1000), wrap=st.booleans())
+def test_agents_stay_out_of_obstacles_and_in_bounds(seed, wrap):
+    cfg = config(
+        seed=seed,
+        arena={"boundary": "wrap" if wrap else "walls"},
+        obstacles=OBSTACLES,
+        species=[species(count=60, body={"max_speed": 4.0})],
+    )
+    w = World(cfg, arena_ids=[0, 1])
+    drive(w, seed=seed)
+    for _ in range(60):
+        w.tick()
+        A = w.agents
+        assert ((A["x"] >= 0) & (A["x"] <= 400) & (A["y"] >= 0) & (A["y"] <= 300)).all()
+        for i in range(0, len(A["x"]), 7):
+            assert not disc_overlaps_obstacle_ref(
+                A["x"][i], A["y"][i], 5.0, w.circles, w.rects, tol=1e-6
+            ), (A["x"][i], A["y"][i])
+        if not wrap:
+            assert (A["x"] >= 5 - 1e-9).all() and (A["x"] <= 395 + 1e-9).all()
+
+
+def test_overlapping_agents_are_pushed_apart():
+    cfg = config(food={"count": 0}, poison={"count": 0}, species=[species(count=2)])
+    w = World(cfg)
+    drive(w, motors=np.zeros(2))
+    pose(w, 0, 200.0, 150.0)
+    pose(w, 1, 206.0, 150.0)
+    w.tick()
+    A = w.agents
+    assert math.hypot(A["x"][1] - A["x"][0], A["y"][1] - A["y"][0]) == pytest.approx(10.0)
+    assert A["x"][0] + A["x"][1] == pytest.approx(406.0)  # symmetric push
+    pose(w, 1, 200.0, 150.0)  # the very same spot: split deterministically along x
+    w.tick()
+    assert A["x"][0] < A["x"][1]
+
+
+def test_wrap_moves_across_the_edge():
+    cfg = config(arena={"boundary": "wrap"}, species=[species(count=1)])
+    w = World(cfg)
+    drive(w, motors=np.array([0.0, 1.0]))
+    pose(w, 0, 398.5, 150.0, 0.0)
+    w.tick()
+    assert w.agents["x"][0] == pytest.approx(1.5)
+
+
+def test_eating_lowest_row_wins_and_energy_moves():
+    cfg = config(poison={"count": 2, "energy": 0.4}, species=[species(count=2)])
+    w = World(cfg)
+    drive(w, motors=np.zeros(2))
+    clear_items(w)
+    pose(w, 0, 100.0, 100.0)
+    pose(w, 1, 110.0, 100.0)
+    put_item(w, 0, 105.0, 100.0)  # both touch it: row 0 wins
+    put_item(w, 20, 300.0, 100.0)  # poison (slots 20..24), far away
+    e0 = w.agents["energy"].copy()
+    w.tick()
+    A = w.agents
+    assert not w.item["factive"][0] and w.item["factive"][20]
+    assert A["counters"][0, C_FOOD] == 1 and A["counters"][1, C_FOOD] == 0
+    cost = cfg.species[0].energy.base_cost
+    assert A["energy"][0] == pytest.approx(e0[0] + 0.3 - cost)
+    pose(w, 1, 300.0, 104.0)
+    w.tick()
+    assert A["energy"][1] == pytest.approx(e0[1] - 0.4 - 2 * cost)
+
+
+def test_predator_catches_prey():
+    cfg = config(
+        food={"count": 0}, poison={"count": 0},
+        species=[species(name="prey", count=2),
+                 species(name="hunter", count=1, eats=["prey"], prey_energy=0.5)],
+    )  # fmt: skip
+    w = World(cfg)
+    drive(w, motors=np.zeros(2))
+    pose(w, 0, 100.0, 100.0)
+    pose(w, 1, 300.0, 100.0)
+    pose(w, 2, 108.0, 100.0)
+    w.tick()
+    A = w.agents
+    assert not A["alive"][0] and A["alive"][1]
+    assert A["counters"][2, C_PREY] == 1
+    assert A["energy"][2] == pytest.approx(1.0 + 0.5 * 1.0 - 0.002, abs=1e-9)
+    assert w.snapshot().population == 2 and w.last["deaths"] == 1
+
+
+def _tmaze():
+    from pathlib import Path
+
+    from alife.config import load_world
+
+    return load_world(Path(__file__).resolve().parent.parent / "worlds" / "tmaze.yaml")
+
+
+def test_tmaze_cue_hold_and_pose_reset():
+    cfg = _tmaze()
+    w = World(cfg, 1, arena_ids=range(6))
+    drive(w, seed=3)
+    start = (w.agents["x"].copy(), w.agents["y"].copy(), w.agents["heading"].copy())
+    cue_inputs = []
+    for t in range(cfg.cue.show_ticks + 3):
+        sensors = w.sense(0, np.arange(6, dtype=np.int64))
+        cue_inputs.append(sensors[:, -2:].copy())
+        w.tick()
+        if t < cfg.cue.show_ticks - 1:  # held still while the light shows
+            np.testing.assert_array_equal(w.agents["x"], start[0])
+        if t == cfg.cue.show_ticks - 1:  # light off: back to the start pose exactly
+            for got, want in zip(
+                (w.agents["x"], w.agents["y"], w.agents["heading"]), start, strict=True
+            ):
+                np.testing.assert_array_equal(got, want)
+    sides = w.cue_side
+    for t, c in enumerate(cue_inputs):
+        if t < cfg.cue.show_ticks:
+            np.testing.assert_array_equal(c[:, 1], sides)  # light 1 on iff side 1
+            np.testing.assert_array_equal(c[:, 0], 1 - sides)
+        else:
+            assert (c == 0).all()
+    assert len(set(sides.tolist())) == 2  # both sides occur among 6 arenas (seeded)
+    assert not w.agents["done"].any()
+    # teleport agent 0 into its correct goal, agent 1 into the wrong one
+    for row, good in ((0, True), (1, False)):
+        side = sides[row] if good else 1 - sides[row]
+        pose(w, row, *cfg.cue.goals[side])
+    w.tick()
+    assert w.agents["counters"][0, C_SUCCESS] == 1 and w.agents["done"][0]
+    assert w.agents["counters"][1, C_FAILURE] == 1 and w.agents["done"][1]
+    assert w.fitness()[0][0] == 1.0 and w.fitness()[0][1] == 0.0
+    x_done = w.agents["x"][:2].copy()
+    w.tick()
+    np.testing.assert_array_equal(w.agents["x"][:2], x_done)  # finished agents stop
+
+
+def test_open_ended_birth_gives_mutated_child():
+    cfg = config(
+        food={"count": 0}, poison={"count": 0},
+        species=[species(count=3)],
+        evolution={"mode": "open_ended",
+                   "open_ended": {"reproduce_energy": 1.5, "child_energy": 0.4}},
+    )  # fmt: skip
+    w = World(cfg)
+    drive(w, motors=np.zeros(2))
+    w.agents["energy"][1] = 1.9
+    parent_genome = w.genomes[0][1].copy()
+    parent_id = int(w.agents["ids"][1])
+    w.tick()
+    A = w.agents
+    assert len(A["x"]) == 4 and w.last["births"] == 1
+    child = 3
+    assert A["parent"][child] == parent_id and A["ids"][child] == 3
+    assert A["energy"][child] == pytest.approx(0.4 * (1.9 - 0.002))
+    assert A["energy"][1] == pytest.approx(0.6 * (1.9 - 0.002))
+    diff = np.flatnonzero(w.genomes[0][child] != parent_genome)
+    assert 1 <= diff.size <= cfg.evolution.mutation.count
+    assert w.states[0].memory.shape[0] == 4 and not w.states[0].memory[child].any()
+    # starvation removes rows
+    A["energy"][0] = 0.001
+    w.tick()
+    assert len(w.agents["x"]) == 3 and 0 not in w.agents["ids"] and w.last["deaths"] == 1
