@@ -109,6 +109,12 @@ class App:
         self._total_ticks = 0
         self._snap = None
         self._fitted = False
+        self.inspect_interval = 0.05  # seconds between brain traces of the selected agent
+        self._view_time = 0.0
+        self._view_tick = -1
+        self._view_generation = -1
+        self._inspector_surface: pygame.Surface | None = None
+        self._inspector_key = None
         self._layout()
 
     # ----- layout -----------------------------------------------------------------------------
@@ -319,19 +325,29 @@ class App:
         self._snap = snap = session.world.snapshot()
         if not self._fitted:
             self.fit_view()
-        self.view = session.world.inspect(self.selected) if self.selected is not None else None
-        if self.selected is not None and self.view is None:
-            self.say(f"agent #{self.selected} is gone")
-            self.selected = None
-            self._layout()
+        self._refresh_view(snap)
         self.renderer.draw(self.screen, self.camera, snap, session.static, self.view)
         self._draw_hud(snap)
         panel = self._inspector_rect()
         if panel is not None and self.view is not None:
-            sp = session.config.species[self.view.species]
-            draw_inspector(
-                self.screen, panel, self.view, species_name=sp.name, max_energy=sp.energy.max
-            )
+            key = (id(self.view), tuple(panel))
+            if self._inspector_key != key:
+                if (
+                    self._inspector_surface is None
+                    or self._inspector_surface.get_size() != panel.size
+                ):
+                    self._inspector_surface = pygame.Surface(panel.size, pygame.SRCALPHA)
+                self._inspector_surface.fill((0, 0, 0, 0))
+                sp = session.config.species[self.view.species]
+                draw_inspector(
+                    self._inspector_surface,
+                    self._inspector_surface.get_rect(),
+                    self.view,
+                    species_name=sp.name,
+                    max_energy=sp.energy.max,
+                )
+                self._inspector_key = key
+            self.screen.blit(self._inspector_surface, panel.topleft)
         if self.show_help:
             hud.draw_help(self.screen)
         if session.error:
@@ -342,6 +358,30 @@ class App:
             )
         if self.notice and time.monotonic() < self._notice_until:
             hud.draw_notice(self.screen, self.notice)
+
+    def _refresh_view(self, snap) -> None:
+        """Re-trace the selected agent's brain when the world moved on (at most every
+        `inspect_interval` seconds: tracing costs more than drawing a frame)."""
+        if self.selected is None:
+            self.view = None
+            return
+        now = time.perf_counter()
+        stale = self.view is None or self.view.agent_id != self.selected
+        if (
+            not stale
+            and snap.tick == self._view_tick
+            and self._view_generation == (self.session.generation)
+        ):
+            return
+        if not stale and now - self._view_time < self.inspect_interval:
+            return
+        self.view = self.session.world.inspect(self.selected)
+        self._view_time, self._view_tick = now, snap.tick
+        self._view_generation = self.session.generation
+        if self.view is None:
+            self.say(f"agent #{self.selected} is gone")
+            self.selected = None
+            self._layout()
 
     def _draw_hud(self, snap) -> None:
         session = self.session
@@ -364,7 +404,7 @@ class App:
             "H: help   I: inspector   click: select",
         ]
         hud.draw_status(self.screen, (8, 8), lines)
-        title, x_label = session.chart_title()
+        title, x_label, x_step = session.chart_title()
         w, h = self.camera.viewport.size
         cw, ch = self.chart.size
         if w >= cw + 16 and h >= ch + 200:
@@ -375,4 +415,5 @@ class App:
                 title,
                 x_label,
                 session.history_version,
+                x_step,
             )

@@ -97,13 +97,14 @@ def draw_line_chart(
     x_label: str = "",
     colors: Mapping[str, Color] | None = None,
     x_start: float = 0.0,
+    x_step: float = 1.0,
     background: Color | None = (18, 20, 26),
     axis_color: Color = (120, 124, 135),
     text_color: Color = (220, 222, 228),
     font_size: int = 18,
     legend: bool = True,
 ) -> pygame.Rect:
-    """Draw each named series as a line over its index (x = x_start + i) inside `rect`.
+    """Draw each named series as a line over its index (x = x_start + i * x_step) inside `rect`.
 
     series: name -> 1-D values (NaN/inf are skipped); all series share the axes. Returns the
     plot area's Rect (inside the axes). Empty data draws the frame and "no data yet".
@@ -130,7 +131,8 @@ def draw_line_chart(
     y_ticks = nice_ticks(y_lo, y_hi, count=max(2, rect.height // 60))
     label_w = max((small.size(format_value(t))[0] for t in y_ticks), default=0) + 8
     n_points = max((a.size for a in arrays.values()), default=0)
-    x_hi = x_start + max(n_points - 1, 1)
+    x_hi = x_start + max(n_points - 1, 1) * x_step * x_step
+    x_integer = float(x_step).is_integer() and float(x_start).is_integer()
 
     bottom_space = small.get_linesize() + (line_h if x_label else 0) + 4
     plot = pygame.Rect(
@@ -150,7 +152,7 @@ def draw_line_chart(
             pygame.draw.line(surface, (45, 48, 58), (plot.left + 1, py), (plot.right - 2, py))
             lab = small.render(format_value(t), True, axis_color)
             surface.blit(lab, (plot.left - lab.get_width() - 4, py - lab.get_height() // 2))
-    for t in nice_ticks(x_start, x_hi, count=max(2, plot.width // 90), integer=True):
+    for t in nice_ticks(x_start, x_hi, count=max(2, plot.width // 90), integer=x_integer):
         px = plot.left + 1 + (t - x_start) / (x_hi - x_start) * (plot.width - 2)
         lab = small.render(format_value(t), True, axis_color)
         surface.blit(lab, (int(px) - lab.get_width() // 2, plot.bottom + 2))

@@ -50,10 +50,19 @@ def text(s: str, size: int = 18, color=TEXT) -> pygame.Surface:
     return surf
 
 
+_PANELS: dict[tuple, pygame.Surface] = {}
+
+
 def panel(surface: pygame.Surface, rect: pygame.Rect, color=PANEL) -> None:
-    """Translucent rounded panel behind overlay content."""
-    overlay = pygame.Surface(rect.size, pygame.SRCALPHA)
-    pygame.draw.rect(overlay, color, overlay.get_rect(), border_radius=6)
+    """Translucent rounded panel behind overlay content (cached per size and colour)."""
+    key = (tuple(rect.size), tuple(color))
+    overlay = _PANELS.get(key)
+    if overlay is None:
+        if len(_PANELS) > 64:
+            _PANELS.clear()
+        overlay = pygame.Surface(rect.size, pygame.SRCALPHA)
+        pygame.draw.rect(overlay, color, overlay.get_rect(), border_radius=6)
+        _PANELS[key] = overlay
     surface.blit(overlay, rect.topleft)
 
 
@@ -87,9 +96,10 @@ class ChartPanel:
         title: str,
         x_label: str,
         version: int,
+        x_step: float = 1.0,
     ) -> pygame.Rect:
         """Blit the chart at `pos`; `version` changes whenever the series change."""
-        key = (version, title, x_label, self.size)
+        key = (version, title, x_label, self.size, x_step)
         if self._surface is None or key != self._key:
             self._surface = pygame.Surface(self.size, pygame.SRCALPHA)
             self._surface.fill((0, 0, 0, 0))
@@ -100,6 +110,7 @@ class ChartPanel:
                 series,
                 title=title,
                 x_label=x_label,
+                x_step=x_step,
                 background=None,
                 font_size=17,
             )

@@ -47,7 +47,7 @@ def species_color(species: int) -> tuple[int, int, int]:
 
 def shade_color(color, level: int) -> tuple[int, int, int]:
     """`color` darkened for energy level 0..SHADES-1 (top level = full colour)."""
-    f = 0.3 + 0.7 * (level / (SHADES - 1))
+    f = 0.45 + 0.55 * (level / (SHADES - 1))
     return tuple(int(round(c * f)) for c in color)
 
 
@@ -116,12 +116,32 @@ def layout_bounds(arena_count: int, arena_size: tuple[float, float]) -> tuple[fl
     return 0.0, y0, float(off[:, 0].max() + w), h - y0
 
 
+COLORKEY = (255, 0, 254)  # transparent colour of sprites (never used for drawing)
+
+
+def _blank_sprite(size: int) -> pygame.Surface:
+    sprite = pygame.Surface((size, size))
+    sprite.fill(COLORKEY)
+    return sprite
+
+
+def _finish_sprite(sprite: pygame.Surface) -> pygame.Surface:
+    """Colour-keyed, run-length encoded and in the display's pixel format: blits several
+    times faster than per-pixel alpha."""
+    if pygame.display.get_init() and pygame.display.get_surface() is not None:
+        sprite = sprite.convert()
+    sprite.set_colorkey(COLORKEY, pygame.RLEACCEL)
+    return sprite
+
+
 class SceneRenderer:
     """Draws snapshots with cached sprites; one instance per window."""
 
     def __init__(self) -> None:
         self._agent_sprites: dict[tuple, pygame.Surface] = {}
         self._food_sprites: dict[tuple[int, int], pygame.Surface] = {}
+        self._background: pygame.Surface | None = None
+        self._background_key: tuple | None = None
 
     # ----- sprites -------------------------------------------------------------------------
     def _agent_sprite(self, color, level: int, hbin: int, rpx: int) -> pygame.Surface:
@@ -132,7 +152,7 @@ class SceneRenderer:
             if len(self._agent_sprites) > 20000:
                 self._agent_sprites.clear()
             size = 2 * rpx + 3
-            sprite = pygame.Surface((size, size), pygame.SRCALPHA)
+            sprite = _blank_sprite(size)
             c = size // 2
             body = shade_color(color, level)
             pygame.draw.circle(sprite, body, (c, c), rpx)
@@ -142,6 +162,7 @@ class SceneRenderer:
                 ang = hbin * (2 * math.pi / HEADING_BINS)
                 tip = (c + math.cos(ang) * rpx, c - math.sin(ang) * rpx)
                 pygame.draw.line(sprite, (245, 245, 250), (c, c), tip, max(1, rpx // 4))
+            sprite = _finish_sprite(sprite)
             self._agent_sprites[key] = sprite
         return sprite
 
@@ -150,7 +171,7 @@ class SceneRenderer:
         sprite = self._food_sprites.get(key)
         if sprite is None:
             size = 2 * rpx + 1
-            sprite = pygame.Surface((size, size), pygame.SRCALPHA)
+            sprite = _blank_sprite(size)
             color = POISON if kind else FOOD
             if rpx <= 1:
                 sprite.fill(color)
@@ -161,6 +182,7 @@ class SceneRenderer:
                     dark = (60, 10, 45)
                     pygame.draw.line(sprite, dark, (rpx - d, rpx - d), (rpx + d, rpx + d))
                     pygame.draw.line(sprite, dark, (rpx - d, rpx + d), (rpx + d, rpx - d))
+            sprite = _finish_sprite(sprite)
             self._food_sprites[key] = sprite
         return sprite
 
@@ -176,31 +198,58 @@ class SceneRenderer:
         """Draw the whole scene into camera.viewport of `surface`."""
         old_clip = surface.get_clip()
         surface.set_clip(camera.viewport)
-        surface.fill(BACKGROUND, camera.viewport)
         offsets = arena_layout(snap.arena_count, snap.arena_size)
-        visible = self._draw_arenas(surface, camera, snap, static, offsets)
+        visible = self._visible_arenas(camera, snap, offsets)
+        self._draw_background(surface, camera, snap, static, offsets, visible)
+        self._draw_cues(surface, camera, snap, static, offsets, visible)
         self._draw_food(surface, camera, snap, static, offsets, visible)
         self._draw_agents(surface, camera, snap, static, offsets, visible)
         if selected is not None:
             self.draw_selection(surface, camera, snap, selected, offsets)
         surface.set_clip(old_clip)
 
-    def _draw_arenas(self, surface, camera, snap, static, offsets) -> np.ndarray:
+    def _arena_corners(self, camera, snap, offsets):
+        """Screen (x, y) of each arena's top-left corner (world lower-left + height)."""
+        return camera.world_to_screen(offsets[:, 0], offsets[:, 1] + snap.arena_size[1])
+
+    def _visible_arenas(self, camera, snap, offsets) -> np.ndarray:
+        """(A,) bool: arenas overlapping the viewport."""
         w, h = snap.arena_size
         z = camera.zoom
-        # screen position of each arena's top-left corner (world lower-left + height)
-        x0, y0 = camera.world_to_screen(offsets[:, 0], offsets[:, 1] + h)
+        x0, y0 = self._arena_corners(camera, snap, offsets)
         vp = camera.viewport
         visible = (x0 + w * z >= vp.left) & (x0 <= vp.right) & (y0 + h * z >= vp.top)
-        visible &= y0 <= vp.bottom
+        return visible & (y0 <= vp.bottom)
+
+    def _draw_background(self, surface, camera, snap, static, offsets, visible) -> None:
+        """Floor, walls, goals and obstacles: drawn once per view into a cached layer."""
+        vp = camera.viewport
+        key = (
+            id(static), snap.arena_count, snap.arena_size, camera.cx, camera.cy, camera.zoom,
+            tuple(vp), surface.get_size(),
+        )  # fmt: skip
+        if self._background is None or key != self._background_key:
+            bg = pygame.Surface(surface.get_size())
+            if pygame.display.get_init() and pygame.display.get_surface() is not None:
+                bg = bg.convert()
+            bg.set_clip(vp)
+            bg.fill(BACKGROUND, vp)
+            self._draw_static(bg, camera, snap, static, offsets, visible)
+            self._background, self._background_key = bg, key
+        surface.blit(self._background, vp.topleft, area=vp)
+
+    def _draw_static(self, surface, camera, snap, static, offsets, visible) -> None:
+        w, h = snap.arena_size
+        z = camera.zoom
+        x0, y0 = self._arena_corners(camera, snap, offsets)
         wall_px = max(1, int(round(min(w, h) * z * 0.006)))
-        circles, rects = static.circles.tolist(), static.rects.tolist()
-        cues, goals = static.cues.tolist(), static.goals.tolist()
+        circles, rects, goals = (
+            static.circles.tolist(),
+            static.rects.tolist(),
+            static.goals.tolist(),
+        )
         for a in np.flatnonzero(visible).tolist():
-            ax, ay = (
-                float(x0[a]),
-                float(y0[a]),
-            )  # screen top-left corner
+            ax, ay = float(x0[a]), float(y0[a])  # screen top-left corner
             rect = pygame.Rect(round(ax), round(ay), max(1, round(w * z)), max(1, round(h * z)))
             surface.fill(FLOOR, rect)
             if static.walls:
@@ -222,24 +271,29 @@ class SceneRenderer:
                 surface.fill(OBSTACLE, r)
                 if min(r.w, r.h) >= 4:
                     pygame.draw.rect(surface, OBSTACLE_EDGE, r, 1)
-            if cues:
-                on = bool(snap.cue_on[a]) if a < len(snap.cue_on) else False
-                side = int(snap.cue_side[a]) if a < len(snap.cue_side) else 0
-                lit_index = 0 if side < 0 else 1 if side > 0 else -1
-                rad = max(2.0, static.cue_radius * z)
-                for i, (x, y) in enumerate(cues):
-                    lit = on and i == lit_index
-                    c = (ax + x * z, ay + (h - y) * z)
-                    if lit:
-                        pygame.draw.circle(surface, (110, 98, 30), c, rad * 1.8)
-                    pygame.draw.circle(surface, CUE_ON if lit else CUE_OFF, c, rad)
-        return visible
+
+    def _draw_cues(self, surface, camera, snap, static, offsets, visible) -> None:
+        """Cue lights: the lit one (per arena, while the cue shows) glows."""
+        cues = static.cues.tolist()
+        if not cues:
+            return
+        h = snap.arena_size[1]
+        z = camera.zoom
+        x0, y0 = self._arena_corners(camera, snap, offsets)
+        rad = max(2.0, static.cue_radius * z)
+        for a in np.flatnonzero(visible).tolist():
+            on = bool(snap.cue_on[a]) if a < len(snap.cue_on) else False
+            side = int(snap.cue_side[a]) if a < len(snap.cue_side) else 0
+            lit_index = 0 if side < 0 else 1 if side > 0 else -1
+            for i, (x, y) in enumerate(cues):
+                lit = on and i == lit_index
+                c = (float(x0[a]) + x * z, float(y0[a]) + (h - y) * z)
+                if lit:
+                    pygame.draw.circle(surface, (110, 98, 30), c, rad * 1.8)
+                pygame.draw.circle(surface, CUE_ON if lit else CUE_OFF, c, rad)
 
     def _blit_all(self, surface, pairs) -> None:
-        if hasattr(surface, "fblits"):
-            surface.fblits(pairs)
-        else:  # pragma: no cover - pygame < 2.6
-            surface.blits(pairs, doreturn=False)
+        surface.blits(pairs, doreturn=False)
 
     def _draw_food(self, surface, camera, snap, static, offsets, visible) -> None:
         if snap.food_x.size == 0:
@@ -299,13 +353,18 @@ class SceneRenderer:
         if view.arena >= len(offsets):
             return
         ox, oy = offsets[view.arena]
-        sx, sy = camera.world_to_screen(view.x + ox, view.y + oy)
-        center = (float(sx), float(sy))
         idx = np.flatnonzero(snap.ids == view.agent_id)
-        radius = float(snap.radius[idx[0]]) if idx.size else 1.0
+        if idx.size:  # the snapshot is newest (the view may be a few ticks old)
+            k = int(idx[0])
+            x, y, heading = float(snap.x[k]), float(snap.y[k]), float(snap.heading[k])
+            radius = float(snap.radius[k])
+        else:
+            x, y, heading, radius = view.x, view.y, view.heading, 1.0
+        sx, sy = camera.world_to_screen(x + ox, y + oy)
+        center = (float(sx), float(sy))
         hits = ray_hits(view)
         for k, ang in enumerate(np.asarray(view.ray_angles, dtype=np.float64).tolist()):
-            a = view.heading + ang
+            a = heading + ang
             dist, cls = hits[k] if k < len(hits) else (1.0, None)
             reach = view.ray_range * dist * camera.zoom
             end = (center[0] + math.cos(a) * reach, center[1] - math.sin(a) * reach)

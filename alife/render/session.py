@@ -71,11 +71,11 @@ class Session:
     def species_names(self) -> list[str]:
         return [s.name for s in self.config.species]
 
-    def chart_title(self) -> tuple[str, str]:
-        """(title, x label) of the live chart."""
+    def chart_title(self) -> tuple[str, str, float]:
+        """(title, x label, x step per point) of the live chart."""
         if self.generational:
-            return "fitness per generation", "generation"
-        return "population", "tick"
+            return "fitness per generation", "generation", 1.0
+        return "population", "tick", float(HISTORY_EVERY)
 
     # ----- running ----------------------------------------------------------------------------
     def tick(self, count: int = 1) -> int:
@@ -86,7 +86,8 @@ class Session:
         for _ in range(int(count)):
             self.world.tick()
             if self.generational:
-                if self.world.tick_count >= length:
+                t = self.world.tick_count
+                if t >= length or (t % 10 == 0 and self.world.snapshot().population == 0):
                     self.next_generation()
                     done += 1
             elif self.world.tick_count % HISTORY_EVERY == 0:

@@ -1,0 +1,169 @@
+"""Window benchmark (issue 5): frames per second at 1000 agents and start-to-first-frame time.
+
+Run: `python -m benchmarks.render [--quick]`. Uses SDL's off-screen "dummy" video driver, so
+it measures our drawing and simulation work, not a compositor or vsync. Targets: >= 60 FPS at
+1000 agents with 1 tick per frame; warm start-to-first-frame <= 2 s.
+
+Side by side in one run: for each scene the frame time is split into its simulation part
+(Session.tick) and its drawing part (App.draw + flip), measured on the same frames, and
+reported as FPS (whole frame), ms per part and the drawing share. Numba runs on 1 thread,
+BLAS is pinned to 1 thread (printed). The start-up time is the wall time of a fresh
+`python run.py play WORLD --frames 1` process (imports, world file, World, window, one frame,
+exit), measured after a first run has filled Numba's on-disk cache ("warm"); the first run's
+time is printed as "cold" when the cache was empty.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+for _k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_k, "1")
+
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import yaml  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+FPS_TARGET = 60.0
+START_TARGET = 2.0
+
+
+def scene_file(folder: Path, name: str, arenas: int, per_arena: int, side: float) -> Path:
+    """A copy of worlds/foraging.yaml with `arenas` x `per_arena` foragers in side x side arenas
+    (food scaled with the area)."""
+    data = yaml.safe_load((ROOT / "worlds" / "foraging.yaml").read_text())
+    scale = (side / data["arena"]["width"]) ** 2
+    data["arena"].update(width=side, height=side, count=arenas)
+    for key in ("food", "poison"):
+        data[key]["count"] = int(data[key]["count"] * scale)
+        if data[key].get("max_count") is not None:
+            data[key]["max_count"] = int(data[key]["max_count"] * scale)
+    data["species"][0]["count"] = per_arena
+    data["episode"]["length"] = 100_000  # no generation change inside the measurement
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def measure_fps(path: Path, frames: int, inspector: bool) -> dict[str, float]:
+    """Run the real App for `frames` frames (after a warm-up) and time its parts."""
+    import pygame
+
+    from alife.render.app import App
+    from alife.render.session import Session
+
+    session = Session(path)
+    app = App(session, max_fps=0)
+    app.auto_reload = False
+    tick_t: list[float] = []
+    draw_t: list[float] = []
+    real_tick, real_draw = session.tick, app.draw
+
+    def timed_tick(count=1):
+        t0 = time.perf_counter()
+        out = real_tick(count)
+        tick_t.append(time.perf_counter() - t0)
+        return out
+
+    def timed_draw():
+        t0 = time.perf_counter()
+        real_draw()
+        draw_t.append(time.perf_counter() - t0)
+
+    session.tick, app.draw = timed_tick, timed_draw
+    app.run(20)  # warm-up: sprites, fonts, first JIT calls
+    if inspector:
+        snap = session.world.snapshot()
+        app.selected = int(snap.ids[0])
+        app.show_inspector = True
+        app._layout()
+    tick_t.clear()
+    draw_t.clear()
+    t0 = time.perf_counter()
+    app.run(frames)
+    wall = time.perf_counter() - t0
+    population = session.world.snapshot().population
+    pygame.display.quit()
+    return {
+        "fps": frames / wall,
+        "tick_ms": 1e3 * float(np.median(tick_t)),
+        "draw_ms": 1e3 * float(np.median(draw_t)),
+        "population": population,
+    }
+
+
+def start_time(path: Path) -> float:
+    """Wall seconds of `python run.py play PATH --frames 1` in a fresh process."""
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy", PYGAME_HIDE_SUPPORT_PROMPT="1")
+    t0 = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), "play", str(path), "--frames", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
+    elapsed = time.perf_counter() - t0
+    if out.returncode != 0:
+        raise RuntimeError(f"play failed: {out.stderr.strip()}")
+    return elapsed
+
+
+def main(quick: bool = False) -> int:
+    """Print the FPS table and the start-up times; returns 0 (targets are reported, not
+    asserted)."""
+    import numba
+
+    numba.set_num_threads(1)
+    frames = 120 if quick else 600
+    print("Render benchmark (issue 5): SDL dummy driver, 1280x800 window, 1 tick per frame")
+    print(f"threads: numba 1, BLAS {os.environ.get('OPENBLAS_NUM_THREADS')}; {frames} frames")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        scenes = [
+            ("1 arena x 1000", scene_file(folder, "one_arena", 1, 1000, 1200.0), False),
+            ("25 arenas x 40", scene_file(folder, "tiled", 25, 40, 400.0), False),
+            ("1 arena x 1000 + inspector", folder / "one_arena.yaml", True),
+        ]
+        header = f"{'scene':<28}{'agents':>7}{'FPS':>8}{'tick ms':>9}{'draw ms':>9}{'draw %':>8}"
+        print()
+        print(header)
+        print("-" * len(header))
+        rows = []
+        for label, path, inspector in scenes:
+            r = measure_fps(path, frames, inspector)
+            share = 100 * r["draw_ms"] / max(r["draw_ms"] + r["tick_ms"], 1e-9)
+            print(
+                f"{label:<28}{r['population']:>7}{r['fps']:>8.0f}{r['tick_ms']:>9.2f}"
+                f"{r['draw_ms']:>9.2f}{share:>7.0f}%"
+            )
+            rows.append(r)
+        fps = rows[0]["fps"]
+        verdict = "ok" if fps >= FPS_TARGET else "MISSED"
+        print(f"FPS at 1000 agents / target {FPS_TARGET:.0f}: {fps / FPS_TARGET:.2f}x ({verdict})")
+
+        print()
+        first = start_time(ROOT / "worlds" / "foraging.yaml")
+        warm = [start_time(ROOT / "worlds" / "foraging.yaml") for _ in range(1 if quick else 3)]
+        warm_s = float(np.median(warm))
+        verdict = "ok" if warm_s <= START_TARGET else "MISSED"
+        print("start-to-first-frame (python run.py play worlds/foraging.yaml --frames 1):")
+        print(f"  first run (cold if Numba's cache was empty): {first:.2f} s")
+        print(
+            f"  warm (median of {len(warm)}): {warm_s:.2f} s; target {START_TARGET:.1f} s: "
+            f"{warm_s / START_TARGET:.2f}x of budget ({verdict})"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(quick="--quick" in sys.argv))
