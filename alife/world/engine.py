@@ -233,10 +233,14 @@ class World:
         n = rows.shape[0]
         buf = self._sense_buf.get(s)
         if buf is None or buf[0].shape[0] != n:
-            buf = (np.empty((n, sp.n_sensors), np.float32), np.empty((n, sp.sensors.rays)))
+            n_cls = len(sp.sensors.sees)
+            buf = (
+                np.empty((n, sp.n_sensors), np.float32),
+                np.empty((n, n_cls + 1, sp.sensors.rays)),
+            )
             if n == self.offsets[s + 1] - self.offsets[s]:
                 self._sense_buf[s] = buf
-        out, twall = buf
+        out, scratch = buf
         ct, st = self._ray[s]
         sn = sp.sensors
         sense_kernel(
@@ -247,7 +251,7 @@ class World:
             int(sn.clock_period), sn.cue, int(self.tick_count), self.cue_on(), self.cue_side,
             g.width, g.height, g.wrap, self.circles, self.rects, g.gx, g.gy, g.cw, g.ch,
             a_start, a_order, f_start, f_order, I["fx"], I["fy"], I["fkind"],
-            self.items.radius, out, twall,
+            self.items.radius, out, scratch,
         )  # fmt: skip
         return out
 

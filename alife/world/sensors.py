@@ -18,7 +18,7 @@ import numpy as np
 from numba import prange
 
 from alife.jit import njit_parallel, njit_serial
-from alife.world.geometry import min_image, ray_circle, ray_rect, ray_walls
+from alife.world.geometry import min_image
 from alife.world.grid import cell_range
 
 
@@ -43,23 +43,89 @@ def sensor_names(species_cfg) -> list[str]:
     return names
 
 
+_EPS = 1.0e-9
+_BIG = 1.0e30
+
+
 @njit_serial
-def _hit_disc(
-    dx, dy, rad, c, r, width, height, wrap, c_h, s_h, srange, ray_ct, ray_st, n_cls, out, twall
-):
-    """Record the nearest hit of each ray on one disc (offset dx, dy from the agent)."""
-    dx = min_image(dx, width, wrap)
-    dy = min_image(dy, height, wrap)
-    reach = srange + rad
-    if dx * dx + dy * dy > reach * reach:
+def _disc_rays(rx, ry, rad, ct, st, tw, tb):
+    """Nearest hit per ray on a disc at (rx, ry) in the agent's frame, kept only where it is
+    nearer than the walls tw (K,); updates tb (K,). Branch-free so the ray loop vectorises."""
+    d2 = rx * rx + ry * ry
+    rr = rad * rad
+    if d2 <= rr:  # inside / touching: every unblocked ray reads distance 0
+        for k in range(ct.shape[0]):
+            if tw[k] > 0.0:
+                tb[k] = 0.0
         return
-    rx = dx * c_h + dy * s_h  # the disc in the agent's frame
-    ry = -dx * s_h + dy * c_h
-    for k in range(ray_ct.shape[0]):
-        t = ray_circle(rx, ry, rad, ray_ct[k], ray_st[k])
-        q = k * n_cls + c
-        if t < out[r, q] and t < twall[r, k]:
-            out[r, q] = t
+    for k in range(ct.shape[0]):
+        proj = rx * ct[k] + ry * st[k]
+        perp2 = d2 - proj * proj
+        t = proj - math.sqrt(max(rr - perp2, 0.0))
+        hit = (perp2 <= rr) & (proj > 0.0) & (t < tw[k]) & (t < tb[k])
+        tb[k] = t if hit else tb[k]
+
+
+@njit_serial
+def _walls_rays(xi, yi, c_h, s_h, ct, st, srange, width, height, wrap, circles, rects, tw):
+    """Distance per ray to the nearest wall or obstacle (capped at srange); fills tw (K,)."""
+    n = ct.shape[0]
+    for k in range(n):
+        tw[k] = srange
+    if not wrap:
+        for k in range(n):
+            ux = c_h * ct[k] - s_h * st[k]
+            uy = s_h * ct[k] + c_h * st[k]
+            ax = abs(ux) > _EPS
+            ay = abs(uy) > _EPS
+            tx = ((width - xi) if ux > 0.0 else -xi) / (ux if ax else 1.0)
+            ty = ((height - yi) if uy > 0.0 else -yi) / (uy if ay else 1.0)
+            t = min(tx if ax else _BIG, ty if ay else _BIG)
+            tw[k] = min(tw[k], max(t, 0.0))
+    for o in range(circles.shape[0]):
+        dx = min_image(circles[o, 0] - xi, width, wrap)
+        dy = min_image(circles[o, 1] - yi, height, wrap)
+        rx = dx * c_h + dy * s_h
+        ry = -dx * s_h + dy * c_h
+        d2 = rx * rx + ry * ry
+        rr = circles[o, 2] * circles[o, 2]
+        if d2 <= rr:
+            for k in range(n):
+                tw[k] = 0.0
+            continue
+        for k in range(n):
+            proj = rx * ct[k] + ry * st[k]
+            perp2 = d2 - proj * proj
+            t = proj - math.sqrt(max(rr - perp2, 0.0))
+            hit = (perp2 <= rr) & (proj > 0.0)
+            tw[k] = min(tw[k], t) if hit else tw[k]
+    for o in range(rects.shape[0]):
+        # shift the box by whole arenas so its centre is the nearest image
+        hx = 0.5 * (rects[o, 2] - rects[o, 0])
+        hy = 0.5 * (rects[o, 3] - rects[o, 1])
+        mx = min_image(0.5 * (rects[o, 0] + rects[o, 2]) - xi, width, wrap)
+        my = min_image(0.5 * (rects[o, 1] + rects[o, 3]) - yi, height, wrap)
+        x0 = mx - hx
+        x1 = mx + hx
+        y0 = my - hy
+        y1 = my + hy
+        if x0 <= 0.0 <= x1 and y0 <= 0.0 <= y1:
+            for k in range(n):
+                tw[k] = 0.0
+            continue
+        for k in range(n):
+            ux = c_h * ct[k] - s_h * st[k]
+            uy = s_h * ct[k] + c_h * st[k]
+            ux = ux if abs(ux) > _EPS else _EPS
+            uy = uy if abs(uy) > _EPS else _EPS
+            t1 = x0 / ux
+            t2 = x1 / ux
+            t3 = y0 / uy
+            t4 = y1 / uy
+            tmin = max(min(t1, t2), min(t3, t4))
+            tmax = min(max(t1, t2), max(t3, t4))
+            hit = (tmax >= tmin) & (tmax >= 0.0)
+            tw[k] = min(tw[k], max(tmin, 0.0)) if hit else tw[k]
 
 
 @njit_parallel
@@ -70,16 +136,18 @@ def sense_kernel(
     tick, cue_on, cue_side,
     width, height, wrap, circles, rects,
     gx, gy, cw, ch, a_start, a_order, f_start, f_order, fx, fy, fkind, item_radius,
-    out, twall,
+    out, scratch,
 ):  # fmt: skip
-    """Fill out (len(rows), n_sensors) float32 for agents `rows` (int64) of one species."""
+    """Fill out (len(rows), n_sensors) float32 for agents `rows` (int64) of one species.
+
+    scratch: float64 (len(rows), n_cls + 1, rays) work space (nearest hit per class, walls)."""
     n_rays = ray_ct.shape[0]
-    n_ray_inputs = n_rays * n_cls
     see_items = ch_food >= 0 or ch_poison >= 0
     see_agents = False
     for s in range(ch_agent.shape[0]):
         if ch_agent[s] >= 0:
             see_agents = True
+    inv = 1.0 / srange
     for r in prange(rows.shape[0]):
         i = rows[r]
         if not alive[i]:
@@ -90,29 +158,13 @@ def sense_kernel(
         a = apos[i]
         c_h = math.cos(heading[i])
         s_h = math.sin(heading[i])
-        # walls and obstacles, per ray
-        for k in range(n_rays):
-            ux = c_h * ray_ct[k] - s_h * ray_st[k]
-            uy = s_h * ray_ct[k] + c_h * ray_st[k]
-            tw = srange
-            if not wrap:
-                tw = min(tw, ray_walls(xi, yi, ux, uy, width, height))
-            for o in range(circles.shape[0]):
-                dx = min_image(circles[o, 0] - xi, width, wrap)
-                dy = min_image(circles[o, 1] - yi, height, wrap)
-                tw = min(tw, ray_circle(dx, dy, circles[o, 2], ux, uy))
-            for o in range(rects.shape[0]):
-                # shift the box by whole arenas so its centre is the nearest image
-                sx = min_image(0.5 * (rects[o, 0] + rects[o, 2]) - xi, width, wrap) + xi
-                sy = min_image(0.5 * (rects[o, 1] + rects[o, 3]) - yi, height, wrap) + yi
-                hx = 0.5 * (rects[o, 2] - rects[o, 0])
-                hy = 0.5 * (rects[o, 3] - rects[o, 1])
-                tw = min(tw, ray_rect(xi, yi, ux, uy, sx - hx, sy - hy, sx + hx, sy + hy))
-            twall[r, k] = tw
-            for c in range(n_cls):
-                out[r, k * n_cls + c] = srange
-            if ch_wall >= 0:
-                out[r, k * n_cls + ch_wall] = tw
+        tw = scratch[r, n_cls]
+        _walls_rays(xi, yi, c_h, s_h, ray_ct, ray_st, srange, width, height, wrap, circles,
+                    rects, tw)  # fmt: skip
+        for c in range(n_cls):
+            scratch[r, c, :] = srange
+        if ch_wall >= 0:
+            scratch[r, ch_wall, :] = tw
         cx = min(max(int(xi / cw), 0), gx - 1)
         cy = min(max(int(yi / ch), 0), gy - 1)
         x0, nxc = cell_range(cx, gx, wrap)
@@ -129,10 +181,14 @@ def sense_kernel(
                         c = ch_food if kind == 0 else ch_poison
                         if c < 0:
                             continue
-                        _hit_disc(
-                            fx[j] - xi, fy[j] - yi, item_radius[kind], c, r, width, height,
-                            wrap, c_h, s_h, srange, ray_ct, ray_st, n_cls, out, twall,
-                        )  # fmt: skip
+                        rad = item_radius[kind]
+                        dx = min_image(fx[j] - xi, width, wrap)
+                        dy = min_image(fy[j] - yi, height, wrap)
+                        reach = srange + rad
+                        if dx * dx + dy * dy > reach * reach:
+                            continue
+                        _disc_rays(dx * c_h + dy * s_h, -dx * s_h + dy * c_h, rad, ray_ct,
+                                   ray_st, tw, scratch[r, c])  # fmt: skip
                 if see_agents:
                     for p in range(a_start[cell], a_start[cell + 1]):
                         j = a_order[p]
@@ -141,15 +197,19 @@ def sense_kernel(
                         c = ch_agent[species[j]]
                         if c < 0:
                             continue
-                        _hit_disc(
-                            x[j] - xi, y[j] - yi, radius_tab[species[j]], c, r, width, height,
-                            wrap, c_h, s_h, srange, ray_ct, ray_st, n_cls, out, twall,
-                        )  # fmt: skip
-        inv = 1.0 / srange
-        for q in range(n_ray_inputs):
-            t = out[r, q]
-            out[r, q] = 0.0 if t >= srange else 1.0 - t * inv
-        q = n_ray_inputs
+                        rad = radius_tab[species[j]]
+                        dx = min_image(x[j] - xi, width, wrap)
+                        dy = min_image(y[j] - yi, height, wrap)
+                        reach = srange + rad
+                        if dx * dx + dy * dy > reach * reach:
+                            continue
+                        _disc_rays(dx * c_h + dy * s_h, -dx * s_h + dy * c_h, rad, ray_ct,
+                                   ray_st, tw, scratch[r, c])  # fmt: skip
+        for k in range(n_rays):
+            for c in range(n_cls):
+                t = scratch[r, c, k]
+                out[r, k * n_cls + c] = 0.0 if t >= srange else 1.0 - t * inv
+        q = n_rays * n_cls
         if use_energy:
             out[r, q] = min(max(energy[i] / max_energy, 0.0), 1.0)
             q += 1

@@ -1,0 +1,127 @@
+"""World throughput: agent-ticks/s (sense + think + act + physics, memory on) at 1k/10k/100k.
+
+The default world (worlds/foraging.yaml: 40 foragers per 400x400 arena, default brains with
+memory) is run with N/40 arenas, so density - and therefore the work per agent - is the same at
+every size; what changes is only how many agents one kernel call steps. Numba is pinned to 2
+threads (stated in the output). The per-agent cost ratio 100k/1k shows whether anything grows
+faster than O(N). Stage times (sense, think, the rest) are measured in the same run.
+
+Targets (issue 3): >= 500,000 agent-ticks/s at 1k agents; per-agent cost at 100k <= 1.5x 1k.
+Usage: python -m benchmarks.world [--quick]   (or python run.py bench)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+WORLD = Path(__file__).resolve().parent.parent / "worlds" / "foraging.yaml"
+THREADS = int(os.environ.get("ALIFE_BENCH_THREADS", "2"))
+
+
+class _Timed:
+    """Wraps a controller so the benchmark can time the think stage."""
+
+    def __init__(self, ctrl, acc):
+        self.ctrl, self.acc = ctrl, acc
+
+    def step(self, genomes, state, sensors):
+        t0 = time.perf_counter()
+        out = self.ctrl.step(genomes, state, sensors)
+        self.acc["think"] += time.perf_counter() - t0
+        return out
+
+    def __getattr__(self, name):
+        return getattr(self.ctrl, name)
+
+
+def measure(n_agents: int, ticks: int, config) -> dict:
+    from alife.world import World
+
+    per_arena = config.species[0].count
+    arenas = max(1, n_agents // per_arena)
+    world = World(config, 1, arena_ids=np.arange(arenas))
+    acc = {"think": 0.0, "sense": 0.0}
+    real_sense = world.sense
+
+    def timed_sense(*args, **kw):
+        t0 = time.perf_counter()
+        out = real_sense(*args, **kw)
+        acc["sense"] += time.perf_counter() - t0
+        return out
+
+    world.sense = timed_sense
+    world.controllers = [_Timed(c, acc) for c in world.controllers]
+    for _ in range(3):  # warm up (JIT, caches, first-touch of memory)
+        world.tick()
+    acc["think"] = acc["sense"] = 0.0
+    n0 = world.agent_ticks
+    t0 = time.perf_counter()
+    for _ in range(ticks):
+        world.tick()
+    dt = time.perf_counter() - t0
+    done = world.agent_ticks - n0
+    return {
+        "agents": arenas * per_arena,
+        "arenas": arenas,
+        "ticks": ticks,
+        "seconds": dt,
+        "rate": done / dt,
+        "ns_per_agent": 1e9 * dt / done,
+        "sense": 1e9 * acc["sense"] / done,
+        "think": 1e9 * acc["think"] / done,
+        "rest": 1e9 * (dt - acc["sense"] - acc["think"]) / done,
+    }
+
+
+def main(quick: bool = False) -> int:
+    from alife.config import load_world
+    from alife.jit import set_threads
+
+    set_threads(THREADS)
+    config = load_world(WORLD)
+    sizes = [1_000, 10_000] if quick else [1_000, 10_000, 100_000]
+    rows = []
+    for n in sizes:
+        ticks = max(3, min(200, 100_000 // n * 2)) if not quick else max(3, 20_000 // n)
+        rows.append(measure(n, ticks, config))
+    sp = config.species[0]
+    mem = sp.memory
+    print(
+        f"\nWorld throughput - {WORLD.name}, {THREADS} Numba threads, "
+        f"{os.cpu_count()} CPUs, load avg {os.getloadavg()[0]:.1f}"
+    )
+    print(
+        f"brain: {sp.n_sensors} sensors, width {sp.brain.width}, depth {sp.brain.depth}; "
+        f"memory {'on' if mem.enabled else 'off'}: width {mem.width}, key {mem.key_size}, "
+        f"value {mem.value_size}, rounds {mem.rounds}, reads {mem.reads}"
+    )
+    print(
+        f"{'agents':>8} {'arenas':>7} {'ticks':>6} {'agent-ticks/s':>14} {'ns/agent':>9} "
+        f"{'sense':>7} {'think':>7} {'rest':>7} {'cost vs 1k':>10}"
+    )
+    base = rows[0]["ns_per_agent"]
+    for r in rows:
+        print(
+            f"{r['agents']:>8} {r['arenas']:>7} {r['ticks']:>6} {r['rate']:>14,.0f} "
+            f"{r['ns_per_agent']:>9.0f} {r['sense']:>7.0f} {r['think']:>7.0f} {r['rest']:>7.0f} "
+            f"{r['ns_per_agent'] / base:>10.2f}"
+        )
+    ok_rate = rows[0]["rate"] >= 500_000
+    ratio = rows[-1]["ns_per_agent"] / base
+    print(
+        f"target >= 500,000 agent-ticks/s at 1k: {'met' if ok_rate else 'NOT met'} "
+        f"({rows[0]['rate']:,.0f}); per-agent cost {rows[-1]['agents']}/1k = {ratio:.2f} "
+        f"(target <= 1.5: {'met' if ratio <= 1.5 else 'NOT met'})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    main(quick=parser.parse_args().quick)
