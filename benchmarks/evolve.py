@@ -107,13 +107,14 @@ def fitness_table(quick: bool, tmp: Path, generations: int = 30) -> list[tuple[i
     return rows
 
 
-def main(quick: bool = False, fitness: bool | None = None) -> int:
+def main(quick: bool = False, fitness: bool | None = None, speed: bool = True) -> int:
     """Print the tables; `fitness` defaults to on for the full run, off for --quick."""
     if fitness is None:
         fitness = not quick
     print("== evolution backends ==")
     with tempfile.TemporaryDirectory(prefix="alife-bench-evolve-") as tmp:
-        speed_table(quick, Path(tmp))
+        if speed:
+            speed_table(quick, Path(tmp))
         if fitness:
             fitness_table(quick, Path(tmp))
     return 0
@@ -123,5 +124,6 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--fitness", action=argparse.BooleanOptionalAction, default=None)
+    ap.add_argument("--speed", action=argparse.BooleanOptionalAction, default=True)
     a = ap.parse_args()
-    sys.exit(main(quick=a.quick, fitness=a.fitness))
+    sys.exit(main(quick=a.quick, fitness=a.fitness, speed=a.speed))

@@ -19,11 +19,9 @@ _JIT_USE = re.compile(r"^@njit_(serial|parallel)", re.MULTILINE)
 
 
 def _cache_dirs(module: Path) -> list[Path]:
-    dirs = [module.parent / "__pycache__"]
+    """Where Numba keeps this module's cache: NUMBA_CACHE_DIR if set, else __pycache__."""
     custom = os.environ.get("NUMBA_CACHE_DIR")
-    if custom:
-        dirs.append(Path(custom))
-    return dirs
+    return [Path(custom)] if custom else [module.parent / "__pycache__"]
 
 
 def numba_cache_cold() -> bool:
@@ -60,7 +58,9 @@ def _rate(x: float) -> str:
 class ProgressBar:
     """tqdm bar: `gen 12/100 ... best 3.1 mean 1.2 | 1.23M agent-ticks/s`, ETA from tqdm."""
 
-    def __init__(self, start: int, total: int, open_ended: bool = False, disable: bool = False):
+    def __init__(
+        self, start: int, total: int, open_ended: bool = False, disable: bool = False, file=None
+    ):
         from tqdm import tqdm
 
         self.open_ended = open_ended
@@ -71,6 +71,7 @@ class ProgressBar:
             desc="chunk" if open_ended else "generation",
             dynamic_ncols=True,
             disable=disable,
+            file=file,
         )
 
     def __call__(self, info: Progress) -> None:

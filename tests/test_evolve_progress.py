@@ -1,0 +1,55 @@
+"""Progress bar text and the cold-kernel-cache notice."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from alife import cli
+from alife.evolve import progress
+from alife.evolve.progress import ProgressBar, numba_cache_cold
+from alife.evolve.runner import Progress
+
+
+def test_progress_bar_shows_fitness_rate_and_eta():
+    out = io.StringIO()
+    bar = ProgressBar(0, 10, file=out)
+    bar(Progress(3, 10, ["prey", "predator"], [12.5, 3.0], [4.25, 0.5], 1.5e6))
+    bar.bar.refresh()
+    text = out.getvalue()
+    bar.close()
+    assert "3/10" in text and "prey best 12.5 mean 4.25" in text
+    assert "predator best 3 mean 0.5" in text and "1.50M agent-ticks/s" in text
+    assert "<" in text  # tqdm's elapsed<remaining (ETA)
+    out = io.StringIO()
+    bar = ProgressBar(2, 5, open_ended=True, file=out)
+    bar(Progress(3, 5, ["grazer"], [41.0], [0.8], 900.0))
+    bar.bar.refresh()
+    assert "pop 41" in out.getvalue() and "900 agent-ticks/s" in out.getvalue()
+    bar.close()
+
+
+def test_cache_cold_detection(tmp_path, monkeypatch):
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    assert numba_cache_cold()
+    package = Path(progress.__file__).resolve().parent.parent
+    for sub in ("brain", "world"):
+        for module in package.joinpath(sub).glob("*.py"):
+            (tmp_path / sub).mkdir(exist_ok=True)
+            (tmp_path / sub / f"{module.stem}.py311.nbi").write_bytes(b"")
+    assert not numba_cache_cold()
+
+
+def test_cli_says_when_it_compiles(tmp_path, monkeypatch, capsys):
+    from tests.test_evolve_run import TINY
+
+    world = tmp_path / "w.yaml"
+    world.write_text(TINY)
+    monkeypatch.setattr(progress, "numba_cache_cold", lambda: True)
+    argv = ["evolve", str(world), "--out", str(tmp_path / "r"), "--generations", "1"]
+    assert cli.main([*argv, "--backend", "serial", "--no-progress"]) == 0
+    assert "compiling kernels, first run only" in capsys.readouterr().out
+    monkeypatch.setattr(progress, "numba_cache_cold", lambda: False)
+    argv = ["evolve", str(world), "--out", str(tmp_path / "r2"), "--generations", "1"]
+    assert cli.main([*argv, "--backend", "serial", "--no-progress"]) == 0
+    assert "compiling" not in capsys.readouterr().out
