@@ -131,7 +131,7 @@ def draw_line_chart(
     y_ticks = nice_ticks(y_lo, y_hi, count=max(2, rect.height // 60))
     label_w = max((small.size(format_value(t))[0] for t in y_ticks), default=0) + 8
     n_points = max((a.size for a in arrays.values()), default=0)
-    x_hi = x_start + max(n_points - 1, 1) * x_step * x_step
+    x_hi = x_start + max(n_points - 1, 1) * x_step
     x_integer = float(x_step).is_integer() and float(x_start).is_integer()
 
     bottom_space = small.get_linesize() + (line_h if x_label else 0) + 4
