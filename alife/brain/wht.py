@@ -1,10 +1,12 @@
 """Walsh–Hadamard transform (Sylvester / natural order), orthonormal: Hn = H / sqrt(n).
 
-The kernels work on a "lanes" layout: a block of LANES vectors stored as (n, LANES) with the
-vectors innermost, so every butterfly is a contiguous, SIMD-friendly loop across vectors
-(DESIGN section 5: agents innermost ran 4-5x faster than one vector at a time). Butterflies are
-radix-4 (two radix-2 stages per pass over memory), with one radix-2 pass when log2(n) is odd;
-stages below CHUNK rows run chunk by chunk while the chunk is cache-resident.
+Two batched layouts:
+- rows (B, n), one vector per row: `fwht_vec` transforms one contiguous vector with explicit
+  8-wide SIMD (alife.brain.simd): the in-vector stages h = 1, 2, 4 by shuffles (`h8`), then the
+  stages across vectors by radix-8/4/2 butterfly passes, all in L1. This is what the public `wht`,
+  the FFB net and the NTM controllers use: agents stay row-major, so no transposition is needed.
+- lanes (nblocks, n, LANES), LANES vectors innermost (the first layout, kept for callers that
+  batch that way): every butterfly is a contiguous loop across vectors.
 Reference: the fast WHT as in Fino & Algazi (1976); fht-cpu is the speed yardstick.
 """
 
@@ -16,12 +18,71 @@ import numpy as np
 from numba import prange
 
 from alife.brain.checks import require_power_of_two
+from alife.brain.simd import WIDTH, bfly2, bfly4, bfly8, h8
 from alife.jit import njit_parallel, njit_serial
 
 LANES = 32  # vectors per block in the lanes layout
 
 
 CHUNK = 256  # rows per L1-resident chunk: 256 x LANES float32 = 32 KiB
+ROWS_PER_TASK = 32  # rows per parallel task in the row layout
+
+
+@njit_serial
+def _small_vec(src, dst, scale):
+    """fwht_vec for n < WIDTH: plain scalar butterflies."""
+    n = src.shape[0]
+    for j in range(n):
+        dst[j] = src[j] * scale
+    h = 1
+    while h < n:
+        for i in range(0, n, 2 * h):
+            for j in range(i, i + h):
+                a = dst[j]
+                b = dst[j + h]
+                dst[j] = a + b
+                dst[j + h] = a - b
+        h *= 2
+
+
+@njit_serial
+def fwht_vec(src, dst, scale):
+    """dst = scale * H src for one contiguous float32 vector (n,), n a power of two.
+
+    src may be dst (in place). Passes: h8 (stages 1, 2, 4, scale fused), then radix-8 passes
+    over the 8-float vectors while >= 3 stages remain, then one radix-4 or radix-2 pass.
+    """
+    n = src.shape[0]
+    if n < WIDTH:
+        _small_vec(src, dst, scale)
+        return
+    for r in range(0, n, WIDTH):
+        h8(src, r, dst, r, scale)
+    h = WIDTH
+    while h < n:
+        if 8 * h <= n:
+            for i in range(0, n, 8 * h):
+                for j in range(i, i + h, WIDTH):
+                    bfly8(dst, j, h)
+            h *= 8
+        elif 4 * h == n:
+            for j in range(0, h, WIDTH):
+                bfly4(dst, j, h)
+            h *= 4
+        else:
+            for j in range(0, h, WIDTH):
+                bfly2(dst, j, h)
+            h *= 2
+
+
+@njit_parallel
+def wht_rows(x, out, scale):
+    """out[b] = scale * H x[b] for x, out (B, n) float32 C-contiguous (out may be x)."""
+    batch = x.shape[0]
+    nchunks = (batch + ROWS_PER_TASK - 1) // ROWS_PER_TASK
+    for c in prange(nchunks):
+        for r in range(c * ROWS_PER_TASK, min(batch, (c + 1) * ROWS_PER_TASK)):
+            fwht_vec(x[r], out[r], scale)
 
 
 @njit_serial
@@ -92,26 +153,6 @@ def fwht_lanes(v, scale):
 
 
 @njit_parallel
-def _wht_rows(x, out, scale):
-    """out[b] = scale * H x[b] for x, out (B, n) float32 row-major, via the lanes layout."""
-    batch, n = x.shape
-    nblocks = (batch + LANES - 1) // LANES
-    for blk in prange(nblocks):
-        start = blk * LANES
-        stop = min(start + LANES, batch)
-        v = np.zeros((n, LANES), dtype=np.float32)
-        for r in range(start, stop):
-            t = r - start
-            for j in range(n):
-                v[j, t] = x[r, j]
-        fwht_lanes(v, scale)
-        for r in range(start, stop):
-            t = r - start
-            for j in range(n):
-                out[r, j] = v[j, t]
-
-
-@njit_parallel
 def wht_blocks_inplace(blocks, scale):
     """Orthonormal-scaled WHT in place of blocks (nblocks, n, LANES): the controllers' layout."""
     for blk in prange(blocks.shape[0]):
@@ -130,7 +171,7 @@ def wht(x: np.ndarray) -> np.ndarray:
     rows = np.ascontiguousarray(x.reshape(-1, n))
     out = np.empty_like(rows)
     if rows.shape[0]:
-        _wht_rows(rows, out, np.float32(1.0 / math.sqrt(n)))
+        wht_rows(rows, out, np.float32(1.0 / math.sqrt(n)))
     return out.reshape(x.shape)
 
 

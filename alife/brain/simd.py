@@ -1,0 +1,156 @@
+"""Explicit 8-wide float32 SIMD building blocks for the brain kernels, as Numba intrinsics.
+
+Each intrinsic loads whole <8 x float> vectors from 1-D float32 arrays at element offsets,
+computes with LLVM vector instructions and stores them back, so the kernels get packed SIMD
+(vaddps/vsubps ymm) without relying on the auto-vectoriser, which gives up on butterflies when it
+cannot prove rows apart. Offsets are not bounds-checked: callers guarantee `offset + 8 <= len`.
+
+WHT building blocks (Sylvester order, Fino & Algazi 1976): `h8` does the three in-vector stages
+(h = 1, 2, 4) with shuffles; `bfly2/4/8` do stages across vectors, 2/4/8 vectors h apart, i.e.
+1/2/3 stages per pass over memory (the radix-4/8 passes of fht-cpu's vectorised kernels).
+Note: Numba's cache does not see edits here; clear alife/**/__pycache__/*.nb* after changing it.
+"""
+
+from __future__ import annotations
+
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+WIDTH = 8  # floats per SIMD vector (one AVX ymm register)
+
+_F32 = ir.FloatType()
+_I32 = ir.IntType(32)
+_V8 = ir.VectorType(_F32, WIDTH)
+_MASK = ir.VectorType(_I32, WIDTH)
+
+
+def _is_vec_array(t) -> bool:
+    return isinstance(t, types.Array) and t.dtype == types.float32 and t.ndim == 1
+
+
+def _ptr(context, builder, aryty, ary, idx):
+    arr = context.make_array(aryty)(context, builder, ary)
+    p = cgutils.get_item_pointer(context, builder, aryty, arr, [idx], wraparound=False)
+    return builder.bitcast(p, _V8.as_pointer())
+
+
+def _load(builder, p):
+    return builder.load(p, align=4)
+
+
+def _store(builder, v, p):
+    builder.store(v, p, align=4)
+
+
+def _splat(builder, x):
+    v = builder.insert_element(ir.Constant(_V8, ir.Undefined), x, ir.Constant(_I32, 0))
+    return builder.shuffle_vector(v, ir.Constant(_V8, ir.Undefined), ir.Constant(_MASK, [0] * 8))
+
+
+def _as_f32(context, builder, fromty, val):
+    return context.cast(builder, val, fromty, types.float32)
+
+
+def _h8_vec(builder, v):
+    """Stages h = 1, 2, 4 inside one vector: v' = v * (+1 | -1) + (v with lanes i ^ h)."""
+    for h in (1, 2, 4):
+        swapped = builder.shuffle_vector(v, v, ir.Constant(_MASK, [i ^ h for i in range(8)]))
+        signs = ir.Constant(_V8, [-1.0 if i & h else 1.0 for i in range(8)])
+        v = builder.fadd(builder.fmul(v, signs), swapped)
+    return v
+
+
+@intrinsic
+def h8(typingctx, src, s_off, dst, d_off, scale):
+    """dst[d_off:d_off+8] = H8 src[s_off:s_off+8] * scale (src may be dst)."""
+    if not (_is_vec_array(src) and _is_vec_array(dst)):
+        return None
+    sig = types.void(src, s_off, dst, d_off, scale)
+
+    def codegen(context, builder, signature, args):
+        v = _load(builder, _ptr(context, builder, signature.args[0], args[0], args[1]))
+        v = builder.fmul(v, _splat(builder, _as_f32(context, builder, signature.args[4], args[4])))
+        v = _h8_vec(builder, v)
+        _store(builder, v, _ptr(context, builder, signature.args[2], args[2], args[3]))
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+def _make_bfly(radix: int):
+    @intrinsic
+    def bfly(typingctx, x, i, h):
+        if not _is_vec_array(x):
+            return None
+        sig = types.void(x, i, h)
+
+        def codegen(context, builder, signature, args):
+            aryty, ary = signature.args[0], args[0]
+            hh = context.cast(builder, args[2], signature.args[2], signature.args[1])
+            ptrs, idx = [], args[1]
+            for _ in range(radix):
+                ptrs.append(_ptr(context, builder, aryty, ary, idx))
+                idx = builder.add(idx, hh)
+            vals = [_load(builder, p) for p in ptrs]
+            step = 1
+            while step < radix:
+                nxt = list(vals)
+                for k in range(radix):
+                    if k & step == 0:
+                        nxt[k] = builder.fadd(vals[k], vals[k + step])
+                        nxt[k + step] = builder.fsub(vals[k], vals[k + step])
+                vals = nxt
+                step *= 2
+            for v, p in zip(vals, ptrs, strict=True):
+                _store(builder, v, p)
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    return bfly
+
+
+bfly2 = _make_bfly(2)  # x[i + k h : +8] for k < 2: one butterfly stage
+bfly4 = _make_bfly(4)  # k < 4: two stages (h, 2h)
+bfly8 = _make_bfly(8)  # k < 8: three stages (h, 2h, 4h)
+
+
+@intrinsic
+def switch8(typingctx, v, i, a, ia, b, ib):
+    """Two-slope switch: v[i:i+8] *= where(v >= 0, a[ia:ia+8], b[ib:ib+8]) (NaN takes b)."""
+    if not (_is_vec_array(v) and _is_vec_array(a) and _is_vec_array(b)):
+        return None
+    sig = types.void(v, i, a, ia, b, ib)
+
+    def codegen(context, builder, signature, args):
+        s = signature.args
+        pv = _ptr(context, builder, s[0], args[0], args[1])
+        x = _load(builder, pv)
+        va = _load(builder, _ptr(context, builder, s[2], args[2], args[3]))
+        vb = _load(builder, _ptr(context, builder, s[4], args[4], args[5]))
+        ge = builder.fcmp_ordered(">=", x, ir.Constant(_V8, [0.0] * 8))
+        _store(builder, builder.fmul(x, builder.select(ge, va, vb)), pv)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@intrinsic
+def sign_mul8(typingctx, v, i, d, i_d):
+    """v[i:i+8] = where(v >= 0, 1, -1) * d[i_d:i_d+8] (sign, then the next round's diagonal)."""
+    if not (_is_vec_array(v) and _is_vec_array(d)):
+        return None
+    sig = types.void(v, i, d, i_d)
+
+    def codegen(context, builder, signature, args):
+        s = signature.args
+        pv = _ptr(context, builder, s[0], args[0], args[1])
+        x = _load(builder, pv)
+        dv = _load(builder, _ptr(context, builder, s[2], args[2], args[3]))
+        ge = builder.fcmp_ordered(">=", x, ir.Constant(_V8, [0.0] * 8))
+        _store(builder, builder.select(ge, dv, builder.fneg(dv)), pv)
+        return context.get_dummy_value()
+
+    return sig, codegen
