@@ -1,7 +1,8 @@
 """Command-line interface: `python run.py [command] [args]` or the `alife` console script.
 
 Commands: play (the window; default), evolve (headless runs), view (a run's best genomes),
-validate (world files), schema (write assets/world.schema.json), bench (benchmarks).
+validate (world files), schema (write assets/world.schema.json), bench (benchmarks),
+experiment (the evidence experiments of docs/RESULTS.md).
 Every `AlifeError` is printed as one clear message with exit status 1; no tracebacks.
 """
 
@@ -151,6 +152,18 @@ def _cmd_evolve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_experiment(args: argparse.Namespace) -> int:
+    """Run one evidence experiment (figures + tables into --out), or list them."""
+    from alife.experiments import describe, run_experiment
+
+    if args.list or not args.name:
+        print("\n".join(describe()))
+        return 0
+    result = run_experiment(args.name, args.out, quick=args.quick, seed=args.seed)
+    print("\n".join(result.summary_lines()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="alife",
@@ -200,6 +213,14 @@ def build_parser() -> argparse.ArgumentParser:
     evolve.add_argument("--address", help="Ray cluster HOST:PORT (default: start a local Ray)")
     evolve.add_argument("--no-progress", action="store_true", help="no progress bar")
     evolve.set_defaults(func=_cmd_evolve)
+
+    experiment = sub.add_parser("experiment", help="reproduce a figure of docs/RESULTS.md")
+    experiment.add_argument("name", nargs="?", help="experiment name (see --list)")
+    experiment.add_argument("--list", action="store_true", help="list the experiments")
+    experiment.add_argument("--out", help="output folder (default: runs/experiments/NAME)")
+    experiment.add_argument("--quick", action="store_true", help="tiny version (for tests)")
+    experiment.add_argument("--seed", type=int, help="seed (default: the experiment's)")
+    experiment.set_defaults(func=_cmd_experiment)
     return parser
 
 

@@ -1,0 +1,66 @@
+"""Registry of the evidence experiments: name -> (module, one-line description, default seed)."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from alife.experiments.common import ExperimentError, ExperimentResult, prepare_out
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    module: str
+    description: str
+    seed: int = 1
+
+
+EXPERIMENTS: dict[str, Experiment] = {
+    e.name: e
+    for e in (
+        Experiment(
+            "relu_switch",
+            "alife.experiments.relu_switch",
+            "ReLU is a switch: condensed map C x reproduces the FFB net output",
+        ),
+        Experiment(
+            "memory_capacity",
+            "alife.experiments.memory_capacity",
+            "hashed memory crosstalk vs the CLT theory (k-1)/m; key size and rounds",
+        ),
+        Experiment(
+            "lsh_generalisation",
+            "alife.experiments.lsh_generalisation",
+            "recall with noisy keys: LSH (1 sign round) vs reservoir vs strong hashing",
+        ),
+    )
+}
+
+
+def describe() -> list[str]:
+    width = max(len(n) for n in EXPERIMENTS)
+    return [f"{e.name:<{width}}  {e.description}" for e in EXPERIMENTS.values()]
+
+
+def run_experiment(
+    name: str, out: str | Path | None = None, quick: bool = False, seed: int | None = None
+) -> ExperimentResult:
+    """Run experiment `name`, writing into `out` (default runs/experiments/NAME)."""
+    if name not in EXPERIMENTS:
+        import difflib
+
+        close = difflib.get_close_matches(name, list(EXPERIMENTS), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ExperimentError(
+            f"unknown experiment {name!r}{hint}; choose from {', '.join(EXPERIMENTS)}"
+        )
+    exp = EXPERIMENTS[name]
+    if seed is not None and seed < 0:
+        raise ExperimentError(f"--seed must be >= 0 (got {seed})")
+    folder = prepare_out(out if out is not None else Path("runs") / "experiments" / name)
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # charts are drawn off-screen
+    module = importlib.import_module(exp.module)
+    return module.run(folder, quick=quick, seed=exp.seed if seed is None else seed)
