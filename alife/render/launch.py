@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from alife.errors import AlifeError, CheckpointError
+from alife.errors import AlifeError, CheckpointError, DisplayError
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -70,8 +70,20 @@ def run_window(
     return messages
 
 
+def _check_display(window: dict) -> None:
+    """Fail fast (before building a World) when an interactive window cannot open."""
+    from alife.render.app import HEADLESS_HINT, display_available
+
+    if window.get("frames") is None and not display_available():
+        raise DisplayError(
+            "no display available (DISPLAY is not set): the window needs a desktop session.\n"
+            + HEADLESS_HINT
+        )
+
+
 def play(world: str | Path, *, seed: int | None = None, **window) -> list[str]:
     """`python run.py play WORLD.yaml`: the world file live."""
+    _check_display(window)
     from alife.render.session import Session
 
     if not Path(world).exists():
@@ -81,6 +93,7 @@ def play(world: str | Path, *, seed: int | None = None, **window) -> list[str]:
 
 def view(run_dir: str | Path, *, seed: int | None = None, **window) -> list[str]:
     """`python run.py view runs/NAME`: a run's world with its best genomes living in it."""
+    _check_display(window)
     from alife.render.session import Session
 
     run_dir = Path(run_dir)
@@ -107,9 +120,17 @@ def load_run_best(run_dir: Path) -> tuple[Path, list[np.ndarray], int]:
         raise CheckpointError(
             f"{run_dir}: best.npz holds species {best.species} but {WORLD_FILE} has {names}"
         )
+    from alife.world.engine import make_controller
+
     genomes = []
-    for sp, genome in zip(config.species, best.genomes, strict=True):
+    for s, (sp, genome) in enumerate(zip(config.species, best.genomes, strict=True)):
         genome = np.asarray(genome, dtype=np.float32).reshape(1, -1)
+        n_params = make_controller(config, s).n_params
+        if genome.shape[1] != n_params:
+            raise CheckpointError(
+                f"{run_dir}: the best {sp.name} genome has {genome.shape[1]} parameters but "
+                f"the brain in {WORLD_FILE} needs {n_params}"
+            )
         genomes.append(np.ascontiguousarray(np.repeat(genome, config.arena.count * sp.count, 0)))
     generation = int(np.max(best.generation)) if best.generation.size else 0
     return world_file, genomes, generation

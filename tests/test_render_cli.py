@@ -1,0 +1,124 @@
+"""`play` / `view` from the command line: scripted frames + screenshot, clear errors (no display,
+bad world file, bad --select, broken run directory), `python run.py` defaults to play."""
+
+import os
+
+os.environ["SDL_VIDEODRIVER"] = "dummy"
+os.environ["SDL_AUDIODRIVER"] = "dummy"
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pygame
+import pytest
+
+from alife.cli import build_parser, main
+from alife.config import load_world
+from alife.errors import CheckpointError
+from alife.evolve.rundir import BestGenomes, save_best
+from alife.render.launch import load_run_best
+from alife.world import World
+
+ROOT = Path(__file__).resolve().parent.parent
+FORAGING = ROOT / "worlds" / "foraging.yaml"
+
+
+def test_play_frames_screenshot_select_inspector(tmp_path, capsys):
+    out = tmp_path / "shot.png"
+    code = main(
+        [
+            "play", str(FORAGING), "--frames", "3", "--screenshot", str(out),
+            "--select", "5", "--inspector", "--size", "900x600",
+        ]
+    )  # fmt: skip
+    assert code == 0
+    assert "screenshot saved" in capsys.readouterr().out
+    img = pygame.image.load(str(out))
+    assert img.get_size() == (900, 600)
+    # the inspector panel on the right is drawn (many distinct colours)
+    arr = pygame.surfarray.array3d(img)[900 - 470 :, :]
+    assert len(np.unique(arr.reshape(-1, 3), axis=0)) > 20
+
+
+def test_no_command_means_play_the_default_world():
+    args = build_parser().parse_args(["play"])
+    assert Path(args.world) == FORAGING
+    assert args.func.__name__ == "_cmd_play"
+
+
+def test_bad_select_and_bad_size_are_clear_errors(capsys):
+    assert main(["play", str(FORAGING), "--frames", "1", "--select", "99999"]) == 1
+    assert "no such agent" in capsys.readouterr().err
+    assert main(["play", str(FORAGING), "--frames", "1", "--size", "big"]) == 1
+    assert "--size" in capsys.readouterr().err
+
+
+def test_broken_world_file_is_one_located_message(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(FORAGING.read_text().replace("depth: 3 ", "depth: -3 "))
+    assert main(["play", str(bad), "--frames", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "bad.yaml:" in err and "depth" in err and "Traceback" not in err
+    assert main(["play", str(tmp_path / "missing.yaml"), "--frames", "1"]) == 1
+    assert "no such world file" in capsys.readouterr().err
+
+
+def test_no_display_gives_a_headless_hint_not_a_traceback():
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.pop("SDL_VIDEODRIVER", None)
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "run.py")],
+        env=env, capture_output=True, text=True, timeout=300, cwd=ROOT,
+    )  # fmt: skip
+    assert out.returncode == 1
+    assert "no display" in out.stderr
+    assert "python run.py evolve" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def _run_dir(tmp_path: Path) -> Path:
+    run = tmp_path / "run"
+    run.mkdir()
+    text = FORAGING.read_text()
+    (run / "world.yaml").write_text(text)
+    config = load_world(run / "world.yaml")
+    n_params = World(config, 0).controllers[0].n_params
+    genome = np.random.default_rng(1).normal(size=n_params).astype(np.float32)
+    save_best(
+        run / "best.npz",
+        BestGenomes(["forager"], [genome], np.array([3.0]), np.array([7], dtype=np.int64)),
+    )
+    return run
+
+
+def test_view_shows_a_runs_best_genome(tmp_path, capsys):
+    run = _run_dir(tmp_path)
+    world_file, genomes, generation = load_run_best(run)
+    assert world_file == run / "world.yaml" and generation == 7
+    assert genomes[0].shape[0] == 40 and (genomes[0] == genomes[0][0]).all()
+    out = tmp_path / "view.png"
+    assert main(["view", str(run), "--frames", "2", "--screenshot", str(out)]) == 0
+    assert out.exists()
+
+
+def test_view_of_a_broken_run_is_a_clear_error(tmp_path, capsys):
+    with pytest.raises(CheckpointError, match="no such run directory"):
+        load_run_best(tmp_path / "nope")
+    run = _run_dir(tmp_path)
+    (run / "best.npz").write_bytes(b"not a zip")
+    assert main(["view", str(run), "--frames", "1"]) == 1
+    assert "best" in capsys.readouterr().err
+    run2 = tmp_path / "other"
+    run2.mkdir()
+    (run2 / "world.yaml").write_text(FORAGING.read_text().replace("name: forager", "name: x"))
+    save_best(
+        run2 / "best.npz",
+        BestGenomes(["forager"], [np.zeros(5, np.float32)], np.zeros(1), np.zeros(1, np.int64)),
+    )
+    with pytest.raises(CheckpointError, match="species"):
+        load_run_best(run2)
+    (run2 / "world.yaml").write_text(FORAGING.read_text())
+    with pytest.raises(CheckpointError, match="5 parameters"):
+        load_run_best(run2)
