@@ -169,15 +169,34 @@ class EvolutionRun:
                 f"{run_dir} already holds a run; continue it with --resume {run_dir} "
                 "or choose another --out"
             )
+        if run_dir.exists() and not run_dir.is_dir():
+            raise CheckpointError(f"{run_dir} is a file, not a run directory; choose another --out")
         if run_dir.exists() and any(run_dir.iterdir()):
             raise CheckpointError(f"{run_dir} exists and is not empty; choose another --out")
         evo = config.evolution
         if evo.mode == "generational":
             layout_of(config, str(world_path))
-        run_dir.mkdir(parents=True, exist_ok=True)
         raw = Path(world_path).read_bytes()
-        world_copy = run_dir / rundir.WORLD_FILE
-        shutil.copyfile(world_path, world_copy)
+        created = not run_dir.exists()
+        try:
+            run_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise CheckpointError(f"{run_dir}: cannot create run directory ({err})") from None
+        try:
+            return cls._create(run_dir, config, raw, world_path, seed, generations, command)
+        except BaseException:
+            # leave no half-made run behind (it would block the next attempt)
+            for p in (rundir.MANIFEST_FILE, rundir.WORLD_FILE, "metrics.csv", "lineage.csv"):
+                (run_dir / p).unlink(missing_ok=True)
+            shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)
+            if created:
+                shutil.rmtree(run_dir, ignore_errors=True)
+            raise
+
+    @classmethod
+    def _create(cls, run_dir, config, raw, world_path, seed, generations, command) -> EvolutionRun:
+        evo = config.evolution
+        (run_dir / rundir.WORLD_FILE).write_bytes(raw)
         manifest = {
             "format": rundir.RUN_FORMAT,
             "format_version": rundir.RUN_FORMAT_VERSION,
@@ -211,8 +230,8 @@ class EvolutionRun:
                 fitness=np.full(len(run.species), -np.inf),
                 generation=np.full(len(run.species), -1, dtype=np.int64),
             )
-        rundir.write_json(run_dir / rundir.MANIFEST_FILE, manifest)
         run.save_checkpoint()
+        rundir.write_json(run_dir / rundir.MANIFEST_FILE, manifest)
         return run
 
     @classmethod
