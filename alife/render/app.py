@@ -196,6 +196,7 @@ class App:
         if event.type == pygame.QUIT:
             self.running = False
         elif event.type in (pygame.VIDEORESIZE, pygame.WINDOWSIZECHANGED):
+            self.screen = pygame.display.get_surface() or self.screen
             self._layout()
         elif event.type == pygame.KEYDOWN:
             self._key(event)
