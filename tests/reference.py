@@ -179,3 +179,39 @@ def disc_overlaps_obstacle_ref(x, y, r, circles, rects, tol=1e-6):
         if np.hypot(x - qx, y - qy) < r - tol:
             return True
     return False
+
+
+# ---------------------------------------------------------------------------------------------
+# Evolution: selection and mutation with explicit loops (issue 4). They take the random draws
+# as arguments, so tests feed them the same numbers the vectorised versions draw.
+# ---------------------------------------------------------------------------------------------
+
+
+def tournament_ref(fitness, picks) -> np.ndarray:
+    """picks (n, k) int: winner of each row = highest fitness, NaN worst, ties -> lower index."""
+    out = np.empty(len(picks), dtype=np.int64)
+    for i, row in enumerate(picks):
+        best = None
+        for p in row:
+            f = -np.inf if np.isnan(fitness[p]) else fitness[p]
+            if best is None:
+                best, best_f = p, f
+                continue
+            if f > best_f or (f == best_f and p < best):
+                best, best_f = p, f
+        out[i] = best
+    return out
+
+
+def gray_apply_ref(genomes, mask, u, sign_u, c, precision) -> np.ndarray:
+    """Add +-c*exp(-u*precision) to the masked entries, consuming u and sign_u in row-major order
+    (sign -1 where sign_u < 0.5); float32 arithmetic like the genomes."""
+    out = np.array(genomes, dtype=np.float32, copy=True)
+    j = 0
+    for r in range(out.shape[0]):
+        for k in range(out.shape[1]):
+            if mask[r, k]:
+                sign = -1.0 if sign_u[j] < 0.5 else 1.0
+                out[r, k] = np.float32(out[r, k] + np.float32(sign * c * np.exp(-u[j] * precision)))
+                j += 1
+    return out

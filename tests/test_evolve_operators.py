@@ -175,3 +175,43 @@ def test_selection_and_mutation_optimise_a_sphere():
     final = -np.mean((g.astype(np.float64) - 1.0) ** 2, axis=1).mean()
     assert first == pytest.approx(-1.0, abs=0.01)
     assert final > -0.3
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    pop=st.integers(1, 30),
+    n_out=st.integers(1, 40),
+    size=st.integers(1, 6),
+    seed=st.integers(0, 2**32 - 1),
+    ties=st.booleans(),
+)
+def test_tournament_matches_loop_reference(pop, n_out, size, seed, ties):
+    from tests.reference import tournament_ref
+
+    f = rng(seed).standard_normal(pop)
+    if ties:
+        f = np.round(f)  # many equal values
+        f[::3] = np.nan
+    got = tournament(f, rng(seed + 1), n_out, size)
+    picks = rng(seed + 1).integers(0, pop, size=(n_out, size))  # the same draws
+    assert np.array_equal(got, tournament_ref(f, picks))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    pop=st.integers(1, 12),
+    n=st.integers(1, 40),
+    count=st.integers(1, 8),
+    rate=st.one_of(st.none(), st.floats(0.01, 1.0)),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_gray_mutate_matches_loop_reference(pop, n, count, rate, seed):
+    from tests.reference import gray_apply_ref
+
+    g = rng(seed).standard_normal((pop, n)).astype(np.float32)
+    got = gray_mutate(g, rng(seed + 1), rate=rate, c=0.7, precision=9.0, count=count)
+    r = rng(seed + 1)  # replay the draws: mask, then magnitudes, then signs
+    mask = mutation_mask(g.shape, r, rate, count)
+    m = int(mask.sum())
+    u, sign_u = r.random(m), r.random(m)
+    assert np.array_equal(got, gray_apply_ref(g, mask, u, sign_u, 0.7, 9.0))
