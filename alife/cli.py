@@ -66,6 +66,7 @@ def _window_options(args: argparse.Namespace) -> dict:
         size=args.size,
         ticks_per_frame=args.ticks_per_frame,
         paused=args.paused,
+        threads=args.threads,
     )
 
 
@@ -96,6 +97,9 @@ def _add_window_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--size", default="1280x800", metavar="WxH", help="window size")
     p.add_argument("--ticks-per-frame", type=int, default=1, metavar="K", help="speed")
     p.add_argument("--paused", action="store_true", help="start paused")
+    p.add_argument(
+        "--threads", type=int, default=None, metavar="K", help="simulation threads (default: all)"
+    )
 
 
 def _cmd_evolve(args: argparse.Namespace) -> int:

@@ -398,7 +398,8 @@ class App:
         lines = [
             f"{session.config.name}   tick {snap.tick}   generation {session.generation}   {state}",
             f"population {snap.population} ({pops})   food {snap.food_count}",
-            f"FPS {fps:.0f}   {self.ticks_per_frame} ticks/frame   {tps:,.0f} ticks/s   "
+            f"FPS {fps:.0f}   {self.ticks_per_frame} tick{'s' if self.ticks_per_frame > 1 else ''}"
+            f"/frame   {tps:,.0f} ticks/s   "
             f"{tps * max(snap.population, 1) / 1000:,.0f}k agent-ticks/s",
             f"episode score: best {best:.2f}  mean {mean:.2f}   births {snap.births}  "
             f"deaths {snap.deaths}",
@@ -409,12 +410,5 @@ class App:
         w, h = self.camera.viewport.size
         cw, ch = self.chart.size
         if w >= cw + 16 and h >= ch + 200:
-            self.chart.draw(
-                self.screen,
-                (8, h - ch - 8),
-                session.history,
-                title,
-                x_label,
-                session.history_version,
-                x_step,
-            )
+            series, version = session.chart_series()
+            self.chart.draw(self.screen, (8, h - ch - 8), series, title, x_label, version, x_step)

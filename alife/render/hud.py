@@ -95,7 +95,7 @@ class ChartPanel:
         series: Mapping[str, Sequence[float]],
         title: str,
         x_label: str,
-        version: int,
+        version: object,
         x_step: float = 1.0,
     ) -> pygame.Rect:
         """Blit the chart at `pos`; `version` changes whenever the series change."""

@@ -36,9 +36,18 @@ def run_window(
     size: str = "1280x800",
     ticks_per_frame: int = 1,
     paused: bool = False,
+    threads: int | None = None,
 ) -> list[str]:
-    """Open the window on `session` and run it (see module docstring)."""
+    """Open the window on `session` and run it (see module docstring). threads: Numba
+    threads for the simulation (None = Numba's default, all cores)."""
     from alife.render.app import App
+
+    if threads is not None:
+        if threads < 1:
+            raise AlifeError(f"--threads must be at least 1, got {threads}")
+        from alife.jit import set_threads
+
+        set_threads(threads)
 
     if frames is not None and frames < 1:
         raise AlifeError(f"--frames must be at least 1, got {frames}")

@@ -74,7 +74,7 @@ class Session:
     def chart_title(self) -> tuple[str, str, float]:
         """(title, x label, x step per point) of the live chart."""
         if self.generational:
-            return "fitness per generation", "generation", 1.0
+            return "fitness per generation (last: this episode so far)", "generation", 1.0
         return "population", "tick", float(HISTORY_EVERY)
 
     # ----- running ----------------------------------------------------------------------------
@@ -107,6 +107,22 @@ class Session:
         ]
         self.generation += 1
         self.world = self._factory(self.config, self.seed, self.generation, genomes)
+
+    def chart_series(self) -> tuple[dict[str, list[float]], tuple]:
+        """(series, version) for the live chart. Generational worlds append the running
+        episode's best/mean as the last point (refreshed every 10 ticks)."""
+        if not self.generational:
+            return self.history, (self.history_version,)
+        tick = self.world.tick_count
+        series = {k: list(v) for k, v in self.history.items()}
+        names = self.species_names
+        for s, f in enumerate(self.world.fitness()):
+            f = np.asarray(f, np.float64)
+            prefix = "" if len(names) == 1 else f"{names[s]} "
+            if f.size:
+                series.setdefault(f"{prefix}best", []).append(float(f.max()))
+                series.setdefault(f"{prefix}mean", []).append(float(f.mean()))
+        return series, (self.history_version, self.generation, tick // 10)
 
     def _record_fitness(self, fitness: list[np.ndarray]) -> None:
         names = self.species_names
