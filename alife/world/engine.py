@@ -220,16 +220,25 @@ class World:
         return np.full(self.n_arenas, on, dtype=np.bool_)
 
     def _grids(self):
+        """Agent and item grids: (start, order, x, y, tag) with x, y, tag in cell order."""
         A, I = self.agents, self.item
-        a_grid = build_grid(self.grid, self.n_arenas, A["x"], A["y"], A["apos"], A["alive"])
-        f_grid = build_grid(self.grid, self.n_arenas, I["fx"], I["fy"], I["farena"], I["factive"])
+        a_start, a_order = build_grid(
+            self.grid, self.n_arenas, A["x"], A["y"], A["apos"], A["alive"]
+        )
+        f_start, f_order = build_grid(
+            self.grid, self.n_arenas, I["fx"], I["fy"], I["farena"], I["factive"]
+        )
+        a_order = a_order[: a_start[-1]]
+        f_order = f_order[: f_start[-1]]
+        a_grid = (a_start, a_order, A["x"][a_order], A["y"][a_order], A["species"][a_order])
+        f_grid = (f_start, f_order, I["fx"][f_order], I["fy"][f_order], I["fkind"][f_order])
         return a_grid, f_grid
 
     def sense(self, s: int, rows: np.ndarray, grids=None) -> np.ndarray:
         """Sensor inputs (len(rows), n_sensors) float32 for rows (int64) of species s."""
-        A, I, t, g = self.agents, self.item, self.tables, self.grid
+        A, t, g = self.agents, self.tables, self.grid
         sp = self.config.species[s]
-        (a_start, a_order), (f_start, f_order) = grids if grids is not None else self._grids()
+        a_grid, f_grid = grids if grids is not None else self._grids()
         n = rows.shape[0]
         buf = self._sense_buf.get(s)
         if buf is None or buf[0].shape[0] != n:
@@ -250,8 +259,8 @@ class World:
             float(sp.body.max_speed), float(sp.energy.max), sn.energy, sn.speed, sn.clock,
             int(sn.clock_period), sn.cue, int(self.tick_count), self.cue_on(), self.cue_side,
             g.width, g.height, g.wrap, self.circles, self.rects, g.gx, g.gy, g.cw, g.ch,
-            a_start, a_order, f_start, f_order, I["fx"], I["fy"], I["fkind"],
-            self.items.radius, out, scratch,
+            a_grid[0], a_grid[1], a_grid[2], a_grid[3], a_grid[4], f_grid[0], f_grid[2],
+            f_grid[3], f_grid[4], self.items.radius, out, scratch,
         )  # fmt: skip
         return out
 
@@ -259,7 +268,7 @@ class World:
         """Advance every arena by one tick."""
         A, I, t, g, cfg = self.agents, self.item, self.tables, self.grid, self.config
         grids = self._grids()
-        (a_start, a_order), _ = grids
+        a_start, a_order = grids[0][:2]
         alive_before = A["alive"].copy()
         self.agent_ticks += int(alive_before.sum())
         # sense + think, one controller step per species

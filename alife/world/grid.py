@@ -15,6 +15,8 @@ import numpy as np
 
 from alife.jit import njit_serial
 
+MAX_CELLS_PER_SIDE = 128
+
 
 @dataclass(frozen=True)
 class GridSpec:
@@ -30,8 +32,8 @@ class GridSpec:
 
     @classmethod
     def for_arena(cls, width: float, height: float, cell_min: float, wrap: bool) -> GridSpec:
-        gx = max(1, int(width // cell_min))
-        gy = max(1, int(height // cell_min))
+        gx = max(1, min(int(width // cell_min), MAX_CELLS_PER_SIDE))
+        gy = max(1, min(int(height // cell_min), MAX_CELLS_PER_SIDE))
         return cls(width, height, gx, gy, width / gx, height / gy, wrap)
 
     @property

@@ -156,7 +156,7 @@ def apply_catch_kernel(catcher, alive, energy, species, prey_frac_tab, max_energ
     return caught
 
 
-@njit_parallel
+@njit_serial
 def goal_kernel(x, y, alive, done, apos, cue_side, goals, goal_radius, stop, counters):
     """Cue worlds: mark success/failure for agents reaching the right/wrong goal."""
     r2 = goal_radius * goal_radius
@@ -177,7 +177,7 @@ def goal_kernel(x, y, alive, done, apos, cue_side, goals, goal_radius, stop, cou
                 break
 
 
-@njit_parallel
+@njit_serial
 def metabolism_kernel(
     alive, speed, species, energy, age, base_tab, move_tab, brain_tab, max_speed_tab,
     max_age_tab, ledger, counters, died,

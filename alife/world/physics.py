@@ -13,14 +13,14 @@ import math
 
 from numba import prange
 
-from alife.jit import njit_parallel
+from alife.jit import njit_parallel, njit_serial
 from alife.world.geometry import min_image, push_out_circle, push_out_rect
 from alife.world.grid import cell_range
 
 TWO_PI = 2.0 * math.pi
 
 
-@njit_parallel
+@njit_serial
 def move_kernel(
     motors, x, y, heading, speed, alive, done, species, held,
     max_speed_tab, reverse_tab, max_turn_tab, px, py,

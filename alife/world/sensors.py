@@ -5,7 +5,10 @@ Each agent casts `rays` rays spread evenly over its field of view (ray k at rela
 1 - t/range of the nearest hit (0 = nothing in range, 1 = touching). Walls (arena edges and
 obstacles) hide objects behind them. Objects are discs (food, poison, agents) found through the
 spatial grid, so the cost per agent depends on local density, not on N (Reynolds' "boids" bins;
-Polyworld's vision is the classic ALife version of per-ray class inputs).
+Polyworld's vision is the classic ALife version of per-ray class inputs). Only grid cells under
+the field-of-view sector are visited, and discs wholly outside it are culled before the per-ray
+tests (ray-disc and ray-box "slab" tests, Ericson, "Real-Time Collision Detection", 5.3.2-5.3.3),
+which are written branch-free so the loop over rays vectorises.
 Input layout: ray-major (ray0.class0, ray0.class1, ..., ray1.class0, ...), then energy, speed,
 clock sin/cos, cue lights - whichever the species enables.
 """
@@ -19,7 +22,6 @@ from numba import prange
 
 from alife.jit import njit_parallel, njit_serial
 from alife.world.geometry import min_image
-from alife.world.grid import cell_range
 
 
 def ray_angles(rays: int, fov_deg: float) -> np.ndarray:
@@ -48,22 +50,23 @@ _BIG = 1.0e30
 
 
 @njit_serial
-def _disc_rays(rx, ry, rad, ct, st, tw, tb):
+def _disc_rays(rx, ry, rad, ct, st, scratch, r, c, w):
     """Nearest hit per ray on a disc at (rx, ry) in the agent's frame, kept only where it is
-    nearer than the walls tw (K,); updates tb (K,). Branch-free so the ray loop vectorises."""
+    nearer than the walls scratch[r, w]; updates scratch[r, c]. Branch-free ray loop."""
     d2 = rx * rx + ry * ry
     rr = rad * rad
     if d2 <= rr:  # inside / touching: every unblocked ray reads distance 0
         for k in range(ct.shape[0]):
-            if tw[k] > 0.0:
-                tb[k] = 0.0
+            if scratch[r, w, k] > 0.0:
+                scratch[r, c, k] = 0.0
         return
     for k in range(ct.shape[0]):
         proj = rx * ct[k] + ry * st[k]
         perp2 = d2 - proj * proj
         t = proj - math.sqrt(max(rr - perp2, 0.0))
-        hit = (perp2 <= rr) & (proj > 0.0) & (t < tw[k]) & (t < tb[k])
-        tb[k] = t if hit else tb[k]
+        cur = scratch[r, c, k]
+        hit = (perp2 <= rr) & (proj > 0.0) & (t < scratch[r, w, k]) & (t < cur)
+        scratch[r, c, k] = t if hit else cur
 
 
 @njit_serial
@@ -128,6 +131,41 @@ def _walls_rays(xi, yi, c_h, s_h, ct, st, srange, width, height, wrap, circles, 
             tw[k] = min(tw[k], max(tmin, 0.0)) if hit else tw[k]
 
 
+@njit_serial
+def _sector_cells(xi, yi, c_h, s_h, cm, sm, srange, pad, cw, ch, gx, gy, wrap):
+    """Grid cells covering the bounding box of the field-of-view sector (radius srange, half
+    angle acos(cm) around heading (c_h, s_h)) grown by pad. Returns (x0, nx, y0, ny): visit
+    cells x0 .. x0 + nx - 1 (mod gx in wrap-around arenas), likewise y."""
+    # sector edge directions and, where inside the sector, the axis directions
+    ex1 = c_h * cm - s_h * sm
+    ey1 = s_h * cm + c_h * sm
+    ex2 = c_h * cm + s_h * sm
+    ey2 = s_h * cm - c_h * sm
+    lo_x = min(0.0, min(ex1, ex2))
+    hi_x = max(0.0, max(ex1, ex2))
+    lo_y = min(0.0, min(ey1, ey2))
+    hi_y = max(0.0, max(ey1, ey2))
+    if c_h >= cm:
+        hi_x = 1.0
+    if -c_h >= cm:
+        lo_x = -1.0
+    if s_h >= cm:
+        hi_y = 1.0
+    if -s_h >= cm:
+        lo_y = -1.0
+    ax0 = int(math.floor((xi + lo_x * srange - pad) / cw))
+    ax1 = int(math.floor((xi + hi_x * srange + pad) / cw))
+    ay0 = int(math.floor((yi + lo_y * srange - pad) / ch))
+    ay1 = int(math.floor((yi + hi_y * srange + pad) / ch))
+    if wrap:
+        return ax0, min(ax1 - ax0 + 1, gx), ay0, min(ay1 - ay0 + 1, gy)
+    ax0 = max(ax0, 0)
+    ay0 = max(ay0, 0)
+    ax1 = min(ax1, gx - 1)
+    ay1 = min(ay1, gy - 1)
+    return ax0, max(ax1 - ax0 + 1, 0), ay0, max(ay1 - ay0 + 1, 0)
+
+
 @njit_parallel
 def sense_kernel(
     rows, x, y, heading, speed, energy, alive, species, apos, radius_tab,
@@ -135,11 +173,14 @@ def sense_kernel(
     max_speed, max_energy, use_energy, use_speed, use_clock, clock_period, use_cue,
     tick, cue_on, cue_side,
     width, height, wrap, circles, rects,
-    gx, gy, cw, ch, a_start, a_order, f_start, f_order, fx, fy, fkind, item_radius,
+    gx, gy, cw, ch, a_start, a_order, a_sx, a_sy, a_stag, f_start, f_sx, f_sy, f_stag,
+    item_radius,
     out, scratch,
 ):  # fmt: skip
     """Fill out (len(rows), n_sensors) float32 for agents `rows` (int64) of one species.
 
+    The grids come with their items' x, y and tag (species or item kind) gathered in cell order
+    (a_sx, a_sy, a_stag; f_sx, f_sy, f_stag), so neighbour scans read memory contiguously.
     scratch: float64 (len(rows), n_cls + 1, rays) work space (nearest hit per class, walls)."""
     n_rays = ray_ct.shape[0]
     see_items = ch_food >= 0 or ch_poison >= 0
@@ -148,6 +189,15 @@ def sense_kernel(
         if ch_agent[s] >= 0:
             see_agents = True
     inv = 1.0 / srange
+    # field-of-view culling: a disc must meet the wedge between the outermost rays
+    ca = ray_ct[n_rays - 1]
+    sa = ray_st[n_rays - 1]
+    cull = ca >= 0.0 and sa >= 0.0  # outermost ray within 90 degrees: the wedge is convex
+    max_rad = 0.0
+    for s in range(radius_tab.shape[0]):
+        max_rad = max(max_rad, radius_tab[s])
+    for kind in range(item_radius.shape[0]):
+        max_rad = max(max_rad, item_radius[kind])
     for r in prange(rows.shape[0]):
         i = rows[r]
         if not alive[i]:
@@ -165,10 +215,9 @@ def sense_kernel(
             scratch[r, c, :] = srange
         if ch_wall >= 0:
             scratch[r, ch_wall, :] = tw
-        cx = min(max(int(xi / cw), 0), gx - 1)
-        cy = min(max(int(yi / ch), 0), gy - 1)
-        x0, nxc = cell_range(cx, gx, wrap)
-        y0, nyc = cell_range(cy, gy, wrap)
+        x0, nxc, y0, nyc = _sector_cells(
+            xi, yi, c_h, s_h, ca, sa, srange, max_rad, cw, ch, gx, gy, wrap
+        )
         for oy in range(nyc):
             yy = (y0 + oy) % gy
             for ox in range(nxc):
@@ -176,35 +225,40 @@ def sense_kernel(
                 cell = (a * gy + yy) * gx + xx
                 if see_items:
                     for p in range(f_start[cell], f_start[cell + 1]):
-                        j = f_order[p]
-                        kind = fkind[j]
+                        kind = f_stag[p]
                         c = ch_food if kind == 0 else ch_poison
                         if c < 0:
                             continue
                         rad = item_radius[kind]
-                        dx = min_image(fx[j] - xi, width, wrap)
-                        dy = min_image(fy[j] - yi, height, wrap)
+                        dx = min_image(f_sx[p] - xi, width, wrap)
+                        dy = min_image(f_sy[p] - yi, height, wrap)
                         reach = srange + rad
                         if dx * dx + dy * dy > reach * reach:
                             continue
-                        _disc_rays(dx * c_h + dy * s_h, -dx * s_h + dy * c_h, rad, ray_ct,
-                                   ray_st, tw, scratch[r, c])  # fmt: skip
+                        rx = dx * c_h + dy * s_h
+                        ry = -dx * s_h + dy * c_h
+                        if cull and (ca * ry - sa * rx > rad or ca * ry + sa * rx < -rad):
+                            continue  # wholly outside the field of view
+                        _disc_rays(rx, ry, rad, ray_ct, ray_st, scratch, r, c, n_cls)
                 if see_agents:
                     for p in range(a_start[cell], a_start[cell + 1]):
-                        j = a_order[p]
-                        if j == i:
+                        if a_order[p] == i:
                             continue
-                        c = ch_agent[species[j]]
+                        sj = a_stag[p]
+                        c = ch_agent[sj]
                         if c < 0:
                             continue
-                        rad = radius_tab[species[j]]
-                        dx = min_image(x[j] - xi, width, wrap)
-                        dy = min_image(y[j] - yi, height, wrap)
+                        rad = radius_tab[sj]
+                        dx = min_image(a_sx[p] - xi, width, wrap)
+                        dy = min_image(a_sy[p] - yi, height, wrap)
                         reach = srange + rad
                         if dx * dx + dy * dy > reach * reach:
                             continue
-                        _disc_rays(dx * c_h + dy * s_h, -dx * s_h + dy * c_h, rad, ray_ct,
-                                   ray_st, tw, scratch[r, c])  # fmt: skip
+                        rx = dx * c_h + dy * s_h
+                        ry = -dx * s_h + dy * c_h
+                        if cull and (ca * ry - sa * rx > rad or ca * ry + sa * rx < -rad):
+                            continue  # wholly outside the field of view
+                        _disc_rays(rx, ry, rad, ray_ct, ray_st, scratch, r, c, n_cls)
         for k in range(n_rays):
             for c in range(n_cls):
                 t = scratch[r, c, k]

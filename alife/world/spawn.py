@@ -108,7 +108,7 @@ def place_items_kernel(
         factive[f] = start_active[f]
 
 
-@njit_parallel
+@njit_serial
 def regrow_kernel(
     keys, farena, flocal, fkind, can_regrow, regrow_p, patch_xy, patch_off, patch_n, patch_r,
     item_radius, circles, rects, width, height, tick, fx, fy, factive,

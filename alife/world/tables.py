@@ -142,10 +142,10 @@ def build_items(config: WorldConfig) -> ItemTables:
 
 
 def cell_min(config: WorldConfig) -> float:
-    """Smallest grid cell that keeps every sensing and contact query within 3 x 3 cells."""
+    """Smallest grid cell that keeps every contact query (pushes, eating, catching) within the
+    3 x 3 neighbour cells, even with the grid built before this tick's moves. Sensing visits
+    however many cells its field of view covers."""
     r_max = max(s.body.radius for s in config.species)
     v_max = max(s.body.max_speed for s in config.species)
     item_r = max(config.food.radius, config.poison.radius)
-    sight = max(s.sensors.range for s in config.species) + max(r_max, item_r)
-    contact = 4.0 * r_max + 2.0 * v_max + item_r
-    return max(sight, contact)
+    return 4.0 * r_max + 2.0 * v_max + item_r
