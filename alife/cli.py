@@ -140,7 +140,9 @@ def _cmd_evolve(args: argparse.Namespace) -> int:
         warm_up(run.config, run.seed)
     backend = make_backend(backend_name, args.workers, args.address)
     if not run.open_ended:
-        print(f"backend: {backend.name} ({backend.workers} worker(s))")
+        auto = backend.name == "ray" and args.address and not args.workers
+        count = "one per cluster CPU" if auto else f"{backend.workers} worker(s)"
+        print(f"backend: {backend.name} ({count})")
     bar = ProgressBar(run.generation, run.target, run.open_ended, disable=args.no_progress)
     try:
         result = run.run(backend, progress=bar)

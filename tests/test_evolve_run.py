@@ -178,16 +178,19 @@ def test_other_seed_gives_other_run(reference, tmp_path):
     assert other["arrays"]["genomes_0"].tobytes() != ref["arrays"]["genomes_0"].tobytes()
 
 
-def test_resume_is_bit_identical(reference, tmp_path):
-    world, _, ref = reference
+def test_ten_generations_equal_five_plus_resume_five(tmp_path):
+    # checkpoint_every 3: the resume starts from the end-of-run checkpoint (5), not a periodic one
+    world = write_world(tmp_path, TINY.replace("checkpoint_every: 2", "checkpoint_every: 3"))
+    run(world, tmp_path / "full", generations=10)
     out = tmp_path / "half"
-    run(world, out, generations=2)
-    resumed = EvolutionRun.resume(out, generations=4, command=["resume"])
-    assert resumed.generation == 2
+    run(world, out, generations=5)
+    resumed = EvolutionRun.resume(out, generations=10, command=["resume"])
+    assert resumed.generation == 5
     resumed.run(SerialBackend())
-    assert_same(comparable(out), ref)
+    assert_same(comparable(out), comparable(tmp_path / "full"))
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["resumed"][0]["at_generation"] == 2 and manifest["generations"] == 4
+    assert manifest["resumed"][0]["at_generation"] == 5 and manifest["generations"] == 10
+    assert manifest["resumed"][0]["command"] == ["resume"]
 
 
 def test_resume_from_older_checkpoint_cuts_metrics(reference, tmp_path):

@@ -184,6 +184,7 @@ class RayBackend:
     name = "ray"
 
     def __init__(self, workers: int | None = None, address: str | None = None):
+        self._auto_workers = workers is None
         self.workers = max(1, int(workers or os.cpu_count() or 1))
         self.address = address
         self._actors: list = []
@@ -219,6 +220,8 @@ class RayBackend:
         except (ConnectionError, RuntimeError, ValueError) as err:
             where = self.address or "a local Ray on 127.0.0.1"
             raise BackendError(f"cannot start or reach Ray at {where}: {err}") from None
+        if self._auto_workers:  # use the whole cluster (or the whole local machine)
+            self.workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
         actor_cls = ray.remote(num_cpus=1)(_RayWorker)
         ref = ray.put(evaluator)
         self._actors = [actor_cls.remote(ref) for _ in range(self.workers)]

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from alife.errors import CheckpointError, WorldConfigError
+from alife.errors import AlifeError, CheckpointError, WorldConfigError
 from alife.evolve import checkpoint as ck
 from alife.evolve import rundir
 from alife.evolve.evaluate import WorldEvaluator, batch_arenas, make_tasks, merge_results
@@ -341,7 +341,7 @@ class EvolutionRun:
         last_ckpt = None
         guard = _InterruptGuard()
         with guard:
-            started = False
+            started = failed = False
             try:
                 if not self.open_ended and self.generation < self.target:
                     backend.start(WorldEvaluator(self.config, self.seed))
@@ -355,9 +355,14 @@ class EvolutionRun:
                         progress(info)
             except KeyboardInterrupt:
                 guard.requested = True
+            except AlifeError:
+                # a worker or the world failed; the state is still that of a whole generation
+                failed = True
+                self.save_checkpoint()
+                raise
             finally:
                 if started:
-                    backend.close(force=guard.requested)
+                    backend.close(force=guard.requested or failed)
             interrupted = guard.requested and self.generation < self.target
             if (
                 last_ckpt is None
