@@ -17,7 +17,11 @@ from alife.world.interact import (
     L_SPENT,
     L_WASTED,
 )
-from tests.world_helpers import config, species
+from tests.world_helpers import (
+    config,
+    single_thread,  # noqa: F401  (autouse fixture)
+    species,
+)
 
 WORLDS = Path(__file__).resolve().parent.parent / "worlds"
 
@@ -43,19 +47,33 @@ def _predators(**over):
 def test_same_seed_same_state_bit_for_bit():
     cfg = _predators()
     a, b = World(cfg, 5, arena_ids=[0, 1]), World(cfg, 5, arena_ids=[0, 1])
-    for _ in range(60):
+    for _ in range(40):
         a.tick()
         b.tick()
     _state_equal(a.state_arrays(), b.state_arrays())
     c = World(cfg, 6, arena_ids=[0, 1])
-    for _ in range(60):
+    for _ in range(40):
         c.tick()
     assert not np.array_equal(a.agents["x"], c.agents["x"])
 
 
+def test_thread_count_never_changes_results():
+    from alife.jit import set_threads
+
+    cfg = _predators()
+    states = []
+    for threads in (1, 2):
+        set_threads(threads)
+        w = World(cfg, 9, arena_ids=range(3))
+        for _ in range(40):
+            w.tick()
+        states.append(w.state_arrays())
+    _state_equal(*states)
+
+
 def test_splitting_arenas_never_changes_results():
     cfg = _predators()
-    ticks = 80
+    ticks = 50
     whole = World(cfg, 11, generation=3, arena_ids=range(8))
     halves = [World(cfg, 11, generation=3, arena_ids=ids) for ids in (range(4), range(4, 8))]
     for w in [whole, *halves]:

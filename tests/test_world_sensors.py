@@ -10,7 +10,15 @@ from hypothesis import strategies as st
 from alife.world import World
 from alife.world.sensors import ray_angles, sensor_names
 from tests.reference import sense_rays_ref
-from tests.world_helpers import clear_items, config, pose, put_item, rows, species
+from tests.world_helpers import (
+    clear_items,
+    config,
+    pose,
+    put_item,
+    rows,
+    single_thread,  # noqa: F401  (autouse fixture)
+    species,
+)
 
 CLASSES = ["wall", "food", "poison", "agent"]
 
