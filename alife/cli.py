@@ -19,9 +19,10 @@ DEFAULT_WORLD = PROJECT_ROOT / "worlds" / "foraging.yaml"
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from benchmarks import brain  # the benchmark scripts live at the project root
+    from benchmarks import brain, world  # the benchmark scripts live at the project root
 
-    return brain.main(quick=args.quick)
+    status = brain.main(quick=args.quick)
+    return world.main(quick=args.quick) or status
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
