@@ -3,7 +3,8 @@
 DESIGN section 3. v = D0 embed(x); per layer v = Hn v, v_j *= a_j if v_j >= 0 else b_j;
 y = (Hn v)[:n_out]. Weights are only the 2n slopes per layer (Fastfood, Le et al. 2013;
 ACDC, Moczulski et al. 2016). Genome: float32 (depth, 2, width) flattened, [l, 0] = a, [l, 1] = b.
-Kernels work on blocks of LANES agents laid innermost (see alife.brain.wht).
+Kernels keep agents row-major and transform one agent's vector at a time with
+explicit SIMD (alife.brain.wht.fwht_vec, alife.brain.simd).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from alife.brain.checks import (
     require_positive,
     require_power_of_two,
 )
-from alife.brain.wht import LANES, fwht_lanes
+from alife.brain.simd import WIDTH, mul8, switch8
+from alife.brain.wht import ROWS_PER_TASK, fwht_vec
 from alife.jit import njit_parallel, njit_serial
 
 
@@ -29,75 +31,69 @@ def random_signs(seed_seq: np.random.SeedSequence, size: int) -> np.ndarray:
 
 
 @njit_serial
-def embed_lanes(src, src_rows, signs, dst):
-    """dst (n, LANES) = signs * tile(src[:src_rows]) * sqrt(src_rows / n); src (>=rows, LANES)."""
+def _embed_any(x, signs, dst, scale):
+    """embed_vec for any k: whole vectors, then a scalar tail per repetition of x."""
     n = dst.shape[0]
-    scale = np.float32(math.sqrt(src_rows / n))
-    for j in range(n):
-        s = src[j % src_rows]
-        f = signs[j] * scale
-        row = dst[j]
-        for t in range(LANES):
-            row[t] = s[t] * f
+    k = x.shape[0]
+    for base in range(0, n, k):
+        size = min(k, n - base)
+        vec_end = size - size % WIDTH
+        for i in range(0, vec_end, WIDTH):
+            mul8(x, i, signs, base + i, dst, base + i, scale)
+        for i in range(vec_end, size):
+            dst[base + i] = x[i] * (signs[base + i] * scale)
 
 
 @njit_serial
-def gather_genomes(genomes, start, stop, slopes):
-    """slopes (n_params, LANES) = genomes[start:stop].T, zero in unused lanes."""
-    slopes[:] = 0.0
-    for t in range(stop - start):
-        g = genomes[start + t]
-        for p in range(genomes.shape[1]):
-            slopes[p, t] = g[p]
+def embed_vec(x, signs, dst):
+    """dst (n,) = signs * tile(x) * sqrt(k / n) for x (k,), k <= n: x repeated cyclically."""
+    n = dst.shape[0]
+    k = x.shape[0]
+    scale = np.float32(math.sqrt(k / n))
+    if k % WIDTH != 0 or n % k != 0:
+        _embed_any(x, signs, dst, scale)
+        return
+    for base in range(0, n, k):  # fast path (hash keys): whole vectors, whole copies of x
+        for i in range(0, k, WIDTH):
+            mul8(x, i, signs, base + i, dst, base + i, scale)
 
 
 @njit_serial
-def ffb_layers(v, genomes, slopes, shared, depth):
-    """Run the depth switch layers and the final transform on v (n, LANES) in place.
+def ffb_vec(v, genome, depth):
+    """The depth switch layers and the final transform on one agent's v (n,) in place.
 
-    shared: genomes[0] holds the one genome of all lanes; else per-lane slopes (n_params, LANES).
+    genome (depth * 2 * n,): layer l's slopes a = genome[2 l n : 2 l n + n], b = the next n.
     """
     n = v.shape[0]
     inv = np.float32(1.0 / math.sqrt(n))
     for layer in range(depth):
-        fwht_lanes(v, inv)
+        fwht_vec(v, v, inv)
         base = layer * 2 * n
-        for j in range(n):
-            row = v[j]
-            if shared:
-                a = genomes[0, base + j]
-                b = genomes[0, base + n + j]
-                for t in range(LANES):
-                    row[t] = row[t] * (a if row[t] >= 0 else b)
-            else:
-                sa = slopes[base + j]
-                sb = slopes[base + n + j]
-                for t in range(LANES):
-                    row[t] = row[t] * (sa[t] if row[t] >= 0 else sb[t])
-    fwht_lanes(v, inv)
+        if n >= WIDTH:
+            for j in range(0, n, WIDTH):
+                switch8(v, j, genome, base + j, genome, base + n + j)
+        else:
+            for j in range(n):
+                v[j] = v[j] * (genome[base + j] if v[j] >= 0 else genome[base + n + j])
+    fwht_vec(v, v, inv)
 
 
 @njit_parallel
 def _forward(genomes, shared, x, signs, depth, out):
-    batch, n_in = x.shape
+    """out (B, n_out) = the first n_out outputs of the net for each row of x (B, n_in).
+
+    Agents stay row-major: each one's vector (n,) lives in L1 through all layers (fwht_vec).
+    """
+    batch = x.shape[0]
     n = signs.shape[0]
     n_out = out.shape[1]
-    for blk in prange((batch + LANES - 1) // LANES):
-        start = blk * LANES
-        stop = min(start + LANES, batch)
-        xin = np.zeros((n_in, LANES), dtype=np.float32)
-        for t in range(stop - start):
-            for i in range(n_in):
-                xin[i, t] = x[start + t, i]
-        v = np.empty((n, LANES), dtype=np.float32)
-        embed_lanes(xin, n_in, signs, v)
-        slopes = np.empty((0 if shared else genomes.shape[1], LANES), dtype=np.float32)
-        if not shared:
-            gather_genomes(genomes, start, stop, slopes)
-        ffb_layers(v, genomes, slopes, shared, depth)
-        for t in range(stop - start):
+    for c in prange((batch + ROWS_PER_TASK - 1) // ROWS_PER_TASK):
+        v = np.empty(n, dtype=np.float32)
+        for b in range(c * ROWS_PER_TASK, min(batch, (c + 1) * ROWS_PER_TASK)):
+            embed_vec(x[b], signs, v)
+            ffb_vec(v, genomes[0] if shared else genomes[b], depth)
             for k in range(n_out):
-                out[start + t, k] = v[k, t]
+                out[b, k] = v[k]
 
 
 class FFBNet:

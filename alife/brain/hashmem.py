@@ -15,99 +15,125 @@ import numpy as np
 from numba import prange
 
 from alife.brain.checks import require_float32, require_positive, require_power_of_two
-from alife.brain.ffb import embed_lanes, random_signs
-from alife.brain.wht import LANES, fwht_lanes
+from alife.brain.ffb import embed_vec, random_signs
+from alife.brain.simd import WIDTH, sign_mul8
+from alife.brain.wht import ROWS_PER_TASK, fwht_vec
 from alife.jit import njit_parallel, njit_serial
 
 MODES = ("sign", "reservoir")
 
 
 @njit_serial
-def hash_lanes(keys, key_size, signs, reservoir, z):
-    """z (m, LANES) = hash of keys (>= key_size rows, LANES); signs (rounds, m) ±1."""
+def hash_vec(key, signs, reservoir, z):
+    """z (m,) = hash of one key (k,); signs (rounds, m) ±1. Sign rounds fuse the next diagonal."""
     rounds, m = signs.shape
     inv = np.float32(1.0 / math.sqrt(m))
-    embed_lanes(keys, key_size, signs[0], z)
+    embed_vec(key, signs[0], z)
     for i in range(rounds):
-        if i > 0:
+        fwht_vec(z, z, inv)
+        if i < rounds - 1:  # z = sign(z) * D_{i+1}
+            if m >= WIDTH:
+                for j in range(0, m, WIDTH):
+                    sign_mul8(z, j, signs[i + 1], j)
+            else:
+                for j in range(m):
+                    z[j] = signs[i + 1, j] if z[j] >= 0 else -signs[i + 1, j]
+        elif not reservoir:
             for j in range(m):
-                row = z[j]
-                s = signs[i, j]
-                for t in range(LANES):
-                    row[t] *= s
-        fwht_lanes(z, inv)
-        if i < rounds - 1 or not reservoir:
-            for j in range(m):
-                row = z[j]
-                for t in range(LANES):
-                    row[t] = np.float32(1.0) if row[t] >= 0 else np.float32(-1.0)
+                z[j] = np.float32(1.0) if z[j] >= 0 else np.float32(-1.0)
 
 
 @njit_serial
-def memory_step(w, hv, value, gate, reads_out):
+def _dot(a, b):
+    acc = np.float32(0.0)
+    for j in range(a.shape[0]):
+        acc += a[j] * b[j]
+    return acc
+
+
+@njit_serial
+def memory_vec(w, hv, value, gate, reads_out, norms, signed):
     """Write then read one agent's memory w (d, m) in place.
 
     hv (R+1, m): R read hashes then the write hash; value (d,); gate in [0, 1];
-    reads_out (R, d) = W' h_r / (h_r.h_r) with W' the memory after the write.
+    reads_out (R, d) = W' h_r / (h_r.h_r) with W' the memory after the write;
+    norms (2 R + 1,) scratch; signed: hashes are ±1, so h.h = m exactly.
+    Each row of w is read once for all its dot products, then updated.
     """
     n_reads = hv.shape[0] - 1
+    m = hv.shape[1]
     hw = hv[n_reads]
-    nw = max(np.dot(hw, hw), np.float32(1e-12))
-    nr = np.empty(n_reads, dtype=np.float32)
-    cross = np.empty(n_reads, dtype=np.float32)
+    nw = np.float32(m) if signed else max(_dot(hw, hw), np.float32(1e-12))
     for r in range(n_reads):
-        nr[r] = max(np.dot(hv[r], hv[r]), np.float32(1e-12))
-        cross[r] = np.dot(hw, hv[r])
-    for dd in range(w.shape[0]):
+        norms[r] = np.float32(m) if signed else max(_dot(hv[r], hv[r]), np.float32(1e-12))
+        norms[n_reads + r] = _dot(hw, hv[r])
+    d = w.shape[0]
+    done = 0
+    if n_reads == 1:  # the default: 4 rows at a time share the hash loads, 8 FMA chains
+        hr = hv[0]
+        for d0 in range(0, d - 3, 4):
+            r0, r1, r2, r3 = w[d0], w[d0 + 1], w[d0 + 2], w[d0 + 3]
+            pw0 = pw1 = pw2 = pw3 = pr0 = pr1 = pr2 = pr3 = np.float32(0.0)
+            for j in range(m):
+                a = hw[j]
+                b = hr[j]
+                pw0 += r0[j] * a
+                pr0 += r0[j] * b
+                pw1 += r1[j] * a
+                pr1 += r1[j] * b
+                pw2 += r2[j] * a
+                pr2 += r2[j] * b
+                pw3 += r3[j] * a
+                pr3 += r3[j] * b
+            _update_row(r0, hw, value[d0], gate, pw0, pr0, nw, norms, reads_out, d0)
+            _update_row(r1, hw, value[d0 + 1], gate, pw1, pr1, nw, norms, reads_out, d0 + 1)
+            _update_row(r2, hw, value[d0 + 2], gate, pw2, pr2, nw, norms, reads_out, d0 + 2)
+            _update_row(r3, hw, value[d0 + 3], gate, pw3, pr3, nw, norms, reads_out, d0 + 3)
+            done = d0 + 4
+    for dd in range(done, d):
         row = w[dd]
-        pw = np.float32(0.0)
-        for j in range(row.shape[0]):
-            pw += row[j] * hw[j]
+        pw = _dot(row, hw)
         for r in range(n_reads):
-            pr = np.float32(0.0)
-            hr = hv[r]
-            for j in range(row.shape[0]):
-                pr += row[j] * hr[j]
-            reads_out[r, dd] = pr / nr[r]
+            reads_out[r, dd] = _dot(row, hv[r]) / norms[r]
         ge = gate * (value[dd] - pw / nw)
-        for j in range(row.shape[0]):
+        for j in range(m):
             row[j] += ge * hw[j]
         for r in range(n_reads):
-            reads_out[r, dd] += ge * cross[r] / nr[r]
+            reads_out[r, dd] += ge * norms[n_reads + r] / norms[r]
+
+
+@njit_serial
+def _update_row(row, hw, value, gate, pw, pr, nw, norms, reads_out, dd):
+    """One read (R = 1): reads_out[0, dd] from pr, then the delta-rule write of row."""
+    reads_out[0, dd] = pr / norms[0]
+    ge = gate * (value - pw / nw)
+    for j in range(row.shape[0]):
+        row[j] += ge * hw[j]
+    reads_out[0, dd] += ge * norms[1] / norms[0]
 
 
 @njit_parallel
 def _hash_rows(keys, signs, reservoir, out):
-    batch, key_size = keys.shape
-    m = signs.shape[1]
-    for blk in prange((batch + LANES - 1) // LANES):
-        start = blk * LANES
-        stop = min(start + LANES, batch)
-        kin = np.zeros((key_size, LANES), dtype=np.float32)
-        for t in range(stop - start):
-            for i in range(key_size):
-                kin[i, t] = keys[start + t, i]
-        z = np.empty((m, LANES), dtype=np.float32)
-        hash_lanes(kin, key_size, signs, reservoir, z)
-        for t in range(stop - start):
-            for j in range(m):
-                out[start + t, j] = z[j, t]
+    batch = keys.shape[0]
+    for c in prange((batch + ROWS_PER_TASK - 1) // ROWS_PER_TASK):
+        for b in range(c * ROWS_PER_TASK, min(batch, (c + 1) * ROWS_PER_TASK)):
+            hash_vec(keys[b], signs, reservoir, out[b])
 
 
 @njit_parallel
 def _read_rows(w, h, out):
     for b in prange(w.shape[0]):
-        norm = max(np.dot(h[b], h[b]), np.float32(1e-12))
+        norm = max(_dot(h[b], h[b]), np.float32(1e-12))
         for dd in range(w.shape[1]):
-            out[b, dd] = np.dot(w[b, dd], h[b]) / norm
+            out[b, dd] = _dot(w[b, dd], h[b]) / norm
 
 
 @njit_parallel
 def _write_rows(w, h, values, gate):
     for b in prange(w.shape[0]):
-        norm = max(np.dot(h[b], h[b]), np.float32(1e-12))
+        norm = max(_dot(h[b], h[b]), np.float32(1e-12))
         for dd in range(w.shape[1]):
-            ge = gate[b] * (values[b, dd] - np.dot(w[b, dd], h[b]) / norm)
+            ge = gate[b] * (values[b, dd] - _dot(w[b, dd], h[b]) / norm)
             for j in range(w.shape[2]):
                 w[b, dd, j] += ge * h[b, j]
 

@@ -7,7 +7,8 @@ DESIGN section 3 (one agent, one tick):
     actions = tanh(motor)
 Memory None is the memory-off ablation: no read inputs, no memory outputs.
 Evolved NTMs: Greve, Jacobsen & Risi, "Evolving Neural Turing Machines" (GECCO 2016).
-One compiled, parallel kernel steps every agent; blocks of LANES agents are laid innermost.
+One compiled, parallel kernel steps every agent; each task takes ROWS_PER_TASK agents, one
+at a time, row-major (no transpositions), with explicit-SIMD transforms (alife.brain.simd).
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ import numpy as np
 from numba import prange
 
 from alife.brain.checks import require_float32, require_positive
-from alife.brain.ffb import FFBNet, embed_lanes, ffb_layers, gather_genomes
-from alife.brain.hashmem import HashMemory, hash_lanes, memory_step
-from alife.brain.wht import LANES
+from alife.brain.ffb import FFBNet, embed_vec, ffb_vec
+from alife.brain.hashmem import HashMemory, hash_vec, memory_vec
+from alife.brain.simd import prefetch
+from alife.brain.wht import ROWS_PER_TASK
 from alife.jit import njit_parallel
 
 
@@ -59,6 +61,7 @@ class NTMState:
 @njit_parallel
 def _step(genomes, shared, sensors, reads, memory, net_signs, depth, mem_signs, reservoir,
           key_size, motors):
+    """One tick of every agent; agents stay row-major, one agent's vectors live in L1 at a time."""
     batch, n_sensors = sensors.shape
     n_reads, value_size = reads.shape[1], reads.shape[2]
     n = net_signs.shape[0]
@@ -66,45 +69,37 @@ def _step(genomes, shared, sensors, reads, memory, net_signs, depth, mem_signs, 
     n_motor = motors.shape[1]
     n_in = n_sensors + n_reads * value_size + 1
     has_memory = memory.shape[2] > 0
-    for blk in prange((batch + LANES - 1) // LANES):
-        start = blk * LANES
-        lanes = min(start + LANES, batch) - start
-        xin = np.zeros((n_in, LANES), dtype=np.float32)
-        for t in range(lanes):
-            a = start + t
+    off_value = n_motor + (n_reads + 1) * key_size
+    off_gate = off_value + value_size
+    mem_size = memory.shape[1] * memory.shape[2]
+    for c in prange((batch + ROWS_PER_TASK - 1) // ROWS_PER_TASK):
+        xin = np.empty(n_in, dtype=np.float32)
+        v = np.empty(n, dtype=np.float32)
+        hashes = np.empty((n_reads + 1, m), dtype=np.float32)
+        norms = np.empty(2 * n_reads + 1, dtype=np.float32)
+        stop = min(batch, (c + 1) * ROWS_PER_TASK)
+        for a in range(c * ROWS_PER_TASK, stop):
+            if has_memory and a + 1 < stop:  # W[a+1] (d x m) streams in while agent a computes
+                for i in range((a + 1) * mem_size, (a + 2) * mem_size, 16):
+                    prefetch(memory, i)
             for i in range(n_sensors):
-                xin[i, t] = sensors[a, i]
+                xin[i] = sensors[a, i]
             for r in range(n_reads):
                 for dd in range(value_size):
-                    xin[n_sensors + r * value_size + dd, t] = reads[a, r, dd]
-            xin[n_in - 1, t] = 1.0
-        v = np.empty((n, LANES), dtype=np.float32)
-        embed_lanes(xin, n_in, net_signs, v)
-        slopes = np.empty((0 if shared else genomes.shape[1], LANES), dtype=np.float32)
-        if not shared:
-            gather_genomes(genomes, start, start + lanes, slopes)
-        ffb_layers(v, genomes, slopes, shared, depth)
-        for t in range(lanes):
+                    xin[n_sensors + r * value_size + dd] = reads[a, r, dd]
+            xin[n_in - 1] = 1.0
+            embed_vec(xin, net_signs, v)
+            ffb_vec(v, genomes[0] if shared else genomes[a], depth)
             for i in range(n_motor):
-                motors[start + t, i] = math.tanh(v[i, t])
-        if not has_memory:
-            continue
-        hashes = np.empty((n_reads + 1, m, LANES), dtype=np.float32)
-        for q in range(n_reads + 1):
-            off = n_motor + q * key_size
-            hash_lanes(v[off:off + key_size], key_size, mem_signs, reservoir, hashes[q])
-        off_value = n_motor + (n_reads + 1) * key_size
-        off_gate = off_value + value_size
-        hv = np.empty((n_reads + 1, m), dtype=np.float32)
-        value = np.empty(value_size, dtype=np.float32)
-        for t in range(lanes):
+                motors[a, i] = math.tanh(v[i])
+            if not has_memory:
+                continue
             for q in range(n_reads + 1):
-                for j in range(m):
-                    hv[q, j] = hashes[q, j, t]
-            for dd in range(value_size):
-                value[dd] = v[off_value + dd, t]
-            gate = np.float32(1.0 / (1.0 + math.exp(-v[off_gate, t])))
-            memory_step(memory[start + t], hv, value, gate, reads[start + t])
+                off = n_motor + q * key_size
+                hash_vec(v[off:off + key_size], mem_signs, reservoir, hashes[q])
+            gate = np.float32(1.0 / (1.0 + math.exp(-v[off_gate])))
+            memory_vec(memory[a], hashes, v[off_value:off_value + value_size], gate, reads[a],
+                       norms, not reservoir)
 
 
 class NTMController:

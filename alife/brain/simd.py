@@ -154,3 +154,44 @@ def sign_mul8(typingctx, v, i, d, i_d):
         return context.get_dummy_value()
 
     return sig, codegen
+
+
+@intrinsic
+def mul8(typingctx, src, i_s, d, i_d, dst, i_dst, scale):
+    """dst[i_dst:+8] = src[i_s:+8] * (d[i_d:+8] * scale) (src or d may be dst)."""
+    if not (_is_vec_array(src) and _is_vec_array(d) and _is_vec_array(dst)):
+        return None
+    sig = types.void(src, i_s, d, i_d, dst, i_dst, scale)
+
+    def codegen(context, builder, signature, args):
+        s = signature.args
+        x = _load(builder, _ptr(context, builder, s[0], args[0], args[1]))
+        dv = _load(builder, _ptr(context, builder, s[2], args[2], args[3]))
+        sc = _splat(builder, _as_f32(context, builder, s[6], args[6]))
+        y = builder.fmul(x, builder.fmul(dv, sc))
+        _store(builder, y, _ptr(context, builder, s[4], args[4], args[5]))
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@intrinsic
+def prefetch(typingctx, arr, i):
+    """Hint the CPU to fetch the cache line holding flat element i of C-contiguous arr for
+    writing (llvm.prefetch, no effect on results)."""
+    if not (isinstance(arr, types.Array) and arr.layout == "C"):
+        return None
+    sig = types.void(arr, i)
+
+    def codegen(context, builder, signature, args):
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        i8p = ir.IntType(8).as_pointer()
+        itemsize = context.get_abi_sizeof(context.get_data_type(signature.args[0].dtype))
+        off = builder.mul(args[1], ir.Constant(args[1].type, itemsize))
+        p = builder.gep(builder.bitcast(ary.data, i8p), [off])
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, _I32, _I32, _I32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+        builder.call(fn, [p, ir.Constant(_I32, 1), ir.Constant(_I32, 3), ir.Constant(_I32, 1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
