@@ -12,13 +12,16 @@ Units: lengths in arena units, angles in degrees, time in ticks, energy in "meal
 
 from __future__ import annotations
 
-import math
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from alife.config.base import StrictModel
 from alife.config.evolution import EvolutionConfig
+
+#: Limits that keep a world file from asking for more memory than a workstation has.
+MAX_AGENTS = 2_000_000
+MAX_ITEMS = 20_000_000
 
 #: Built-in object classes a sensor can see (besides species names and "agent").
 BUILTIN_CLASSES = ("wall", "food", "poison", "agent")
@@ -385,8 +388,16 @@ class WorldConfig(StrictModel):
             for p in list(self.cue.lights) + list(self.cue.goals):
                 if not (0 <= p[0] <= w and 0 <= p[1] <= h):
                     raise ValueError(f"cue position {list(p)} is outside the arena")
-        max_range = max(s.sensors.range for s in self.species)
-        cells = math.ceil(w / max_range) * math.ceil(h / max_range) * self.arena.count
-        if cells > 50_000_000:
-            raise ValueError("arena too large for the sensor range (grid too big)")
+        agents = sum(s.count for s in self.species) * self.arena.count
+        if agents > MAX_AGENTS:
+            raise ValueError(
+                f"{agents:,} agents in total (species counts x arena.count) is more than "
+                f"{MAX_AGENTS:,}"
+            )
+        items = (self.food.capacity + self.poison.capacity) * self.arena.count
+        if items > MAX_ITEMS:
+            raise ValueError(
+                f"{items:,} food and poison slots in total (max_count x arena.count) is more "
+                f"than {MAX_ITEMS:,}"
+            )
         return self
