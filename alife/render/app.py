@@ -109,7 +109,7 @@ class App:
         self._total_ticks = 0
         self._snap = None
         self._fitted = False
-        self.inspect_interval = 0.05  # seconds between brain traces of the selected agent
+        self.inspect_interval = 0.1  # seconds between brain traces of the selected agent
         self._view_time = 0.0
         self._view_tick = -1
         self._view_generation = -1
@@ -337,8 +337,7 @@ class App:
                     self._inspector_surface is None
                     or self._inspector_surface.get_size() != panel.size
                 ):
-                    self._inspector_surface = pygame.Surface(panel.size, pygame.SRCALPHA)
-                self._inspector_surface.fill((0, 0, 0, 0))
+                    self._inspector_surface = pygame.Surface(panel.size).convert()
                 sp = session.config.species[self.view.species]
                 draw_inspector(
                     self._inspector_surface,
