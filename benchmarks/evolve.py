@@ -44,7 +44,8 @@ def _timed_run(world: Path, out: Path, backend, generations: int, seed: int = 1)
 def speed_table(quick: bool, tmp: Path) -> dict[str, float]:
     from alife.config import load_world
     from alife.evolve.backends import ProcessBackend, RayBackend, SerialBackend
-    from alife.evolve.runner import layout_of, warm_up
+    from alife.evolve.generational import layout_of
+    from alife.evolve.runner import warm_up
 
     config = load_world(WORLD)
     arenas, per = layout_of(config)

@@ -7,8 +7,7 @@ from pathlib import Path
 
 from alife import cli
 from alife.evolve import progress
-from alife.evolve.progress import ProgressBar, numba_cache_cold
-from alife.evolve.runner import Progress
+from alife.evolve.progress import Progress, ProgressBar, numba_cache_cold
 
 
 def test_progress_bar_shows_fitness_rate_and_eta():

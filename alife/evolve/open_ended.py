@@ -17,6 +17,7 @@ import numpy as np
 
 from alife.errors import CheckpointError
 from alife.evolve.metrics import MetricsLog
+from alife.evolve.progress import Progress
 
 LINEAGE_COLUMNS = ("generation", "id", "parent_id", "species", "arena", "tick")
 _PREFIX = "world_"
@@ -36,6 +37,8 @@ def child_depths(ids: np.ndarray, depth: np.ndarray, parents: np.ndarray) -> np.
 class OpenEndedState:
     """The open-ended part of an `EvolutionRun` (it owns `run.generation` and the counters)."""
 
+    needs_backend = False  # one World in this process
+
     def __init__(self, run):
         self.run = run
         self.world = None
@@ -44,6 +47,12 @@ class OpenEndedState:
         self.depth = np.zeros(0, dtype=np.int64)
 
     # ----------------------------------------------------------------- set-up and checkpoints
+    def manifest_extra(self) -> dict:
+        return {"arenas": int(self.run.config.arena.count)}
+
+    def evaluator(self):
+        return None
+
     def start(self) -> None:
         from alife.world.engine import World
 
@@ -92,8 +101,7 @@ class OpenEndedState:
             for r in rows
         ]
 
-    def step(self, guard):
-        from alife.evolve.runner import Progress
+    def step(self, backend, guard) -> Progress:
         from alife.world.engine import World
 
         run, world = self.run, self.world

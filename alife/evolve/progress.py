@@ -1,17 +1,31 @@
-"""Progress display and first-run detection for headless runs (used by the CLI only).
+"""Progress reporting and first-run detection for headless runs.
 
-`ProgressBar` is a tqdm bar over generations showing best/mean fitness (per species), agent-ticks
-per second and tqdm's ETA. `numba_cache_cold()` tells whether the compiled-kernel cache of the
-world and brain modules is missing, i.e. whether this run will spend its first seconds compiling.
+`Progress` is what a run reports after each generation (or open-ended chunk). `ProgressBar`
+(used by the CLI) is a tqdm bar over generations showing best/mean fitness per species,
+agent-ticks per second and tqdm's ETA. `numba_cache_cold()` tells whether the compiled-kernel
+cache of the world and brain modules is missing, i.e. whether this run will start by compiling.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from alife.evolve.runner import Progress
+
+@dataclass
+class Progress:
+    """What the progress bar shows after each generation (or open-ended chunk)."""
+
+    generation: int  # generations completed so far
+    total: int
+    species: list[str]
+    best: list[float]  # this generation, per species (open-ended: population)
+    mean: list[float]
+    agent_ticks_per_s: float
+    extra: dict = field(default_factory=dict)
+
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 _JIT_MODULES = ("brain", "world")

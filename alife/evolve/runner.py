@@ -1,14 +1,13 @@
-"""Headless evolution runs: start, step, checkpoint, resume (issue 4; DESIGN sections 3 and 5).
+"""Headless evolution runs: create, loop, checkpoint, resume (issue 4; DESIGN section 5).
 
-Generational mode: each generation the population of every species is laid out over arenas
-(`EvolutionConfig.layout`), the arenas are evaluated by a backend (one World episode per arena,
-seeded from (seed, generation, arena)), and each species breeds its next population on its own
-(`selection.next_generation`, then a shuffle over arenas) with a Generator derived from
-SeedSequence([seed, BREED, generation, species]). There is no hidden random state, so a run is a
-pure function of (world file, seed): any backend, any worker count, and stop + resume all give
-the same genomes and metrics. Open-ended mode is delegated to `alife.evolve.open_ended`.
-
-The library never prints; the CLI shows progress through the `progress` callback.
+An `EvolutionRun` owns a run directory (see alife.evolve.rundir) and delegates the evolution
+itself to a mode: `GenerationalState` (alife.evolve.generational: episodes in arenas on a
+backend, then selection) or `OpenEndedState` (alife.evolve.open_ended: one World with births and
+deaths). Both expose start / arrays / restore / step, and neither keeps hidden random state, so
+checkpoint + resume continues bit-identically. Ctrl-C during an evaluation abandons that
+generation; during bookkeeping it waits for the generation to be recorded; either way a
+checkpoint is written and `run()` returns `interrupted=True`. The library never prints; the CLI
+shows progress through the `progress` callback.
 """
 
 from __future__ import annotations
@@ -18,40 +17,25 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
-from alife.errors import AlifeError, CheckpointError, WorldConfigError
+from alife.errors import AlifeError, CheckpointError
 from alife.evolve import checkpoint as ck
 from alife.evolve import rundir
-from alife.evolve.evaluate import WorldEvaluator, batch_arenas, make_tasks, merge_results
+from alife.evolve.generational import GenerationalState, layout_of
 from alife.evolve.metrics import (
     GENERATIONAL_COLUMNS,
     OPEN_ENDED_COLUMNS,
     MetricsLog,
-    fitness_row,
     save_fitness_chart,
 )
-from alife.evolve.selection import next_generation
+from alife.evolve.progress import Progress
 
-INIT, BREED = 0x1A17, 0xB2EED
 CHART_EVERY_S = 2.0
-
-
-@dataclass
-class Progress:
-    """What the progress bar shows after each generation (or open-ended chunk)."""
-
-    generation: int  # generations completed so far
-    total: int
-    species: list[str]
-    best: list[float]  # this generation, per species (open-ended: population)
-    mean: list[float]
-    agent_ticks_per_s: float
-    extra: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -60,26 +44,6 @@ class RunResult:
     generation: int
     interrupted: bool
     checkpoint: Path | None
-
-
-def layout_of(config, source: str = "world file") -> tuple[int, list[int]]:
-    """(arenas, agents per arena per species) of a generational run; WorldConfigError if bad."""
-    try:
-        return config.evolution.layout([s.count for s in config.species])
-    except ValueError as err:
-        raise WorldConfigError(f"{source}: evolution: {err}") from None
-
-
-def initial_genomes(config, seed: int, populations: list[int]) -> list[np.ndarray]:
-    """Generation-0 genomes per species from each species' controller.init_genomes."""
-    from alife.world.engine import World
-
-    probe = World(config, seed, generation=0, arena_ids=np.zeros(1, dtype=np.int64))
-    out = []
-    for s, ctrl in enumerate(probe.controllers):
-        rng = np.random.default_rng(np.random.SeedSequence([int(seed), INIT, s]))
-        out.append(np.ascontiguousarray(ctrl.init_genomes(rng, populations[s]), dtype=np.float32))
-    return out
 
 
 def warm_up(config, seed: int) -> None:
@@ -142,11 +106,12 @@ class EvolutionRun:
 
             self.state = OpenEndedState(self)
         else:
-            self.arenas, self.per_arena = layout_of(config)
-            self.population = [self.arenas * p for p in self.per_arena]
-            self.batch = batch_arenas(self.arenas, self.per_arena)
-            self.genomes: list[np.ndarray] = []
-            self.best: rundir.BestGenomes | None = None
+            self.state = GenerationalState(self)
+
+    @property
+    def best(self) -> rundir.BestGenomes | None:
+        """Best genome ever per species (generational runs; None in open-ended runs)."""
+        return getattr(self.state, "best", None)
 
     # ------------------------------------------------------------------ creation and resume
     @classmethod
@@ -214,22 +179,8 @@ class EvolutionRun:
             "git": rundir.git_revision(Path(__file__).resolve().parent),
         }
         run = cls(run_dir, config, manifest["world_sha256"], manifest)
-        if run.open_ended:
-            run.state.start()
-        else:
-            manifest["layout"] = {
-                "arenas": run.arenas,
-                "agents_per_arena": run.per_arena,
-                "population": run.population,
-                "arenas_per_task": run.batch,
-            }
-            run.genomes = initial_genomes(config, run.seed, run.population)
-            run.best = rundir.BestGenomes(
-                species=run.species,
-                genomes=[g[0].copy() for g in run.genomes],
-                fitness=np.full(len(run.species), -np.inf),
-                generation=np.full(len(run.species), -1, dtype=np.int64),
-            )
+        manifest.update(run.state.manifest_extra())
+        run.state.start()
         run.save_checkpoint()
         rundir.write_json(run_dir / rundir.MANIFEST_FILE, manifest)
         return run
@@ -270,35 +221,22 @@ class EvolutionRun:
         run = cls(run_dir, config, sha, manifest)
         run._restore(ckpt)
         run.metrics.truncate(run.generation)
-        if not run.open_ended:
-            rundir.save_best(run_dir / rundir.BEST_FILE, run.best)
         rundir.write_json(run_dir / rundir.MANIFEST_FILE, manifest)
         return run
 
     # ------------------------------------------------------------------ checkpoints
-    def _meta(self) -> dict:
-        return {
+    def save_checkpoint(self) -> Path:
+        arrays, extra = self.state.arrays()
+        meta = {
             "seed": self.seed,
             "mode": self.config.evolution.mode,
             "world_sha256": self.world_sha,
             "species": self.species,
             "agent_ticks": int(self.agent_ticks),
             "wall_time": float(self.wall_time),
-            "rng": "stateless: SeedSequence([seed, 0xB2EED, generation, species]) per step",
             "packages": rundir.package_versions(),
+            **extra,
         }
-
-    def save_checkpoint(self) -> Path:
-        meta = self._meta()
-        if self.open_ended:
-            arrays, extra = self.state.arrays()
-            meta.update(extra)
-        else:
-            arrays = {f"genomes_{s}": g for s, g in enumerate(self.genomes)}
-            arrays.update({f"best_genome_{s}": g for s, g in enumerate(self.best.genomes)})
-            arrays["best_fitness"] = np.asarray(self.best.fitness, dtype=np.float64)
-            arrays["best_generation"] = np.asarray(self.best.generation, dtype=np.int64)
-            meta["population"] = self.population
         return ck.save_checkpoint(self.ckpt_dir, ck.Checkpoint(self.generation, meta, arrays))
 
     def _restore(self, ckpt: ck.Checkpoint) -> None:
@@ -310,27 +248,7 @@ class EvolutionRun:
             raise CheckpointError(f"checkpoint {ckpt.generation}: bad counters") from None
         if ckpt.meta.get("mode") != self.config.evolution.mode:
             raise CheckpointError(f"checkpoint {ckpt.generation}: mode differs from the world's")
-        if self.open_ended:
-            self.state.restore(ckpt)
-            return
-        from alife.world.engine import World
-
-        probe = World(self.config, self.seed, generation=0, arena_ids=np.zeros(1, dtype=np.int64))
-        n_species = len(self.species)
-        self.genomes = []
-        best = []
-        for s in range(n_species):
-            n = probe.controllers[s].n_params
-            self.genomes.append(
-                ck.require_array(ckpt, f"genomes_{s}", np.float32, (self.population[s], n)).copy()
-            )
-            best.append(ck.require_array(ckpt, f"best_genome_{s}", np.float32, (n,)).copy())
-        self.best = rundir.BestGenomes(
-            species=self.species,
-            genomes=best,
-            fitness=ck.require_array(ckpt, "best_fitness", np.float64, (n_species,)).copy(),
-            generation=ck.require_array(ckpt, "best_generation", np.int64, (n_species,)).copy(),
-        )
+        self.state.restore(ckpt)
 
     # ------------------------------------------------------------------ the loop
     def run(self, backend, progress: Callable[[Progress], None] | None = None) -> RunResult:
@@ -343,11 +261,11 @@ class EvolutionRun:
         with guard:
             started = failed = False
             try:
-                if not self.open_ended and self.generation < self.target:
-                    backend.start(WorldEvaluator(self.config, self.seed))
+                if self.state.needs_backend and self.generation < self.target:
+                    backend.start(self.state.evaluator())
                     started = True
                 while self.generation < self.target and not guard.requested:
-                    info = self._step(backend, guard)
+                    info = self.state.step(backend, guard)
                     if self.generation % self.config.evolution.checkpoint_every == 0:
                         last_ckpt = self.save_checkpoint()
                     self._chart(force=False)
@@ -380,60 +298,3 @@ class EvolutionRun:
                 self.run_dir / "fitness.png", self.metrics, self.species, self.open_ended
             )
             self._last_chart = now
-
-    def _step(self, backend, guard: _InterruptGuard) -> Progress:
-        if self.open_ended:
-            return self.state.step(guard)
-        g = self.generation
-        t0 = time.perf_counter()
-        tasks = make_tasks(g, self.genomes, self.per_arena, self.arenas, self.batch)
-        guard.evaluating = True
-        try:
-            if guard.requested:
-                raise KeyboardInterrupt
-            results = backend.map(tasks)
-        finally:
-            guard.evaluating = False
-        fitness, ticks = merge_results(results)
-        dt = max(time.perf_counter() - t0, 1e-9)
-        rows, new_genomes = [], []
-        best = rundir.BestGenomes(
-            self.species,
-            list(self.best.genomes),
-            self.best.fitness.copy(),
-            self.best.generation.copy(),
-        )
-        improved = False
-        for s, name in enumerate(self.species):
-            f = fitness[s]
-            row = fitness_row(g, name, f, self.genomes[s])
-            i = int(np.argmax(np.where(np.isnan(f), -np.inf, f)))
-            if f[i] > best.fitness[s]:
-                best.fitness[s], best.generation[s] = f[i], g
-                best.genomes[s] = self.genomes[s][i].copy()
-                improved = True
-            row.update(
-                best_ever=float(best.fitness[s]),
-                agent_ticks=ticks,
-                agent_ticks_per_s=ticks / dt,
-                wall_time=self.wall_time + dt,
-            )
-            rows.append(row)
-            rng = np.random.default_rng(np.random.SeedSequence([self.seed, BREED, g, s]))
-            child = next_generation(self.genomes[s], f, rng, self.config.evolution)
-            new_genomes.append(np.ascontiguousarray(child[rng.permutation(child.shape[0])]))
-        self.metrics.append(rows)
-        if improved:
-            rundir.save_best(self.run_dir / rundir.BEST_FILE, best)
-        self.best, self.genomes = best, new_genomes
-        self.agent_ticks += ticks
-        self.wall_time += dt
-        self.generation = g + 1
-        return Progress(
-            generation=self.generation,
-            total=self.target,
-            species=self.species,
-            best=[r["best"] for r in rows],
-            mean=[r["mean"] for r in rows],
-            agent_ticks_per_s=ticks / dt,
-        )
