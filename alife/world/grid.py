@@ -102,3 +102,13 @@ def cell_range(c, g, wrap):
     lo = max(c - 1, 0)
     hi = min(c + 1, g - 1)
     return lo, hi - lo + 1
+
+
+@njit_serial
+def wrap_cell(c, g):
+    """c mod g for c in [-g, 2g) without an integer division (hot inner loops)."""
+    if c < 0:
+        return c + g
+    if c >= g:
+        return c - g
+    return c

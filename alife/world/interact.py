@@ -13,7 +13,7 @@ from numba import prange
 
 from alife.jit import njit_parallel, njit_serial
 from alife.world.geometry import min_image
-from alife.world.grid import cell_range
+from alife.world.grid import cell_range, wrap_cell
 
 # ledger columns (float64 (N, 7))
 L_FOOD, L_POISON, L_PREY, L_EATEN, L_SPENT, L_WASTED, L_CHILD = range(7)
@@ -44,9 +44,9 @@ def food_winner_kernel(
         y0, nyc = cell_range(cy, gy, wrap)
         best = -1
         for oy in range(nyc):
-            yy = (y0 + oy) % gy
+            yy = wrap_cell(y0 + oy, gy)
             for ox in range(nxc):
-                xx = (x0 + ox) % gx
+                xx = wrap_cell(x0 + ox, gx)
                 cell = (a * gy + yy) * gx + xx
                 for p in range(a_start[cell], a_start[cell + 1]):
                     j = a_order[p]
@@ -110,9 +110,9 @@ def catch_kernel(
         y0, nyc = cell_range(cy, gy, wrap)
         best = -1
         for oy in range(nyc):
-            yy = (y0 + oy) % gy
+            yy = wrap_cell(y0 + oy, gy)
             for ox in range(nxc):
-                xx = (x0 + ox) % gx
+                xx = wrap_cell(x0 + ox, gx)
                 cell = (a * gy + yy) * gx + xx
                 for p in range(a_start[cell], a_start[cell + 1]):
                     j = a_order[p]

@@ -15,7 +15,7 @@ from numba import prange
 
 from alife.jit import njit_parallel, njit_serial
 from alife.world.geometry import min_image, push_out_circle, push_out_rect
-from alife.world.grid import cell_range
+from alife.world.grid import cell_range, wrap_cell
 
 TWO_PI = 2.0 * math.pi
 
@@ -74,9 +74,9 @@ def collide_kernel(
             x0, nxc = cell_range(cx, gx, wrap)
             y0, nyc = cell_range(cy, gy, wrap)
             for oy in range(nyc):
-                yy = (y0 + oy) % gy
+                yy = wrap_cell(y0 + oy, gy)
                 for ox in range(nxc):
-                    xx = (x0 + ox) % gx
+                    xx = wrap_cell(x0 + ox, gx)
                     cell = (a * gy + yy) * gx + xx
                     for p in range(a_start[cell], a_start[cell + 1]):
                         j = a_order[p]

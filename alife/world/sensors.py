@@ -22,6 +22,7 @@ from numba import prange
 
 from alife.jit import njit_parallel, njit_serial
 from alife.world.geometry import min_image
+from alife.world.grid import wrap_cell
 
 
 def ray_angles(rays: int, fov_deg: float) -> np.ndarray:
@@ -158,7 +159,7 @@ def _sector_cells(xi, yi, c_h, s_h, cm, sm, srange, pad, cw, ch, gx, gy, wrap):
     ay0 = int(math.floor((yi + lo_y * srange - pad) / ch))
     ay1 = int(math.floor((yi + hi_y * srange + pad) / ch))
     if wrap:
-        return ax0, min(ax1 - ax0 + 1, gx), ay0, min(ay1 - ay0 + 1, gy)
+        return ax0 % gx, min(ax1 - ax0 + 1, gx), ay0 % gy, min(ay1 - ay0 + 1, gy)
     ax0 = max(ax0, 0)
     ay0 = max(ay0, 0)
     ax1 = min(ax1, gx - 1)
@@ -212,16 +213,18 @@ def sense_kernel(
         _walls_rays(xi, yi, c_h, s_h, ray_ct, ray_st, srange, width, height, wrap, circles,
                     rects, tw)  # fmt: skip
         for c in range(n_cls):
-            scratch[r, c, :] = srange
+            for k in range(n_rays):
+                scratch[r, c, k] = srange
         if ch_wall >= 0:
-            scratch[r, ch_wall, :] = tw
+            for k in range(n_rays):
+                scratch[r, ch_wall, k] = tw[k]
         x0, nxc, y0, nyc = _sector_cells(
             xi, yi, c_h, s_h, ca, sa, srange, max_rad, cw, ch, gx, gy, wrap
         )
         for oy in range(nyc):
-            yy = (y0 + oy) % gy
+            yy = wrap_cell(y0 + oy, gy)
             for ox in range(nxc):
-                xx = (x0 + ox) % gx
+                xx = wrap_cell(x0 + ox, gx)
                 cell = (a * gy + yy) * gx + xx
                 if see_items:
                     for p in range(f_start[cell], f_start[cell + 1]):
