@@ -148,4 +148,7 @@ def cell_min(config: WorldConfig) -> float:
     r_max = max(s.body.radius for s in config.species)
     v_max = max(s.body.max_speed for s in config.species)
     item_r = max(config.food.radius, config.poison.radius)
-    return 4.0 * r_max + 2.0 * v_max + item_r
+    contact = 4.0 * r_max + 2.0 * v_max + item_r
+    # about half the sensor range: a field of view then spans ~3 x 4 cells (measured fastest)
+    sight = 0.5 * max(s.sensors.range for s in config.species)
+    return max(contact, sight)
