@@ -122,3 +122,15 @@ def test_view_of_a_broken_run_is_a_clear_error(tmp_path, capsys):
     (run2 / "world.yaml").write_text(FORAGING.read_text())
     with pytest.raises(CheckpointError, match="5 parameters"):
         load_run_best(run2)
+
+
+def test_unreachable_display_is_a_clear_error():
+    env = {k: v for k, v in os.environ.items() if k != "SDL_VIDEODRIVER"}
+    env["DISPLAY"] = ":97"  # no X server there
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), "play", str(FORAGING)],
+        env=env, capture_output=True, text=True, timeout=300, cwd=ROOT,
+    )  # fmt: skip
+    assert out.returncode == 1
+    assert "cannot open a window" in out.stderr and "evolve" in out.stderr
+    assert "Traceback" not in out.stderr

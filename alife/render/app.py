@@ -58,8 +58,14 @@ def open_window(size: tuple[int, int], title: str, offscreen_ok: bool = False) -
                 "session.\n" + HEADLESS_HINT
             )
         os.environ["SDL_VIDEODRIVER"] = "dummy"
+    requested = os.environ.get("SDL_VIDEODRIVER", "")
     try:
         pygame.display.init()
+        driver = pygame.display.get_driver()
+        if driver in ("offscreen", "dummy") and not requested and not offscreen_ok:
+            # SDL falls back to an invisible window when the real display is unreachable
+            where = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or "?"
+            raise pygame.error(f"the display {where} is not reachable")
         pygame.font.init()
         screen = pygame.display.set_mode(size, pygame.RESIZABLE)
     except pygame.error as err:

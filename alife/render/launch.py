@@ -8,11 +8,12 @@ list of messages for the CLI to print.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
-from alife.errors import AlifeError, CheckpointError, DisplayError
+from alife.errors import AlifeError, CheckpointError
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -79,36 +80,58 @@ def run_window(
     return messages
 
 
-def _check_display(window: dict) -> None:
-    """Fail fast (before building a World) when an interactive window cannot open."""
-    from alife.render.app import HEADLESS_HINT, display_available
+def _open_early(window: dict, label: str) -> None:
+    """Check the options and open the window before the (slower) World is built: a missing or
+    unreachable display fails fast, and the user sees a loading message meanwhile."""
+    import pygame
 
-    if window.get("frames") is None and not display_available():
-        raise DisplayError(
-            "no display available (DISPLAY is not set): the window needs a desktop session.\n"
-            + HEADLESS_HINT
-        )
+    from alife.render.app import open_window
+    from alife.render.hud import text
+
+    frames = window.get("frames")
+    if frames is not None and frames < 1:
+        raise AlifeError(f"--frames must be at least 1, got {frames}")
+    size = parse_size(window.get("size") or "1280x800")
+    screen = open_window(size, f"alife - {label}", offscreen_ok=frames is not None)
+    screen.fill((12, 13, 18))
+    msg = text(f"loading {label} ... (the first run also compiles kernels)", 22)
+    screen.blit(msg, msg.get_rect(center=screen.get_rect().center))
+    pygame.display.flip()
 
 
 def play(world: str | Path, *, seed: int | None = None, **window) -> list[str]:
     """`python run.py play WORLD.yaml`: the world file live."""
-    _check_display(window)
-    from alife.render.session import Session
-
     if not Path(world).exists():
         raise AlifeError(f"{world}: no such world file (try worlds/foraging.yaml)")
-    return run_window(Session(world, seed=seed), **window)
+    _open_early(window, str(world))
+    from alife.render.session import Session
+
+    with _closing_display():
+        session = Session(world, seed=seed)
+    return run_window(session, **window)
 
 
 def view(run_dir: str | Path, *, seed: int | None = None, **window) -> list[str]:
     """`python run.py view runs/NAME`: a run's world with its best genomes living in it."""
-    _check_display(window)
+    _open_early(window, str(run_dir))
     from alife.render.session import Session
 
-    run_dir = Path(run_dir)
-    world_file, genomes, generation = load_run_best(run_dir)
-    session = Session(world_file, seed=seed, genomes=genomes, generation=generation)
+    with _closing_display():
+        world_file, genomes, generation = load_run_best(Path(run_dir))
+        session = Session(world_file, seed=seed, genomes=genomes, generation=generation)
     return run_window(session, **window)
+
+
+@contextmanager
+def _closing_display():
+    """Close the early window when building the world fails (the error is then printed)."""
+    try:
+        yield
+    except BaseException:
+        import pygame
+
+        pygame.display.quit()
+        raise
 
 
 def load_run_best(run_dir: Path) -> tuple[Path, list[np.ndarray], int]:

@@ -196,8 +196,8 @@ class Session:
                     new[:take] = old[order[:take]]
                     kept += take
             world = self._factory(config, self.seed, self.generation, genomes) if kept else fresh
-        except AlifeError as err:
-            self.error = str(err)
+        except (AlifeError, ValueError) as err:  # valid file the engine still rejects
+            self.error = f"{self.path}: {err}"
             return False
         self.config = config
         self.world = world
