@@ -220,25 +220,33 @@ class World:
         return np.full(self.n_arenas, on, dtype=np.bool_)
 
     def _grids(self):
-        """Agent and item grids: (start, order, x, y, tag) with x, y, tag in cell order."""
+        """The agent grid (start, order) for contacts and the object grid for sensing:
+        (start, row, x, y, tag) over living agents (tag = species, row = agent row) and active
+        items (tag = n_species + kind, row = -1), gathered in cell order."""
         A, I = self.agents, self.item
+        n = A["x"].shape[0]
         a_start, a_order = build_grid(
             self.grid, self.n_arenas, A["x"], A["y"], A["apos"], A["alive"]
         )
-        f_start, f_order = build_grid(
-            self.grid, self.n_arenas, I["fx"], I["fy"], I["farena"], I["factive"]
-        )
-        a_order = a_order[: a_start[-1]]
-        f_order = f_order[: f_start[-1]]
-        a_grid = (a_start, a_order, A["x"][a_order], A["y"][a_order], A["species"][a_order])
-        f_grid = (f_start, f_order, I["fx"][f_order], I["fy"][f_order], I["fkind"][f_order])
-        return a_grid, f_grid
+        ox = np.concatenate([A["x"], I["fx"]])
+        oy = np.concatenate([A["y"], I["fy"]])
+        o_start, o_order = build_grid(
+            self.grid, self.n_arenas, ox, oy, np.concatenate([A["apos"], I["farena"]]),
+            np.concatenate([A["alive"], I["factive"]]),
+        )  # fmt: skip
+        o_order = o_order[: o_start[-1]]
+        tag = np.concatenate([A["species"], len(self.controllers) + I["fkind"]])
+        row = np.where(o_order < n, o_order, -1)
+        objects = (o_start, row, ox[o_order], oy[o_order], tag[o_order])
+        return (a_start, a_order), objects
 
     def sense(self, s: int, rows: np.ndarray, grids=None) -> np.ndarray:
         """Sensor inputs (len(rows), n_sensors) float32 for rows (int64) of species s."""
         A, t, g = self.agents, self.tables, self.grid
         sp = self.config.species[s]
-        a_grid, f_grid = grids if grids is not None else self._grids()
+        (_a_start, _a_order), (o_start, o_row, o_x, o_y, o_tag) = (
+            grids if grids is not None else self._grids()
+        )
         n = rows.shape[0]
         buf = self._sense_buf.get(s)
         if buf is None or buf[0].shape[0] != n:
@@ -253,14 +261,12 @@ class World:
         ct, st = self._ray[s]
         sn = sp.sensors
         sense_kernel(
-            rows, A["x"], A["y"], A["heading"], A["speed"], A["energy"], A["alive"],
-            A["species"], A["apos"], t.radius, ct, st, float(sn.range), int(t.n_classes[s]),
-            int(t.ch_wall[s]), int(t.ch_food[s]), int(t.ch_poison[s]), t.ch_agent[s],
-            float(sp.body.max_speed), float(sp.energy.max), sn.energy, sn.speed, sn.clock,
-            int(sn.clock_period), sn.cue, int(self.tick_count), self.cue_on(), self.cue_side,
-            g.width, g.height, g.wrap, self.circles, self.rects, g.gx, g.gy, g.cw, g.ch,
-            a_grid[0], a_grid[1], a_grid[2], a_grid[3], a_grid[4], f_grid[0], f_grid[2],
-            f_grid[3], f_grid[4], self.items.radius, out, scratch,
+            rows, A["x"], A["y"], A["heading"], A["speed"], A["energy"], A["alive"], A["apos"],
+            ct, st, float(sn.range), int(t.n_classes[s]), int(t.ch_wall[s]), t.ch_tag[s],
+            t.rad_tag, float(sp.body.max_speed), float(sp.energy.max), sn.energy, sn.speed,
+            sn.clock, int(sn.clock_period), sn.cue, int(self.tick_count), self.cue_on(),
+            self.cue_side, g.width, g.height, g.wrap, self.circles, self.rects, g.gx, g.gy,
+            g.cw, g.ch, o_start, o_row, o_x, o_y, o_tag, out, scratch,
         )  # fmt: skip
         return out
 
@@ -268,7 +274,7 @@ class World:
         """Advance every arena by one tick."""
         A, I, t, g, cfg = self.agents, self.item, self.tables, self.grid, self.config
         grids = self._grids()
-        a_start, a_order = grids[0][:2]
+        a_start, a_order = grids[0]
         alive_before = A["alive"].copy()
         self.agent_ticks += int(alive_before.sum())
         # sense + think, one controller step per species

@@ -169,40 +169,37 @@ def _sector_cells(xi, yi, c_h, s_h, cm, sm, srange, pad, cw, ch, gx, gy, wrap):
 
 @njit_parallel
 def sense_kernel(
-    rows, x, y, heading, speed, energy, alive, species, apos, radius_tab,
-    ray_ct, ray_st, srange, n_cls, ch_wall, ch_food, ch_poison, ch_agent,
+    rows, x, y, heading, speed, energy, alive, apos,
+    ray_ct, ray_st, srange, n_cls, ch_wall, ch_tag, rad_tag,
     max_speed, max_energy, use_energy, use_speed, use_clock, clock_period, use_cue,
     tick, cue_on, cue_side,
     width, height, wrap, circles, rects,
-    gx, gy, cw, ch, a_start, a_order, a_sx, a_sy, a_stag, f_start, f_sx, f_sy, f_stag,
-    item_radius,
+    gx, gy, cw, ch, o_start, o_row, o_x, o_y, o_tag,
     out, scratch,
 ):  # fmt: skip
     """Fill out (len(rows), n_sensors) float32 for agents `rows` (int64) of one species.
 
-    The grids come with their items' x, y and tag (species or item kind) gathered in cell order
-    (a_sx, a_sy, a_stag; f_sx, f_sy, f_stag), so neighbour scans read memory contiguously.
-    scratch: float64 (len(rows), n_cls + 1, rays) work space (nearest hit per class, walls)."""
+    Objects (living agents and items) come from one grid, with their x, y, tag and agent row
+    (-1 for items) gathered in cell order (o_x, o_y, o_tag, o_row), so neighbour scans read
+    memory contiguously. Tag t is seen in ray channel ch_tag[t] (-1 = unseen) as a disc of radius
+    rad_tag[t]. scratch: float64 (len(rows), n_cls + 1, rays) work space."""
     n_rays = ray_ct.shape[0]
-    see_items = ch_food >= 0 or ch_poison >= 0
-    see_agents = False
-    for s in range(ch_agent.shape[0]):
-        if ch_agent[s] >= 0:
-            see_agents = True
     inv = 1.0 / srange
     # field-of-view culling: a disc must meet the wedge between the outermost rays
     ca = ray_ct[n_rays - 1]
     sa = ray_st[n_rays - 1]
     cull = ca >= 0.0 and sa >= 0.0  # outermost ray within 90 degrees: the wedge is convex
     max_rad = 0.0
-    for s in range(radius_tab.shape[0]):
-        max_rad = max(max_rad, radius_tab[s])
-    for kind in range(item_radius.shape[0]):
-        max_rad = max(max_rad, item_radius[kind])
+    see_any = False
+    for t in range(rad_tag.shape[0]):
+        if ch_tag[t] >= 0:
+            max_rad = max(max_rad, rad_tag[t])
+            see_any = True
     for r in prange(rows.shape[0]):
         i = rows[r]
         if not alive[i]:
-            out[r, :] = 0.0
+            for q in range(out.shape[1]):
+                out[r, q] = 0.0
             continue
         xi = x[i]
         yi = y[i]
@@ -218,50 +215,31 @@ def sense_kernel(
         if ch_wall >= 0:
             for k in range(n_rays):
                 scratch[r, ch_wall, k] = tw[k]
+        nyc = 0
         x0, nxc, y0, nyc = _sector_cells(
             xi, yi, c_h, s_h, ca, sa, srange, max_rad, cw, ch, gx, gy, wrap
         )
+        if not see_any:
+            nyc = 0
         for oy in range(nyc):
             yy = wrap_cell(y0 + oy, gy)
             for ox in range(nxc):
-                xx = wrap_cell(x0 + ox, gx)
-                cell = (a * gy + yy) * gx + xx
-                if see_items:
-                    for p in range(f_start[cell], f_start[cell + 1]):
-                        kind = f_stag[p]
-                        c = ch_food if kind == 0 else ch_poison
-                        if c < 0:
-                            continue
-                        rad = item_radius[kind]
-                        dx = min_image(f_sx[p] - xi, width, wrap)
-                        dy = min_image(f_sy[p] - yi, height, wrap)
-                        reach = srange + rad
-                        if dx * dx + dy * dy > reach * reach:
-                            continue
-                        rx = dx * c_h + dy * s_h
-                        ry = -dx * s_h + dy * c_h
-                        if cull and (ca * ry - sa * rx > rad or ca * ry + sa * rx < -rad):
-                            continue  # wholly outside the field of view
-                        _disc_rays(rx, ry, rad, ray_ct, ray_st, scratch, r, c, n_cls)
-                if see_agents:
-                    for p in range(a_start[cell], a_start[cell + 1]):
-                        if a_order[p] == i:
-                            continue
-                        sj = a_stag[p]
-                        c = ch_agent[sj]
-                        if c < 0:
-                            continue
-                        rad = radius_tab[sj]
-                        dx = min_image(a_sx[p] - xi, width, wrap)
-                        dy = min_image(a_sy[p] - yi, height, wrap)
-                        reach = srange + rad
-                        if dx * dx + dy * dy > reach * reach:
-                            continue
-                        rx = dx * c_h + dy * s_h
-                        ry = -dx * s_h + dy * c_h
-                        if cull and (ca * ry - sa * rx > rad or ca * ry + sa * rx < -rad):
-                            continue  # wholly outside the field of view
-                        _disc_rays(rx, ry, rad, ray_ct, ray_st, scratch, r, c, n_cls)
+                cell = (a * gy + yy) * gx + wrap_cell(x0 + ox, gx)
+                for p in range(o_start[cell], o_start[cell + 1]):
+                    c = ch_tag[o_tag[p]]
+                    if c < 0 or o_row[p] == i:
+                        continue
+                    rad = rad_tag[o_tag[p]]
+                    dx = min_image(o_x[p] - xi, width, wrap)
+                    dy = min_image(o_y[p] - yi, height, wrap)
+                    reach = srange + rad
+                    if dx * dx + dy * dy > reach * reach:
+                        continue
+                    rx = dx * c_h + dy * s_h
+                    ry = -dx * s_h + dy * c_h
+                    if cull and (ca * ry - sa * rx > rad or ca * ry + sa * rx < -rad):
+                        continue  # wholly outside the field of view
+                    _disc_rays(rx, ry, rad, ray_ct, ray_st, scratch, r, c, n_cls)
         for k in range(n_rays):
             for c in range(n_cls):
                 t = scratch[r, c, k]

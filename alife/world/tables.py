@@ -55,12 +55,23 @@ class SpeciesTables:
     ch_food: np.ndarray
     ch_poison: np.ndarray
     ch_agent: np.ndarray  # (S, S): channel in which species s sees species t, -1 = unseen
+    ch_tag: np.ndarray  # (S, S + 2): channel per object tag (species..., food, poison)
+    rad_tag: np.ndarray  # (S + 2,): disc radius per object tag
     n_classes: np.ndarray
     signal: np.ndarray
 
 
 def build_tables(config: WorldConfig, n_params: list[int]) -> SpeciesTables:
     """Species tables; n_params[s] is species s's genome size (for the brain cost)."""
+    t = _species_tables(config, n_params)
+    food = np.stack([t.ch_food, t.ch_poison], axis=1)
+    t.ch_tag = np.ascontiguousarray(np.concatenate([t.ch_agent, food], axis=1))
+    t.rad_tag = np.concatenate([t.radius, [config.food.radius, config.poison.radius]])
+    return t
+
+
+def _species_tables(config: WorldConfig, n_params: list[int]) -> SpeciesTables:
+    """The per-species arrays (ch_tag and rad_tag are filled in by build_tables)."""
     sp = config.species
     names = config.species_names
     n = len(sp)
@@ -109,6 +120,8 @@ def build_tables(config: WorldConfig, n_params: list[int]) -> SpeciesTables:
         ch_food=arr(chans["food"], np.int64),
         ch_poison=arr(chans["poison"], np.int64),
         ch_agent=ch_agent,
+        ch_tag=ch_agent,
+        rad_tag=np.zeros(0),
         n_classes=arr([len(s.sensors.sees) for s in sp], np.int64),
         signal=arr([s.signal for s in sp], np.bool_),
     )
