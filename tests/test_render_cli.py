@@ -18,7 +18,7 @@ from alife.cli import build_parser, main
 from alife.config import load_world
 from alife.errors import CheckpointError
 from alife.evolve.rundir import BestGenomes, save_best
-from alife.render.launch import load_run_best
+from alife.render.launch import load_run_best, load_run_history
 from alife.world import World
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,6 +101,13 @@ def test_view_shows_a_runs_best_genome(tmp_path, capsys):
     out = tmp_path / "view.png"
     assert main(["view", str(run), "--frames", "2", "--screenshot", str(out)]) == 0
     assert out.exists()
+    (run / "metrics.csv").write_text(
+        "generation,species,best,mean,median,worst,diversity,best_ever,agent_ticks,"
+        "agent_ticks_per_s,wall_time\n"
+        "0,forager,2.0,0.5,0,0,1,2.0,100,10,1\n1,forager,4.0,1.5,0,0,1,4.0,100,10,1\n"
+    )
+    history = load_run_history(run, load_world(run / "world.yaml"))
+    assert history == {"best": [2.0, 4.0], "mean": [0.5, 1.5]}
 
 
 def test_view_of_a_broken_run_is_a_clear_error(tmp_path, capsys):

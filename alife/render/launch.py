@@ -119,7 +119,30 @@ def view(run_dir: str | Path, *, seed: int | None = None, **window) -> list[str]
     with _closing_display():
         world_file, genomes, generation = load_run_best(Path(run_dir))
         session = Session(world_file, seed=seed, genomes=genomes, generation=generation)
+        session.history = load_run_history(Path(run_dir), session.config)
+        session.history_version += 1
     return run_window(session, **window)
+
+
+def load_run_history(run_dir: Path, config) -> dict[str, list[float]]:
+    """The run's best/mean fitness per generation from metrics.csv (generational runs), named
+    like the window's own chart series so the live chart continues the run's curve."""
+    from alife.evolve.metrics import GENERATIONAL_COLUMNS, MetricsLog
+
+    path = run_dir / "metrics.csv"
+    if config.evolution.mode != "generational" or not path.exists():
+        return {}
+    log = MetricsLog(path, GENERATIONAL_COLUMNS)
+    names = [sp.name for sp in config.species]
+    history: dict[str, list[float]] = {}
+    try:
+        for name in names:
+            prefix = "" if len(names) == 1 else f"{name} "
+            history[f"{prefix}best"] = log.series("best", name).tolist()
+            history[f"{prefix}mean"] = log.series("mean", name).tolist()
+    except (KeyError, ValueError):
+        return {}  # an unreadable metrics file only costs the chart its past
+    return history
 
 
 @contextmanager
