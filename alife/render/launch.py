@@ -121,6 +121,8 @@ def view(run_dir: str | Path, *, seed: int | None = None, **window) -> list[str]
         session = Session(world_file, seed=seed, genomes=genomes, generation=generation)
         session.history = load_run_history(Path(run_dir), session.config)
         session.history_version += 1
+        done = max((len(v) for v in session.history.values()), default=0)
+        session.generation = max(session.generation, done)  # the window continues the run
     return run_window(session, **window)
 
 
