@@ -72,6 +72,8 @@ def run_window(
     try:
         app.run(frames)
         if screenshot is not None:
+            app.inspect_interval = 0.0  # the saved frame shows this very tick's brain state
+            app.draw()
             messages.append(f"screenshot saved: {app.screenshot(screenshot)}")
     finally:
         import pygame
