@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 from alife import cli
@@ -37,6 +38,13 @@ def test_cache_cold_detection(tmp_path, monkeypatch):
             (tmp_path / sub).mkdir(exist_ok=True)
             (tmp_path / sub / f"{module.stem}.py311.nbi").write_bytes(b"")
     assert not numba_cache_cold()
+    # an index older than its source is stale: Numba recompiles, so the cache counts as cold
+    jit = next(
+        m for m in sorted(package.joinpath("world").glob("*.py"))
+        if progress._JIT_USE.search(m.read_text())
+    )  # fmt: skip
+    os.utime(tmp_path / "world" / f"{jit.stem}.py311.nbi", (1.0, 1.0))
+    assert numba_cache_cold()
 
 
 def test_cli_says_when_it_compiles(tmp_path, monkeypatch, capsys):

@@ -42,7 +42,7 @@ def newest_generation(out: Path) -> int:
         return -1
 
 
-def wait_for_generation(proc: subprocess.Popen, out: Path, generation: int, timeout=90.0) -> int:
+def wait_for_generation(proc: subprocess.Popen, out: Path, generation: int, timeout=300.0) -> int:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         g = newest_generation(out)

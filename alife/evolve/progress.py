@@ -39,18 +39,23 @@ def _cache_dirs(module: Path) -> list[Path]:
 
 
 def numba_cache_cold() -> bool:
-    """True if some module of alife/brain or alife/world with JIT kernels has no cache index."""
+    """True if a module of alife/brain or alife/world with JIT kernels has no cache index, or
+    only indexes older than its source (edited since: Numba will recompile it)."""
     for sub in _JIT_MODULES:
         for module in sorted((_PACKAGE / sub).glob("*.py")):
             try:
                 if not _JIT_USE.search(module.read_text(encoding="utf-8")):
                     continue
+                source_time = module.stat().st_mtime
             except OSError:
                 continue
-            found = any(
-                any(d.rglob(f"{module.stem}.*.nbi")) for d in _cache_dirs(module) if d.is_dir()
-            )
-            if not found:
+            fresh = False
+            for d in _cache_dirs(module):
+                if d.is_dir():
+                    fresh = fresh or any(
+                        p.stat().st_mtime >= source_time for p in d.rglob(f"{module.stem}.*.nbi")
+                    )
+            if not fresh:
                 return True
     return False
 

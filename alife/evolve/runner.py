@@ -262,6 +262,9 @@ class EvolutionRun:
             started = failed = False
             try:
                 if self.state.needs_backend and self.generation < self.target:
+                    if backend.name != "serial":
+                        # compile or load kernels once here, so workers find a warm cache
+                        warm_up(self.config, self.seed)
                     backend.start(self.state.evaluator())
                     started = True
                 while self.generation < self.target and not guard.requested:
