@@ -93,6 +93,13 @@ class World:
         self.circles, self.rects = obstacle_arrays(config)
         a = config.arena
         self.grid = GridSpec.for_arena(a.width, a.height, cell_min(config), a.boundary == "wrap")
+        # contact search radii around grid positions (built before this tick's moves)
+        r_max = float(self.tables.radius.max())
+        v_max = float(self.tables.max_speed.max())
+        margin = 2.0 * v_max + 2.0 * r_max  # a move plus pushes since the grid was built
+        self.reach_collide = 2.0 * r_max + v_max
+        self.reach_food = float(self.items.radius.max()) + r_max + margin
+        self.reach_catch = 2.0 * r_max + margin
         self._ray = []
         for sp in config.species:
             ang = ray_angles(sp.sensors.rays, sp.sensors.fov)
@@ -297,13 +304,14 @@ class World:
         collide_kernel(
             self._px, self._py, A["alive"], A["species"], A["apos"], t.radius, t.collide,
             g.width, g.height, g.wrap, self.circles, self.rects, g.gx, g.gy, g.cw, g.ch,
-            a_start, a_order, A["x"], A["y"],
+            self.reach_collide, a_start, a_order, A["x"], A["y"],
         )  # fmt: skip
         # interact
         food_winner_kernel(
             I["fx"], I["fy"], I["fkind"], I["factive"], I["farena"], self.items.radius,
             A["x"], A["y"], A["alive"], A["done"], A["species"], t.radius, t.eat,
-            g.width, g.height, g.wrap, g.gx, g.gy, g.cw, g.ch, a_start, a_order, self._eater,
+            g.width, g.height, g.wrap, g.gx, g.gy, g.cw, g.ch, self.reach_food, a_start, a_order,
+            self._eater,
         )  # fmt: skip
         eaten = apply_food_kernel(
             self._eater, I["fkind"], I["factive"], self.items.energy, A["energy"], A["species"],
@@ -313,7 +321,7 @@ class World:
             catch_kernel(
                 A["x"], A["y"], A["alive"], A["done"], A["species"], A["apos"], t.radius,
                 t.pred, t.is_prey, g.width, g.height, g.wrap, g.gx, g.gy, g.cw, g.ch,
-                a_start, a_order, self._catcher,
+                self.reach_catch, a_start, a_order, self._catcher,
             )  # fmt: skip
             eaten += apply_catch_kernel(
                 self._catcher, A["alive"], A["energy"], A["species"], t.prey_frac,

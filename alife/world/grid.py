@@ -9,6 +9,7 @@ query visits neighbours in the same order whichever arenas share the World.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,16 +93,20 @@ def build_grid(
 
 
 @njit_serial
-def cell_range(c, g, wrap):
-    """Neighbour cell span along one axis: (first, count) with wrap handled by the caller's
-    modulo; with fewer than 3 cells every cell is visited once."""
-    if g < 3:
-        return 0, g
+def box_cells(x, y, reach, cw, ch, gx, gy, wrap):
+    """Cells overlapping the square [x - reach, x + reach] x [y - reach, y + reach]:
+    (x0, nx, y0, ny); visit x0 .. x0 + nx - 1 (through wrap_cell in wrap-around arenas)."""
+    ax0 = int(math.floor((x - reach) / cw))
+    ax1 = int(math.floor((x + reach) / cw))
+    ay0 = int(math.floor((y - reach) / ch))
+    ay1 = int(math.floor((y + reach) / ch))
     if wrap:
-        return c - 1, 3
-    lo = max(c - 1, 0)
-    hi = min(c + 1, g - 1)
-    return lo, hi - lo + 1
+        return ax0 % gx, min(ax1 - ax0 + 1, gx), ay0 % gy, min(ay1 - ay0 + 1, gy)
+    ax0 = max(ax0, 0)
+    ay0 = max(ay0, 0)
+    ax1 = min(ax1, gx - 1)
+    ay1 = min(ay1, gy - 1)
+    return ax0, max(ax1 - ax0 + 1, 0), ay0, max(ay1 - ay0 + 1, 0)
 
 
 @njit_serial

@@ -13,7 +13,7 @@ from numba import prange
 
 from alife.jit import njit_parallel, njit_serial
 from alife.world.geometry import min_image
-from alife.world.grid import cell_range, wrap_cell
+from alife.world.grid import box_cells, wrap_cell
 
 # ledger columns (float64 (N, 7))
 L_FOOD, L_POISON, L_PREY, L_EATEN, L_SPENT, L_WASTED, L_CHILD = range(7)
@@ -26,9 +26,11 @@ COUNTER_COLUMNS = 6
 @njit_parallel
 def food_winner_kernel(
     fx, fy, fkind, factive, farena, item_radius, x, y, alive, done, species, radius_tab,
-    eat_tab, width, height, wrap, gx, gy, cw, ch, a_start, a_order, eater,
+    eat_tab, width, height, wrap, gx, gy, cw, ch, reach, a_start, a_order, eater,
 ):  # fmt: skip
-    """eater[f] = lowest agent row touching active item f that eats its kind, else -1."""
+    """eater[f] = lowest agent row touching active item f that eats its kind, else -1.
+
+    reach: how far from the item an agent's grid position can be and still touch it now."""
     for f in prange(fx.shape[0]):
         eater[f] = -1
         if not factive[f]:
@@ -38,10 +40,7 @@ def food_winner_kernel(
         yf = fy[f]
         rf = item_radius[kind]
         a = farena[f]
-        cx = min(max(int(xf / cw), 0), gx - 1)
-        cy = min(max(int(yf / ch), 0), gy - 1)
-        x0, nxc = cell_range(cx, gx, wrap)
-        y0, nyc = cell_range(cy, gy, wrap)
+        x0, nxc, y0, nyc = box_cells(xf, yf, reach, cw, ch, gx, gy, wrap)
         best = -1
         for oy in range(nyc):
             yy = wrap_cell(y0 + oy, gy)
@@ -93,7 +92,7 @@ def apply_food_kernel(eater, fkind, factive, item_energy, energy, species, max_e
 @njit_parallel
 def catch_kernel(
     x, y, alive, done, species, apos, radius_tab, pred_tab, is_prey,
-    width, height, wrap, gx, gy, cw, ch, a_start, a_order, catcher,
+    width, height, wrap, gx, gy, cw, ch, reach, a_start, a_order, catcher,
 ):  # fmt: skip
     """catcher[i] = lowest row of a predator touching prey i, else -1."""
     for i in prange(x.shape[0]):
@@ -104,10 +103,7 @@ def catch_kernel(
         xi = x[i]
         yi = y[i]
         a = apos[i]
-        cx = min(max(int(xi / cw), 0), gx - 1)
-        cy = min(max(int(yi / ch), 0), gy - 1)
-        x0, nxc = cell_range(cx, gx, wrap)
-        y0, nyc = cell_range(cy, gy, wrap)
+        x0, nxc, y0, nyc = box_cells(xi, yi, reach, cw, ch, gx, gy, wrap)
         best = -1
         for oy in range(nyc):
             yy = wrap_cell(y0 + oy, gy)

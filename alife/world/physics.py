@@ -15,7 +15,7 @@ from numba import prange
 
 from alife.jit import njit_parallel, njit_serial
 from alife.world.geometry import min_image, push_out_circle, push_out_rect
-from alife.world.grid import cell_range, wrap_cell
+from alife.world.grid import box_cells, wrap_cell
 
 TWO_PI = 2.0 * math.pi
 
@@ -50,12 +50,12 @@ def move_kernel(
 @njit_parallel
 def collide_kernel(
     px, py, alive, species, apos, radius_tab, collide_tab,
-    width, height, wrap, circles, rects, gx, gy, cw, ch, a_start, a_order, x, y,
+    width, height, wrap, circles, rects, gx, gy, cw, ch, reach, a_start, a_order, x, y,
 ):  # fmt: skip
     """Resolve collisions of proposed positions px, py; write final x, y (float64 (N,)).
 
-    The grid (a_start, a_order) may be from before the move: cells are wider than two bodies
-    plus two moves, so every possible contact is still among the 3 x 3 neighbour cells."""
+    The grid (a_start, a_order) is from before the move; reach (two bodies plus one move) is
+    how far a touching neighbour's grid position can be from this agent's proposed one."""
     for i in prange(px.shape[0]):
         if not alive[i]:
             x[i] = px[i]
@@ -69,10 +69,7 @@ def collide_kernel(
             sx = 0.0
             sy = 0.0
             a = apos[i]
-            cx = min(max(int(xi / cw), 0), gx - 1)
-            cy = min(max(int(yi / ch), 0), gy - 1)
-            x0, nxc = cell_range(cx, gx, wrap)
-            y0, nyc = cell_range(cy, gy, wrap)
+            x0, nxc, y0, nyc = box_cells(xi, yi, reach, cw, ch, gx, gy, wrap)
             for oy in range(nyc):
                 yy = wrap_cell(y0 + oy, gy)
                 for ox in range(nxc):

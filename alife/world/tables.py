@@ -155,13 +155,12 @@ def build_items(config: WorldConfig) -> ItemTables:
 
 
 def cell_min(config: WorldConfig) -> float:
-    """Smallest grid cell that keeps every contact query (pushes, eating, catching) within the
-    3 x 3 neighbour cells, even with the grid built before this tick's moves. Sensing visits
-    however many cells its field of view covers."""
+    """Grid cell size: about half the longest sensor range (a field of view then spans ~3 x 4
+    cells, measured fastest) and at least one contact distance (contact queries then visit at
+    most 2 x 2 or 3 x 3 cells). Any size is correct: queries visit every cell they overlap."""
     r_max = max(s.body.radius for s in config.species)
     v_max = max(s.body.max_speed for s in config.species)
     item_r = max(config.food.radius, config.poison.radius)
-    contact = 4.0 * r_max + 2.0 * v_max + item_r
-    # about half the sensor range: a field of view then spans ~3 x 4 cells (measured fastest)
+    contact = 2.0 * r_max + v_max + item_r
     sight = 0.5 * max(s.sensors.range for s in config.species)
     return max(contact, sight)
