@@ -38,7 +38,7 @@ START_TARGET = 2.0
 
 def scene_file(folder: Path, name: str, arenas: int, per_arena: int, side: float) -> Path:
     """A copy of worlds/foraging.yaml with `arenas` x `per_arena` foragers in side x side arenas
-    (food scaled with the area)."""
+    (food scaled with the area, no energy costs so the population stays constant)."""
     data = yaml.safe_load((ROOT / "worlds" / "foraging.yaml").read_text())
     scale = (side / data["arena"]["width"]) ** 2
     data["arena"].update(width=side, height=side, count=arenas)
@@ -47,6 +47,8 @@ def scene_file(folder: Path, name: str, arenas: int, per_arena: int, side: float
         if data[key].get("max_count") is not None:
             data[key]["max_count"] = int(data[key]["max_count"] * scale)
     data["species"][0]["count"] = per_arena
+    # nobody starves during the measurement: the population stays at arenas x per_arena
+    data["species"][0]["energy"].update(base_cost=0.0, move_cost=0.0)
     data["episode"]["length"] = 100_000  # no generation change inside the measurement
     path = folder / f"{name}.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
