@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from alife.brain import HashMemory
-from alife.experiments.common import ExperimentResult, Table, save_figure
+from alife.experiments.common import ExperimentResult, Table, numba_threads, save_figure
 
 MODES = (
     ("LSH sign r=1", "sign", 1),
@@ -75,6 +75,11 @@ def fidelity(
 
 
 def run(out: Path, quick: bool = False, seed: int = 1) -> ExperimentResult:
+    with numba_threads(1):  # many small sequential kernel calls
+        return _run(out, quick, seed)
+
+
+def _run(out: Path, quick: bool, seed: int) -> ExperimentResult:
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     m, key_size, value_size, k = (64, 8, 4, 4) if quick else (256, 16, 8, 8)
     trials = 16 if quick else 256

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from alife.brain import HashMemory
-from alife.experiments.common import ExperimentResult, Table, log10, save_figure
+from alife.experiments.common import ExperimentResult, Table, log10, numba_threads, save_figure
 
 VALUE_SIZE = 8
 FRACTIONS = tuple(j / 16 for j in range(1, 9))  # k/m from 1/16 to 1/2
@@ -111,6 +111,11 @@ def key_rounds_table(configs, rounds, samples, rng) -> Table:
 
 
 def run(out: Path, quick: bool = False, seed: int = 1) -> ExperimentResult:
+    with numba_threads(1):  # many small sequential kernel calls
+        return _run(out, quick, seed)
+
+
+def _run(out: Path, quick: bool, seed: int) -> ExperimentResult:
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     widths = (64, 256) if quick else (256, 1024, 4096)
     fractions = FRACTIONS[::3] if quick else FRACTIONS
@@ -118,21 +123,36 @@ def run(out: Path, quick: bool = False, seed: int = 1) -> ExperimentResult:
     result = ExperimentResult("memory_capacity", out)
 
     cap = capacity_table(widths, fractions, samples, rng)
-    series = {"theory (k-1)/m": [f for f in fractions]}
+    mid = widths[len(widths) // 2]
+    at_mid = [r for r in cap.rows if r[0] == mid]
+    series = {f"theory (k-1)/m, m={mid}": [r[3] for r in at_mid]}
     for m in widths:
         series[f"hebb m={m}"] = [r[4] for r in cap.rows if r[0] == m]
-    mid = widths[len(widths) // 2]
-    for j, p in enumerate(PASSES):
-        series[f"delta {p}x m={mid}"] = [r[5 + j] for r in cap.rows if r[0] == mid]
-    series = {k: log10(v) for k, v in series.items()}
+    for m in widths:
+        series[f"delta m={m}"] = [r[5] for r in cap.rows if r[0] == m]
+    x_axis = dict(x_start=fractions[0], x_step=fractions[1] - fractions[0])
     result.figures.append(
         save_figure(
             out / "memory_capacity.png",
             series,
-            title="Recall error variance / value variance (log10): Hebbian vs theory, delta rule",
+            title="Recall error variance / value variance: Hebbian vs CLT theory; one delta pass",
             x_label="stored items per memory width  k/m",
-            x_start=fractions[0],
-            x_step=fractions[1] - fractions[0],
+            **x_axis,
+        )
+    )
+    passes = {
+        "theory (k-1)/m": series[f"theory (k-1)/m, m={mid}"],
+        "hebbian": [r[4] for r in at_mid],
+    }
+    for j, p in enumerate(PASSES):
+        passes[f"delta {p} pass" + ("es" if p > 1 else "")] = [r[5 + j] for r in at_mid]
+    result.figures.append(
+        save_figure(
+            out / "memory_passes.png",
+            {k: log10(v) for k, v in passes.items()},
+            title=f"log10 recall error / value variance at m={mid}: repeated delta-rule passes",
+            x_label="stored items per memory width  k/m",
+            **x_axis,
         )
     )
 
@@ -143,11 +163,10 @@ def run(out: Path, quick: bool = False, seed: int = 1) -> ExperimentResult:
     )
     rounds = (1, 2, 3) if quick else (1, 2, 3, 4, 5, 6)
     kr = key_rounds_table(configs, rounds, samples, rng)
-    kr_series = {}
+    kr_series = {"theory": [0.0] * len(rounds)}
     for m, key_size, _ in configs:
         name = f"key {key_size}" + (f" m={m}" if m != configs[0][0] else "")
         kr_series[name] = log10([r[6] for r in kr.rows if r[0] == m and r[1] == key_size])
-    kr_series["theory"] = [0.0] * len(rounds)
     result.figures.append(
         save_figure(
             out / "memory_key_rounds.png",

@@ -36,6 +36,11 @@ EXPERIMENTS: dict[str, Experiment] = {
             "alife.experiments.lsh_generalisation",
             "recall with noisy keys: LSH (1 sign round) vs reservoir vs strong hashing",
         ),
+        Experiment(
+            "ntm_tasks",
+            "alife.experiments.ntm_tasks",
+            "evolve the NTM controller on copy and associative recall; success vs length",
+        ),
     )
 }
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from alife.brain import FFBNet
-from alife.experiments.common import ExperimentResult, Table, log10, save_figure
+from alife.experiments.common import ExperimentResult, Table, log10, numba_threads, save_figure
 
 WIDTHS = (16, 64, 256, 1024)
 DEPTHS = tuple(range(1, 9))
@@ -36,6 +36,11 @@ def relative_errors(net: FFBNet, genomes: np.ndarray, xs: np.ndarray) -> tuple[n
 
 
 def run(out: Path, quick: bool = False, seed: int = 1) -> ExperimentResult:
+    with numba_threads(1):  # many small sequential kernel calls
+        return _run(out, quick, seed)
+
+
+def _run(out: Path, quick: bool, seed: int) -> ExperimentResult:
     widths = (16, 64) if quick else WIDTHS
     depths = (1, 2, 3) if quick else DEPTHS
     samples = 5 if quick else 40

@@ -1,0 +1,145 @@
+"""The evidence experiments (issue 6): a tiny `--quick` run of each, checked for its claim.
+
+Each quick run is small (seconds) but still asserts the behaviour the full figure shows, so a
+regression in the brain or the experiment code fails here, not only in docs/RESULTS.md.
+"""
+
+import csv
+import os
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+import pygame
+import pytest
+
+from alife.cli import main
+from alife.experiments import EXPERIMENTS, run_experiment
+from alife.experiments.common import ExperimentError, Table
+
+
+def _rows(path):
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _check_outputs(result):
+    assert result.figures and result.tables
+    for fig in result.figures:
+        img = pygame.image.load(str(fig))
+        assert img.get_size() == (900, 500)
+    for table in result.tables:
+        rows = _rows(result.out / f"{table.name}.csv")
+        assert len(rows) == len(table.rows) > 0
+        assert (result.out / f"{table.name}.md").read_text().startswith("| ")
+
+
+def test_relu_switch_quick(tmp_path):
+    result = run_experiment("relu_switch", tmp_path, quick=True, seed=3)
+    _check_outputs(result)
+    errs = [float(r["max_rel_err"]) for r in _rows(tmp_path / "relu_switch.csv")]
+    assert max(errs) <= 1e-4
+    assert result.headline["within_1e-4"] == "True"
+
+
+def test_memory_capacity_quick(tmp_path):
+    result = run_experiment("memory_capacity", tmp_path, quick=True, seed=3)
+    _check_outputs(result)
+    for r in _rows(tmp_path / "memory_capacity.csv"):
+        theory, hebb = float(r["theory"]), float(r["hebbian"])
+        assert 0.6 * theory < hebb < 1.5 * theory  # CLT crosstalk (k-1)/m
+        # the delta rule beats Hebbian storage, and more passes beat one pass
+        assert float(r["delta_10_pass"]) < float(r["delta_1_pass"]) < hebb
+    ratios = {
+        (int(r["key_size"]), int(r["rounds"])): float(r["ratio_to_theory"])
+        for r in _rows(tmp_path / "memory_key_rounds.csv")
+    }
+    assert ratios[(8, 1)] > 2.0 * ratios[(64, 1)]  # small keys: correlated sign hashes
+    assert ratios[(8, 3)] < ratios[(8, 1)]  # more rounds decorrelate
+
+
+def test_lsh_generalisation_quick(tmp_path):
+    result = run_experiment("lsh_generalisation", tmp_path, quick=True, seed=3)
+    _check_outputs(result)
+    rows = _rows(tmp_path / "lsh_generalisation.csv")
+    half = next(r for r in rows if float(r["sigma"]) == 0.5)
+    lsh = float(half["norm_slope LSH sign r=1"])
+    strong = float(half["norm_slope strong sign r=3"])
+    assert lsh > strong + 0.15  # similar keys recall similar values only under mild hashing
+    assert abs(lsh - float(half["theory_r1"])) < 0.2  # arcsine law
+
+
+def test_same_seed_same_table(tmp_path):
+    a = run_experiment("lsh_generalisation", tmp_path / "a", quick=True, seed=5)
+    b = run_experiment("lsh_generalisation", tmp_path / "b", quick=True, seed=5)
+    assert a.tables[0].rows == b.tables[0].rows
+
+
+def test_registry_lists_every_module():
+    assert {"relu_switch", "memory_capacity", "lsh_generalisation", "ntm_tasks"} <= set(EXPERIMENTS)
+
+
+def test_cli_list_and_errors(tmp_path, capsys):
+    assert main(["experiment", "--list"]) == 0
+    out = capsys.readouterr().out
+    for name in EXPERIMENTS:
+        assert name in out
+    assert main(["experiment", "relu_swich"]) == 1
+    assert "did you mean 'relu_switch'" in capsys.readouterr().err
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["experiment", "relu_switch", "--quick", "--out", str(blocker)]) == 1
+    assert "not a folder" in capsys.readouterr().err
+    assert main(["experiment", "relu_switch", "--quick", "--seed", "-1"]) == 1
+
+
+def test_cli_runs_quick(tmp_path, capsys):
+    assert (
+        main(["experiment", "relu_switch", "--quick", "--out", str(tmp_path), "--seed", "2"]) == 0
+    )
+    assert "relu_switch.png" in capsys.readouterr().out
+    assert (tmp_path / "relu_switch.png").exists()
+
+
+def test_table_rejects_wrong_row_length():
+    t = Table("t", ["a", "b"])
+    with pytest.raises(ValueError, match="2 columns"):
+        t.add(1)
+
+
+def test_experiment_error_is_alife_error():
+    with pytest.raises(ExperimentError, match="unknown experiment"):
+        run_experiment("nope")
+
+
+def test_ntm_task_episodes_are_well_formed():
+    import numpy as np
+
+    from alife.experiments.ntm_tasks import Task
+
+    rng = np.random.default_rng(0)
+    for name in ("copy", "associative_recall"):
+        task = Task(name, bits=3, key_bits=4)
+        sens, tgt = task.episodes(rng, 5, 4)
+        assert sens.shape == (9, 5, task.n_sensors) and tgt.shape == (9, 5, 3)
+        assert not tgt[:5].any() and (np.abs(tgt[5:]) == 1).all()  # answers due after the cues
+        stored = sens[:4, :, :3]  # value bits shown in the store phase
+        if name == "copy":
+            assert np.array_equal(tgt[5:], stored)  # reproduce the sequence in order
+        else:  # the answer to each query is the value stored with the queried key
+            for b in range(5):
+                for q in range(4):
+                    key = sens[4 + q, b, 3:7]
+                    i = next(i for i in range(4) if np.array_equal(sens[i, b, 3:7], key))
+                    assert np.array_equal(tgt[5 + q, b], stored[i, b])
+    with pytest.raises(ValueError, match="holds <= 16 pairs"):
+        Task("associative_recall", bits=1, key_bits=4).episodes(rng, 1, 17)
+
+
+def test_ntm_tasks_quick(tmp_path):
+    result = run_experiment("ntm_tasks", tmp_path, quick=True, seed=2)
+    _check_outputs(result)
+    rows = _rows(tmp_path / "ntm_generalisation.csv")
+    assert {r["task"] for r in rows} == {"copy", "associative_recall"}
+    for r in rows:
+        assert 0.0 <= float(r["success_rate"]) <= float(r["bit_accuracy"]) <= 1.0
