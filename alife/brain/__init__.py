@@ -3,9 +3,9 @@
 Pure numerics, no world knowledge (DESIGN sections 2, 3 and 5).
 """
 
-from alife.brain.ffb import FFBNet
+from alife.brain.ffb import FFBNet, PreparedGenomes
 from alife.brain.hashmem import HashMemory
 from alife.brain.ntm import NTMController, NTMState
 from alife.brain.wht import wht
 
-__all__ = ["FFBNet", "HashMemory", "NTMController", "NTMState", "wht"]
+__all__ = ["FFBNet", "HashMemory", "NTMController", "NTMState", "PreparedGenomes", "wht"]

@@ -18,12 +18,12 @@ from alife.brain.checks import require_float32, require_positive, require_power_
 from alife.brain.ffb import embed_vec, random_signs
 from alife.brain.simd import WIDTH, sign_mul8
 from alife.brain.wht import ROWS_PER_TASK, fwht_vec
-from alife.jit import njit_parallel, njit_serial
+from alife.jit import njit_inline, njit_parallel
 
 MODES = ("sign", "reservoir")
 
 
-@njit_serial
+@njit_inline
 def hash_vec(key, signs, reservoir, z):
     """z (m,) = hash of one key (k,); signs (rounds, m) ±1. Sign rounds fuse the next diagonal."""
     rounds, m = signs.shape
@@ -43,7 +43,7 @@ def hash_vec(key, signs, reservoir, z):
                 z[j] = np.float32(1.0) if z[j] >= 0 else np.float32(-1.0)
 
 
-@njit_serial
+@njit_inline
 def _dot(a, b):
     acc = np.float32(0.0)
     for j in range(a.shape[0]):
@@ -51,14 +51,15 @@ def _dot(a, b):
     return acc
 
 
-@njit_serial
-def memory_vec(w, hv, value, gate, reads_out, norms, signed):
-    """Write then read one agent's memory w (d, m) in place.
+@njit_inline
+def memory_vec(memory, a, hv, v, off_value, gate, reads, norms, signed):
+    """Write then read agent a's memory W = memory[a] (d, m) in place.
 
-    hv (R+1, m): R read hashes then the write hash; value (d,); gate in [0, 1];
-    reads_out (R, d) = W' h_r / (h_r.h_r) with W' the memory after the write;
+    hv (R+1, m): R read hashes then the write hash; the value is v[off_value:off_value + d];
+    gate in [0, 1]; reads[a] (R, d) = W' h_r / (h_r.h_r) with W' the memory after the write;
     norms (2 R + 1,) scratch; signed: hashes are ±1, so h.h = m exactly.
-    Each row of w is read once for all its dot products, then updated.
+    Indexes the batch arrays directly (no per-agent views: their reference counts would be
+    atomics shared by all threads). Each row of W is read once for its dot products, then updated.
     """
     n_reads = hv.shape[0] - 1
     m = hv.shape[1]
@@ -67,49 +68,59 @@ def memory_vec(w, hv, value, gate, reads_out, norms, signed):
     for r in range(n_reads):
         norms[r] = np.float32(m) if signed else max(_dot(hv[r], hv[r]), np.float32(1e-12))
         norms[n_reads + r] = _dot(hw, hv[r])
-    d = w.shape[0]
+    d = memory.shape[1]
     done = 0
     if n_reads == 1:  # the default: 4 rows at a time share the hash loads, 8 FMA chains
         hr = hv[0]
         for d0 in range(0, d - 3, 4):
-            r0, r1, r2, r3 = w[d0], w[d0 + 1], w[d0 + 2], w[d0 + 3]
             pw0 = pw1 = pw2 = pw3 = pr0 = pr1 = pr2 = pr3 = np.float32(0.0)
             for j in range(m):
-                a = hw[j]
-                b = hr[j]
-                pw0 += r0[j] * a
-                pr0 += r0[j] * b
-                pw1 += r1[j] * a
-                pr1 += r1[j] * b
-                pw2 += r2[j] * a
-                pr2 += r2[j] * b
-                pw3 += r3[j] * a
-                pr3 += r3[j] * b
-            _update_row(r0, hw, value[d0], gate, pw0, pr0, nw, norms, reads_out, d0)
-            _update_row(r1, hw, value[d0 + 1], gate, pw1, pr1, nw, norms, reads_out, d0 + 1)
-            _update_row(r2, hw, value[d0 + 2], gate, pw2, pr2, nw, norms, reads_out, d0 + 2)
-            _update_row(r3, hw, value[d0 + 3], gate, pw3, pr3, nw, norms, reads_out, d0 + 3)
+                x = hw[j]
+                y = hr[j]
+                w0 = memory[a, d0, j]
+                w1 = memory[a, d0 + 1, j]
+                w2 = memory[a, d0 + 2, j]
+                w3 = memory[a, d0 + 3, j]
+                pw0 += w0 * x
+                pr0 += w0 * y
+                pw1 += w1 * x
+                pr1 += w1 * y
+                pw2 += w2 * x
+                pr2 += w2 * y
+                pw3 += w3 * x
+                pr3 += w3 * y
+            _update_row(memory, a, d0, hw, v[off_value + d0], gate, pw0, pr0, nw, norms, reads)
+            _update_row(memory, a, d0 + 1, hw, v[off_value + d0 + 1], gate, pw1, pr1, nw, norms,
+                        reads)
+            _update_row(memory, a, d0 + 2, hw, v[off_value + d0 + 2], gate, pw2, pr2, nw, norms,
+                        reads)
+            _update_row(memory, a, d0 + 3, hw, v[off_value + d0 + 3], gate, pw3, pr3, nw, norms,
+                        reads)
             done = d0 + 4
     for dd in range(done, d):
-        row = w[dd]
-        pw = _dot(row, hw)
-        for r in range(n_reads):
-            reads_out[r, dd] = _dot(row, hv[r]) / norms[r]
-        ge = gate * (value[dd] - pw / nw)
+        pw = np.float32(0.0)
         for j in range(m):
-            row[j] += ge * hw[j]
+            pw += memory[a, dd, j] * hw[j]
         for r in range(n_reads):
-            reads_out[r, dd] += ge * norms[n_reads + r] / norms[r]
+            pr = np.float32(0.0)
+            for j in range(m):
+                pr += memory[a, dd, j] * hv[r, j]
+            reads[a, r, dd] = pr / norms[r]
+        ge = gate * (v[off_value + dd] - pw / nw)
+        for j in range(m):
+            memory[a, dd, j] += ge * hw[j]
+        for r in range(n_reads):
+            reads[a, r, dd] += ge * norms[n_reads + r] / norms[r]
 
 
-@njit_serial
-def _update_row(row, hw, value, gate, pw, pr, nw, norms, reads_out, dd):
-    """One read (R = 1): reads_out[0, dd] from pr, then the delta-rule write of row."""
-    reads_out[0, dd] = pr / norms[0]
+@njit_inline
+def _update_row(memory, a, dd, hw, value, gate, pw, pr, nw, norms, reads):
+    """One read (R = 1): reads[a, 0, dd] from pr, then the delta-rule write of row dd."""
+    reads[a, 0, dd] = pr / norms[0]
     ge = gate * (value - pw / nw)
-    for j in range(row.shape[0]):
-        row[j] += ge * hw[j]
-    reads_out[0, dd] += ge * norms[1] / norms[0]
+    for j in range(hw.shape[0]):
+        memory[a, dd, j] += ge * hw[j]
+    reads[a, 0, dd] += ge * norms[1] / norms[0]
 
 
 @njit_parallel

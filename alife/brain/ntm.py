@@ -20,7 +20,7 @@ import numpy as np
 from numba import prange
 
 from alife.brain.checks import require_float32, require_positive
-from alife.brain.ffb import FFBNet, embed_vec, ffb_vec
+from alife.brain.ffb import FFBNet, PreparedGenomes, embed_vec, ffb_vec
 from alife.brain.hashmem import HashMemory, hash_vec, memory_vec
 from alife.brain.simd import prefetch
 from alife.brain.wht import ROWS_PER_TASK
@@ -72,34 +72,41 @@ def _step(genomes, shared, sensors, reads, memory, net_signs, depth, mem_signs, 
     off_value = n_motor + (n_reads + 1) * key_size
     off_gate = off_value + value_size
     mem_size = memory.shape[1] * memory.shape[2]
+    n_params = genomes.shape[1]
     for c in prange((batch + ROWS_PER_TASK - 1) // ROWS_PER_TASK):
+        # task-local scratch and copies of the shared read-only arrays: views of arrays that all
+        # threads share would update one reference count from every thread for every agent
         xin = np.empty(n_in, dtype=np.float32)
         v = np.empty(n, dtype=np.float32)
+        nsigns = net_signs.copy()
+        msigns = mem_signs.copy()
         hashes = np.empty((n_reads + 1, m), dtype=np.float32)
         norms = np.empty(2 * n_reads + 1, dtype=np.float32)
         stop = min(batch, (c + 1) * ROWS_PER_TASK)
         for a in range(c * ROWS_PER_TASK, stop):
-            if has_memory and a + 1 < stop:  # W[a+1] (d x m) streams in while agent a computes
+            if a + 1 < stop:  # agent a+1's W (d x m) and genome stream in while agent a computes
                 for i in range((a + 1) * mem_size, (a + 2) * mem_size, 16):
                     prefetch(memory, i)
+                if not shared:
+                    for i in range((a + 1) * n_params, (a + 2) * n_params, 16):
+                        prefetch(genomes, i)
             for i in range(n_sensors):
                 xin[i] = sensors[a, i]
             for r in range(n_reads):
                 for dd in range(value_size):
                     xin[n_sensors + r * value_size + dd] = reads[a, r, dd]
             xin[n_in - 1] = 1.0
-            embed_vec(xin, net_signs, v)
-            ffb_vec(v, genomes[0] if shared else genomes[a], depth)
+            embed_vec(xin, nsigns, v)
+            ffb_vec(v, genomes, 0 if shared else a, depth)
             for i in range(n_motor):
                 motors[a, i] = math.tanh(v[i])
             if not has_memory:
                 continue
             for q in range(n_reads + 1):
                 off = n_motor + q * key_size
-                hash_vec(v[off:off + key_size], mem_signs, reservoir, hashes[q])
+                hash_vec(v[off:off + key_size], msigns, reservoir, hashes[q])
             gate = np.float32(1.0 / (1.0 + math.exp(-v[off_gate])))
-            memory_vec(memory[a], hashes, v[off_value:off_value + value_size], gate, reads[a],
-                       norms, not reservoir)
+            memory_vec(memory, a, hashes, v, off_value, gate, reads, norms, not reservoir)
 
 
 class NTMController:
@@ -130,6 +137,11 @@ class NTMController:
     def init_genomes(self, rng: np.random.Generator, count: int) -> np.ndarray:
         return self.net.init_genomes(rng, count)
 
+    def prepare(self, genomes: np.ndarray) -> PreparedGenomes:
+        """Validate genomes (count, n_params) or (n_params,) once for many `step` calls (e.g. a
+        whole episode): step accepts the result in place of the array and skips re-checking."""
+        return self.net.prepare(genomes)
+
     def new_state(self, batch: int) -> NTMState:
         mem = self.memory
         if mem is None:
@@ -149,7 +161,8 @@ class NTMController:
 
     def step(self, genomes: np.ndarray, state: NTMState, sensors: np.ndarray) -> np.ndarray:
         """One tick for B agents: sensors (B, n_sensors) float32 -> motors (B, n_motors) in
-        [-1, 1]; memory and reads in `state` are updated in place. genomes (B, P) or (P,)."""
+        [-1, 1]; memory and reads in `state` are updated in place. genomes (B, P) or (P,) or
+        a PreparedGenomes from `prepare`."""
         sensors = require_float32("sensors", sensors, (None, self.n_sensors))
         batch = sensors.shape[0]
         g, shared = self.net.check_genomes(genomes, batch)

@@ -1,6 +1,7 @@
 """Explicit 8-wide float32 SIMD building blocks for the brain kernels, as Numba intrinsics.
 
-Each intrinsic loads whole <8 x float> vectors from 1-D float32 arrays at element offsets,
+Each intrinsic loads whole <8 x float> vectors from float32 arrays at element offsets (flat
+offsets for C-contiguous arrays of any ndim, so kernels need not make per-agent row views),
 computes with LLVM vector instructions and stores them back, so the kernels get packed SIMD
 (vaddps/vsubps ymm) without relying on the auto-vectoriser, which gives up on butterflies when it
 cannot prove rows apart. Offsets are not bounds-checked: callers guarantee `offset + 8 <= len`.
@@ -27,12 +28,18 @@ _MASK = ir.VectorType(_I32, WIDTH)
 
 
 def _is_vec_array(t) -> bool:
-    return isinstance(t, types.Array) and t.dtype == types.float32 and t.ndim == 1
+    """float32 arrays: 1-D of any layout, or C-contiguous of any ndim (flat offsets)."""
+    return (isinstance(t, types.Array) and t.dtype == types.float32
+            and (t.ndim == 1 or t.layout == "C"))
 
 
 def _ptr(context, builder, aryty, ary, idx):
+    """Pointer to element idx (1-D) or flat element idx (C-contiguous N-D) as <8 x float>*."""
     arr = context.make_array(aryty)(context, builder, ary)
-    p = cgutils.get_item_pointer(context, builder, aryty, arr, [idx], wraparound=False)
+    if aryty.ndim == 1:
+        p = cgutils.get_item_pointer(context, builder, aryty, arr, [idx], wraparound=False)
+    else:
+        p = builder.gep(arr.data, [idx])
     return builder.bitcast(p, _V8.as_pointer())
 
 

@@ -19,7 +19,7 @@ from numba import prange
 
 from alife.brain.checks import require_power_of_two
 from alife.brain.simd import WIDTH, bfly2, bfly4, bfly8, h8
-from alife.jit import njit_parallel, njit_serial
+from alife.jit import njit_inline, njit_parallel, njit_serial
 
 LANES = 32  # vectors per block in the lanes layout
 
@@ -28,7 +28,7 @@ CHUNK = 256  # rows per L1-resident chunk: 256 x LANES float32 = 32 KiB
 ROWS_PER_TASK = 32  # rows per parallel task in the row layout
 
 
-@njit_serial
+@njit_inline
 def _small_vec(src, dst, scale):
     """fwht_vec for n < WIDTH: plain scalar butterflies."""
     n = src.shape[0]
@@ -45,7 +45,7 @@ def _small_vec(src, dst, scale):
         h *= 2
 
 
-@njit_serial
+@njit_inline
 def fwht_vec(src, dst, scale):
     """dst = scale * H src for one contiguous float32 vector (n,), n a power of two.
 
