@@ -255,6 +255,11 @@ class ScoringConfig(StrictModel):
     energy: float = Field(0.0, description="per unit of energy left at the end")
     success: float = Field(0.0, description="cue worlds: reaching the goal the cue showed")
     failure: float = Field(0.0, description="cue worlds: reaching the other goal")
+    approach: float = Field(
+        0.0,
+        description="cue worlds: times how much closer than at the start the agent came to "
+        "either goal (0..1; a learning aid that does not favour either side)",
+    )
 
 
 class SpeciesConfig(StrictModel):

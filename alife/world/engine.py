@@ -193,6 +193,7 @@ class World:
         A["spawn_x"][:] = A["x"]
         A["spawn_y"][:] = A["y"]
         A["spawn_h"][:] = A["heading"]
+        A["goal_d"][:] = self._start_goal_distance()
         for st in self.states:
             st.reset_rows(slice(None))
         it = self.items
@@ -330,7 +331,7 @@ class World:
         if cue is not None:
             goal_kernel(
                 A["x"], A["y"], A["alive"], A["done"], A["apos"], self.cue_side, self.goals,
-                float(cue.goal_radius), cue.stop_at_goal, A["counters"],
+                float(cue.goal_radius), cue.stop_at_goal, A["counters"], A["goal_d"],
             )  # fmt: skip
         metabolism_kernel(
             A["alive"], A["speed"], A["species"], A["energy"], A["age"], t.base_cost,
@@ -384,8 +385,20 @@ class World:
                 + w.failure * c[lo:hi, C_FAILURE]
                 + w.energy * np.maximum(A["energy"][lo:hi], 0.0)
             )
+            if w.approach and self.config.cue is not None:
+                d0 = np.maximum(self._start_goal_distance()[lo:hi], 1e-9)
+                f = f + w.approach * np.clip(1.0 - A["goal_d"][lo:hi] / d0, 0.0, 1.0)
             out.append(f)
         return out
+
+    def _start_goal_distance(self) -> np.ndarray:
+        """(N,) distance from each agent's start to the nearest cue goal (0 without a cue)."""
+        A = self.agents
+        if self.config.cue is None:
+            return np.zeros(A["x"].shape[0])
+        dx = A["spawn_x"][:, None] - self.goals[None, :, 0]
+        dy = A["spawn_y"][:, None] - self.goals[None, :, 1]
+        return np.sqrt(dx * dx + dy * dy).min(axis=1)
 
     def agent_ids(self, species: int) -> np.ndarray:
         return self.agents["ids"][self.offsets[species] : self.offsets[species + 1]].copy()

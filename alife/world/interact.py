@@ -9,6 +9,8 @@ thread timing. Every energy change is also added to a per-agent ledger
 
 from __future__ import annotations
 
+import math
+
 from numba import prange
 
 from alife.jit import njit_parallel, njit_serial
@@ -153,17 +155,20 @@ def apply_catch_kernel(catcher, alive, energy, species, prey_frac_tab, max_energ
 
 
 @njit_serial
-def goal_kernel(x, y, alive, done, apos, cue_side, goals, goal_radius, stop, counters):
-    """Cue worlds: mark success/failure for agents reaching the right/wrong goal."""
+def goal_kernel(x, y, alive, done, apos, cue_side, goals, goal_radius, stop, counters, goal_d):
+    """Cue worlds: mark success/failure for agents reaching the right/wrong goal, and keep
+    goal_d (float64 (N,)), the nearest any goal has been so far (for the approach score)."""
     r2 = goal_radius * goal_radius
-    for i in prange(x.shape[0]):
+    for i in range(x.shape[0]):
         if not alive[i] or done[i]:
             continue
         side = cue_side[apos[i]]
         for g in range(2):
             dx = x[i] - goals[g, 0]
             dy = y[i] - goals[g, 1]
-            if dx * dx + dy * dy <= r2:
+            d2 = dx * dx + dy * dy
+            goal_d[i] = min(goal_d[i], math.sqrt(d2))
+            if d2 <= r2:
                 if g == side:
                     counters[i, C_SUCCESS] = 1
                 else:

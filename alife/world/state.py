@@ -32,6 +32,7 @@ AGENT_FIELDS: dict[str, tuple[type, tuple[int, ...]]] = {
     "spawn_x": (np.float64, ()),
     "spawn_y": (np.float64, ()),
     "spawn_h": (np.float64, ()),
+    "goal_d": (np.float64, ()),  # cue worlds: nearest distance to a goal so far
     "signal": (np.float32, (3,)),
     "ledger": (np.float64, (LEDGER_COLUMNS,)),
     "counters": (np.int64, (COUNTER_COLUMNS,)),
