@@ -175,7 +175,10 @@ def test_tmaze_cue_hold_and_pose_reset():
     w.tick()
     assert w.agents["counters"][0, C_SUCCESS] == 1 and w.agents["done"][0]
     assert w.agents["counters"][1, C_FAILURE] == 1 and w.agents["done"][1]
-    assert w.fitness()[0][0] == 1.0 and w.fitness()[0][1] == 0.0
+    f = w.fitness()[0]
+    # success 1.0 vs failure 0.0, plus up to 0.3 for getting close to either goal (both did)
+    assert f[0] == pytest.approx(1.3, abs=0.02) and f[1] == pytest.approx(0.3, abs=0.02)
+    assert f[2:].max() < 0.3
     x_done = w.agents["x"][:2].copy()
     w.tick()
     np.testing.assert_array_equal(w.agents["x"][:2], x_done)  # finished agents stop
