@@ -405,7 +405,7 @@ class App:
             f"population {snap.population} ({pops})   food {snap.food_count}",
             f"FPS {fps:.0f}   {self.ticks_per_frame} tick{'s' if self.ticks_per_frame > 1 else ''}"
             f"/frame   {tps:,.0f} ticks/s   "
-            f"{tps * max(snap.population, 1) / 1000:,.0f}k agent-ticks/s",
+            f"{_count(tps * snap.population)} agent-ticks/s",
             f"episode score: best {best:.2f}  mean {mean:.2f}   births {snap.births}  "
             f"deaths {snap.deaths}",
             "H: help   I: inspector   click: select",
@@ -417,3 +417,12 @@ class App:
         if w >= cw + 16 and h >= ch + 200:
             series, version = session.chart_series()
             self.chart.draw(self.screen, (8, h - ch - 8), series, title, x_label, version, x_step)
+
+
+def _count(value: float) -> str:
+    """12, 3,400, 56k, 1.2M."""
+    if value >= 1e6:
+        return f"{value / 1e6:.1f}M"
+    if value >= 1e4:
+        return f"{value / 1e3:.0f}k"
+    return f"{value:,.0f}"
