@@ -52,12 +52,13 @@ def nice_ticks(lo: float, hi: float, count: int = 5, integer: bool = False) -> l
     step = next(m * mag for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * mag >= raw)
     if integer:
         step = max(1.0, round(step)) if step >= 1 else 1.0
-    first = math.ceil(lo / step - 1e-9) * step
+    k0 = math.ceil(lo / step - 1e-9)
     ticks = []
-    value = first
-    while value <= hi + 1e-9 * step and len(ticks) < 50:
+    for i in range(50):  # k * step (not repeated addition): no drift
+        value = (k0 + i) * step
+        if value > hi + 1e-9 * step:
+            break
         ticks.append(0.0 if abs(value) < 1e-12 * step else value)
-        value += step
     return ticks
 
 
