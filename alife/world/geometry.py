@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import math
 
-from alife.jit import njit_serial
+from alife.jit import njit_inline
 
 _EPS = 1.0e-12
 
 
-@njit_serial
+@njit_inline
 def min_image(d, size, wrap):
     """Shortest signed displacement along one axis (wrap-around arenas)."""
     if wrap:
@@ -25,7 +25,7 @@ def min_image(d, size, wrap):
     return d
 
 
-@njit_serial
+@njit_inline
 def push_out_circle(px, py, r, cx, cy, cr):
     """Move a disc (px, py, r) out of a circle (cx, cy, cr); returns the new centre."""
     dx = px - cx
@@ -41,7 +41,7 @@ def push_out_circle(px, py, r, cx, cy, cr):
     return cx + dx * s, cy + dy * s
 
 
-@njit_serial
+@njit_inline
 def push_out_rect(px, py, r, x0, y0, x1, y1):
     """Move a disc (px, py, r) out of the box [x0, x1] x [y0, y1]; returns the new centre."""
     qx = min(max(px, x0), x1)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from alife.jit import njit_serial
+from alife.jit import njit_inline, njit_serial
 
 MAX_CELLS_PER_SIDE = 128
 
@@ -42,7 +42,7 @@ class GridSpec:
         return self.gx * self.gy
 
 
-@njit_serial
+@njit_inline
 def cell_of(x, y, arena, gx, gy, cw, ch):
     """Global cell index of a point (clamped into its arena)."""
     cx = int(x / cw)
@@ -92,7 +92,7 @@ def build_grid(
     return start, order
 
 
-@njit_serial
+@njit_inline
 def box_cells(x, y, reach, cw, ch, gx, gy, wrap):
     """Cells overlapping the square [x - reach, x + reach] x [y - reach, y + reach]:
     (x0, nx, y0, ny); visit x0 .. x0 + nx - 1 (through wrap_cell in wrap-around arenas)."""
@@ -109,7 +109,7 @@ def box_cells(x, y, reach, cw, ch, gx, gy, wrap):
     return ax0, max(ax1 - ax0 + 1, 0), ay0, max(ay1 - ay0 + 1, 0)
 
 
-@njit_serial
+@njit_inline
 def wrap_cell(c, g):
     """c mod g for c in [-g, 2g) without an integer division (hot inner loops)."""
     if c < 0:

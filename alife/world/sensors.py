@@ -20,7 +20,7 @@ import math
 import numpy as np
 from numba import prange
 
-from alife.jit import njit_parallel, njit_serial
+from alife.jit import njit_inline, njit_parallel
 from alife.world.geometry import min_image
 from alife.world.grid import wrap_cell
 
@@ -50,7 +50,7 @@ _EPS = 1.0e-9
 _BIG = 1.0e30
 
 
-@njit_serial
+@njit_inline
 def _disc_rays(rx, ry, rad, ct, st, scratch, r, c, w):
     """Nearest hit per ray on a disc at (rx, ry) in the agent's frame, kept only where it is
     nearer than the walls scratch[r, w]; updates scratch[r, c]. Branch-free ray loop."""
@@ -70,12 +70,15 @@ def _disc_rays(rx, ry, rad, ct, st, scratch, r, c, w):
         scratch[r, c, k] = t if hit else cur
 
 
-@njit_serial
-def _walls_rays(xi, yi, c_h, s_h, ct, st, srange, width, height, wrap, circles, rects, tw):
-    """Distance per ray to the nearest wall or obstacle (capped at srange); fills tw (K,)."""
+@njit_inline
+def _walls_rays(
+    xi, yi, c_h, s_h, ct, st, srange, width, height, wrap, circles, rects, scratch, r, w
+):
+    """Distance per ray to the nearest wall or obstacle (capped at srange); fills
+    scratch[r, w, :] (indexed in place: no per-agent views of the shared array)."""
     n = ct.shape[0]
     for k in range(n):
-        tw[k] = srange
+        scratch[r, w, k] = srange
     if not wrap:
         for k in range(n):
             ux = c_h * ct[k] - s_h * st[k]
@@ -85,7 +88,7 @@ def _walls_rays(xi, yi, c_h, s_h, ct, st, srange, width, height, wrap, circles, 
             tx = ((width - xi) if ux > 0.0 else -xi) / (ux if ax else 1.0)
             ty = ((height - yi) if uy > 0.0 else -yi) / (uy if ay else 1.0)
             t = min(tx if ax else _BIG, ty if ay else _BIG)
-            tw[k] = min(tw[k], max(t, 0.0))
+            scratch[r, w, k] = min(scratch[r, w, k], max(t, 0.0))
     for o in range(circles.shape[0]):
         dx = min_image(circles[o, 0] - xi, width, wrap)
         dy = min_image(circles[o, 1] - yi, height, wrap)
@@ -95,14 +98,14 @@ def _walls_rays(xi, yi, c_h, s_h, ct, st, srange, width, height, wrap, circles, 
         rr = circles[o, 2] * circles[o, 2]
         if d2 <= rr:
             for k in range(n):
-                tw[k] = 0.0
+                scratch[r, w, k] = 0.0
             continue
         for k in range(n):
             proj = rx * ct[k] + ry * st[k]
             perp2 = d2 - proj * proj
             t = proj - math.sqrt(max(rr - perp2, 0.0))
             hit = (perp2 <= rr) & (proj > 0.0)
-            tw[k] = min(tw[k], t) if hit else tw[k]
+            scratch[r, w, k] = min(scratch[r, w, k], t) if hit else scratch[r, w, k]
     for o in range(rects.shape[0]):
         # shift the box by whole arenas so its centre is the nearest image
         hx = 0.5 * (rects[o, 2] - rects[o, 0])
@@ -115,7 +118,7 @@ def _walls_rays(xi, yi, c_h, s_h, ct, st, srange, width, height, wrap, circles, 
         y1 = my + hy
         if x0 <= 0.0 <= x1 and y0 <= 0.0 <= y1:
             for k in range(n):
-                tw[k] = 0.0
+                scratch[r, w, k] = 0.0
             continue
         for k in range(n):
             ux = c_h * ct[k] - s_h * st[k]
@@ -129,10 +132,10 @@ def _walls_rays(xi, yi, c_h, s_h, ct, st, srange, width, height, wrap, circles, 
             tmin = max(min(t1, t2), min(t3, t4))
             tmax = min(max(t1, t2), max(t3, t4))
             hit = (tmax >= tmin) & (tmax >= 0.0)
-            tw[k] = min(tw[k], max(tmin, 0.0)) if hit else tw[k]
+            scratch[r, w, k] = min(scratch[r, w, k], max(tmin, 0.0)) if hit else scratch[r, w, k]
 
 
-@njit_serial
+@njit_inline
 def _sector_cells(xi, yi, c_h, s_h, cm, sm, srange, pad, cw, ch, gx, gy, wrap):
     """Grid cells covering the bounding box of the field-of-view sector (radius srange, half
     angle acos(cm) around heading (c_h, s_h)) grown by pad. Returns (x0, nx, y0, ny): visit
@@ -206,15 +209,14 @@ def sense_kernel(
         a = apos[i]
         c_h = math.cos(heading[i])
         s_h = math.sin(heading[i])
-        tw = scratch[r, n_cls]
         _walls_rays(xi, yi, c_h, s_h, ray_ct, ray_st, srange, width, height, wrap, circles,
-                    rects, tw)  # fmt: skip
+                    rects, scratch, r, n_cls)  # fmt: skip
         for c in range(n_cls):
             for k in range(n_rays):
                 scratch[r, c, k] = srange
         if ch_wall >= 0:
             for k in range(n_rays):
-                scratch[r, ch_wall, k] = tw[k]
+                scratch[r, ch_wall, k] = scratch[r, n_cls, k]
         nyc = 0
         x0, nxc, y0, nyc = _sector_cells(
             xi, yi, c_h, s_h, ca, sa, srange, max_rad, cw, ch, gx, gy, wrap

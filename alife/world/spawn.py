@@ -11,13 +11,13 @@ import math
 
 from numba import prange
 
-from alife.jit import njit_parallel, njit_serial
+from alife.jit import njit_inline, njit_parallel, njit_serial
 from alife.world.rng import P_CUE, P_FOOD, P_PATCH, P_REGROW, P_SPAWN, uniform
 
 MAX_TRIES = 64
 
 
-@njit_serial
+@njit_inline
 def blocked(px, py, r, circles, rects):
     """True when a disc of radius r at (px, py) overlaps an obstacle."""
     for o in range(circles.shape[0]):
@@ -67,9 +67,9 @@ def place_agents_kernel(
             heading[i] = heading_tab[s]
 
 
-@njit_serial
+@njit_inline
 def _place_item(
-    f, key, tick, stream, local, kind, patch_xy, patch_off, patch_n, patch_r, item_radius,
+    f, key, tick, stream, local, kind, patch_xy, a, patch_off, patch_n, patch_r, item_radius,
     circles, rects, width, height, fx, fy,
 ):  # fmt: skip
     rf = item_radius[kind]
@@ -82,8 +82,8 @@ def _place_item(
             p = patch_off[kind] + local % patch_n[kind]
             rad = patch_r[kind] * math.sqrt(u1)
             ang = 2.0 * math.pi * u2
-            px = min(max(patch_xy[p, 0] + rad * math.cos(ang), rf), width - rf)
-            py = min(max(patch_xy[p, 1] + rad * math.sin(ang), rf), height - rf)
+            px = min(max(patch_xy[a, p, 0] + rad * math.cos(ang), rf), width - rf)
+            py = min(max(patch_xy[a, p, 1] + rad * math.sin(ang), rf), height - rf)
         else:
             px = rf + (width - 2.0 * rf) * u1
             py = rf + (height - 2.0 * rf) * u2
@@ -102,7 +102,7 @@ def place_items_kernel(
     for f in prange(fx.shape[0]):
         a = farena[f]
         _place_item(
-            f, keys[a], tick, P_FOOD, flocal[f], fkind[f], patch_xy[a], patch_off, patch_n,
+            f, keys[a], tick, P_FOOD, flocal[f], fkind[f], patch_xy, a, patch_off, patch_n,
             patch_r, item_radius, circles, rects, width, height, fx, fy,
         )  # fmt: skip
         factive[f] = start_active[f]
@@ -124,7 +124,7 @@ def regrow_kernel(
         a = farena[f]
         if uniform(keys[a], tick, P_REGROW, flocal[f], 0) < p:
             _place_item(
-                f, keys[a], tick, P_REGROW + 16, flocal[f], kind, patch_xy[a], patch_off,
+                f, keys[a], tick, P_REGROW + 16, flocal[f], kind, patch_xy, a, patch_off,
                 patch_n, patch_r, item_radius, circles, rects, width, height, fx, fy,
             )  # fmt: skip
             factive[f] = True
