@@ -63,7 +63,12 @@ def make_controller(config: WorldConfig, s: int) -> NTMController:
 
 
 class World:
-    """Independent arenas of one world file; see the module docstring and CONTRACTS.md."""
+    """Independent arenas of one world file; see the module docstring and CONTRACTS.md.
+
+    `genomes[s]` (rows of species s, float32 (n, n_params)) is read-only: to change genomes,
+    replace the list entry with a new array (the controllers' validated copy is refreshed
+    when the array object changes). `agents`, `item` and `states` are engine state: read them,
+    do not write them (use snapshot() / inspect() for drawing)."""
 
     def __init__(
         self,
@@ -291,7 +296,7 @@ class World:
             if hi == lo:
                 continue
             sensors = self.sense(s, np.arange(lo, hi, dtype=np.int64), grids)
-            motors = ctrl.step(self.genomes[s], self.states[s], sensors)
+            motors = ctrl.step(self._prepared(s), self.states[s], sensors)
             self.motors[lo:hi, : motors.shape[1]] = motors
             if t.signal[s]:
                 A["signal"][lo:hi] = 0.5 * (motors[:, 2:5] + 1.0)
@@ -359,6 +364,17 @@ class World:
         self.last = {"births": born, "deaths": deaths, "eaten": int(eaten)}
         for k, v in self.last.items():
             self.totals[k] += v
+
+    def _prepared(self, s: int):
+        """Species s's genomes validated once (NTMController.prepare) and reused every tick
+        until `self.genomes[s]` is replaced by another array (births, restores)."""
+        cache = self.__dict__.setdefault("_prep", {})
+        g = self.genomes[s]
+        hit = cache.get(s)
+        if hit is None or hit[0] is not g:
+            hit = (g, self.controllers[s].prepare(g))
+            cache[s] = hit
+        return hit[1]
 
     def run_episode(self) -> list[np.ndarray]:
         """reset() then episode.length ticks; returns fitness()."""
