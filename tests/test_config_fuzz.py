@@ -2,11 +2,13 @@
 `WorldConfig` or a `WorldConfigError` whose every line starts `FILE:LINE:COL: ` (with the line
 inside the file) -- never any other exception. Plus exhaustive checks that every key and value
 of every shipped world is located exactly when it is wrong.
+A deeper run: ALIFE_FUZZ_EXAMPLES=2000 python -m pytest tests/test_config_fuzz.py
 """
 
 from __future__ import annotations
 
 import math
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -26,8 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 WORLDS = sorted((ROOT / "worlds").glob("*.yaml"))
 TEXTS = {p.name: p.read_text(encoding="utf-8") for p in WORLDS}
 NAMES = sorted(TEXTS)
+EXAMPLES = int(os.environ.get("ALIFE_FUZZ_EXAMPLES", "60"))  # e.g. 2000 for a deep run
 FUZZ = settings(
-    max_examples=60,
+    max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
@@ -155,7 +158,9 @@ def test_text_mutations_load_or_fail_cleanly(case):
     check(text, f"worlds/{name}")
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=max(EXAMPLES // 2, 10), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(case=mutated_text())
 def test_text_mutations_through_files(case):
     """The same, through load_world on a real file (encoding, BOM and file reading)."""
