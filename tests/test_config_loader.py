@@ -296,6 +296,10 @@ def test_file_not_found_directory_and_not_utf8(tmp_path):
     with pytest.raises(WorldConfigError) as info:
         load_model(bad, Toy)
     assert info.value.problems == [f"{bad}:2:21: the file is not UTF-8 text (byte 0xe9)"]
+    bad.write_bytes(b"# \xc3\xa9\nseed: 1\nname: '\xc3\xa9\xff'\n")  # column counts characters
+    with pytest.raises(WorldConfigError) as info:
+        load_model(bad, Toy)
+    assert info.value.problems == [f"{bad}:3:9: the file is not UTF-8 text (byte 0xff)"]
 
 
 def test_control_character_is_located(tmp_path):

@@ -66,7 +66,8 @@ def read_text(path: str | Path) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
-        col = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
+        line_start = raw.rfind(b"\n", 0, err.start) + 1
+        col = len(raw[line_start : err.start].decode("utf-8", errors="replace")) + 1
         bad = raw[err.start : err.start + 1].hex()
         raise config_error(
             [f"{source}:{line}:{col}: the file is not UTF-8 text (byte 0x{bad})"]
