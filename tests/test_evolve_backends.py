@@ -3,6 +3,12 @@ reported clearly, arenas cut into worker-independent batches."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -16,6 +22,8 @@ from alife.evolve.evaluate import (
     make_tasks,
     merge_results,
 )
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def population(seed=0):
@@ -119,3 +127,58 @@ def test_dead_worker_is_reported():
 def test_unknown_backend():
     with pytest.raises(BackendError, match="choose one of"):
         make_backend("gpu")
+
+
+class FlakyEvaluator:
+    """Generation 0 fails on arena 3 (slowly elsewhere); fitness = 10 * generation + arena."""
+
+    def __call__(self, task: Task) -> Result:
+        if task.generation == 0:
+            if 3 in task.arena_ids:
+                raise AlifeError("arena 3 is broken")
+            time.sleep(0.05)
+        f = 10.0 * task.generation + task.arena_ids.astype(np.float64)
+        return Result((f,), int(task.arena_ids.size))
+
+
+def test_results_left_over_from_a_failed_map_are_ignored():
+    g = [np.zeros((8, 2), np.float32)]
+    with ProcessBackend(2) as backend:
+        backend.start(FlakyEvaluator())
+        with pytest.raises(AlifeError, match="arena 3"):
+            backend.map(make_tasks(0, g, [1], 8, 1))
+        fitness, _ = merge_results(backend.map(make_tasks(1, g, [1], 8, 1)))
+    assert fitness[0].tolist() == [10.0 + a for a in range(8)]
+
+
+def _state(pid: int) -> str | None:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return None
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
+def test_workers_exit_when_the_parent_is_killed():
+    code = (
+        "from alife.evolve.backends import ProcessBackend\n"
+        "from alife.evolve.evaluate import SphereEvaluator\n"
+        "import time\n"
+        "if __name__ == '__main__':\n"
+        "    b = ProcessBackend(2)\n"
+        "    b.start(SphereEvaluator(0))\n"
+        "    print(' '.join(str(p.pid) for p in b._procs), flush=True)\n"
+        "    time.sleep(600)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    pids = [int(p) for p in proc.stdout.readline().split()]
+    assert len(pids) == 2
+    proc.kill()  # kill -9 of the parent only
+    proc.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(_state(p) not in (None, "Z") for p in pids):
+        time.sleep(0.2)
+    assert all(_state(p) in (None, "Z") for p in pids), "orphaned workers kept running"

@@ -78,20 +78,26 @@ class SerialBackend:
         self.close(force=exc[0] is not None)
 
 
-def _worker_main(evaluator, inbox, outbox) -> None:
-    """Long-lived worker loop: (index, task) in, (index, ok, result-or-error) out; None stops."""
+def _worker_main(evaluator, inbox, outbox, parent: int) -> None:
+    """Long-lived worker loop: (call, index, task) in, (call, index, ok, result-or-error) out;
+    None stops it, and so does the parent's death (no orphans after a kill -9 of the run)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
     _pin_threads()
     while True:
-        item = inbox.get()
+        try:
+            item = inbox.get(timeout=1.0)
+        except queue.Empty:
+            if os.getppid() != parent:
+                return
+            continue
         if item is None:
             return
-        index, task = item
+        call, index, task = item
         try:
-            outbox.put((index, True, evaluator(task)))
+            outbox.put((call, index, True, evaluator(task)))
         except BaseException as err:  # noqa: BLE001 - report every failure to the parent
             detail = err if isinstance(err, AlifeError) else traceback.format_exc()
-            outbox.put((index, False, detail))
+            outbox.put((call, index, False, detail))
 
 
 @contextlib.contextmanager
@@ -118,25 +124,29 @@ class ProcessBackend:
         self._ctx = mp.get_context(start_method)
         self._procs: list = []
         self._inbox = self._outbox = None
+        self._call = 0  # tags messages, so results left over from a failed map are ignored
 
     def start(self, evaluator) -> None:
         self._inbox, self._outbox = self._ctx.Queue(), self._ctx.Queue()
         with _env(THREAD_ENV):  # spawned children inherit it before importing numba
             for _ in range(self.workers):
                 p = self._ctx.Process(
-                    target=_worker_main, args=(evaluator, self._inbox, self._outbox), daemon=True
+                    target=_worker_main,
+                    args=(evaluator, self._inbox, self._outbox, os.getpid()),
+                    daemon=True,
                 )
                 p.start()
                 self._procs.append(p)
 
     def map(self, tasks: list[Task]) -> list[Result]:
+        self._call += 1
         for i, t in enumerate(tasks):
-            self._inbox.put((i, t))
+            self._inbox.put((self._call, i, t))
         results: list[Result | None] = [None] * len(tasks)
         pending = len(tasks)
         while pending:
             try:
-                index, ok, payload = self._outbox.get(timeout=1.0)
+                call, index, ok, payload = self._outbox.get(timeout=1.0)
             except queue.Empty:
                 dead = [p for p in self._procs if not p.is_alive()]
                 if dead:
@@ -144,6 +154,8 @@ class ProcessBackend:
                         f"{len(dead)} worker process(es) died (exit code "
                         f"{dead[0].exitcode}); the run can be resumed from its last checkpoint"
                     ) from None
+                continue
+            if call != self._call:
                 continue
             if not ok:
                 if isinstance(payload, AlifeError):
@@ -233,10 +245,10 @@ class RayBackend:
         try:
             return list(self._pool.map(lambda actor, t: actor.run.remote(t), tasks))
         except ray.exceptions.RayTaskError as err:
-            cause = err.as_instanceof_cause()
+            cause = getattr(err, "cause", None)
             if isinstance(cause, AlifeError):
                 raise cause from None
-            raise BackendError(f"a Ray worker failed while evaluating: {err}") from None
+            raise BackendError(f"a Ray worker failed while evaluating:\n{err}") from None
         except ray.exceptions.RayActorError as err:
             raise BackendError(f"a Ray worker died: {err}") from None
 
