@@ -20,8 +20,9 @@ import pytest
 from alife.render.app import FAST_FORWARD, App
 from alife.render.chart import PALETTE
 from alife.render.inspector import PANEL_WIDTH
-from alife.render.scene import FLOOR, SHADES, arena_layout, shade_color
+from alife.render.scene import arena_layout
 from alife.render.session import Session
+from alife.render.sprites import FLOOR, SHADES, shade_color
 
 ROOT = Path(__file__).resolve().parent.parent
 FORAGING = (ROOT / "worlds" / "foraging.yaml").read_text()

@@ -10,7 +10,6 @@ N frames. Without a display it raises `DisplayError` with a headless suggestion.
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections import deque
 from pathlib import Path
@@ -18,9 +17,10 @@ from pathlib import Path
 import numpy as np
 import pygame
 
-from alife.errors import AlifeError, DisplayError
+from alife.errors import AlifeError
 from alife.render import hud
 from alife.render.camera import Camera
+from alife.render.display import open_window
 from alife.render.inspector import PANEL_WIDTH, draw_inspector
 from alife.render.scene import SceneRenderer, arena_layout, layout_bounds
 from alife.render.session import Session
@@ -28,51 +28,6 @@ from alife.render.session import Session
 FAST_FORWARD = 10  # fast-forward draws one frame per this many frames' worth of ticks
 MAX_TICKS_PER_FRAME = 1024
 DRAG_THRESHOLD = 4  # pixels the mouse must move before a press becomes a pan
-
-HEADLESS_HINT = (
-    "run evolution headless instead:  python run.py evolve worlds/foraging.yaml\n"
-    "or render frames off-screen:     python run.py play WORLD.yaml --frames 300 "
-    "--screenshot out.png"
-)
-
-
-def display_available() -> bool:
-    """Whether a real (or explicitly chosen) video driver can be expected to work."""
-    if os.environ.get("SDL_VIDEODRIVER"):
-        return True
-    if sys.platform.startswith(("win", "darwin")):
-        return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-
-
-def open_window(size: tuple[int, int], title: str, offscreen_ok: bool = False) -> pygame.Surface:
-    """Initialise display + font and open a resizable window; DisplayError if impossible.
-
-    offscreen_ok: with no display, fall back to SDL's off-screen "dummy" driver (scripted
-    --frames/--screenshot runs need no visible window).
-    """
-    if not display_available():
-        if not offscreen_ok:
-            raise DisplayError(
-                "no display available (DISPLAY is not set): the window needs a desktop "
-                "session.\n" + HEADLESS_HINT
-            )
-        os.environ["SDL_VIDEODRIVER"] = "dummy"
-    requested = os.environ.get("SDL_VIDEODRIVER", "")
-    try:
-        pygame.display.init()
-        driver = pygame.display.get_driver()
-        if driver in ("offscreen", "dummy") and not requested and not offscreen_ok:
-            # SDL falls back to an invisible window when the real display is unreachable
-            where = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or "?"
-            raise pygame.error(f"the display {where} is not reachable")
-        pygame.font.init()
-        screen = pygame.display.set_mode(size, pygame.RESIZABLE)
-    except pygame.error as err:
-        pygame.display.quit()
-        raise DisplayError(f"cannot open a window ({err}).\n" + HEADLESS_HINT) from None
-    pygame.display.set_caption(title)
-    return screen
 
 
 class App:

@@ -87,7 +87,7 @@ def _open_early(window: dict, label: str) -> None:
     unreachable display fails fast, and the user sees a loading message meanwhile."""
     import pygame
 
-    from alife.render.app import open_window
+    from alife.render.display import open_window
     from alife.render.hud import text
 
     frames = window.get("frames")

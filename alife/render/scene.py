@@ -2,7 +2,7 @@
 
 Arenas are tiled in a grid in world space (`arena_layout`), so a generation of many arenas is
 seen at once and zooming in shows one. Agents are pre-rendered sprites (keyed by species,
-energy shade, heading bin and pixel radius) blitted in one `fblits`/`blits` call with screen
+energy shade, heading bin and pixel radius) blitted in one `blits` call with screen
 positions computed in NumPy; the only per-agent Python work is building the blit list.
 """
 
@@ -15,40 +15,26 @@ import numpy as np
 import pygame
 
 from alife.render.camera import Camera
+from alife.render.sprites import (
+    BACKGROUND,
+    CUE_OFF,
+    CUE_ON,
+    FLOOR,
+    FOOD,
+    HEADING_BINS,
+    OBSTACLE,
+    OBSTACLE_EDGE,
+    POISON,
+    SHADES,
+    SPECIES_COLORS,
+    WALL,
+    WRAP_EDGE,
+    SpriteCache,
+    species_color,
+)
 from alife.world.snapshot import AgentView, Snapshot
 
-BACKGROUND = (12, 13, 18)
-FLOOR = (26, 29, 36)
-WALL = (150, 152, 168)
-WRAP_EDGE = (70, 74, 90)
-OBSTACLE = (64, 68, 82)
-OBSTACLE_EDGE = (104, 108, 126)
-FOOD = (96, 210, 96)
-POISON = (214, 70, 170)
-CUE_ON = (255, 228, 90)
-CUE_OFF = (70, 66, 40)
-SPECIES_COLORS = (
-    (86, 168, 255),
-    (255, 128, 72),
-    (160, 230, 100),
-    (220, 120, 240),
-    (255, 220, 80),
-    (80, 220, 210),
-)
-SHADES = 8  # energy levels
-HEADING_BINS = 32
 ARENA_GAP = 0.08  # gap between tiled arenas, as a fraction of the arena size
-
-
-def species_color(species: int) -> tuple[int, int, int]:
-    """Base colour of a species index."""
-    return SPECIES_COLORS[int(species) % len(SPECIES_COLORS)]
-
-
-def shade_color(color, level: int) -> tuple[int, int, int]:
-    """`color` darkened for energy level 0..SHADES-1 (top level = full colour)."""
-    f = 0.45 + 0.55 * (level / (SHADES - 1))
-    return tuple(int(round(c * f)) for c in color)
 
 
 @dataclass(frozen=True)
@@ -116,76 +102,15 @@ def layout_bounds(arena_count: int, arena_size: tuple[float, float]) -> tuple[fl
     return 0.0, y0, float(off[:, 0].max() + w), h - y0
 
 
-COLORKEY = (255, 0, 254)  # transparent colour of sprites (never used for drawing)
-
-
-def _blank_sprite(size: int) -> pygame.Surface:
-    sprite = pygame.Surface((size, size))
-    sprite.fill(COLORKEY)
-    return sprite
-
-
-def _finish_sprite(sprite: pygame.Surface) -> pygame.Surface:
-    """Colour-keyed, run-length encoded and in the display's pixel format: blits several
-    times faster than per-pixel alpha."""
-    if pygame.display.get_init() and pygame.display.get_surface() is not None:
-        sprite = sprite.convert()
-    sprite.set_colorkey(COLORKEY, pygame.RLEACCEL)
-    return sprite
-
-
 class SceneRenderer:
     """Draws snapshots with cached sprites; one instance per window."""
 
     def __init__(self) -> None:
-        self._agent_sprites: dict[tuple, pygame.Surface] = {}
-        self._food_sprites: dict[tuple[int, int], pygame.Surface] = {}
+        self.sprites = SpriteCache()
         self._background: pygame.Surface | None = None
         self._background_key: tuple | None = None
 
     # ----- sprites -------------------------------------------------------------------------
-    def _agent_sprite(self, color, level: int, hbin: int, rpx: int) -> pygame.Surface:
-        """Body disc (shaded by energy level) with a heading line at screen angle bin `hbin`."""
-        key = (color, level, hbin, rpx)
-        sprite = self._agent_sprites.get(key)
-        if sprite is None:
-            if len(self._agent_sprites) > 20000:
-                self._agent_sprites.clear()
-            size = 2 * rpx + 3
-            sprite = _blank_sprite(size)
-            c = size // 2
-            body = shade_color(color, level)
-            pygame.draw.circle(sprite, body, (c, c), rpx)
-            if rpx >= 3:
-                edge = tuple(int(v * 0.55) for v in body)
-                pygame.draw.circle(sprite, edge, (c, c), rpx, max(1, rpx // 6))
-                ang = hbin * (2 * math.pi / HEADING_BINS)
-                tip = (c + math.cos(ang) * rpx, c - math.sin(ang) * rpx)
-                pygame.draw.line(sprite, (245, 245, 250), (c, c), tip, max(1, rpx // 4))
-            sprite = _finish_sprite(sprite)
-            self._agent_sprites[key] = sprite
-        return sprite
-
-    def _food_sprite(self, kind: int, rpx: int) -> pygame.Surface:
-        key = (kind, rpx)
-        sprite = self._food_sprites.get(key)
-        if sprite is None:
-            size = 2 * rpx + 1
-            sprite = _blank_sprite(size)
-            color = POISON if kind else FOOD
-            if rpx <= 1:
-                sprite.fill(color)
-            else:
-                pygame.draw.circle(sprite, color, (rpx, rpx), rpx)
-                if kind:  # poison: a dark cross so it reads without colour vision
-                    d = max(1, int(rpx * 0.55))
-                    dark = (60, 10, 45)
-                    pygame.draw.line(sprite, dark, (rpx - d, rpx - d), (rpx + d, rpx + d))
-                    pygame.draw.line(sprite, dark, (rpx - d, rpx + d), (rpx + d, rpx - d))
-            sprite = _finish_sprite(sprite)
-            self._food_sprites[key] = sprite
-        return sprite
-
     # ----- drawing -------------------------------------------------------------------------
     def draw(
         self,
@@ -308,7 +233,7 @@ class SceneRenderer:
         sx, sy = camera.world_to_screen(fx, fy)
         r_food = max(1, int(round(static.food_radius * camera.zoom)))
         r_poison = max(1, int(round(static.poison_radius * camera.zoom)))
-        sprites = [self._food_sprite(0, r_food), self._food_sprite(1, r_poison)]
+        sprites = [self.sprites.food(0, r_food), self.sprites.food(1, r_poison)]
         half = np.where(kind == 1, r_poison, r_food)
         bx = (np.round(sx) - half).astype(np.int64).tolist()
         by = (np.round(sy) - half).astype(np.int64).tolist()
@@ -339,7 +264,7 @@ class SceneRenderer:
             sp = rest // (SHADES * HEADING_BINS)
             color = colors[sp] if sp < len(colors) else species_color(sp)
             level_c, hbin_c = (rest // HEADING_BINS) % SHADES, rest % HEADING_BINS
-            sprites.append(self._agent_sprite(color, level_c, hbin_c, c % 4096))
+            sprites.append(self.sprites.agent(color, level_c, hbin_c, c % 4096))
         half = rpx + 1
         bx = (np.round(sx) - half).astype(np.int64).tolist()
         by = (np.round(sy) - half).astype(np.int64).tolist()
