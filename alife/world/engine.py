@@ -16,7 +16,7 @@ import numpy as np
 from alife.brain import HashMemory, NTMController
 from alife.config.models import WorldConfig
 from alife.world import births
-from alife.world.grid import GridSpec, build_grid
+from alife.world.grid import GridSpec, build_grid, build_object_grid
 from alife.world.interact import (
     C_ALIVE_TICKS,
     C_FAILURE,
@@ -237,20 +237,10 @@ class World:
         (start, row, x, y, tag) over living agents (tag = species, row = agent row) and active
         items (tag = n_species + kind, row = -1), gathered in cell order."""
         A, I = self.agents, self.item
-        n = A["x"].shape[0]
         a_start, a_order = build_grid(
             self.grid, self.n_arenas, A["x"], A["y"], A["apos"], A["alive"]
         )
-        ox = np.concatenate([A["x"], I["fx"]])
-        oy = np.concatenate([A["y"], I["fy"]])
-        o_start, o_order = build_grid(
-            self.grid, self.n_arenas, ox, oy, np.concatenate([A["apos"], I["farena"]]),
-            np.concatenate([A["alive"], I["factive"]]),
-        )  # fmt: skip
-        o_order = o_order[: o_start[-1]]
-        tag = np.concatenate([A["species"], len(self.controllers) + I["fkind"]])
-        row = np.where(o_order < n, o_order, -1)
-        objects = (o_start, row, ox[o_order], oy[o_order], tag[o_order])
+        objects = build_object_grid(self.grid, self.n_arenas, A, I, len(self.controllers))
         return (a_start, a_order), objects
 
     def sense(self, s: int, rows: np.ndarray, grids=None) -> np.ndarray:

@@ -92,6 +92,65 @@ def build_grid(
     return start, order
 
 
+@njit_serial
+def _build_objects(ax, ay, aarena, alive, species, fx, fy, farena, factive, fkind, n_species,
+                   gx, gy, cw, ch, n_cells, start, ox, oy, otag, orow):  # fmt: skip
+    """Counting sort of living agents and active items into one grid, writing their x, y, tag
+    (species, or n_species + item kind) and agent row (-1 for items) in cell order."""
+    na = ax.shape[0]
+    nf = fx.shape[0]
+    cells = np.empty(na + nf, np.int64)
+    start[:] = 0
+    for i in range(na):
+        c = cell_of(ax[i], ay[i], aarena[i], gx, gy, cw, ch) if alive[i] else -1
+        cells[i] = c
+        if c >= 0:
+            start[c + 1] += 1
+    for f in range(nf):
+        c = cell_of(fx[f], fy[f], farena[f], gx, gy, cw, ch) if factive[f] else -1
+        cells[na + f] = c
+        if c >= 0:
+            start[c + 1] += 1
+    for c in range(n_cells):
+        start[c + 1] += start[c]
+    fill = start[:-1].copy()
+    for i in range(na):
+        c = cells[i]
+        if c >= 0:
+            p = fill[c]
+            fill[c] += 1
+            ox[p] = ax[i]
+            oy[p] = ay[i]
+            otag[p] = species[i]
+            orow[p] = i
+    for f in range(nf):
+        c = cells[na + f]
+        if c >= 0:
+            p = fill[c]
+            fill[c] += 1
+            ox[p] = fx[f]
+            oy[p] = fy[f]
+            otag[p] = n_species + fkind[f]
+            orow[p] = -1
+    return start[n_cells]
+
+
+def build_object_grid(spec: GridSpec, n_arenas: int, agents: dict, items: dict, n_species: int):
+    """The sensing grid over living agents and active items: (start, row, x, y, tag), the last
+    four in cell order and as long as the number of objects (see _build_objects)."""
+    n_cells = n_arenas * spec.cells_per_arena
+    start = np.empty(n_cells + 1, np.int64)
+    n = agents["x"].shape[0] + items["fx"].shape[0]
+    ox, oy = np.empty(n), np.empty(n)
+    otag, orow = np.empty(n, np.int64), np.empty(n, np.int64)
+    used = _build_objects(
+        agents["x"], agents["y"], agents["apos"], agents["alive"], agents["species"],
+        items["fx"], items["fy"], items["farena"], items["factive"], items["fkind"], n_species,
+        spec.gx, spec.gy, spec.cw, spec.ch, n_cells, start, ox, oy, otag, orow,
+    )  # fmt: skip
+    return start, orow[:used], ox[:used], oy[:used], otag[:used]
+
+
 @njit_inline
 def box_cells(x, y, reach, cw, ch, gx, gy, wrap):
     """Cells overlapping the square [x - reach, x + reach] x [y - reach, y + reach]:
