@@ -158,6 +158,7 @@ class World:
             part["apos"][:] = np.repeat(np.arange(self.n_arenas), per)
             part["local"][:] = np.tile(np.arange(per), self.n_arenas)
             part["parent"][:] = -1
+            part["born_gen"][:] = self.generation
             parts.append(part)
         self.agents = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
         self.agents["ids"][:] = np.arange(self.agents["x"].shape[0])
