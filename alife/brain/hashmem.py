@@ -18,12 +18,12 @@ from alife.brain.checks import require_float32, require_positive, require_power_
 from alife.brain.ffb import embed_vec, random_signs
 from alife.brain.simd import WIDTH, sign_mul8
 from alife.brain.wht import ROWS_PER_TASK, fwht_vec
-from alife.jit import njit_inline, njit_parallel
+from alife.jit import njit_inline, njit_parallel, njit_serial
 
 MODES = ("sign", "reservoir")
 
 
-@njit_inline
+@njit_serial
 def hash_vec(key, signs, reservoir, z):
     """z (m,) = hash of one key (k,); signs (rounds, m) ±1. Sign rounds fuse the next diagonal."""
     rounds, m = signs.shape
@@ -51,7 +51,7 @@ def _dot(a, b):
     return acc
 
 
-@njit_inline
+@njit_serial
 def memory_vec(memory, a, hv, v, off_value, gate, reads, norms, signed):
     """Write then read agent a's memory W = memory[a] (d, m) in place.
 
@@ -59,7 +59,8 @@ def memory_vec(memory, a, hv, v, off_value, gate, reads, norms, signed):
     gate in [0, 1]; reads[a] (R, d) = W' h_r / (h_r.h_r) with W' the memory after the write;
     norms (2 R + 1,) scratch; signed: hashes are ±1, so h.h = m exactly.
     Indexes the batch arrays directly (no per-agent views: their reference counts would be
-    atomics shared by all threads). Each row of W is read once for its dot products, then updated.
+    atomics shared by all threads); a leaf function (no calls), so it needs no refcounting.
+    Each row of W is read once for its dot products, then updated.
     """
     n_reads = hv.shape[0] - 1
     m = hv.shape[1]

@@ -45,12 +45,14 @@ def _small_vec(src, dst, scale):
         h *= 2
 
 
-@njit_inline
+@njit_serial
 def fwht_vec(src, dst, scale):
     """dst = scale * H src for one contiguous float32 vector (n,), n a power of two.
 
-    src may be dst (in place). Passes: h8 (stages 1, 2, 4, scale fused), then radix-8 passes
-    over the 8-float vectors while >= 3 stages remain, then one radix-4 or radix-2 pass.
+    src may be dst (in place). A leaf function (no calls, so no reference counting): cheap to
+    call per agent without inlining its loops everywhere. Passes: h8 (stages 1, 2, 4, scale
+    fused), then radix-8 passes over the 8-float vectors while >= 3 stages remain, then one
+    radix-4 or radix-2 pass.
     """
     n = src.shape[0]
     if n < WIDTH:
