@@ -105,6 +105,7 @@ class World:
         self.reach_collide = 2.0 * r_max + v_max
         self.reach_food = float(self.items.radius.max()) + r_max + margin
         self.reach_catch = 2.0 * r_max + margin
+        self._has_prey = bool(self.tables.is_prey.any())
         self._ray = []
         for sp in config.species:
             ang = ray_angles(sp.sensors.rays, sp.sensors.fov)
@@ -112,6 +113,9 @@ class World:
         cue = config.cue
         self.goals = np.array(cue.goals if cue else [(0.0, 0.0)] * 2, dtype=np.float64)
         self.cue_side = np.zeros(self.n_arenas, dtype=np.int64)
+        flags = np.zeros((2, self.n_arenas), dtype=np.bool_)
+        flags[1] = True
+        self._cue_flags = flags  # [all off, all on]; never written
         self.patch_xy = np.zeros((self.n_arenas, self.items.patch_total, 2))
         self.item = build_items(
             self.n_arenas, config.food.capacity, config.poison.capacity, config.food.count,
@@ -178,6 +182,10 @@ class World:
         self._died = np.empty(n, dtype=np.bool_)
         self._catcher = np.empty(n, dtype=np.int64)
         self._sense_buf: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._rows = [
+            np.arange(self.offsets[s], self.offsets[s + 1], dtype=np.int64)
+            for s in range(len(counts))
+        ]
 
     def reset(self) -> None:
         """Start an episode: place agents and items, full energy, zeroed brains and scores."""
@@ -228,10 +236,13 @@ class World:
 
     # ------------------------------------------------------------------ tick
     def cue_on(self) -> np.ndarray:
-        """(A,) bool: is the cue light showing this tick."""
+        """(A,) bool: is the cue light showing this tick (a new array)."""
+        return self._cue_now().copy()
+
+    def _cue_now(self) -> np.ndarray:
         cue = self.config.cue
         on = cue is not None and self.tick_count < cue.show_ticks
-        return np.full(self.n_arenas, on, dtype=np.bool_)
+        return self._cue_flags[1 if on else 0]
 
     def _grids(self):
         """The agent grid (start, order) for contacts and the object grid for sensing:
@@ -268,7 +279,7 @@ class World:
             rows, A["x"], A["y"], A["heading"], A["speed"], A["energy"], A["alive"], A["apos"],
             ct, st, float(sn.range), int(t.n_classes[s]), int(t.ch_wall[s]), t.ch_tag[s],
             t.rad_tag, float(sp.body.max_speed), float(sp.energy.max), sn.energy, sn.speed,
-            sn.clock, int(sn.clock_period), sn.cue, int(self.tick_count), self.cue_on(),
+            sn.clock, int(sn.clock_period), sn.cue, int(self.tick_count), self._cue_now(),
             self.cue_side, g.width, g.height, g.wrap, self.circles, self.rects, g.gx, g.gy,
             g.cw, g.ch, o_start, o_row, o_x, o_y, o_tag, out, scratch,
         )  # fmt: skip
@@ -279,14 +290,12 @@ class World:
         A, I, t, g, cfg = self.agents, self.item, self.tables, self.grid, self.config
         grids = self._grids()
         a_start, a_order = grids[0]
-        alive_before = A["alive"].copy()
-        self.agent_ticks += int(alive_before.sum())
         # sense + think, one controller step per species
         for s, ctrl in enumerate(self.controllers):
             lo, hi = int(self.offsets[s]), int(self.offsets[s + 1])
             if hi == lo:
                 continue
-            sensors = self.sense(s, np.arange(lo, hi, dtype=np.int64), grids)
+            sensors = self.sense(s, self._rows[s], grids)
             motors = ctrl.step(self._prepared(s), self.states[s], sensors)
             self.motors[lo:hi, : motors.shape[1]] = motors
             if t.signal[s]:
@@ -294,7 +303,7 @@ class World:
         # act + physics
         cue = cfg.cue
         held = bool(cue is not None and cue.hold_agents and self.tick_count < cue.show_ticks)
-        move_kernel(
+        n_alive = move_kernel(
             self.motors, A["x"], A["y"], A["heading"], A["speed"], A["alive"], A["done"],
             A["species"], held, t.max_speed, t.reverse, t.max_turn, self._px, self._py,
         )  # fmt: skip
@@ -314,27 +323,30 @@ class World:
             self._eater, I["fkind"], I["factive"], self.items.energy, A["energy"], A["species"],
             t.max_energy, A["ledger"], A["counters"],
         )  # fmt: skip
-        if t.is_prey.any():
+        deaths = 0
+        if self._has_prey:
             catch_kernel(
                 A["x"], A["y"], A["alive"], A["done"], A["species"], A["apos"], t.radius,
                 t.pred, t.is_prey, g.width, g.height, g.wrap, g.gx, g.gy, g.cw, g.ch,
                 self.reach_catch, a_start, a_order, self._catcher,
             )  # fmt: skip
-            eaten += apply_catch_kernel(
+            caught = apply_catch_kernel(
                 self._catcher, A["alive"], A["energy"], A["species"], t.prey_frac,
                 t.max_energy, A["ledger"], A["counters"],
             )  # fmt: skip
+            eaten += caught
+            deaths += caught
         if cue is not None:
             goal_kernel(
                 A["x"], A["y"], A["alive"], A["done"], A["apos"], self.cue_side, self.goals,
                 float(cue.goal_radius), cue.stop_at_goal, A["counters"], A["goal_d"],
             )  # fmt: skip
-        metabolism_kernel(
+        deaths += metabolism_kernel(
             A["alive"], A["speed"], A["species"], A["energy"], A["age"], t.base_cost,
             t.move_cost, t.brain_cost, t.max_speed, t.max_age, A["ledger"], A["counters"],
             self._died,
         )  # fmt: skip
-        deaths = int((alive_before & ~A["alive"]).sum())
+        self.agent_ticks += int(n_alive)
         born = 0
         if self.open_ended:
             born = births.births_and_deaths(self)
@@ -352,7 +364,7 @@ class World:
             A["y"][:] = A["spawn_y"]
             A["heading"][:] = A["spawn_h"]
             A["speed"][:] = 0.0
-        self.last = {"births": born, "deaths": deaths, "eaten": int(eaten)}
+        self.last = {"births": born, "deaths": int(deaths), "eaten": int(eaten)}
         for k, v in self.last.items():
             self.totals[k] += v
 

@@ -183,7 +183,9 @@ def metabolism_kernel(
     alive, speed, species, energy, age, base_tab, move_tab, brain_tab, max_speed_tab,
     max_age_tab, ledger, counters, died,
 ):  # fmt: skip
-    """Pay the cost of living; age; mark deaths (energy <= 0 or too old) in died (bool)."""
+    """Pay the cost of living; age; mark deaths (energy <= 0 or too old) in died (bool).
+    Returns the number of deaths."""
+    deaths = 0
     for i in prange(alive.shape[0]):
         died[i] = False
         if not alive[i]:
@@ -198,3 +200,5 @@ def metabolism_kernel(
         if energy[i] <= 0.0 or (max_age_tab[s] > 0 and age[i] >= max_age_tab[s]):
             alive[i] = False
             died[i] = True
+            deaths += 1
+    return deaths

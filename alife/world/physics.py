@@ -27,8 +27,11 @@ def move_kernel(
 ):  # fmt: skip
     """Apply motors (N, >=2) float32 (turn, thrust in [-1, 1]); write proposed px, py.
 
-    Updates heading and speed in place. Dead, finished (done) and held agents stay put."""
+    Updates heading and speed in place. Dead, finished (done) and held agents stay put.
+    Returns the number of living agents."""
+    n_alive = 0
     for i in prange(x.shape[0]):
+        n_alive += 1 if alive[i] else 0
         if (not alive[i]) or done[i] or held:
             speed[i] = 0.0
             px[i] = x[i]
@@ -45,6 +48,7 @@ def move_kernel(
         speed[i] = v
         px[i] = x[i] + math.cos(h) * v
         py[i] = y[i] + math.sin(h) * v
+    return n_alive
 
 
 @njit_parallel
