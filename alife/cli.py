@@ -19,10 +19,15 @@ DEFAULT_WORLD = PROJECT_ROOT / "worlds" / "foraging.yaml"
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from benchmarks import brain, world  # the benchmark scripts live at the project root
+    import importlib.util
 
-    status = brain.main(quick=args.quick)
-    return world.main(quick=args.quick) or status
+    status = 0
+    for name in ("brain", "world", "evolve", "render"):  # scripts at the project root
+        if importlib.util.find_spec(f"benchmarks.{name}") is None:
+            continue
+        module = importlib.import_module(f"benchmarks.{name}")
+        status = module.main(quick=args.quick) or status
+    return status
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
