@@ -41,6 +41,16 @@ EXPERIMENTS: dict[str, Experiment] = {
             "alife.experiments.ntm_tasks",
             "evolve the NTM controller on copy and associative recall; success vs length",
         ),
+        Experiment(
+            "tmaze_ablation",
+            "alife.experiments.tmaze_ablation",
+            "T-maze evolved with memory on vs off (ablation), 5 seeds each",
+        ),
+        Experiment(
+            "ffb_vs_mlp",
+            "alife.experiments.ffb_vs_mlp",
+            "foraging: FFB net vs dense MLP of the same width, same budget",
+        ),
     )
 }
 
