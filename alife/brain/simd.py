@@ -29,18 +29,19 @@ _MASK = ir.VectorType(_I32, WIDTH)
 
 def _is_vec_array(t) -> bool:
     """float32 arrays: 1-D of any layout, or C-contiguous of any ndim (flat offsets)."""
-    return (isinstance(t, types.Array) and t.dtype == types.float32
-            and (t.ndim == 1 or t.layout == "C"))
+    return (
+        isinstance(t, types.Array) and t.dtype == types.float32 and (t.ndim == 1 or t.layout == "C")
+    )
 
 
-def _ptr(context, builder, aryty, ary, idx):
-    """Pointer to element idx (1-D) or flat element idx (C-contiguous N-D) as <8 x float>*."""
+def _ptr(context, builder, aryty, ary, idx, lanes=WIDTH):
+    """Pointer to element idx (1-D) or flat element idx (C-contiguous N-D) as <lanes x float>*."""
     arr = context.make_array(aryty)(context, builder, ary)
     if aryty.ndim == 1:
         p = cgutils.get_item_pointer(context, builder, aryty, arr, [idx], wraparound=False)
     else:
         p = builder.gep(arr.data, [idx])
-    return builder.bitcast(p, _V8.as_pointer())
+    return builder.bitcast(p, ir.VectorType(_F32, lanes).as_pointer())
 
 
 def _load(builder, p):
@@ -51,42 +52,55 @@ def _store(builder, v, p):
     builder.store(v, p, align=4)
 
 
-def _splat(builder, x):
-    v = builder.insert_element(ir.Constant(_V8, ir.Undefined), x, ir.Constant(_I32, 0))
-    return builder.shuffle_vector(v, ir.Constant(_V8, ir.Undefined), ir.Constant(_MASK, [0] * 8))
+def _splat(builder, x, lanes=WIDTH):
+    vty = ir.VectorType(_F32, lanes)
+    v = builder.insert_element(ir.Constant(vty, ir.Undefined), x, ir.Constant(_I32, 0))
+    mask = ir.Constant(ir.VectorType(_I32, lanes), [0] * lanes)
+    return builder.shuffle_vector(v, ir.Constant(vty, ir.Undefined), mask)
 
 
 def _as_f32(context, builder, fromty, val):
     return context.cast(builder, val, fromty, types.float32)
 
 
-def _h8_vec(builder, v):
-    """Stages h = 1, 2, 4 inside one vector: v' = v * (+1 | -1) + (v with lanes i ^ h)."""
-    for h in (1, 2, 4):
-        swapped = builder.shuffle_vector(v, v, ir.Constant(_MASK, [i ^ h for i in range(8)]))
-        signs = ir.Constant(_V8, [-1.0 if i & h else 1.0 for i in range(8)])
-        v = builder.fadd(builder.fmul(v, signs), swapped)
-    return v
+def _make_hvec(lanes: int):
+    """Intrinsic: dst[d_off : d_off + lanes] = H_lanes src[s_off : s_off + lanes] * scale."""
+    vty = ir.VectorType(_F32, lanes)
+    mty = ir.VectorType(_I32, lanes)
+
+    @intrinsic
+    def hvec(typingctx, src, s_off, dst, d_off, scale):
+        if not (_is_vec_array(src) and _is_vec_array(dst)):
+            return None
+        sig = types.void(src, s_off, dst, d_off, scale)
+
+        def codegen(context, builder, signature, args):
+            s = signature.args
+            v = _load(builder, _ptr(context, builder, s[0], args[0], args[1], lanes))
+            v = builder.fmul(v, _splat(builder, _as_f32(context, builder, s[4], args[4]), lanes))
+            h = 1
+            while h < lanes:  # v' = v * (+1 | -1) + (v with lanes i ^ h)
+                swapped = builder.shuffle_vector(
+                    v, v, ir.Constant(mty, [i ^ h for i in range(lanes)])
+                )
+                signs = ir.Constant(vty, [-1.0 if i & h else 1.0 for i in range(lanes)])
+                v = builder.fadd(builder.fmul(v, signs), swapped)
+                h *= 2
+            _store(builder, v, _ptr(context, builder, s[2], args[2], args[3], lanes))
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    return hvec
 
 
-@intrinsic
-def h8(typingctx, src, s_off, dst, d_off, scale):
-    """dst[d_off:d_off+8] = H8 src[s_off:s_off+8] * scale (src may be dst)."""
-    if not (_is_vec_array(src) and _is_vec_array(dst)):
-        return None
-    sig = types.void(src, s_off, dst, d_off, scale)
-
-    def codegen(context, builder, signature, args):
-        v = _load(builder, _ptr(context, builder, signature.args[0], args[0], args[1]))
-        v = builder.fmul(v, _splat(builder, _as_f32(context, builder, signature.args[4], args[4])))
-        v = _h8_vec(builder, v)
-        _store(builder, v, _ptr(context, builder, signature.args[2], args[2], args[3]))
-        return context.get_dummy_value()
-
-    return sig, codegen
+h8 = _make_hvec(8)  # stages h = 1, 2, 4 inside one 8-float vector (scale fused)
+h16 = _make_hvec(16)  # stages h = 1 .. 8 inside one 16-float vector (one AVX-512 register)
 
 
-def _make_bfly(radix: int):
+def _make_bfly(radix: int, lanes: int = WIDTH):
+    """Intrinsic: radix-point butterflies on the lanes-float vectors at i, i + h, ..."""
+
     @intrinsic
     def bfly(typingctx, x, i, h):
         if not _is_vec_array(x):
@@ -98,7 +112,7 @@ def _make_bfly(radix: int):
             hh = context.cast(builder, args[2], signature.args[2], signature.args[1])
             ptrs, idx = [], args[1]
             for _ in range(radix):
-                ptrs.append(_ptr(context, builder, aryty, ary, idx))
+                ptrs.append(_ptr(context, builder, aryty, ary, idx, lanes))
                 idx = builder.add(idx, hh)
             vals = [_load(builder, p) for p in ptrs]
             step = 1
@@ -122,6 +136,9 @@ def _make_bfly(radix: int):
 bfly2 = _make_bfly(2)  # x[i + k h : +8] for k < 2: one butterfly stage
 bfly4 = _make_bfly(4)  # k < 4: two stages (h, 2h)
 bfly8 = _make_bfly(8)  # k < 8: three stages (h, 2h, 4h)
+bfly2x16 = _make_bfly(2, 16)  # the same on 16-float vectors (AVX-512 zmm; two ymm without it)
+bfly4x16 = _make_bfly(4, 16)
+bfly8x16 = _make_bfly(8, 16)
 
 
 @intrinsic
