@@ -181,7 +181,7 @@ class World:
         self._py = np.empty(n)
         self._died = np.empty(n, dtype=np.bool_)
         self._catcher = np.empty(n, dtype=np.int64)
-        self._sense_buf: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._sense_buf: dict[int, np.ndarray] = {}
         self._rows = [
             np.arange(self.offsets[s], self.offsets[s + 1], dtype=np.int64)
             for s in range(len(counts))
@@ -256,23 +256,20 @@ class World:
         return (a_start, a_order), objects
 
     def sense(self, s: int, rows: np.ndarray, grids=None) -> np.ndarray:
-        """Sensor inputs (len(rows), n_sensors) float32 for rows (int64) of species s."""
+        """Sensor inputs (len(rows), n_sensors) float32 for rows (int64) of species s.
+
+        The array is a buffer reused by the next call for the same rows: copy it to keep it."""
         A, t, g = self.agents, self.tables, self.grid
         sp = self.config.species[s]
         (_a_start, _a_order), (o_start, o_row, o_x, o_y, o_tag) = (
             grids if grids is not None else self._grids()
         )
         n = rows.shape[0]
-        buf = self._sense_buf.get(s)
-        if buf is None or buf[0].shape[0] != n:
-            n_cls = len(sp.sensors.sees)
-            buf = (
-                np.empty((n, sp.n_sensors), np.float32),
-                np.empty((n, n_cls + 1, sp.sensors.rays)),
-            )
+        out = self._sense_buf.get(s)
+        if out is None or out.shape[0] != n:
+            out = np.empty((n, sp.n_sensors), np.float32)
             if n == self.offsets[s + 1] - self.offsets[s]:
-                self._sense_buf[s] = buf
-        out, scratch = buf
+                self._sense_buf[s] = out
         ct, st = self._ray[s]
         sn = sp.sensors
         sense_kernel(
@@ -281,7 +278,7 @@ class World:
             t.rad_tag, float(sp.body.max_speed), float(sp.energy.max), sn.energy, sn.speed,
             sn.clock, int(sn.clock_period), sn.cue, int(self.tick_count), self._cue_now(),
             self.cue_side, g.width, g.height, g.wrap, self.circles, self.rects, g.gx, g.gy,
-            g.cw, g.ch, o_start, o_row, o_x, o_y, o_tag, out, scratch,
+            g.cw, g.ch, o_start, o_row, o_x, o_y, o_tag, out,
         )  # fmt: skip
         return out
 

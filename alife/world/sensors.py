@@ -47,38 +47,36 @@ def sensor_names(species_cfg) -> list[str]:
 
 
 _EPS = 1.0e-9
+BLOCK = 32  # rows per parallel work item
 _BIG = 1.0e30
 
 
 @njit_inline
-def _disc_rays(rx, ry, rad, ct, st, scratch, r, c, w):
+def _disc_rays(rx, ry, rad, ct, st, scr, c, w):
     """Nearest hit per ray on a disc at (rx, ry) in the agent's frame, kept only where it is
-    nearer than the walls scratch[r, w]; updates scratch[r, c]. Branch-free ray loop."""
+    nearer than the walls scr[w]; updates scr[c] (scr: (classes + 1, rays)). Branch-free."""
     d2 = rx * rx + ry * ry
     rr = rad * rad
     if d2 <= rr:  # inside / touching: every unblocked ray reads distance 0
         for k in range(ct.shape[0]):
-            if scratch[r, w, k] > 0.0:
-                scratch[r, c, k] = 0.0
+            if scr[w, k] > 0.0:
+                scr[c, k] = 0.0
         return
     for k in range(ct.shape[0]):
         proj = rx * ct[k] + ry * st[k]
         perp2 = d2 - proj * proj
         t = proj - math.sqrt(max(rr - perp2, 0.0))
-        cur = scratch[r, c, k]
-        hit = (perp2 <= rr) & (proj > 0.0) & (t < scratch[r, w, k]) & (t < cur)
-        scratch[r, c, k] = t if hit else cur
+        cur = scr[c, k]
+        hit = (perp2 <= rr) & (proj > 0.0) & (t < scr[w, k]) & (t < cur)
+        scr[c, k] = t if hit else cur
 
 
 @njit_inline
-def _walls_rays(
-    xi, yi, c_h, s_h, ct, st, srange, width, height, wrap, circles, rects, scratch, r, w
-):
-    """Distance per ray to the nearest wall or obstacle (capped at srange); fills
-    scratch[r, w, :] (indexed in place: no per-agent views of the shared array)."""
+def _walls_rays(xi, yi, c_h, s_h, ct, st, srange, width, height, wrap, circles, rects, scr, w):
+    """Distance per ray to the nearest wall or obstacle (capped at srange); fills scr[w, :]."""
     n = ct.shape[0]
     for k in range(n):
-        scratch[r, w, k] = srange
+        scr[w, k] = srange
     if not wrap:
         for k in range(n):
             ux = c_h * ct[k] - s_h * st[k]
@@ -88,7 +86,7 @@ def _walls_rays(
             tx = ((width - xi) if ux > 0.0 else -xi) / (ux if ax else 1.0)
             ty = ((height - yi) if uy > 0.0 else -yi) / (uy if ay else 1.0)
             t = min(tx if ax else _BIG, ty if ay else _BIG)
-            scratch[r, w, k] = min(scratch[r, w, k], max(t, 0.0))
+            scr[w, k] = min(scr[w, k], max(t, 0.0))
     for o in range(circles.shape[0]):
         dx = min_image(circles[o, 0] - xi, width, wrap)
         dy = min_image(circles[o, 1] - yi, height, wrap)
@@ -98,14 +96,14 @@ def _walls_rays(
         rr = circles[o, 2] * circles[o, 2]
         if d2 <= rr:
             for k in range(n):
-                scratch[r, w, k] = 0.0
+                scr[w, k] = 0.0
             continue
         for k in range(n):
             proj = rx * ct[k] + ry * st[k]
             perp2 = d2 - proj * proj
             t = proj - math.sqrt(max(rr - perp2, 0.0))
             hit = (perp2 <= rr) & (proj > 0.0)
-            scratch[r, w, k] = min(scratch[r, w, k], t) if hit else scratch[r, w, k]
+            scr[w, k] = min(scr[w, k], t) if hit else scr[w, k]
     for o in range(rects.shape[0]):
         # shift the box by whole arenas so its centre is the nearest image
         hx = 0.5 * (rects[o, 2] - rects[o, 0])
@@ -118,7 +116,7 @@ def _walls_rays(
         y1 = my + hy
         if x0 <= 0.0 <= x1 and y0 <= 0.0 <= y1:
             for k in range(n):
-                scratch[r, w, k] = 0.0
+                scr[w, k] = 0.0
             continue
         for k in range(n):
             ux = c_h * ct[k] - s_h * st[k]
@@ -132,7 +130,7 @@ def _walls_rays(
             tmin = max(min(t1, t2), min(t3, t4))
             tmax = min(max(t1, t2), max(t3, t4))
             hit = (tmax >= tmin) & (tmax >= 0.0)
-            scratch[r, w, k] = min(scratch[r, w, k], max(tmin, 0.0)) if hit else scratch[r, w, k]
+            scr[w, k] = min(scr[w, k], max(tmin, 0.0)) if hit else scr[w, k]
 
 
 @njit_inline
@@ -178,14 +176,14 @@ def sense_kernel(
     tick, cue_on, cue_side,
     width, height, wrap, circles, rects,
     gx, gy, cw, ch, o_start, o_row, o_x, o_y, o_tag,
-    out, scratch,
+    out,
 ):  # fmt: skip
     """Fill out (len(rows), n_sensors) float32 for agents `rows` (int64) of one species.
 
     Objects (living agents and items) come from one grid, with their x, y, tag and agent row
     (-1 for items) gathered in cell order (o_x, o_y, o_tag, o_row), so neighbour scans read
     memory contiguously. Tag t is seen in ray channel ch_tag[t] (-1 = unseen) as a disc of radius
-    rad_tag[t]. scratch: float64 (len(rows), n_cls + 1, rays) work space."""
+    rad_tag[t]. Rows are done in blocks of BLOCK, each with a small private work space."""
     n_rays = ray_ct.shape[0]
     inv = 1.0 / srange
     # field-of-view culling: a disc must meet the wedge between the outermost rays
@@ -198,68 +196,71 @@ def sense_kernel(
         if ch_tag[t] >= 0:
             max_rad = max(max_rad, rad_tag[t])
             see_any = True
-    for r in prange(rows.shape[0]):
-        i = rows[r]
-        if not alive[i]:
-            for q in range(out.shape[1]):
-                out[r, q] = 0.0
-            continue
-        xi = x[i]
-        yi = y[i]
-        a = apos[i]
-        c_h = math.cos(heading[i])
-        s_h = math.sin(heading[i])
-        _walls_rays(xi, yi, c_h, s_h, ray_ct, ray_st, srange, width, height, wrap, circles,
-                    rects, scratch, r, n_cls)  # fmt: skip
-        for c in range(n_cls):
-            for k in range(n_rays):
-                scratch[r, c, k] = srange
-        if ch_wall >= 0:
-            for k in range(n_rays):
-                scratch[r, ch_wall, k] = scratch[r, n_cls, k]
-        nyc = 0
-        x0, nxc, y0, nyc = _sector_cells(
-            xi, yi, c_h, s_h, ca, sa, srange, max_rad, cw, ch, gx, gy, wrap
-        )
-        if not see_any:
-            nyc = 0
-        for oy in range(nyc):
-            yy = wrap_cell(y0 + oy, gy)
-            for ox in range(nxc):
-                cell = (a * gy + yy) * gx + wrap_cell(x0 + ox, gx)
-                for p in range(o_start[cell], o_start[cell + 1]):
-                    c = ch_tag[o_tag[p]]
-                    if c < 0 or o_row[p] == i:
-                        continue
-                    rad = rad_tag[o_tag[p]]
-                    dx = min_image(o_x[p] - xi, width, wrap)
-                    dy = min_image(o_y[p] - yi, height, wrap)
-                    reach = srange + rad
-                    if dx * dx + dy * dy > reach * reach:
-                        continue
-                    rx = dx * c_h + dy * s_h
-                    ry = -dx * s_h + dy * c_h
-                    if cull and (ca * ry - sa * rx > rad or ca * ry + sa * rx < -rad):
-                        continue  # wholly outside the field of view
-                    _disc_rays(rx, ry, rad, ray_ct, ray_st, scratch, r, c, n_cls)
-        for k in range(n_rays):
+    n_rows = rows.shape[0]
+    for blk in prange((n_rows + BLOCK - 1) // BLOCK):
+        scr = np.empty((n_cls + 1, n_rays))  # this block's work space, stays in L1
+        for r in range(blk * BLOCK, min(n_rows, (blk + 1) * BLOCK)):
+            i = rows[r]
+            if not alive[i]:
+                for q in range(out.shape[1]):
+                    out[r, q] = 0.0
+                continue
+            xi = x[i]
+            yi = y[i]
+            a = apos[i]
+            c_h = math.cos(heading[i])
+            s_h = math.sin(heading[i])
+            _walls_rays(xi, yi, c_h, s_h, ray_ct, ray_st, srange, width, height, wrap, circles,
+                    rects, scr, n_cls)  # fmt: skip
             for c in range(n_cls):
-                t = scratch[r, c, k]
-                out[r, k * n_cls + c] = 0.0 if t >= srange else 1.0 - t * inv
-        q = n_rays * n_cls
-        if use_energy:
-            out[r, q] = min(max(energy[i] / max_energy, 0.0), 1.0)
-            q += 1
-        if use_speed:
-            out[r, q] = speed[i] / max_speed
-            q += 1
-        if use_clock:
-            phase = 2.0 * math.pi * (tick % clock_period) / clock_period
-            out[r, q] = math.sin(phase)
-            out[r, q + 1] = math.cos(phase)
-            q += 2
-        if use_cue:
-            on = cue_on[a]
-            out[r, q] = 1.0 if on and cue_side[a] == 0 else 0.0
-            out[r, q + 1] = 1.0 if on and cue_side[a] == 1 else 0.0
-            q += 2
+                for k in range(n_rays):
+                    scr[c, k] = srange
+            if ch_wall >= 0:
+                for k in range(n_rays):
+                    scr[ch_wall, k] = scr[n_cls, k]
+            nyc = 0
+            x0, nxc, y0, nyc = _sector_cells(
+                xi, yi, c_h, s_h, ca, sa, srange, max_rad, cw, ch, gx, gy, wrap
+            )
+            if not see_any:
+                nyc = 0
+            for oy in range(nyc):
+                yy = wrap_cell(y0 + oy, gy)
+                for ox in range(nxc):
+                    cell = (a * gy + yy) * gx + wrap_cell(x0 + ox, gx)
+                    for p in range(o_start[cell], o_start[cell + 1]):
+                        c = ch_tag[o_tag[p]]
+                        if c < 0 or o_row[p] == i:
+                            continue
+                        rad = rad_tag[o_tag[p]]
+                        dx = min_image(o_x[p] - xi, width, wrap)
+                        dy = min_image(o_y[p] - yi, height, wrap)
+                        reach = srange + rad
+                        if dx * dx + dy * dy > reach * reach:
+                            continue
+                        rx = dx * c_h + dy * s_h
+                        ry = -dx * s_h + dy * c_h
+                        if cull and (ca * ry - sa * rx > rad or ca * ry + sa * rx < -rad):
+                            continue  # wholly outside the field of view
+                        _disc_rays(rx, ry, rad, ray_ct, ray_st, scr, c, n_cls)
+            for k in range(n_rays):
+                for c in range(n_cls):
+                    t = scr[c, k]
+                    out[r, k * n_cls + c] = 0.0 if t >= srange else 1.0 - t * inv
+            q = n_rays * n_cls
+            if use_energy:
+                out[r, q] = min(max(energy[i] / max_energy, 0.0), 1.0)
+                q += 1
+            if use_speed:
+                out[r, q] = speed[i] / max_speed
+                q += 1
+            if use_clock:
+                phase = 2.0 * math.pi * (tick % clock_period) / clock_period
+                out[r, q] = math.sin(phase)
+                out[r, q + 1] = math.cos(phase)
+                q += 2
+            if use_cue:
+                on = cue_on[a]
+                out[r, q] = 1.0 if on and cue_side[a] == 0 else 0.0
+                out[r, q + 1] = 1.0 if on and cue_side[a] == 1 else 0.0
+                q += 2
