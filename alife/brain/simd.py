@@ -1,14 +1,15 @@
-"""Explicit 8-wide float32 SIMD building blocks for the brain kernels, as Numba intrinsics.
+"""Explicit float32 SIMD building blocks (8 and 16 wide) for the brain kernels: Numba intrinsics.
 
-Each intrinsic loads whole <8 x float> vectors from float32 arrays at element offsets (flat
-offsets for C-contiguous arrays of any ndim, so kernels need not make per-agent row views),
-computes with LLVM vector instructions and stores them back, so the kernels get packed SIMD
-(vaddps/vsubps ymm) without relying on the auto-vectoriser, which gives up on butterflies when it
-cannot prove rows apart. Offsets are not bounds-checked: callers guarantee `offset + 8 <= len`.
+Each intrinsic loads whole <8 x float> (or <16 x float>) vectors from float32 arrays at element
+offsets (flat offsets for C-contiguous arrays of any ndim, so kernels need not make per-agent row
+views), computes with LLVM vector instructions and stores them back, so the kernels get packed
+SIMD (vaddps/vsubps ymm/zmm) without relying on the auto-vectoriser, which gives up on
+butterflies when it cannot prove rows apart. Offsets are not bounds-checked: callers guarantee
+`offset + lanes <= len`.
 
-WHT building blocks (Sylvester order, Fino & Algazi 1976): `h8` does the three in-vector stages
-(h = 1, 2, 4) with shuffles; `bfly2/4/8` do stages across vectors, 2/4/8 vectors h apart, i.e.
-1/2/3 stages per pass over memory (the radix-4/8 passes of fht-cpu's vectorised kernels).
+WHT building blocks (Sylvester order, Fino & Algazi 1976): `h8`/`h16` do the in-vector stages
+(h = 1 .. lanes/2) with shuffles; `bfly{2,4,8}x16` do stages across 16-float vectors, 2/4/8
+vectors h apart, i.e. 1/2/3 stages per pass over memory (radix-2/4/8 passes).
 Note: Numba's cache does not see edits here; clear alife/**/__pycache__/*.nb* after changing it.
 """
 
@@ -133,12 +134,9 @@ def _make_bfly(radix: int, lanes: int = WIDTH):
     return bfly
 
 
-bfly2 = _make_bfly(2)  # x[i + k h : +8] for k < 2: one butterfly stage
-bfly4 = _make_bfly(4)  # k < 4: two stages (h, 2h)
-bfly8 = _make_bfly(8)  # k < 8: three stages (h, 2h, 4h)
-bfly2x16 = _make_bfly(2, 16)  # the same on 16-float vectors (AVX-512 zmm; two ymm without it)
-bfly4x16 = _make_bfly(4, 16)
-bfly8x16 = _make_bfly(8, 16)
+bfly2x16 = _make_bfly(2, 16)  # x[i + k h : +16] for k < 2: one stage (zmm; two ymm without AVX-512)
+bfly4x16 = _make_bfly(4, 16)  # k < 4: two stages (h, 2h)
+bfly8x16 = _make_bfly(8, 16)  # k < 8: three stages (h, 2h, 4h)
 
 
 @intrinsic
