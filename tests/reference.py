@@ -139,8 +139,14 @@ def sense_rays_ref(x, y, heading, rays, fov_deg, srange, classes, discs, width, 
     """Ray inputs (rays, len(classes)) for one agent, float64.
 
     discs: list of (x, y, radius, class_name) for every other visible object; walls: arena edges
-    seen as class "wall" (with obstacles); objects behind a wall are hidden."""
+    seen as class "wall" (with obstacles); objects behind a wall are hidden. Without walls the
+    arena wraps around: every disc and obstacle is also tried shifted by whole arenas."""
     fov = np.radians(fov_deg)
+    if not walls:
+        shifts = [(sx * width, sy * height) for sx in (-1, 0, 1) for sy in (-1, 0, 1)]
+        discs = [(dx + a, dy + b, r, c) for dx, dy, r, c in discs for a, b in shifts]
+        circles = [(cx + a, cy + b, r) for cx, cy, r in circles for a, b in shifts]
+        rects = [(x0 + a, y0 + b, x1 + a, y1 + b) for x0, y0, x1, y1 in rects for a, b in shifts]
     out = np.zeros((rays, len(classes)))
     for k in range(rays):
         ang = heading - fov / 2 + (k + 0.5) * fov / rays

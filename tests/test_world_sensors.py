@@ -112,10 +112,11 @@ def test_wrap_arena_sees_across_the_edge():
 
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 10_000), fov=st.sampled_from([60, 120, 250, 360]),
-       rays=st.integers(1, 12))  # fmt: skip
-def test_random_scenes_match_reference(seed, fov, rays):
+       rays=st.integers(1, 12), wrap=st.booleans())  # fmt: skip
+def test_random_scenes_match_reference(seed, fov, rays, wrap):
     cfg = config(
         seed=seed,
+        arena={"boundary": "wrap" if wrap else "walls"},
         food={"count": 60},
         poison={"count": 20},
         obstacles={
