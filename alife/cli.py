@@ -104,7 +104,7 @@ def _add_window_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ticks-per-frame", type=int, default=1, metavar="K", help="speed")
     p.add_argument("--paused", action="store_true", help="start paused")
     p.add_argument(
-        "--threads", type=int, default=None, metavar="K", help="simulation threads (default: all)"
+        "--threads", type=int, default=None, metavar="K", help="simulation threads (default: 1)"
     )
 
 

@@ -7,10 +7,10 @@ it measures our drawing and simulation work, not a compositor or vsync. Targets:
 Side by side in one run: for each scene the frame time is split into its simulation part
 (Session.tick) and its drawing part (App.draw + flip), measured on the same frames, and
 reported as FPS (whole frame), ms per part and the drawing share. Numba runs on 1 thread,
-BLAS is pinned to 1 thread (printed). The start-up time is the wall time of a fresh
-`python run.py play WORLD --frames 1` process (imports, world file, World, window, one frame,
-exit), measured after a first run has filled Numba's on-disk cache ("warm"); the first run's
-time is printed as "cold" when the cache was empty.
+BLAS is pinned to 1 thread (printed). The start-up time runs in a fresh process, from launch
+to the end of the first frame of `play WORLD --frames 1` (imports, world file, World, window,
+one frame), measured after a first run has filled Numba's on-disk cache ("warm"); the first
+run's time is printed as "cold" when the cache was empty.
 """
 
 from __future__ import annotations
@@ -102,30 +102,37 @@ def measure_fps(path: Path, frames: int, inspector: bool) -> dict[str, float]:
     }
 
 
+_CHILD = """
+import resource, sys, time
+from alife.cli import main
+code = main(["play", sys.argv[1], "--frames", "1"])
+r = resource.getrusage(resource.RUSAGE_SELF)
+print("FIRST_FRAME", time.time(), r.ru_utime + r.ru_stime, code)
+"""
+
+
 def start_time(path: Path) -> tuple[float, float]:
-    """(wall seconds, CPU seconds) of `python run.py play PATH --frames 1` in a fresh process.
+    """(wall seconds, CPU seconds) from launching a fresh `python` process to the end of its
+    first frame of `play PATH --frames 1` (imports, world file, World, window, one tick, one
+    frame drawn and shown; interpreter teardown excluded).
 
-    The CPU time (user + sys of the child) is what the wall time would be on an idle machine
-    (start-up is single-threaded); on a busy machine the wall time also counts waiting."""
-    import resource
-
+    On an idle machine the wall time is close to the CPU time (start-up is single-threaded);
+    on a busy one the wall time also counts waiting for a core."""
     env = dict(os.environ, SDL_VIDEODRIVER="dummy", PYGAME_HIDE_SUPPORT_PROMPT="1")
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
+    t0 = time.time()
     out = subprocess.run(
-        [sys.executable, str(ROOT / "run.py"), "play", str(path), "--frames", "1"],
+        [sys.executable, "-c", _CHILD, str(path)],
         env=env,
         capture_output=True,
         text=True,
         timeout=600,
         cwd=ROOT,
     )
-    elapsed = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if out.returncode != 0:
+    line = next((s for s in out.stdout.splitlines() if s.startswith("FIRST_FRAME")), None)
+    if out.returncode != 0 or line is None or not line.endswith(" 0"):
         raise RuntimeError(f"play failed: {out.stderr.strip()}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return elapsed, cpu
+    _, t_end, cpu, _ = line.split()
+    return float(t_end) - t0, float(cpu)
 
 
 def main(quick: bool = False) -> int:
@@ -179,7 +186,7 @@ def main(quick: bool = False) -> int:
         wall = float(np.median([w for w, _ in warm]))
         cpu = float(np.median([c for _, c in warm]))
         verdict = "ok" if min(wall, cpu) <= START_TARGET else "MISSED"
-        print("start-to-first-frame (python run.py play worlds/foraging.yaml --frames 1, to exit):")
+        print("start-to-first-frame (fresh process: play worlds/foraging.yaml --frames 1):")
         print(f"  first run (cold if Numba's cache was empty): {first[0]:.2f} s wall")
         print(
             f"  warm, median of {len(warm)}: {wall:.2f} s wall, {cpu:.2f} s CPU; target "

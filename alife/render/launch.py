@@ -40,15 +40,15 @@ def run_window(
     threads: int | None = None,
 ) -> list[str]:
     """Open the window on `session` and run it (see module docstring). threads: Numba
-    threads for the simulation (None = Numba's default, all cores)."""
+    threads for the simulation (default 1: a frame lasts ~16 ms, too short for parallel
+    kernels to pay off, and a second busy thread competes with drawing for the cores)."""
+    from alife.jit import set_threads
     from alife.render.app import App
 
-    if threads is not None:
-        if threads < 1:
-            raise AlifeError(f"--threads must be at least 1, got {threads}")
-        from alife.jit import set_threads
-
-        set_threads(threads)
+    threads = 1 if threads is None else threads
+    if threads < 1:
+        raise AlifeError(f"--threads must be at least 1, got {threads}")
+    set_threads(threads)
 
     if frames is not None and frames < 1:
         raise AlifeError(f"--frames must be at least 1, got {frames}")
