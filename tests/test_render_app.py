@@ -350,5 +350,10 @@ def test_help_overlay_and_quit(app):
     app.frame()
     assert app.show_help
     key(pygame.K_ESCAPE)
+    assert app.frame() is True and not app.show_help
+    key(pygame.K_ESCAPE)
     assert app.frame() is False
     assert not app.running
+    app.running = True
+    key(pygame.K_q)
+    assert app.frame() is False

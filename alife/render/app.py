@@ -184,7 +184,9 @@ class App:
 
     def _key(self, event: pygame.event.Event) -> None:
         k = event.key
-        if k in (pygame.K_ESCAPE, pygame.K_q):
+        if k == pygame.K_ESCAPE and self.show_help:
+            self.show_help = False  # Esc first closes the help overlay
+        elif k in (pygame.K_ESCAPE, pygame.K_q):
             self.running = False
         elif k == pygame.K_SPACE:
             self.paused = not self.paused

@@ -32,7 +32,7 @@ CONTROLS: tuple[tuple[str, str], ...] = (
     ("wheel / drag", "zoom around the cursor / pan"),
     ("Home", "fit all arenas in the window"),
     ("H", "this help"),
-    ("Esc / Q", "quit"),
+    ("Esc / Q", "close this help / quit"),
 )
 
 _TEXT_CACHE: dict[tuple[str, int, tuple], pygame.Surface] = {}
