@@ -15,15 +15,9 @@ import numpy as np
 
 from alife.brain import HashMemory, NTMController
 from alife.config.models import WorldConfig
-from alife.world import births
+from alife.world import births, episode, scoring
 from alife.world.grid import GridSpec, build_grid, build_object_grid
 from alife.world.interact import (
-    C_ALIVE_TICKS,
-    C_FAILURE,
-    C_FOOD,
-    C_POISON,
-    C_PREY,
-    C_SUCCESS,
     apply_catch_kernel,
     apply_food_kernel,
     catch_kernel,
@@ -32,15 +26,12 @@ from alife.world.interact import (
     metabolism_kernel,
 )
 from alife.world.physics import collide_kernel, move_kernel
-from alife.world.rng import arena_generator, arena_keys
+from alife.world.rng import arena_keys
 from alife.world.sensors import ray_angles, sense_kernel, sensor_names
 from alife.world.spawn import (
-    patches_and_cues_kernel,
-    place_agents_kernel,
-    place_items_kernel,
     regrow_kernel,
 )
-from alife.world.state import build_items, empty_agents
+from alife.world.state import build_items
 from alife.world.tables import build_items as build_item_tables
 from alife.world.tables import build_tables, cell_min, obstacle_arrays
 
@@ -131,46 +122,7 @@ class World:
 
     # ----------------------------------------------------------------- setup
     def _init_agents(self, genomes) -> None:
-        cfg = self.config
-        n_sp = len(cfg.species)
-        if genomes is not None and len(genomes) != n_sp:
-            raise ValueError(f"genomes must be a list of {n_sp} arrays (one per species)")
-        parts, self.genomes = [], []
-        for s, sp in enumerate(cfg.species):
-            ctrl = self.controllers[s]
-            if genomes is None:
-                per = sp.count
-                g = np.concatenate(
-                    [
-                        ctrl.init_genomes(arena_generator(self.seed, self.generation, a, s), per)
-                        for a in self.arena_ids
-                    ]
-                ).astype(np.float32)
-            else:
-                g = np.ascontiguousarray(genomes[s], dtype=np.float32)
-                if g.ndim != 2 or g.shape[1] != ctrl.n_params or g.shape[0] % self.n_arenas:
-                    raise ValueError(
-                        f"genomes[{s}] must have shape (arenas x agents, {ctrl.n_params}) with "
-                        f"{self.n_arenas} arenas; got {g.shape}"
-                    )
-                per = g.shape[0] // self.n_arenas
-                if per == 0:
-                    raise ValueError(f"genomes[{s}] is empty")
-            self.genomes.append(g)
-            part = empty_agents(per * self.n_arenas)
-            part["species"][:] = s
-            part["apos"][:] = np.repeat(np.arange(self.n_arenas), per)
-            part["local"][:] = np.tile(np.arange(per), self.n_arenas)
-            part["parent"][:] = -1
-            part["born_gen"][:] = self.generation
-            parts.append(part)
-        self.agents = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-        self.agents["ids"][:] = np.arange(self.agents["x"].shape[0])
-        self.next_id = int(self.agents["x"].shape[0])
-        self.states = [
-            c.new_state(len(g)) for c, g in zip(self.controllers, self.genomes, strict=True)
-        ]
-        self._update_offsets()
+        episode.init_agents(self, genomes)
 
     def _update_offsets(self) -> None:
         counts = [len(g) for g in self.genomes]
@@ -189,50 +141,7 @@ class World:
 
     def reset(self) -> None:
         """Start an episode: place agents and items, full energy, zeroed brains and scores."""
-        A, t, cfg = self.agents, self.tables, self.config
-        n = A["x"].shape[0]
-        births.renumber_local(A, len(cfg.species))
-        A["energy"][:] = t.initial_energy[A["species"]]
-        A["energy0"][:] = A["energy"]
-        for k in ("age", "speed", "ledger", "counters", "signal"):
-            A[k][:] = 0
-        A["alive"][:] = True
-        A["done"][:] = False
-        a = cfg.arena
-        place_agents_kernel(
-            np.arange(n, dtype=np.int64), self.keys, A["apos"], A["local"], A["species"],
-            t.area, t.heading, t.random_heading, t.radius, self.circles, self.rects,
-            a.width, a.height, -1, A["x"], A["y"], A["heading"],
-        )  # fmt: skip
-        A["spawn_x"][:] = A["x"]
-        A["spawn_y"][:] = A["y"]
-        A["spawn_h"][:] = A["heading"]
-        A["goal_d"][:] = self._start_goal_distance()
-        for st in self.states:
-            st.reset_rows(slice(None))
-        it = self.items
-        patch_r_of = np.zeros(self.items.patch_total)
-        for kind in range(2):
-            o, c = it.patch_off[kind], it.patch_n[kind]
-            patch_r_of[o : o + c] = it.patch_r[kind]
-        patches_and_cues_kernel(
-            self.keys, patch_r_of, self.circles, self.rects, a.width, a.height, -1,
-            self.patch_xy, self.cue_side,
-        )  # fmt: skip
-        I = self.item
-        place_items_kernel(
-            self.keys, I["farena"], I["flocal"], I["fkind"], I["start_active"], self.patch_xy,
-            it.patch_off, it.patch_n, it.patch_r, it.radius, self.circles, self.rects,
-            a.width, a.height, -1, I["fx"], I["fy"], I["factive"],
-        )  # fmt: skip
-        if cfg.cue is not None and cfg.cue.food_at_goal:
-            goal_slots = np.flatnonzero(~I["can_regrow"])
-            side = self.cue_side[I["farena"][goal_slots]]
-            I["fx"][goal_slots] = self.goals[side, 0]
-            I["fy"][goal_slots] = self.goals[side, 1]
-        self.tick_count = 0
-        self.totals = {"births": 0, "deaths": 0, "eaten": 0}
-        self.last = {"births": 0, "deaths": 0, "eaten": 0}
+        episode.reset_world(self)
 
     # ------------------------------------------------------------------ tick
     def cue_on(self) -> np.ndarray:
@@ -386,35 +295,10 @@ class World:
     # ---------------------------------------------------------------- queries
     def fitness(self) -> list[np.ndarray]:
         """Episode score so far, per species (n,) float64, in genome order."""
-        A = self.agents
-        c = A["counters"].astype(np.float64)
-        out = []
-        for s, sp in enumerate(self.config.species):
-            lo, hi = self.offsets[s], self.offsets[s + 1]
-            w = sp.scoring
-            f = (
-                w.food * c[lo:hi, C_FOOD]
-                + w.poison * c[lo:hi, C_POISON]
-                + w.prey * c[lo:hi, C_PREY]
-                + w.survival * c[lo:hi, C_ALIVE_TICKS]
-                + w.success * c[lo:hi, C_SUCCESS]
-                + w.failure * c[lo:hi, C_FAILURE]
-                + w.energy * np.maximum(A["energy"][lo:hi], 0.0)
-            )
-            if w.approach and self.config.cue is not None:
-                d0 = np.maximum(self._start_goal_distance()[lo:hi], 1e-9)
-                f = f + w.approach * np.clip(1.0 - A["goal_d"][lo:hi] / d0, 0.0, 1.0)
-            out.append(f)
-        return out
+        return scoring.episode_scores(self)
 
     def _start_goal_distance(self) -> np.ndarray:
-        """(N,) distance from each agent's start to the nearest cue goal (0 without a cue)."""
-        A = self.agents
-        if self.config.cue is None:
-            return np.zeros(A["x"].shape[0])
-        dx = A["spawn_x"][:, None] - self.goals[None, :, 0]
-        dy = A["spawn_y"][:, None] - self.goals[None, :, 1]
-        return np.sqrt(dx * dx + dy * dy).min(axis=1)
+        return scoring.start_goal_distance(self)
 
     def agent_ids(self, species: int) -> np.ndarray:
         return self.agents["ids"][self.offsets[species] : self.offsets[species + 1]].copy()
