@@ -101,6 +101,10 @@ class OpenEndedState:
             for r in rows
         ]
 
+    def _populations(self, n_sp: int) -> np.ndarray:
+        A = self.world.agents
+        return np.bincount(A["species"][A["alive"]], minlength=n_sp)
+
     def step(self, backend, guard) -> Progress:
         from alife.world.engine import World
 
@@ -119,7 +123,7 @@ class OpenEndedState:
             if guard.requested:
                 raise KeyboardInterrupt
             for _ in range(run.config.evolution.open_ended.chunk_ticks):
-                before = np.diff(world.offsets)
+                before = self._populations(n_sp)
                 next_id = world.next_id
                 world.tick()
                 A = world.agents
@@ -133,8 +137,9 @@ class OpenEndedState:
                     depth_ids, depth = ids_all[order], d_all[order]
                 born = np.bincount(A["species"][new], minlength=n_sp)
                 births += born
-                deaths += before + born - np.diff(world.offsets)
+                deaths += before + born - self._populations(n_sp)
         except KeyboardInterrupt:
+            guard.evaluating = False  # a second Ctrl-C must not cut the restore short
             self.world = World.from_state_arrays(run.config, saved)
             raise
         finally:
