@@ -16,7 +16,7 @@ from numba import prange
 
 from alife.brain.checks import require_float32, require_positive, require_power_of_two
 from alife.brain.ffb import embed_vec, random_signs
-from alife.brain.simd import WIDTH, sign_mul8
+from alife.brain.simd import WIDTH, axpy16, dot2x16, sign_mul8
 from alife.brain.wht import ROWS_PER_TASK, fwht_vec
 from alife.jit import njit_inline, njit_parallel, njit_serial
 
@@ -71,7 +71,17 @@ def memory_vec(memory, a, hv, v, off_value, gate, reads, norms, signed):
         norms[n_reads + r] = _dot(hw, hv[r])
     d = memory.shape[1]
     done = 0
-    if n_reads == 1:  # the default: 4 rows at a time share the hash loads, 8 FMA chains
+    if n_reads == 1 and m % 16 == 0:  # the default: explicit 16-wide SIMD, one pass per row
+        hr = hv[0]
+        base = a * d * m
+        for dd in range(d):
+            pw, pr = dot2x16(memory, base + dd * m, hw, hr, m)
+            reads[a, 0, dd] = pr / norms[0]
+            ge = gate * (v[off_value + dd] - pw / nw)
+            axpy16(memory, base + dd * m, hw, ge, m)
+            reads[a, 0, dd] += ge * norms[1] / norms[0]
+        done = d
+    elif n_reads == 1:  # 4 rows at a time share the hash loads, 8 FMA chains
         hr = hv[0]
         for d0 in range(0, d - 3, 4):
             pw0 = pw1 = pw2 = pw3 = pr0 = pr1 = pr2 = pr3 = np.float32(0.0)

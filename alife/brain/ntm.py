@@ -22,7 +22,6 @@ from numba import prange
 from alife.brain.checks import require_float32, require_positive
 from alife.brain.ffb import FFBNet, PreparedGenomes, embed_vec, ffb_vec
 from alife.brain.hashmem import HashMemory, hash_vec, memory_vec
-from alife.brain.simd import prefetch
 from alife.brain.wht import ROWS_PER_TASK
 from alife.jit import njit_parallel
 
@@ -71,8 +70,6 @@ def _step(genomes, shared, sensors, reads, memory, net_signs, depth, mem_signs, 
     has_memory = memory.shape[2] > 0
     off_value = n_motor + (n_reads + 1) * key_size
     off_gate = off_value + value_size
-    mem_size = memory.shape[1] * memory.shape[2]
-    n_params = genomes.shape[1]
     for c in prange((batch + ROWS_PER_TASK - 1) // ROWS_PER_TASK):
         # task-local scratch and copies of the shared read-only arrays: views of arrays that all
         # threads share would update one reference count from every thread for every agent
@@ -84,12 +81,6 @@ def _step(genomes, shared, sensors, reads, memory, net_signs, depth, mem_signs, 
         norms = np.empty(2 * n_reads + 1, dtype=np.float32)
         stop = min(batch, (c + 1) * ROWS_PER_TASK)
         for a in range(c * ROWS_PER_TASK, stop):
-            if a + 1 < stop:  # agent a+1's W (d x m) and genome stream in while agent a computes
-                for i in range((a + 1) * mem_size, (a + 2) * mem_size, 16):
-                    prefetch(memory, i)
-                if not shared:
-                    for i in range((a + 1) * n_params, (a + 2) * n_params, 16):
-                        prefetch(genomes, i)
             for i in range(n_sensors):
                 xin[i] = sensors[a, i]
             for r in range(n_reads):

@@ -197,23 +197,69 @@ def mul8(typingctx, src, i_s, d, i_d, dst, i_dst, scale):
     return sig, codegen
 
 
+_V16 = ir.VectorType(_F32, 16)
+
+
+def _hsum16(builder, v):
+    """Sum of the 16 lanes of v (pairwise halving)."""
+    n = 16
+    while n > 1:
+        n //= 2
+        mask = ir.Constant(ir.VectorType(_I32, 16), [i + n if i < n else i for i in range(16)])
+        v = builder.fadd(v, builder.shuffle_vector(v, v, mask))
+    return builder.extract_element(v, ir.Constant(_I32, 0))
+
+
+def _range16(builder, count):
+    """Loop j = 0, 16, ..., < count (count a multiple of 16)."""
+    ty = count.type
+    return cgutils.for_range_slice(builder, ir.Constant(ty, 0), count, ir.Constant(ty, 16))
+
+
 @intrinsic
-def prefetch(typingctx, arr, i):
-    """Hint the CPU to fetch the cache line holding flat element i of C-contiguous arr for
-    writing (llvm.prefetch, no effect on results)."""
-    if not (isinstance(arr, types.Array) and arr.layout == "C"):
+def dot2x16(typingctx, w, w_off, a, b, m):
+    """(w[w_off : w_off+m] . a[:m], w[w_off : w_off+m] . b[:m]) as two float32; m % 16 == 0.
+
+    One pass over w for both dot products (16-float vectors, one accumulator each)."""
+    if not (_is_vec_array(w) and _is_vec_array(a) and _is_vec_array(b)):
         return None
-    sig = types.void(arr, i)
+    sig = types.UniTuple(types.float32, 2)(w, w_off, a, b, m)
 
     def codegen(context, builder, signature, args):
-        ary = context.make_array(signature.args[0])(context, builder, args[0])
-        i8p = ir.IntType(8).as_pointer()
-        itemsize = context.get_abi_sizeof(context.get_data_type(signature.args[0].dtype))
-        off = builder.mul(args[1], ir.Constant(args[1].type, itemsize))
-        p = builder.gep(builder.bitcast(ary.data, i8p), [off])
-        fnty = ir.FunctionType(ir.VoidType(), [i8p, _I32, _I32, _I32])
-        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
-        builder.call(fn, [p, ir.Constant(_I32, 1), ir.Constant(_I32, 3), ir.Constant(_I32, 1)])
+        s = signature.args
+        off = context.cast(builder, args[1], s[1], types.intp)
+        count = context.cast(builder, args[4], s[4], types.intp)
+        zero = ir.Constant(_V16, [0.0] * 16)
+        acc_a = cgutils.alloca_once_value(builder, zero)
+        acc_b = cgutils.alloca_once_value(builder, zero)
+        with _range16(builder, count) as (j, _):
+            x = _load(builder, _ptr(context, builder, s[0], args[0], builder.add(off, j), 16))
+            ya = _load(builder, _ptr(context, builder, s[2], args[2], j, 16))
+            yb = _load(builder, _ptr(context, builder, s[3], args[3], j, 16))
+            builder.store(builder.fadd(builder.load(acc_a), builder.fmul(x, ya)), acc_a)
+            builder.store(builder.fadd(builder.load(acc_b), builder.fmul(x, yb)), acc_b)
+        out = [_hsum16(builder, builder.load(acc_a)), _hsum16(builder, builder.load(acc_b))]
+        return context.make_tuple(builder, signature.return_type, out)
+
+    return sig, codegen
+
+
+@intrinsic
+def axpy16(typingctx, w, w_off, a, g, m):
+    """w[w_off : w_off+m] += g * a[:m] (16-float vectors); m % 16 == 0."""
+    if not (_is_vec_array(w) and _is_vec_array(a)):
+        return None
+    sig = types.void(w, w_off, a, g, m)
+
+    def codegen(context, builder, signature, args):
+        s = signature.args
+        off = context.cast(builder, args[1], s[1], types.intp)
+        count = context.cast(builder, args[4], s[4], types.intp)
+        gv = _splat(builder, _as_f32(context, builder, s[3], args[3]), 16)
+        with _range16(builder, count) as (j, _):
+            p = _ptr(context, builder, s[0], args[0], builder.add(off, j), 16)
+            y = _load(builder, _ptr(context, builder, s[2], args[2], j, 16))
+            _store(builder, builder.fadd(_load(builder, p), builder.fmul(gv, y)), p)
         return context.get_dummy_value()
 
     return sig, codegen
