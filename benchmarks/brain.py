@@ -274,7 +274,54 @@ def bench_ntm(reps: int) -> bool:
             f"{key:<38} {r1:>10,.0f} {r2:>10,.0f} {r2 / r1:>6.2f} {rc:>10,.0f} "
             f"{cpu1[key] / cpu1['fht']:>6.2f}{tail}"
         )
+    passive = _ntm_passive(reps)
+    if passive:
+        r1, r2 = passive["1"], passive["2"]
+        print(
+            f"{'memory, per-agent, passive OpenMP':<38} {r1:>10,.0f} {r2:>10,.0f} "
+            f"{r2 / r1:>6.2f}  (OMP_WAIT_POLICY=passive, subprocess, measured later)"
+        )
     return ok
+
+
+_PASSIVE_SNIPPET = """
+import json, sys, time
+import numpy as np, numba
+from benchmarks.brain import BATCH, _ntm, interleaved
+reps = int(sys.argv[1])
+rng = np.random.default_rng(2)
+sensors = rng.standard_normal((BATCH, 40)).astype(np.float32)
+ctrl = _ntm(True)
+genomes = ctrl.init_genomes(rng, BATCH)
+state = ctrl.new_state(BATCH)
+ctrl.step(genomes, state, sensors)
+out = {}
+for threads in (1, 2):
+    numba.set_num_threads(threads)
+    ctrl.step(genomes, state, sensors)
+    med = interleaved({"s": lambda: ctrl.step(genomes, state, sensors)}, reps)
+    out[str(threads)] = BATCH / med["s"]
+print(json.dumps(out))
+"""
+
+
+def _ntm_passive(reps: int) -> dict | None:
+    """Step rate with OMP_WAIT_POLICY=passive (must be set before OpenMP loads: subprocess)."""
+    if "OMP_WAIT_POLICY" in os.environ:
+        return None
+    env = dict(os.environ, OMP_WAIT_POLICY="passive", **_PIN)
+    proc = subprocess.run(
+        [sys.executable, "-c", _PASSIVE_SNIPPET, str(reps)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode:
+        print(proc.stderr)
+        return None
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 # ---------------------------------------------------------------------------------------------
