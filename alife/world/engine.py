@@ -21,7 +21,7 @@ from alife.world.interact import (
     apply_catch_kernel,
     apply_food_kernel,
     catch_kernel,
-    food_winner_kernel,
+    claim_food_kernel,
     goal_kernel,
     metabolism_kernel,
 )
@@ -94,7 +94,6 @@ class World:
         v_max = float(self.tables.max_speed.max())
         margin = 2.0 * v_max + 2.0 * r_max  # a move plus pushes since the grid was built
         self.reach_collide = 2.0 * r_max + v_max
-        self.reach_food = float(self.items.radius.max()) + r_max + margin
         self.reach_catch = 2.0 * r_max + margin
         self._has_prey = bool(self.tables.is_prey.any())
         self._ray = []
@@ -112,7 +111,6 @@ class World:
             self.n_arenas, config.food.capacity, config.poison.capacity, config.food.count,
             config.poison.count, bool(cue and cue.food_at_goal),
         )  # fmt: skip
-        self._eater = np.empty(self.item["fx"].shape[0], dtype=np.int64)
         self._init_agents(genomes)
         self.totals = {"births": 0, "deaths": 0, "eaten": 0}
         self.last = {"births": 0, "deaths": 0, "eaten": 0}
@@ -133,6 +131,7 @@ class World:
         self._py = np.empty(n)
         self._died = np.empty(n, dtype=np.bool_)
         self._catcher = np.empty(n, dtype=np.int64)
+        self._claim = np.empty(n, dtype=np.int64)
         self._sense_buf: dict[int, np.ndarray] = {}
         self._rows = [
             np.arange(self.offsets[s], self.offsets[s + 1], dtype=np.int64)
@@ -156,7 +155,7 @@ class World:
     def _grids(self):
         """The agent grid (start, order) for contacts and the object grid for sensing:
         (start, row, x, y, tag) over living agents (tag = species, row = agent row) and active
-        items (tag = n_species + kind, row = -1), gathered in cell order."""
+        items (tag = n_species + kind, row = -2 - slot), gathered in cell order."""
         A, I = self.agents, self.item
         a_start, a_order = build_grid(
             self.grid, self.n_arenas, A["x"], A["y"], A["apos"], A["alive"]
@@ -219,14 +218,14 @@ class World:
             self.reach_collide, a_start, a_order, A["x"], A["y"],
         )  # fmt: skip
         # interact
-        food_winner_kernel(
-            I["fx"], I["fy"], I["fkind"], I["factive"], I["farena"], self.items.radius,
-            A["x"], A["y"], A["alive"], A["done"], A["species"], t.radius, t.eat,
-            g.width, g.height, g.wrap, g.gx, g.gy, g.cw, g.ch, self.reach_food, a_start, a_order,
-            self._eater,
+        o_start, o_row, o_x, o_y, o_tag = grids[1]
+        claim_food_kernel(
+            A["x"], A["y"], A["alive"], A["done"], A["species"], A["apos"], t.radius, t.eat,
+            self.items.radius, len(self.controllers), g.width, g.height, g.wrap, g.gx, g.gy,
+            g.cw, g.ch, o_start, o_row, o_x, o_y, o_tag, self._claim,
         )  # fmt: skip
         eaten = apply_food_kernel(
-            self._eater, I["fkind"], I["factive"], self.items.energy, A["energy"], A["species"],
+            self._claim, I["fkind"], I["factive"], self.items.energy, A["energy"], A["species"],
             t.max_energy, A["ledger"], A["counters"],
         )  # fmt: skip
         deaths = 0

@@ -96,7 +96,8 @@ def build_grid(
 def _build_objects(ax, ay, aarena, alive, species, fx, fy, farena, factive, fkind, n_species,
                    gx, gy, cw, ch, n_cells, start, ox, oy, otag, orow):  # fmt: skip
     """Counting sort of living agents and active items into one grid, writing their x, y, tag
-    (species, or n_species + item kind) and agent row (-1 for items) in cell order."""
+    (species, or n_species + item kind) and row (agent row; -2 - slot for items) in cell
+    order."""
     na = ax.shape[0]
     nf = fx.shape[0]
     cells = np.empty(na + nf, np.int64)
@@ -131,7 +132,7 @@ def _build_objects(ax, ay, aarena, alive, species, fx, fy, farena, factive, fkin
             ox[p] = fx[f]
             oy[p] = fy[f]
             otag[p] = n_species + fkind[f]
-            orow[p] = -1
+            orow[p] = -2 - f
     return start[n_cells]
 
 

@@ -1,10 +1,11 @@
 """Interactions after physics: eating food/poison, predation, cue goals, metabolism.
 
-Conflicts are settled deterministically and in parallel without shared writes: each food item
-(or prey) picks the touching eater with the lowest row index in a parallel kernel, then a short
-serial pass applies the energy changes in row order, so floating-point sums never depend on
-thread timing. Every energy change is also added to a per-agent ledger
-(ledger columns: LEDGER_* below) so tests can check that energy is conserved.
+Conflicts are settled deterministically and in parallel without shared writes: each agent
+claims the nearest item it touches (each prey picks the touching predator with the lowest row)
+in a parallel kernel, then a short serial pass applies the energy changes in row order (the
+lowest row wins a shared item), so floating-point sums never depend on thread timing. Every
+energy change is also added to a per-agent ledger (columns L_* below) so tests can check that
+energy is conserved.
 """
 
 from __future__ import annotations
@@ -26,51 +27,59 @@ COUNTER_COLUMNS = 6
 
 
 @njit_parallel
-def food_winner_kernel(
-    fx, fy, fkind, factive, farena, item_radius, x, y, alive, done, species, radius_tab,
-    eat_tab, width, height, wrap, gx, gy, cw, ch, reach, a_start, a_order, eater,
+def claim_food_kernel(
+    x, y, alive, done, species, apos, radius_tab, eat_tab, item_radius, n_species,
+    width, height, wrap, gx, gy, cw, ch, o_start, o_row, o_x, o_y, o_tag, claim,
 ):  # fmt: skip
-    """eater[f] = lowest agent row touching active item f that eats its kind, else -1.
+    """claim[i] = item slot of the nearest active item agent i touches and eats, else -1.
 
-    reach: how far from the item an agent's grid position can be and still touch it now."""
-    for f in prange(fx.shape[0]):
-        eater[f] = -1
-        if not factive[f]:
+    Items come from the object grid (o_row = -2 - slot for items, o_tag = n_species + kind);
+    items never move, so cells around the agent's new position within one contact are enough."""
+    rf_max = max(item_radius[0], item_radius[1])
+    for i in prange(x.shape[0]):
+        claim[i] = -1
+        if not alive[i] or done[i]:
             continue
-        kind = fkind[f]
-        xf = fx[f]
-        yf = fy[f]
-        rf = item_radius[kind]
-        a = farena[f]
-        x0, nxc, y0, nyc = box_cells(xf, yf, reach, cw, ch, gx, gy, wrap)
+        s = species[i]
+        if not (eat_tab[s, 0] or eat_tab[s, 1]):
+            continue
+        xi = x[i]
+        yi = y[i]
+        a = apos[i]
+        ri = radius_tab[s]
+        x0, nxc, y0, nyc = box_cells(xi, yi, ri + rf_max, cw, ch, gx, gy, wrap)
         best = -1
+        best_d2 = 0.0
         for oy in range(nyc):
             yy = wrap_cell(y0 + oy, gy)
             for ox in range(nxc):
-                xx = wrap_cell(x0 + ox, gx)
-                cell = (a * gy + yy) * gx + xx
-                for p in range(a_start[cell], a_start[cell + 1]):
-                    j = a_order[p]
-                    if best >= 0 and j >= best:
+                cell = (a * gy + yy) * gx + wrap_cell(x0 + ox, gx)
+                for p in range(o_start[cell], o_start[cell + 1]):
+                    kind = o_tag[p] - n_species
+                    if kind < 0 or not eat_tab[s, kind]:
                         continue
-                    if not alive[j] or done[j] or not eat_tab[species[j], kind]:
-                        continue
-                    dx = min_image(x[j] - xf, width, wrap)
-                    dy = min_image(y[j] - yf, height, wrap)
-                    need = rf + radius_tab[species[j]]
-                    if dx * dx + dy * dy <= need * need:
-                        best = j
-        eater[f] = best
+                    dx = min_image(o_x[p] - xi, width, wrap)
+                    dy = min_image(o_y[p] - yi, height, wrap)
+                    d2 = dx * dx + dy * dy
+                    need = ri + item_radius[kind]
+                    slot = -2 - o_row[p]
+                    if d2 <= need * need and (best < 0 or d2 < best_d2 or
+                                              (d2 == best_d2 and slot < best)):  # fmt: skip
+                        best = slot
+                        best_d2 = d2
+        claim[i] = best
 
 
 @njit_serial
-def apply_food_kernel(eater, fkind, factive, item_energy, energy, species, max_energy_tab,
+def apply_food_kernel(claim, fkind, factive, item_energy, energy, species, max_energy_tab,
                       ledger, counters):  # fmt: skip
-    """Serial, in item order: remove eaten items, change energies. Returns items eaten."""
+    """Serial, in agent row order: each agent eats the item it claimed if nobody before it
+    did (so the lowest row wins a shared item; one item per agent per tick). Returns items
+    eaten."""
     eaten = 0
-    for f in range(eater.shape[0]):
-        j = eater[f]
-        if j < 0:
+    for j in range(claim.shape[0]):
+        f = claim[j]
+        if f < 0 or not factive[f]:
             continue
         factive[f] = False
         eaten += 1

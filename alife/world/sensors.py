@@ -181,7 +181,7 @@ def sense_kernel(
     """Fill out (len(rows), n_sensors) float32 for agents `rows` (int64) of one species.
 
     Objects (living agents and items) come from one grid, with their x, y, tag and agent row
-    (-1 for items) gathered in cell order (o_x, o_y, o_tag, o_row), so neighbour scans read
+    (negative for items) gathered in cell order (o_x, o_y, o_tag, o_row), so neighbour scans read
     memory contiguously. Tag t is seen in ray channel ch_tag[t] (-1 = unseen) as a disc of radius
     rad_tag[t]. Rows are done in blocks of BLOCK, each with a small private work space."""
     n_rays = ray_ct.shape[0]
