@@ -16,17 +16,42 @@ from numba import prange
 
 from alife.brain.checks import require_float32, require_positive, require_power_of_two
 from alife.brain.ffb import embed_vec, random_signs
-from alife.brain.simd import WIDTH, axpy16, dot2x16, sign_mul8
-from alife.brain.wht import ROWS_PER_TASK, fwht_vec
+from alife.brain.simd import WIDTH, axpy16, dot2x16, h16_embed, h16_sign, sign_mul8
+from alife.brain.wht import ROWS_PER_TASK, cross16, fwht_vec
 from alife.jit import njit_inline, njit_parallel, njit_serial
 
 MODES = ("sign", "reservoir")
 
 
 @njit_serial
+def _hash_vec16(key, signs, reservoir, z):
+    """hash_vec for k % 16 == 0, m % k == 0: the embedding and each sign round's output times
+    the next diagonal are fused into the first pass of the following transform."""
+    rounds, m = signs.shape
+    k = key.shape[0]
+    inv = np.float32(1.0 / math.sqrt(m))
+    escale = np.float32(math.sqrt(k / m))
+    for base in range(0, m, k):
+        for i in range(0, k, 16):
+            h16_embed(key, i, signs, base + i, z, base + i, escale, inv)
+    cross16(z)
+    for i in range(1, rounds):
+        for j in range(0, m, 16):
+            h16_sign(z, j, signs, i * m + j, inv)
+        cross16(z)
+    if not reservoir:
+        for j in range(m):
+            z[j] = np.float32(1.0) if z[j] >= 0 else np.float32(-1.0)
+
+
+@njit_serial
 def hash_vec(key, signs, reservoir, z):
     """z (m,) = hash of one key (k,); signs (rounds, m) ±1. Sign rounds fuse the next diagonal."""
     rounds, m = signs.shape
+    k = key.shape[0]
+    if k % 16 == 0 and m % k == 0:
+        _hash_vec16(key, signs, reservoir, z)
+        return
     inv = np.float32(1.0 / math.sqrt(m))
     embed_vec(key, signs[0], z)
     for i in range(rounds):

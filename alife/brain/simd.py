@@ -64,10 +64,21 @@ def _as_f32(context, builder, fromty, val):
     return context.cast(builder, val, fromty, types.float32)
 
 
-def _make_hvec(lanes: int):
-    """Intrinsic: dst[d_off : d_off + lanes] = H_lanes src[s_off : s_off + lanes] * scale."""
+def _h_stages(builder, v, lanes):
+    """WHT stages h = 1 .. lanes/2 inside one vector: v' = v * (+1 | -1) + (v, lanes i ^ h)."""
     vty = ir.VectorType(_F32, lanes)
     mty = ir.VectorType(_I32, lanes)
+    h = 1
+    while h < lanes:
+        swapped = builder.shuffle_vector(v, v, ir.Constant(mty, [i ^ h for i in range(lanes)]))
+        signs = ir.Constant(vty, [-1.0 if i & h else 1.0 for i in range(lanes)])
+        v = builder.fadd(builder.fmul(v, signs), swapped)
+        h *= 2
+    return v
+
+
+def _make_hvec(lanes: int):
+    """Intrinsic: dst[d_off : d_off + lanes] = H_lanes src[s_off : s_off + lanes] * scale."""
 
     @intrinsic
     def hvec(typingctx, src, s_off, dst, d_off, scale):
@@ -79,14 +90,7 @@ def _make_hvec(lanes: int):
             s = signature.args
             v = _load(builder, _ptr(context, builder, s[0], args[0], args[1], lanes))
             v = builder.fmul(v, _splat(builder, _as_f32(context, builder, s[4], args[4]), lanes))
-            h = 1
-            while h < lanes:  # v' = v * (+1 | -1) + (v with lanes i ^ h)
-                swapped = builder.shuffle_vector(
-                    v, v, ir.Constant(mty, [i ^ h for i in range(lanes)])
-                )
-                signs = ir.Constant(vty, [-1.0 if i & h else 1.0 for i in range(lanes)])
-                v = builder.fadd(builder.fmul(v, signs), swapped)
-                h *= 2
+            v = _h_stages(builder, v, lanes)
             _store(builder, v, _ptr(context, builder, s[2], args[2], args[3], lanes))
             return context.get_dummy_value()
 
@@ -260,6 +264,51 @@ def axpy16(typingctx, w, w_off, a, g, m):
             p = _ptr(context, builder, s[0], args[0], builder.add(off, j), 16)
             y = _load(builder, _ptr(context, builder, s[2], args[2], j, 16))
             _store(builder, builder.fadd(_load(builder, p), builder.fmul(gv, y)), p)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@intrinsic
+def h16_embed(typingctx, src, s_off, d, i_d, dst, d_off, escale, scale):
+    """dst[d_off:+16] = H16 ((src[s_off:+16] * (d[i_d:+16] * escale)) * scale): an embedding
+    (signs times tiled key) fused into the first WHT pass, same rounding as done apart."""
+    if not (_is_vec_array(src) and _is_vec_array(d) and _is_vec_array(dst)):
+        return None
+    sig = types.void(src, s_off, d, i_d, dst, d_off, escale, scale)
+
+    def codegen(context, builder, signature, args):
+        s = signature.args
+        x = _load(builder, _ptr(context, builder, s[0], args[0], args[1], 16))
+        dv = _load(builder, _ptr(context, builder, s[2], args[2], args[3], 16))
+        es = _splat(builder, _as_f32(context, builder, s[6], args[6]), 16)
+        v = builder.fmul(x, builder.fmul(dv, es))
+        v = builder.fmul(v, _splat(builder, _as_f32(context, builder, s[7], args[7]), 16))
+        _store(
+            builder, _h_stages(builder, v, 16), _ptr(context, builder, s[4], args[4], args[5], 16)
+        )
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@intrinsic
+def h16_sign(typingctx, x, i, d, i_d, scale):
+    """x[i:+16] = H16 (where(x >= 0, d, -d)[i_d:+16] * scale): a sign round's output times the
+    next round's diagonal, fused into that round's first WHT pass."""
+    if not (_is_vec_array(x) and _is_vec_array(d)):
+        return None
+    sig = types.void(x, i, d, i_d, scale)
+
+    def codegen(context, builder, signature, args):
+        s = signature.args
+        p = _ptr(context, builder, s[0], args[0], args[1], 16)
+        v = _load(builder, p)
+        dv = _load(builder, _ptr(context, builder, s[2], args[2], args[3], 16))
+        ge = builder.fcmp_ordered(">=", v, ir.Constant(_V16, [0.0] * 16))
+        v = builder.select(ge, dv, builder.fneg(dv))
+        v = builder.fmul(v, _splat(builder, _as_f32(context, builder, s[4], args[4]), 16))
+        _store(builder, _h_stages(builder, v, 16), p)
         return context.get_dummy_value()
 
     return sig, codegen

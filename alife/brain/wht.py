@@ -64,6 +64,13 @@ def fwht_vec(src, dst, scale):
         return
     for r in range(0, n, 16):
         h16(src, r, dst, r, scale)
+    cross16(dst)
+
+
+@njit_inline
+def cross16(dst):
+    """The WHT stages h >= 16 of dst (n,), n >= 16, after the in-vector ones (h16)."""
+    n = dst.shape[0]
     h = 16
     while h < n:
         if 8 * h <= n:
