@@ -196,6 +196,9 @@ def sense_kernel(
         if ch_tag[t] >= 0:
             max_rad = max(max_rad, rad_tag[t])
             see_any = True
+    phase = 2.0 * math.pi * (tick % clock_period) / clock_period
+    clock_sin = math.sin(phase)
+    clock_cos = math.cos(phase)
     n_rows = rows.shape[0]
     for blk in prange((n_rows + BLOCK - 1) // BLOCK):
         scr = np.empty((n_cls + 1, n_rays))  # this block's work space, stays in L1
@@ -255,9 +258,8 @@ def sense_kernel(
                 out[r, q] = speed[i] / max_speed
                 q += 1
             if use_clock:
-                phase = 2.0 * math.pi * (tick % clock_period) / clock_period
-                out[r, q] = math.sin(phase)
-                out[r, q + 1] = math.cos(phase)
+                out[r, q] = clock_sin
+                out[r, q + 1] = clock_cos
                 q += 2
             if use_cue:
                 on = cue_on[a]
