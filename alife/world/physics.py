@@ -4,7 +4,8 @@ Kinematic bodies (no inertia), as in most evolved-controller ALife arenas (e.g. 
 EvoJAX's water world): heading += turn * max_turn, speed = thrust * max_speed (backwards at
 `reverse` of that). Collisions are resolved Jacobi-style so every agent writes only its own slot:
 (1) push apart overlapping agents using everyone's proposed positions, (2) push out of obstacles,
-(3) clamp to the walls (or wrap around). Step (2)-(3) run twice so corners settle.
+(3) clamp to the walls (or wrap around). Steps (2)-(3) repeat once if they moved the agent,
+so corners settle.
 """
 
 from __future__ import annotations
@@ -100,6 +101,8 @@ def collide_kernel(
             xi += sx
             yi += sy
         for _ in range(2):
+            x_in = xi
+            y_in = yi
             for o in range(circles.shape[0]):
                 ccx = min_image(circles[o, 0] - xi, width, wrap) + xi
                 ccy = min_image(circles[o, 1] - yi, height, wrap) + yi
@@ -120,5 +123,7 @@ def collide_kernel(
             else:
                 xi = min(max(xi, ri), width - ri)
                 yi = min(max(yi, ri), height - ri)
+            if xi == x_in and yi == y_in:
+                break  # nothing pushed: settled
         x[i] = xi
         y[i] = yi
