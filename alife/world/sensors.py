@@ -94,6 +94,9 @@ def _walls_rays(xi, yi, c_h, s_h, ct, st, srange, width, height, wrap, circles, 
         ry = -dx * s_h + dy * c_h
         d2 = rx * rx + ry * ry
         rr = circles[o, 2] * circles[o, 2]
+        reach = srange + circles[o, 2]
+        if d2 > reach * reach:
+            continue  # out of sight range
         if d2 <= rr:
             for k in range(n):
                 scr[w, k] = 0.0
@@ -114,6 +117,10 @@ def _walls_rays(xi, yi, c_h, s_h, ct, st, srange, width, height, wrap, circles, 
         x1 = mx + hx
         y0 = my - hy
         y1 = my + hy
+        qx = min(max(0.0, x0), x1)  # the box's point nearest to the agent
+        qy = min(max(0.0, y0), y1)
+        if qx * qx + qy * qy > srange * srange:
+            continue  # out of sight range
         if x0 <= 0.0 <= x1 and y0 <= 0.0 <= y1:
             for k in range(n):
                 scr[w, k] = 0.0
