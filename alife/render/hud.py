@@ -155,13 +155,19 @@ def wrap_lines(message: str, width_px: int, size: int) -> list[str]:
 
 
 def draw_error(surface: pygame.Surface, title: str, message: str) -> pygame.Rect:
-    """Red banner across the top with a (line-numbered) error message."""
-    width = min(surface.get_width() - 40, 980)
+    """Red banner at the top (right of the status panel when there is room) with a
+    (line-numbered) error message."""
+    w = surface.get_width()
+    beside = w >= 1000  # leave the status panel in the top-left corner visible
+    width = min(w - 366, 1100) if beside else w - 40
     lines = wrap_lines(message, width - 24, 18)[:14]
     head = text(title, 20, (255, 255, 255))
     lh = get_font(18).get_linesize()
-    rect = pygame.Rect(0, 10, width, head.get_height() + lh * len(lines) + 22)
-    rect.centerx = surface.get_width() // 2
+    rect = pygame.Rect(0, 10 if beside else 110, width, head.get_height() + lh * len(lines) + 22)
+    if beside:
+        rect.left = 356
+    else:
+        rect.centerx = w // 2
     panel(surface, rect, ERROR_BG)
     surface.blit(head, (rect.left + 12, rect.top + 8))
     y = rect.top + 12 + head.get_height()
