@@ -97,8 +97,8 @@ def main(quick: bool = False) -> int:
     sizes = [1_000, 10_000] if quick else [1_000, 10_000, 100_000]
     rows = []
     for n in sizes:
-        ticks = max(2, min(40, 40_000 // n)) if not quick else max(2, 10_000 // n)
-        rows.append(measure(n, ticks, config, blocks=2 if quick else 4))
+        ticks = max(2, min(20, 20_000 // n)) if not quick else max(2, 10_000 // n)
+        rows.append(measure(n, ticks, config, blocks=2 if quick else (8 if n < 100_000 else 4)))
     sp = config.species[0]
     mem = sp.memory
     print(
