@@ -139,19 +139,20 @@ def evolve(
     train_max: int,
     seed: int,
     progress=None,
+    train_lengths=None,
 ) -> tuple[np.ndarray, list]:
     """Generational evolution; returns (best genome, per-generation (best, mean, success))."""
     ss = np.random.SeedSequence([seed, 0x7A5C])
     init_rng, *_ = (np.random.default_rng(s) for s in ss.spawn(1))
     genomes = ctrl.init_genomes(init_rng, pop)
     history = []
+    lengths = list(train_lengths) if train_lengths else list(range(1, train_max + 1))
     for gen in range(generations):
         rng = np.random.default_rng(np.random.SeedSequence([seed, 0x7A5C, gen]))
         scores = np.zeros(pop)
         wins = np.zeros(pop)
-        lengths = range(1, train_max + 1)
-        for length in lengths:  # every training length, episodes // train_max each
-            sens, tgt = task.episodes(rng, max(1, episodes // train_max), length)
+        for length in lengths:  # every training length, episodes // len(lengths) each
+            sens, tgt = task.episodes(rng, max(1, episodes // len(lengths)), length)
             s, ok, _ = play(ctrl, genomes, sens, tgt)
             scores += s.mean(axis=1) / len(lengths)
             wins += ok.mean(axis=1) / len(lengths)
@@ -165,7 +166,7 @@ def evolve(
     top = np.argsort(-scores)[:8]
     vrng = np.random.default_rng(np.random.SeedSequence([seed, 0xBA1]))
     val = np.zeros(top.size)
-    for length in range(1, train_max + 1):
+    for length in lengths:
         sens, tgt = task.episodes(vrng, 32, length)
         val += play(ctrl, genomes[top], sens, tgt)[0].mean(axis=1)
     return genomes[top[int(np.argmax(val))]], history

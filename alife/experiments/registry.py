@@ -47,6 +47,11 @@ EXPERIMENTS: dict[str, Experiment] = {
             "T-maze evolved with memory on vs off (ablation), 5 seeds each",
         ),
         Experiment(
+            "cue_delay",
+            "alife.experiments.cue_delay",
+            "the T-maze brain holding a cue over a delay, memory on vs off, 5 seeds each",
+        ),
+        Experiment(
             "ffb_vs_mlp",
             "alife.experiments.ffb_vs_mlp",
             "foraging: FFB net vs dense MLP of the same width, same budget",

@@ -3,7 +3,9 @@
 `worlds/tmaze.yaml` as shipped (a light shows for the first ticks while the agent is held, then
 it is put back at the start: only the brain's memory can carry the cue to the junction) is
 evolved with memory on and with `memory.enabled: false` (reads are zeros), 5 seeds each, the
-same budget (the file's population and evolution settings, the same number of generations).
+same budget: the file's evolution settings (tournament of 4, elitism 4, Gray mutation of 4
+parameters, 128 genomes per population), each genome run in 2 mazes per generation (fitness =
+the mean; the file's success + approach scoring), 60 generations.
 Reported: the population's success rate per generation (mean, min and max over seeds) and the
 success rate of each seed's best final genome on 200 fresh mazes (both cue sides, random).
 Chance is 50 % for an agent that always reaches a goal. The evolved-NTM T-maze follows ENTM
@@ -22,6 +24,8 @@ from alife.experiments.worldevo import evaluate_genome, evolve_seeds
 WORLD = Path(__file__).resolve().parents[2] / "worlds" / "tmaze.yaml"
 SEEDS = (1, 2, 3, 4, 5)
 GENERATIONS = 60
+ARENAS = 128  # genomes per population, as in the file
+EPISODES = 2  # mazes per genome per generation: a 0/1 score from one maze is mostly luck
 TEST_EPISODES = 200
 
 
@@ -36,9 +40,8 @@ def run(out: Path, quick: bool = False, seed: int = 1) -> ExperimentResult:
     from alife.config import load_world
 
     config = load_world(WORLD)
-    if quick:
-        evo = config.evolution.model_copy(update={"arenas": 8, "elitism": 1})
-        config = config.model_copy(update={"evolution": evo})
+    evo = config.evolution.model_copy(update={"arenas": 8 if quick else ARENAS})
+    config = config.model_copy(update={"evolution": evo})
     seeds = [seed + s - 1 for s in ((1, 2) if quick else SEEDS)]
     generations = 3 if quick else GENERATIONS
     test_episodes = 16 if quick else TEST_EPISODES
@@ -60,7 +63,7 @@ def run(out: Path, quick: bool = False, seed: int = 1) -> ExperimentResult:
     )
     series = {}
     for name, cfg in variants(config).items():
-        ranked, hist = evolve_seeds(cfg, seeds, generations)
+        ranked, hist = evolve_seeds(cfg, seeds, generations, episodes=EPISODES)
         h = hist.arrays()
         n_params = ranked[0].shape[1]
         for g in range(generations):
