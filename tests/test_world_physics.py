@@ -210,3 +210,19 @@ def test_open_ended_birth_gives_mutated_child():
     A["energy"][0] = 0.001
     w.tick()
     assert len(w.agents["x"]) == 3 and 0 not in w.agents["ids"] and w.last["deaths"] == 1
+
+
+def test_newborns_are_placed_outside_obstacles():
+    from alife.world.births import _fit_inside
+    from alife.world.state import empty_agents
+
+    cfg = config(obstacles=OBSTACLES)
+    w = World(cfg)
+    child = empty_agents(3)
+    child["x"][:] = [100.0, 190.0, -4.0]  # inside a circle, inside a box, outside the arena
+    child["y"][:] = [100.0, 100.0, 50.0]
+    _fit_inside(child, 5.0, cfg, w.circles, w.rects)
+    for q in range(3):
+        assert not disc_overlaps_obstacle_ref(child["x"][q], child["y"][q], 5.0, w.circles,
+                                              w.rects)  # fmt: skip
+        assert 5.0 <= child["x"][q] <= 395.0

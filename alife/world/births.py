@@ -16,9 +16,9 @@ import math
 
 import numpy as np
 
+from alife.world.geometry import push_out_circle, push_out_rect
 from alife.world.interact import L_CHILD
 from alife.world.rng import P_BIRTH, arena_generator
-from alife.world.spawn import blocked
 from alife.world.state import concat_agents, empty_agents, take_agents
 
 
@@ -115,16 +115,22 @@ def births_and_deaths(world) -> int:
 
 
 def _fit_inside(child, r, cfg, circles, rects) -> None:
+    """Wrap or clamp newborns into the arena and push them out of obstacles (a handful of
+    agents per tick, so a plain loop)."""
     w, h = cfg.arena.width, cfg.arena.height
-    if cfg.arena.boundary == "wrap":
-        child["x"][:] %= w
-        child["y"][:] %= h
-    else:
-        np.clip(child["x"], r, w - r, out=child["x"])
-        np.clip(child["y"], r, h - r, out=child["y"])
-    for q in range(child["x"].shape[0]):  # a handful of newborns: nudge out of rocks
-        if blocked(child["x"][q], child["y"][q], r, circles, rects):
-            child["x"][q] = min(max(child["x"][q], r), w - r)
+    wrap = cfg.arena.boundary == "wrap"
+    for q in range(child["x"].shape[0]):
+        px, py = float(child["x"][q]), float(child["y"][q])
+        for _ in range(2):
+            for cx, cy, cr in circles:
+                px, py = push_out_circle(px, py, r, cx, cy, cr)
+            for x0, y0, x1, y1 in rects:
+                px, py = push_out_rect(px, py, r, x0, y0, x1, y1)
+            if wrap:
+                px, py = px % w, py % h
+            else:
+                px, py = min(max(px, r), w - r), min(max(py, r), h - r)
+        child["x"][q], child["y"][q] = px, py
 
 
 def _compact(world, born_parts, born_genomes) -> None:
