@@ -26,14 +26,18 @@ THREADS = int(os.environ.get("ALIFE_BENCH_THREADS", "2"))
 
 
 class _Timed:
-    """Wraps a controller so the benchmark can time the think stage."""
+    """Wraps a controller so the benchmark can time the think stage. With fixed_motors set,
+    the brain is not run (the "world only" row: the same world with constant motors)."""
 
-    def __init__(self, ctrl, acc):
-        self.ctrl, self.acc = ctrl, acc
+    def __init__(self, ctrl, acc, fixed_motors=None):
+        self.ctrl, self.acc, self.fixed = ctrl, acc, fixed_motors
 
     def step(self, genomes, state, sensors):
         t0 = time.perf_counter()
-        out = self.ctrl.step(genomes, state, sensors)
+        if self.fixed is None:
+            out = self.ctrl.step(genomes, state, sensors)
+        else:
+            out = np.broadcast_to(self.fixed, (sensors.shape[0], self.ctrl.n_motors))
         self.acc["think"] += time.perf_counter() - t0
         return out
 
@@ -41,7 +45,7 @@ class _Timed:
         return getattr(self.ctrl, name)
 
 
-def measure(n_agents: int, ticks: int, config, blocks: int = 3) -> dict:
+def measure(n_agents: int, ticks: int, config, blocks: int = 3, think: bool = True) -> dict:
     from alife.world import World
 
     per_arena = config.species[0].count
@@ -57,7 +61,10 @@ def measure(n_agents: int, ticks: int, config, blocks: int = 3) -> dict:
         return out
 
     world.sense = timed_sense
-    world.controllers = [_Timed(c, acc) for c in world.controllers]
+    fixed = None if think else np.array([0.2, 0.6, 0.0, 0.0, 0.0], np.float32)
+    world.controllers = [
+        _Timed(c, acc, None if fixed is None else fixed[: c.n_motors]) for c in world.controllers
+    ]
     for _ in range(3):  # warm up (JIT, caches, first-touch of memory)
         world.tick()
     best = None
@@ -75,6 +82,7 @@ def measure(n_agents: int, ticks: int, config, blocks: int = 3) -> dict:
             best = {"seconds": dt, "cpu": cpu, "done": done, **acc}
     dt, done = best["seconds"], best["done"]
     return {
+        "label": f"{arenas * per_arena}" if think else f"{arenas * per_arena}*",
         "agents": arenas * per_arena,
         "arenas": arenas,
         "ticks": ticks,
@@ -99,6 +107,7 @@ def main(quick: bool = False) -> int:
     for n in sizes:
         ticks = max(2, min(20, 20_000 // n)) if not quick else max(2, 10_000 // n)
         rows.append(measure(n, ticks, config, blocks=2 if quick else (8 if n < 100_000 else 4)))
+    world_only = measure(1_000, 20, config, blocks=2 if quick else 8, think=False)
     sp = config.species[0]
     mem = sp.memory
     print(
@@ -115,13 +124,14 @@ def main(quick: bool = False) -> int:
         f"{'cpu ns':>7} {'sense':>7} {'think':>7} {'rest':>7} {'cost vs 1k':>10}"
     )
     base = rows[0]["ns_per_agent"]
-    for r in rows:
+    for r in [*rows, world_only]:
         print(
-            f"{r['agents']:>8} {r['arenas']:>7} {r['ticks']:>6} {r['rate']:>14,.0f} "
+            f"{r['label']:>8} {r['arenas']:>7} {r['ticks']:>6} {r['rate']:>14,.0f} "
             f"{r['ns_per_agent']:>9.0f} {r['cpu_ns']:>7.0f} {r['sense']:>7.0f} {r['think']:>7.0f} "
             f"{r['rest']:>7.0f} "
             f"{r['ns_per_agent'] / base:>10.2f}"
         )
+    print("* world only: the same world with the brain replaced by constant motors (no think)")
     ok_rate = rows[0]["rate"] >= 500_000
     ratio = rows[-1]["ns_per_agent"] / base
     print(
