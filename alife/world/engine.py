@@ -56,6 +56,12 @@ def make_controller(config: WorldConfig, s: int) -> NTMController:
 class World:
     """Independent arenas of one world file; see the module docstring and CONTRACTS.md.
 
+    World(config, seed=None (config.seed), *, generation=0, arena_ids=None
+    (range(config.arena.count)), genomes=None (fresh random; else a list per species of
+    float32 (arenas x agents per arena, n_params) in arena-major order), mutate=None
+    (open-ended births: mutate(genomes (k, n_params) float32, rng) -> new array; default:
+    alife.evolve.mutation.mutate with the world file's evolution.mutation)).
+
     `genomes[s]` (rows of species s, float32 (n, n_params)) is read-only: to change genomes,
     replace the list entry with a new array (the controllers' validated copy is refreshed
     when the array object changes). `agents`, `item` and `states` are engine state: read them,
