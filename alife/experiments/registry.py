@@ -49,7 +49,7 @@ EXPERIMENTS: dict[str, Experiment] = {
         Experiment(
             "cue_delay",
             "alife.experiments.cue_delay",
-            "the T-maze brain holding a cue over a delay, memory on vs off, 5 seeds each",
+            "the T-maze brain holding a cue over a delay, memory on vs off, 3 seeds each",
         ),
         Experiment(
             "ffb_vs_mlp",
