@@ -21,12 +21,15 @@ DEFAULT_WORLD = PROJECT_ROOT / "worlds" / "foraging.yaml"
 def _cmd_bench(args: argparse.Namespace) -> int:
     import importlib.util
 
+    found = importlib.util.find_spec("benchmarks") is not None  # scripts at the project root
+    names = [n for n in ("brain", "world", "evolve", "render")
+             if found and importlib.util.find_spec(f"benchmarks.{n}")]
+    if not names:
+        raise AlifeError("the benchmarks live in the source checkout: run `python run.py bench` "
+                         "from the project directory")
     status = 0
-    for name in ("brain", "world", "evolve", "render"):  # scripts at the project root
-        if importlib.util.find_spec(f"benchmarks.{name}") is None:
-            continue
-        module = importlib.import_module(f"benchmarks.{name}")
-        status = module.main(quick=args.quick) or status
+    for name in names:
+        status = importlib.import_module(f"benchmarks.{name}").main(quick=args.quick) or status
     return status
 
 
