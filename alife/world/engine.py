@@ -11,10 +11,12 @@ workers gives the same per-arena results.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from alife.brain import HashMemory, NTMController
 from alife.config.models import WorldConfig
+from alife.jit import set_threads
 from alife.world import births, episode, scoring
 from alife.world.grid import GridSpec, build_grid, build_object_grid
 from alife.world.interact import (
@@ -36,6 +38,7 @@ from alife.world.tables import build_items as build_item_tables
 from alife.world.tables import build_tables, cell_min, obstacle_arrays
 
 MAX_MOTORS = 5  # turn, thrust, signal r, g, b
+SERIAL_BELOW = 256  # agents; smaller worlds tick on one thread
 
 
 def make_controller(config: WorldConfig, s: int) -> NTMController:
@@ -197,7 +200,22 @@ class World:
         return out
 
     def tick(self) -> None:
-        """Advance every arena by one tick."""
+        """Advance every arena by one tick.
+
+        Worlds of fewer than SERIAL_BELOW agents tick on one thread: their kernels are too
+        short for a parallel region to pay off (results are the same on any thread count)."""
+        if self.offsets[-1] < SERIAL_BELOW:
+            before = numba.get_num_threads()
+            if before > 1:
+                set_threads(1)
+                try:
+                    self._tick()
+                finally:
+                    set_threads(before)
+                return
+        self._tick()
+
+    def _tick(self) -> None:
         A, I, t, g, cfg = self.agents, self.item, self.tables, self.grid, self.config
         grids = self._grids()
         a_start, a_order = grids[0]
