@@ -57,9 +57,11 @@ def test_same_seed_same_state_bit_for_bit():
     assert not np.array_equal(a.agents["x"], c.agents["x"])
 
 
-def test_thread_count_never_changes_results():
+def test_thread_count_never_changes_results(monkeypatch):
+    import alife.world.engine as eng
     from alife.jit import set_threads
 
+    monkeypatch.setattr(eng, "SERIAL_BELOW", 0)  # use the parallel kernels even for 45 agents
     cfg = _predators()
     states = []
     for threads in (1, 2):
