@@ -4,8 +4,8 @@
 it is put back at the start: only the brain's memory can carry the cue to the junction) is
 evolved with memory on and with `memory.enabled: false` (reads are zeros), 5 seeds each, the
 same budget: the file's evolution settings (tournament of 4, elitism 4, Gray mutation of 4
-parameters, 128 genomes per population), each genome run in 2 mazes per generation (fitness =
-the mean; the file's success + approach scoring), 60 generations.
+parameters, 128 genomes per population), each genome run in 4 mazes per generation (fitness =
+the mean; the file's success + approach scoring), 300 generations.
 Reported: the population's success rate per generation (mean, min and max over seeds) and the
 success rate of each seed's best final genome on 200 fresh mazes (both cue sides, random).
 Chance is 50 % for an agent that always reaches a goal. The evolved-NTM T-maze follows ENTM
@@ -23,9 +23,9 @@ from alife.experiments.worldevo import evaluate_genome, evolve_seeds
 
 WORLD = Path(__file__).resolve().parents[2] / "worlds" / "tmaze.yaml"
 SEEDS = (1, 2, 3, 4, 5)
-GENERATIONS = 60
+GENERATIONS = 300
 ARENAS = 128  # genomes per population, as in the file
-EPISODES = 2  # mazes per genome per generation: a 0/1 score from one maze is mostly luck
+EPISODES = 4  # mazes per genome per generation: a 0/1 score from one maze is mostly luck
 TEST_EPISODES = 200
 
 
