@@ -15,7 +15,16 @@ from pathlib import Path
 from alife.errors import AlifeError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_WORLD = PROJECT_ROOT / "worlds" / "foraging.yaml"
+
+
+def _shipped(relative: str) -> Path:
+    """A file of the source checkout, or its installed copy under <prefix>/share/alife."""
+    checkout = PROJECT_ROOT / relative
+    installed = Path(sys.prefix) / "share" / "alife" / relative
+    return checkout if checkout.exists() or not installed.exists() else installed
+
+
+DEFAULT_WORLD = _shipped("worlds/foraging.yaml")
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
