@@ -119,6 +119,8 @@ class NTMController:
                 f"(sensors + reads x value size + bias) and outputs {self.n_outputs} "
                 f"(motors + (reads + 1) x key size + value size + gate) to fit")
         self.net = FFBNet(self.n_inputs, self.n_outputs, width, depth, seed)
+        empty = self.new_state(0)  # trailing shapes step() checks, fixed per controller
+        self._state_tails = {"memory": empty.memory.shape[1:], "reads": empty.reads.shape[1:]}
         self._empty_mem_signs = np.ones((1, 1), dtype=np.float32)
 
     @property
@@ -142,13 +144,12 @@ class NTMController:
                         np.zeros((batch, self.reads, mem.value_size), dtype=np.float32))
 
     def _check_state(self, state: NTMState, batch: int) -> None:
-        ref = self.new_state(0)
-        for name in ("memory", "reads"):
-            arr, want = getattr(state, name), getattr(ref, name)
+        for name, tail in self._state_tails.items():
+            arr = getattr(state, name)
             if not (isinstance(arr, np.ndarray) and arr.dtype == np.float32
-                    and arr.flags.c_contiguous and arr.shape == (batch, *want.shape[1:])):
+                    and arr.flags.c_contiguous and arr.shape == (batch, *tail)):
                 raise ValueError(f"state.{name} must be a C-contiguous float32 array of shape "
-                                 f"{(batch, *want.shape[1:])}, got {getattr(arr, 'shape', arr)}")
+                                 f"{(batch, *tail)}, got {getattr(arr, 'shape', arr)}")
 
     def step(self, genomes: np.ndarray, state: NTMState, sensors: np.ndarray) -> np.ndarray:
         """One tick for B agents: sensors (B, n_sensors) float32 -> motors (B, n_motors) in
