@@ -9,15 +9,18 @@ from alife.brain import HashMemory, NTMController
 from tests.reference import ntm_step_ref
 
 
-def _controller(memory=True, mode="sign", rounds=2, reads=1, width=64, seed=1):
-    mem = HashMemory(16, 8, 256, rounds, mode, seed=seed) if memory else None
+def _controller(memory=True, mode="sign", rounds=2, reads=1, width=64, seed=1, value_size=8):
+    mem = HashMemory(16, value_size, 256, rounds, mode, seed=seed) if memory else None
     return NTMController(40, 3, mem, reads=reads, width=width, depth=3, seed=seed)
 
 
-@pytest.mark.parametrize("memory, mode, reads",
-                         [(True, "sign", 1), (True, "reservoir", 2), (False, "sign", 1)])
-def test_batched_step_equals_reference_agent_by_agent(memory, mode, reads):
-    ctrl = _controller(memory, mode, reads=reads)
+# value size 8: rows 4 at a time (SIMD dot products, read hashes in pairs); 6: one row at a time
+@pytest.mark.parametrize("memory, mode, reads, value_size",
+                         [(True, "sign", 1, 8), (True, "reservoir", 2, 8), (True, "sign", 3, 8),
+                          (True, "sign", 2, 6), (False, "sign", 1, 8)])
+def test_batched_step_equals_reference_agent_by_agent(memory, mode, reads, value_size):
+    ctrl = _controller(memory, mode, reads=reads, value_size=value_size,
+                       width=64 if reads < 3 else 128)
     rng = np.random.default_rng(5)
     batch = 45  # not a multiple of the lane count
     genomes = ctrl.init_genomes(rng, batch)

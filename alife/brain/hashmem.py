@@ -16,32 +16,42 @@ from numba import prange
 
 from alife.brain.checks import require_float32, require_positive, require_power_of_two
 from alife.brain.ffb import embed_vec, random_signs
-from alife.brain.simd import WIDTH, axpy16, dot2x16, h16_embed, h16_sign, sign_mul8
+from alife.brain.simd import WIDTH, axpy16, dot4x2x16, dot16, h16_embed, h16_sign, sign16, sign_mul8
 from alife.brain.wht import ROWS_PER_TASK, cross16, fwht_vec
 from alife.jit import njit_inline, njit_parallel, njit_serial
 
 MODES = ("sign", "reservoir")
 
 
-@njit_serial
-def _hash_vec16(key, signs, reservoir, z):
-    """hash_vec for k % 16 == 0, m % k == 0: the embedding and each sign round's output times
+@njit_inline
+def _hash16(src, s_off, k, signs, reservoir, z, z_off):
+    """hash_at for k % 16 == 0, m % k == 0: the embedding and each sign round's output times
     the next diagonal are fused into the first pass of the following transform."""
     rounds, m = signs.shape
-    k = key.shape[0]
     inv = np.float32(1.0 / math.sqrt(m))
     escale = np.float32(math.sqrt(k / m))
     for base in range(0, m, k):
         for i in range(0, k, 16):
-            h16_embed(key, i, signs, base + i, z, base + i, escale, inv)
-    cross16(z)
+            h16_embed(src, s_off + i, signs, base + i, z, z_off + base + i, escale, inv)
+    cross16(z, z_off, m)
     for i in range(1, rounds):
         for j in range(0, m, 16):
-            h16_sign(z, j, signs, i * m + j, inv)
-        cross16(z)
+            h16_sign(z, z_off + j, signs, i * m + j, inv)
+        cross16(z, z_off, m)
     if not reservoir:
-        for j in range(m):
-            z[j] = np.float32(1.0) if z[j] >= 0 else np.float32(-1.0)
+        for j in range(z_off, z_off + m, 16):
+            sign16(z, j)
+
+
+@njit_inline
+def hash_at(src, s_off, k, signs, reservoir, z, z_off):
+    """z[z_off : z_off + m] = hash of the key src[s_off : s_off + k]; src, z 1-D float32.
+
+    Flat offsets instead of per-agent views (views cost reference counting on every call)."""
+    if k % 16 == 0 and signs.shape[1] % k == 0:
+        _hash16(src, s_off, k, signs, reservoir, z, z_off)
+    else:
+        hash_vec(src[s_off:s_off + k], signs, reservoir, z[z_off:z_off + signs.shape[1]])
 
 
 @njit_serial
@@ -50,7 +60,7 @@ def hash_vec(key, signs, reservoir, z):
     rounds, m = signs.shape
     k = key.shape[0]
     if k % 16 == 0 and m % k == 0:
-        _hash_vec16(key, signs, reservoir, z)
+        _hash16(key, 0, k, signs, reservoir, z, 0)
         return
     inv = np.float32(1.0 / math.sqrt(m))
     embed_vec(key, signs[0], z)
@@ -76,87 +86,77 @@ def _dot(a, b):
     return acc
 
 
-@njit_serial
-def memory_vec(memory, a, hv, v, off_value, gate, reads, norms, signed):
-    """Write then read agent a's memory W = memory[a] (d, m) in place.
-
-    hv (R+1, m): R read hashes then the write hash; the value is v[off_value:off_value + d];
-    gate in [0, 1]; reads[a] (R, d) = W' h_r / (h_r.h_r) with W' the memory after the write;
-    norms (2 R + 1,) scratch; signed: hashes are ±1, so h.h = m exactly.
-    Indexes the batch arrays directly (no per-agent views: their reference counts would be
-    atomics shared by all threads); a leaf function (no calls), so it needs no refcounting.
-    Each row of W is read once for its dot products, then updated.
-    """
-    n_reads = hv.shape[0] - 1
-    m = hv.shape[1]
-    hw = hv[n_reads]
-    nw = np.float32(m) if signed else max(_dot(hw, hw), np.float32(1e-12))
-    for r in range(n_reads):
-        norms[r] = np.float32(m) if signed else max(_dot(hv[r], hv[r]), np.float32(1e-12))
-        norms[n_reads + r] = _dot(hw, hv[r])
-    d = memory.shape[1]
-    done = 0
-    if n_reads == 1 and m % 16 == 0:  # the default: explicit 16-wide SIMD, one pass per row
-        hr = hv[0]
-        base = a * d * m
-        for dd in range(d):
-            pw, pr = dot2x16(memory, base + dd * m, hw, hr, m)
-            reads[a, 0, dd] = pr / norms[0]
-            ge = gate * (v[off_value + dd] - pw / nw)
-            axpy16(memory, base + dd * m, hw, ge, m)
-            reads[a, 0, dd] += ge * norms[1] / norms[0]
-        done = d
-    elif n_reads == 1:  # 4 rows at a time share the hash loads, 8 FMA chains
-        hr = hv[0]
-        for d0 in range(0, d - 3, 4):
-            pw0 = pw1 = pw2 = pw3 = pr0 = pr1 = pr2 = pr3 = np.float32(0.0)
-            for j in range(m):
-                x = hw[j]
-                y = hr[j]
-                w0 = memory[a, d0, j]
-                w1 = memory[a, d0 + 1, j]
-                w2 = memory[a, d0 + 2, j]
-                w3 = memory[a, d0 + 3, j]
-                pw0 += w0 * x
-                pr0 += w0 * y
-                pw1 += w1 * x
-                pr1 += w1 * y
-                pw2 += w2 * x
-                pr2 += w2 * y
-                pw3 += w3 * x
-                pr3 += w3 * y
-            _update_row(memory, a, d0, hw, v[off_value + d0], gate, pw0, pr0, nw, norms, reads)
-            _update_row(memory, a, d0 + 1, hw, v[off_value + d0 + 1], gate, pw1, pr1, nw, norms,
-                        reads)
-            _update_row(memory, a, d0 + 2, hw, v[off_value + d0 + 2], gate, pw2, pr2, nw, norms,
-                        reads)
-            _update_row(memory, a, d0 + 3, hw, v[off_value + d0 + 3], gate, pw3, pr3, nw, norms,
-                        reads)
-            done = d0 + 4
-    for dd in range(done, d):
-        pw = np.float32(0.0)
-        for j in range(m):
-            pw += memory[a, dd, j] * hw[j]
-        for r in range(n_reads):
-            pr = np.float32(0.0)
-            for j in range(m):
-                pr += memory[a, dd, j] * hv[r, j]
-            reads[a, r, dd] = pr / norms[r]
-        ge = gate * (v[off_value + dd] - pw / nw)
-        for j in range(m):
-            memory[a, dd, j] += ge * hw[j]
-        for r in range(n_reads):
-            reads[a, r, dd] += ge * norms[n_reads + r] / norms[r]
+@njit_inline
+def _dot_at(x, i, j, m):
+    """x[i : i + m] . x[j : j + m] for x 1-D (SIMD when m % 16 == 0)."""
+    if m % 16 == 0:
+        return dot16(x, i, x, j, m)
+    acc = np.float32(0.0)
+    for t in range(m):
+        acc += x[i + t] * x[j + t]
+    return acc
 
 
 @njit_inline
-def _update_row(memory, a, dd, hw, value, gate, pw, pr, nw, norms, reads):
-    """One read (R = 1): reads[a, 0, dd] from pr, then the delta-rule write of row dd."""
-    reads[a, 0, dd] = pr / norms[0]
-    ge = gate * (value - pw / nw)
-    for j in range(hw.shape[0]):
-        memory[a, dd, j] += ge * hw[j]
-    reads[a, 0, dd] += ge * norms[1] / norms[0]
+def memory_vec(memory, a, hv, v, off_value, gate, reads, norms, dots, signed):
+    """Write then read agent a's memory W = memory[a] (d, m) in place.
+
+    hv ((R+1) m,) flat: R read hashes then the write hash; the value is
+    v[off_value:off_value + d]; gate in [0, 1]; reads[a] (R, d) = W' h_r / (h_r.h_r) with W'
+    the memory after the write; scratch: norms (2 R + 1,), dots (8 ceil((R+1)/2),); signed:
+    hashes are ±1, so h.h = m. Flat offsets, no per-agent views (their reference counts would
+    be atomics shared by all threads). Rows go 4 at a time: one pass for all their dot
+    products (8 accumulators), then each row's delta-rule update while the rows sit in L1.
+    """
+    d, m = memory.shape[1], memory.shape[2]
+    n_reads = hv.shape[0] // m - 1
+    ow = n_reads * m  # offset of the write hash
+    nw = np.float32(m) if signed else max(_dot_at(hv, ow, ow, m), np.float32(1e-12))
+    for r in range(n_reads):
+        norms[r] = np.float32(m) if signed else max(_dot_at(hv, r * m, r * m, m),
+                                                    np.float32(1e-12))
+        norms[n_reads + r] = _dot_at(hv, ow, r * m, m)
+    if m % 16 or d % 4:
+        _memory_rows(memory, a, hv, v, off_value, gate, reads, norms, nw)
+        return
+    base = a * d * m
+    for d0 in range(0, d, 4):
+        # vector q = 0 is the write hash, q = 1 + r read hash r; pairs (0, 1), (2, 3), ...
+        for q in range(0, n_reads + 1, 2):
+            q1 = min(q + 1, n_reads)
+            dot4x2x16(memory, base + d0 * m, m, hv, ((q - 1) % (n_reads + 1)) * m,
+                      (q1 - 1) * m, m, dots, 4 * q)
+        for i in range(4):
+            dd = d0 + i
+            for r in range(n_reads):
+                q = r + 1
+                reads[a, r, dd] = dots[4 * (q - q % 2) + 2 * i + q % 2] / norms[r]
+            ge = gate * (v[off_value + dd] - dots[2 * i] / nw)
+            axpy16(memory, base + dd * m, hv, ow, ge, m)
+            for r in range(n_reads):
+                reads[a, r, dd] += ge * norms[n_reads + r] / norms[r]
+
+
+@njit_serial
+def _memory_rows(memory, a, hv, v, off_value, gate, reads, norms, nw):
+    """memory_vec one row at a time with plain loops (any m and d)."""
+    m = memory.shape[2]
+    n_reads = hv.shape[0] // m - 1
+    ow = n_reads * m
+    for dd in range(memory.shape[1]):
+        pw = np.float32(0.0)
+        for j in range(m):
+            pw += memory[a, dd, j] * hv[ow + j]
+        for r in range(n_reads):
+            pr = np.float32(0.0)
+            for j in range(m):
+                pr += memory[a, dd, j] * hv[r * m + j]
+            reads[a, r, dd] = pr / norms[r]
+        ge = gate * (v[off_value + dd] - pw / nw)
+        for j in range(m):
+            memory[a, dd, j] += ge * hv[ow + j]
+        for r in range(n_reads):
+            reads[a, r, dd] += ge * norms[n_reads + r] / norms[r]
 
 
 @njit_parallel

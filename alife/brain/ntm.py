@@ -9,6 +9,8 @@ Memory None is the memory-off ablation: no read inputs, no memory outputs.
 Evolved NTMs: Greve, Jacobsen & Risi, "Evolving Neural Turing Machines" (GECCO 2016).
 One compiled, parallel kernel steps every agent; each task takes ROWS_PER_TASK agents, one
 at a time, row-major (no transpositions), with explicit-SIMD transforms (alife.brain.simd).
+The per-agent helpers are inlined (a call with array arguments costs ~100 ns of atomic
+reference counting), and the next agent's memory is prefetched while this one computes.
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from numba import prange
 
 from alife.brain.checks import require_float32, require_positive
 from alife.brain.ffb import FFBNet, PreparedGenomes, embed_vec, ffb_vec
-from alife.brain.hashmem import HashMemory, hash_vec, memory_vec
+from alife.brain.hashmem import HashMemory, hash_at, memory_vec
+from alife.brain.simd import prefetch
 from alife.brain.wht import ROWS_PER_TASK
-from alife.jit import njit_parallel
+from alife.jit import njit_inline, njit_parallel
 
 
 @dataclass
@@ -57,6 +60,21 @@ class NTMState:
         return NTMState(self.memory.copy(), self.reads.copy())
 
 
+@njit_inline
+def _prefetch_part(memory, agent, part, parts):
+    """Prefetch part `part` of `parts` equal slices of memory[agent] (agent < 0: nothing).
+
+    The step issues the parts of the next agent's W between its own phases (before the net,
+    after it, after each hash), so W streams in from L3 while the current agent computes;
+    one burst of all 128 lines would stall on the CPU's few line-fill buffers."""
+    if agent < 0:
+        return
+    size = memory.shape[1] * memory.shape[2]
+    lo = agent * size + part * size // parts
+    for i in range(lo, lo + size // parts, 16):
+        prefetch(memory, i)
+
+
 @njit_parallel
 def _step(genomes, shared, sensors, reads, memory, net_signs, depth, mem_signs, reservoir,
           key_size, motors):
@@ -77,10 +95,13 @@ def _step(genomes, shared, sensors, reads, memory, net_signs, depth, mem_signs, 
         v = np.empty(n, dtype=np.float32)
         nsigns = net_signs.copy()
         msigns = mem_signs.copy()
-        hashes = np.empty((n_reads + 1, m), dtype=np.float32)
+        hashes = np.empty((n_reads + 1) * m, dtype=np.float32)  # flat: read hashes, write hash
         norms = np.empty(2 * n_reads + 1, dtype=np.float32)
+        dots = np.empty(8 * ((n_reads + 2) // 2), dtype=np.float32)
         stop = min(batch, (c + 1) * ROWS_PER_TASK)
         for a in range(c * ROWS_PER_TASK, stop):
+            nxt = a + 1 if has_memory and a + 1 < stop else -1
+            _prefetch_part(memory, nxt, 0, n_reads + 3)
             for i in range(n_sensors):
                 xin[i] = sensors[a, i]
             for r in range(n_reads):
@@ -93,11 +114,12 @@ def _step(genomes, shared, sensors, reads, memory, net_signs, depth, mem_signs, 
                 motors[a, i] = math.tanh(v[i])
             if not has_memory:
                 continue
+            _prefetch_part(memory, nxt, 1, n_reads + 3)
             for q in range(n_reads + 1):
-                off = n_motor + q * key_size
-                hash_vec(v[off:off + key_size], msigns, reservoir, hashes[q])
+                hash_at(v, n_motor + q * key_size, key_size, msigns, reservoir, hashes, q * m)
+                _prefetch_part(memory, nxt, 2 + q, n_reads + 3)
             gate = np.float32(1.0 / (1.0 + math.exp(-v[off_gate])))
-            memory_vec(memory, a, hashes, v, off_value, gate, reads, norms, not reservoir)
+            memory_vec(memory, a, hashes, v, off_value, gate, reads, norms, dots, not reservoir)
 
 
 class NTMController:

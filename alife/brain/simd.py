@@ -183,6 +183,23 @@ def sign_mul8(typingctx, v, i, d, i_d):
 
 
 @intrinsic
+def sign16(typingctx, v, i):
+    """v[i:i+16] = where(v >= 0, 1, -1) (NaN gives -1)."""
+    if not _is_vec_array(v):
+        return None
+    sig = types.void(v, i)
+
+    def codegen(context, builder, signature, args):
+        p = _ptr(context, builder, signature.args[0], args[0], args[1], 16)
+        ge = builder.fcmp_ordered(">=", _load(builder, p), ir.Constant(_V16, [0.0] * 16))
+        _store(builder, builder.select(ge, ir.Constant(_V16, [1.0] * 16),
+                                       ir.Constant(_V16, [-1.0] * 16)), p)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@intrinsic
 def mul8(typingctx, src, i_s, d, i_d, dst, i_dst, scale):
     """dst[i_dst:+8] = src[i_s:+8] * (d[i_d:+8] * scale) (src or d may be dst)."""
     if not (_is_vec_array(src) and _is_vec_array(d) and _is_vec_array(dst)):
@@ -221,48 +238,101 @@ def _range16(builder, count):
 
 
 @intrinsic
-def dot2x16(typingctx, w, w_off, a, b, m):
-    """(w[w_off : w_off+m] . a[:m], w[w_off : w_off+m] . b[:m]) as two float32; m % 16 == 0.
-
-    One pass over w for both dot products (16-float vectors, one accumulator each)."""
-    if not (_is_vec_array(w) and _is_vec_array(a) and _is_vec_array(b)):
+def prefetch(typingctx, arr, i):
+    """Hint the CPU to fetch the cache line holding flat element i of C-contiguous arr into
+    L2 (llvm.prefetch: read, locality 2; no effect on results)."""
+    if not (isinstance(arr, types.Array) and arr.layout == "C"):
         return None
-    sig = types.UniTuple(types.float32, 2)(w, w_off, a, b, m)
+    sig = types.void(arr, i)
 
     def codegen(context, builder, signature, args):
-        s = signature.args
-        off = context.cast(builder, args[1], s[1], types.intp)
-        count = context.cast(builder, args[4], s[4], types.intp)
-        zero = ir.Constant(_V16, [0.0] * 16)
-        acc_a = cgutils.alloca_once_value(builder, zero)
-        acc_b = cgutils.alloca_once_value(builder, zero)
-        with _range16(builder, count) as (j, _):
-            x = _load(builder, _ptr(context, builder, s[0], args[0], builder.add(off, j), 16))
-            ya = _load(builder, _ptr(context, builder, s[2], args[2], j, 16))
-            yb = _load(builder, _ptr(context, builder, s[3], args[3], j, 16))
-            builder.store(builder.fadd(builder.load(acc_a), builder.fmul(x, ya)), acc_a)
-            builder.store(builder.fadd(builder.load(acc_b), builder.fmul(x, yb)), acc_b)
-        out = [_hsum16(builder, builder.load(acc_a)), _hsum16(builder, builder.load(acc_b))]
-        return context.make_tuple(builder, signature.return_type, out)
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        i8p = ir.IntType(8).as_pointer()
+        itemsize = context.get_abi_sizeof(context.get_data_type(signature.args[0].dtype))
+        off = builder.mul(args[1], ir.Constant(args[1].type, itemsize))
+        p = builder.gep(builder.bitcast(ary.data, i8p), [off])
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, _I32, _I32, _I32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+        builder.call(fn, [p, ir.Constant(_I32, 0), ir.Constant(_I32, 2), ir.Constant(_I32, 1)])
+        return context.get_dummy_value()
 
     return sig, codegen
 
 
 @intrinsic
-def axpy16(typingctx, w, w_off, a, g, m):
-    """w[w_off : w_off+m] += g * a[:m] (16-float vectors); m % 16 == 0."""
+def dot16(typingctx, x, i, y, j, m):
+    """x[i : i+m] . y[j : j+m] as float32 (16-float vectors, one accumulator); m % 16 == 0."""
+    if not (_is_vec_array(x) and _is_vec_array(y)):
+        return None
+    sig = types.float32(x, i, y, j, m)
+
+    def codegen(context, builder, signature, args):
+        s = signature.args
+        xo, yo, count = (context.cast(builder, args[k], s[k], types.intp) for k in (1, 3, 4))
+        acc = cgutils.alloca_once_value(builder, ir.Constant(_V16, [0.0] * 16))
+        with _range16(builder, count) as (t, _):
+            a = _load(builder, _ptr(context, builder, s[0], args[0], builder.add(xo, t), 16))
+            b = _load(builder, _ptr(context, builder, s[2], args[2], builder.add(yo, t), 16))
+            builder.store(builder.fadd(builder.load(acc), builder.fmul(a, b)), acc)
+        return _hsum16(builder, builder.load(acc))
+
+    return sig, codegen
+
+
+@intrinsic
+def dot4x2x16(typingctx, w, w_off, stride, h, h_off0, h_off1, m, out, o_off):
+    """out[o_off + 2 i + k] = w[w_off + i stride : +m] . h[h_offk : +m] for rows i < 4, k < 2;
+    m % 16 == 0.
+
+    Eight independent 16-float accumulators (4 rows x 2 vectors) keep both FMA ports busy; one
+    row-at-a-time dot product waits on its single accumulator's latency instead."""
+    if not (_is_vec_array(w) and _is_vec_array(h) and _is_vec_array(out) and out.ndim == 1):
+        return None
+    sig = types.void(w, w_off, stride, h, h_off0, h_off1, m, out, o_off)
+
+    def codegen(context, builder, signature, args):
+        s = signature.args
+        ints = [context.cast(builder, args[i], s[i], types.intp) for i in (1, 2, 4, 5, 6)]
+        off, step, h0, h1, count = ints
+        zero = ir.Constant(_V16, [0.0] * 16)
+        accs = [cgutils.alloca_once_value(builder, zero) for _ in range(8)]
+        with _range16(builder, count) as (j, _):
+            hs = [_load(builder, _ptr(context, builder, s[3], args[3], builder.add(ho, j), 16))
+                  for ho in (h0, h1)]
+            row = builder.add(off, j)
+            for i in range(4):
+                x = _load(builder, _ptr(context, builder, s[0], args[0], row, 16))
+                for k in range(2):
+                    acc = accs[2 * i + k]
+                    builder.store(builder.fadd(builder.load(acc), builder.fmul(x, hs[k])), acc)
+                row = builder.add(row, step)
+        base = context.cast(builder, args[8], s[8], types.intp)
+        out = context.make_array(s[7])(context, builder, args[7])
+        for i, acc in enumerate(accs):
+            idx = builder.add(base, ir.Constant(base.type, i))
+            p = cgutils.get_item_pointer(context, builder, s[7], out, [idx], wraparound=False)
+            builder.store(_hsum16(builder, builder.load(acc)), p)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@intrinsic
+def axpy16(typingctx, w, w_off, a, a_off, g, m):
+    """w[w_off : w_off+m] += g * a[a_off : a_off+m] (16-float vectors); m % 16 == 0."""
     if not (_is_vec_array(w) and _is_vec_array(a)):
         return None
-    sig = types.void(w, w_off, a, g, m)
+    sig = types.void(w, w_off, a, a_off, g, m)
 
     def codegen(context, builder, signature, args):
         s = signature.args
         off = context.cast(builder, args[1], s[1], types.intp)
-        count = context.cast(builder, args[4], s[4], types.intp)
-        gv = _splat(builder, _as_f32(context, builder, s[3], args[3]), 16)
+        a_off = context.cast(builder, args[3], s[3], types.intp)
+        count = context.cast(builder, args[5], s[5], types.intp)
+        gv = _splat(builder, _as_f32(context, builder, s[4], args[4]), 16)
         with _range16(builder, count) as (j, _):
             p = _ptr(context, builder, s[0], args[0], builder.add(off, j), 16)
-            y = _load(builder, _ptr(context, builder, s[2], args[2], j, 16))
+            y = _load(builder, _ptr(context, builder, s[2], args[2], builder.add(a_off, j), 16))
             _store(builder, builder.fadd(_load(builder, p), builder.fmul(gv, y)), p)
         return context.get_dummy_value()
 
