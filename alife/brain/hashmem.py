@@ -24,19 +24,26 @@ MODES = ("sign", "reservoir")
 
 
 @njit_inline
-def _hash16(src, s_off, k, signs, reservoir, z, z_off):
-    """hash_at for k % 16 == 0, m % k == 0: the embedding and each sign round's output times
-    the next diagonal are fused into the first pass of the following transform."""
-    rounds, m = signs.shape
+def _hash16(src, s_off, k, tables, reservoir, z, z_off):
+    """hash_at for k % 16 == 0, m % k == 0. The first round: for k = 16 one 16-float product
+    with the precomputed first-round table and one in-register H16 per block (see
+    first_round_table); otherwise embedding fused into the first pass. Each sign round's
+    output times the next diagonal is fused into the first pass of the following transform."""
+    rounds, m = tables.shape[0] - 1, tables.shape[1]
     inv = np.float32(1.0 / math.sqrt(m))
-    escale = np.float32(math.sqrt(k / m))
-    for base in range(0, m, k):
-        for i in range(0, k, 16):
-            h16_embed(src, s_off + i, signs, base + i, z, z_off + base + i, escale, inv)
-    cross16(z, z_off, m)
+    one = np.float32(1.0)
+    if k == 16:
+        for base in range(0, m, 16):
+            h16_embed(src, s_off, tables, rounds * m + base, z, z_off + base, one, one)
+    else:
+        escale = np.float32(math.sqrt(k / m))
+        for base in range(0, m, k):
+            for i in range(0, k, 16):
+                h16_embed(src, s_off + i, tables, base + i, z, z_off + base + i, escale, inv)
+        cross16(z, z_off, m)
     for i in range(1, rounds):
         for j in range(0, m, 16):
-            h16_sign(z, z_off + j, signs, i * m + j, inv)
+            h16_sign(z, z_off + j, tables, i * m + j, inv)
         cross16(z, z_off, m)
     if not reservoir:
         for j in range(z_off, z_off + m, 16):
@@ -44,38 +51,59 @@ def _hash16(src, s_off, k, signs, reservoir, z, z_off):
 
 
 @njit_inline
-def hash_at(src, s_off, k, signs, reservoir, z, z_off):
-    """z[z_off : z_off + m] = hash of the key src[s_off : s_off + k]; src, z 1-D float32.
+def hash_at(src, s_off, k, tables, reservoir, z, z_off):
+    """z[z_off : z_off + m] = hash of the key src[s_off : s_off + k]; src, z 1-D float32;
+    tables (rounds + 1, m) from HashMemory.tables.
 
     Flat offsets instead of per-agent views (views cost reference counting on every call)."""
-    if k % 16 == 0 and signs.shape[1] % k == 0:
-        _hash16(src, s_off, k, signs, reservoir, z, z_off)
+    if k % 16 == 0 and tables.shape[1] % k == 0:
+        _hash16(src, s_off, k, tables, reservoir, z, z_off)
     else:
-        hash_vec(src[s_off:s_off + k], signs, reservoir, z[z_off:z_off + signs.shape[1]])
+        hash_vec(src[s_off:s_off + k], tables, reservoir, z[z_off:z_off + tables.shape[1]])
 
 
 @njit_serial
-def hash_vec(key, signs, reservoir, z):
-    """z (m,) = hash of one key (k,); signs (rounds, m) ±1. Sign rounds fuse the next diagonal."""
-    rounds, m = signs.shape
+def hash_vec(key, tables, reservoir, z):
+    """z (m,) = hash of one key (k,); tables (rounds + 1, m): the ±1 diagonals D_1..D_r, then
+    the first-round table. Sign rounds fuse the next diagonal."""
+    rounds, m = tables.shape[0] - 1, tables.shape[1]
     k = key.shape[0]
     if k % 16 == 0 and m % k == 0:
-        _hash16(key, 0, k, signs, reservoir, z, 0)
+        _hash16(key, 0, k, tables, reservoir, z, 0)
         return
     inv = np.float32(1.0 / math.sqrt(m))
-    embed_vec(key, signs[0], z)
+    embed_vec(key, tables[0], z)
     for i in range(rounds):
         fwht_vec(z, z, inv)
         if i < rounds - 1:  # z = sign(z) * D_{i+1}
             if m >= WIDTH:
                 for j in range(0, m, WIDTH):
-                    sign_mul8(z, j, signs[i + 1], j)
+                    sign_mul8(z, j, tables[i + 1], j)
             else:
                 for j in range(m):
-                    z[j] = signs[i + 1, j] if z[j] >= 0 else -signs[i + 1, j]
+                    z[j] = tables[i + 1, j] if z[j] >= 0 else -tables[i + 1, j]
         elif not reservoir:
             for j in range(m):
                 z[j] = np.float32(1.0) if z[j] >= 0 else np.float32(-1.0)
+
+
+def first_round_table(signs0: np.ndarray, key_size: int) -> np.ndarray:
+    """(m,) float32 T with Hm(D1 embed(key)) = concat over blocks P of H16(key * T[16P:16P+16])
+    for key_size 16 (zeros otherwise).
+
+    Sylvester order makes Hm = H(m/16) (x) H16, and the tiled key repeats every 16 entries, so
+    Hm's across-block stages act on the signs alone: T[16P + q] = sqrt(16/m)/sqrt(m) *
+    (H(m/16) applied to the blocks of D1)[P, q], exact integers before the scale."""
+    m = signs0.shape[0]
+    if key_size != 16 or m % 16:
+        return np.zeros(m, np.float32)
+    x = signs0.astype(np.float64).reshape(m // 16, 16)
+    h = 1
+    while h < m // 16:  # in-place butterflies over the block index (Sylvester order)
+        x = x.reshape(-1, 2, h, 16)
+        x = np.stack([x[:, 0] + x[:, 1], x[:, 0] - x[:, 1]], axis=1).reshape(-1, 16)
+        h *= 2
+    return (x.ravel() * (math.sqrt(16 / m) / math.sqrt(m))).astype(np.float32)
 
 
 @njit_inline
@@ -160,11 +188,11 @@ def _memory_rows(memory, a, hv, v, off_value, gate, reads, norms, nw):
 
 
 @njit_parallel
-def _hash_rows(keys, signs, reservoir, out):
+def _hash_rows(keys, tables, reservoir, out):
     batch = keys.shape[0]
     for c in prange((batch + ROWS_PER_TASK - 1) // ROWS_PER_TASK):
         for b in range(c * ROWS_PER_TASK, min(batch, (c + 1) * ROWS_PER_TASK)):
-            hash_vec(keys[b], signs, reservoir, out[b])
+            hash_vec(keys[b], tables, reservoir, out[b])
 
 
 @njit_parallel
@@ -202,6 +230,8 @@ class HashMemory:
         self.seed = seed
         ss = np.random.SeedSequence([seed, 0x4A5])
         self.signs = np.stack([random_signs(s, width) for s in ss.spawn(rounds)])
+        # what the kernels take: the diagonals, then the first-round table
+        self.tables = np.vstack([self.signs, first_round_table(self.signs[0], key_size)])
 
     @property
     def reservoir(self) -> bool:
@@ -216,7 +246,7 @@ class HashMemory:
         keys = require_float32("keys", keys, (None, self.key_size))
         out = np.empty((keys.shape[0], self.width), dtype=np.float32)
         if keys.shape[0]:
-            _hash_rows(keys, self.signs, self.reservoir, out)
+            _hash_rows(keys, self.tables, self.reservoir, out)
         return out
 
     def _check_w(self, w: np.ndarray, batch: int) -> None:

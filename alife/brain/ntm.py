@@ -76,13 +76,13 @@ def _prefetch_part(memory, agent, part, parts):
 
 
 @njit_parallel
-def _step(genomes, shared, sensors, reads, memory, net_signs, depth, mem_signs, reservoir,
+def _step(genomes, shared, sensors, reads, memory, net_signs, depth, mem_tables, reservoir,
           key_size, motors):
     """One tick of every agent; agents stay row-major, one agent's vectors live in L1 at a time."""
     batch, n_sensors = sensors.shape
     n_reads, value_size = reads.shape[1], reads.shape[2]
     n = net_signs.shape[0]
-    m = mem_signs.shape[1]
+    m = mem_tables.shape[1]
     n_motor = motors.shape[1]
     n_in = n_sensors + n_reads * value_size + 1
     has_memory = memory.shape[2] > 0
@@ -94,7 +94,7 @@ def _step(genomes, shared, sensors, reads, memory, net_signs, depth, mem_signs, 
         xin = np.empty(n_in, dtype=np.float32)
         v = np.empty(n, dtype=np.float32)
         nsigns = net_signs.copy()
-        msigns = mem_signs.copy()
+        mtables = mem_tables.copy()
         hashes = np.empty((n_reads + 1) * m, dtype=np.float32)  # flat: read hashes, write hash
         norms = np.empty(2 * n_reads + 1, dtype=np.float32)
         dots = np.empty(8 * ((n_reads + 2) // 2), dtype=np.float32)
@@ -116,7 +116,7 @@ def _step(genomes, shared, sensors, reads, memory, net_signs, depth, mem_signs, 
                 continue
             _prefetch_part(memory, nxt, 1, n_reads + 3)
             for q in range(n_reads + 1):
-                hash_at(v, n_motor + q * key_size, key_size, msigns, reservoir, hashes, q * m)
+                hash_at(v, n_motor + q * key_size, key_size, mtables, reservoir, hashes, q * m)
                 _prefetch_part(memory, nxt, 2 + q, n_reads + 3)
             gate = np.float32(1.0 / (1.0 + math.exp(-v[off_gate])))
             memory_vec(memory, a, hashes, v, off_value, gate, reads, norms, dots, not reservoir)
@@ -143,7 +143,7 @@ class NTMController:
         self.net = FFBNet(self.n_inputs, self.n_outputs, width, depth, seed)
         empty = self.new_state(0)  # trailing shapes step() checks, fixed per controller
         self._state_tails = {"memory": empty.memory.shape[1:], "reads": empty.reads.shape[1:]}
-        self._empty_mem_signs = np.ones((1, 1), dtype=np.float32)
+        self._empty_mem_tables = np.ones((2, 1), dtype=np.float32)
 
     @property
     def n_params(self) -> int:
@@ -185,7 +185,7 @@ class NTMController:
         if batch:
             mem = self.memory
             _step(g, shared, sensors, state.reads, state.memory, self.net.signs, self.net.depth,
-                  mem.signs if mem else self._empty_mem_signs, bool(mem and mem.reservoir),
+                  mem.tables if mem else self._empty_mem_tables, bool(mem and mem.reservoir),
                   mem.key_size if mem else 0, motors)
         return motors
 
