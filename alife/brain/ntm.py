@@ -61,6 +61,14 @@ class NTMState:
 
 
 @njit_inline
+def _tanh(x):
+    """tanh(x) = sign(x) (1 - e) / (1 + e), e = exp(-2|x|): float32 to ~1e-7 absolute, and a
+    few times cheaper than the libm tanh call here (one exp, no overflow: e is in (0, 1])."""
+    e = math.exp(np.float32(-2.0) * abs(x))
+    return math.copysign((np.float32(1.0) - e) / (np.float32(1.0) + e), x)
+
+
+@njit_inline
 def _prefetch_part(memory, agent, part, parts):
     """Prefetch part `part` of `parts` equal slices of memory[agent] (agent < 0: nothing).
 
@@ -111,7 +119,7 @@ def _step(genomes, shared, sensors, reads, memory, net_signs, depth, mem_tables,
             embed_vec(xin, nsigns, v)
             ffb_vec(v, genomes, 0 if shared else a, depth)
             for i in range(n_motor):
-                motors[a, i] = math.tanh(v[i])
+                motors[a, i] = _tanh(v[i])
             if not has_memory:
                 continue
             _prefetch_part(memory, nxt, 1, n_reads + 3)
