@@ -16,7 +16,18 @@ from numba import prange
 
 from alife.brain.checks import require_float32, require_positive, require_power_of_two
 from alife.brain.ffb import embed_vec, random_signs
-from alife.brain.simd import WIDTH, axpy16, dot4x2x16, dot16, h16_embed, h16_sign, sign16, sign_mul8
+from alife.brain.simd import (
+    WIDTH,
+    axpy16,
+    dot4x1x16,
+    dot4x2x16,
+    dot4x3x16,
+    dot16,
+    h16_embed,
+    h16_sign,
+    sign16,
+    sign_mul8,
+)
 from alife.brain.wht import ROWS_PER_TASK, cross16, fwht_vec
 from alife.jit import njit_inline, njit_parallel, njit_serial
 
@@ -131,10 +142,10 @@ def memory_vec(memory, a, hv, v, off_value, gate, reads, norms, dots, signed):
 
     hv ((R+1) m,) flat: R read hashes then the write hash; the value is
     v[off_value:off_value + d]; gate in [0, 1]; reads[a] (R, d) = W' h_r / (h_r.h_r) with W'
-    the memory after the write; scratch: norms (2 R + 1,), dots (8 ceil((R+1)/2),); signed:
+    the memory after the write; scratch: norms (2 R + 1,), dots (12 ceil((R+1)/3),); signed:
     hashes are ±1, so h.h = m. Flat offsets, no per-agent views (their reference counts would
     be atomics shared by all threads). Rows go 4 at a time: one pass for all their dot
-    products (8 accumulators), then each row's delta-rule update while the rows sit in L1.
+    products (up to 12 accumulators), then each row's delta-rule update while it sits in L1.
     """
     d, m = memory.shape[1], memory.shape[2]
     n_reads = hv.shape[0] // m - 1
@@ -149,20 +160,33 @@ def memory_vec(memory, a, hv, v, off_value, gate, reads, norms, dots, signed):
         return
     base = a * d * m
     for d0 in range(0, d, 4):
-        # vector q = 0 is the write hash, q = 1 + r read hash r; pairs (0, 1), (2, 3), ...
-        for q in range(0, n_reads + 1, 2):
-            q1 = min(q + 1, n_reads)
-            dot4x2x16(memory, base + d0 * m, m, hv, ((q - 1) % (n_reads + 1)) * m,
-                      (q1 - 1) * m, m, dots, 4 * q)
+        # vector q = 0 is the write hash, q = 1 + r read hash r; up to 3 per pass over the rows
+        for q in range(0, n_reads + 1, 3):
+            o0 = _hash_offset(q, n_reads, m)
+            o1 = _hash_offset(min(q + 1, n_reads), n_reads, m)
+            o2 = _hash_offset(min(q + 2, n_reads), n_reads, m)
+            left = n_reads + 1 - q
+            if left >= 3:
+                dot4x3x16(memory, base + d0 * m, m, hv, o0, o1, o2, m, dots, 4 * q)
+            elif left == 2:
+                dot4x2x16(memory, base + d0 * m, m, hv, o0, o1, o2, m, dots, 4 * q)
+            else:
+                dot4x1x16(memory, base + d0 * m, m, hv, o0, o1, o2, m, dots, 4 * q)
         for i in range(4):
             dd = d0 + i
             for r in range(n_reads):
                 q = r + 1
-                reads[a, r, dd] = dots[4 * (q - q % 2) + 2 * i + q % 2] / norms[r]
-            ge = gate * (v[off_value + dd] - dots[2 * i] / nw)
+                reads[a, r, dd] = dots[4 * (q - q % 3) + 3 * i + q % 3] / norms[r]
+            ge = gate * (v[off_value + dd] - dots[3 * i] / nw)
             axpy16(memory, base + dd * m, hv, ow, ge, m)
             for r in range(n_reads):
                 reads[a, r, dd] += ge * norms[n_reads + r] / norms[r]
+
+
+@njit_inline
+def _hash_offset(q, n_reads, m):
+    """Flat offset in hv of vector q: 0 = the write hash (stored last), 1 + r = read hash r."""
+    return ((q - 1) % (n_reads + 1)) * m
 
 
 @njit_serial

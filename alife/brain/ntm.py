@@ -105,7 +105,7 @@ def _step(genomes, shared, sensors, reads, memory, net_signs, depth, mem_tables,
         mtables = mem_tables.copy()
         hashes = np.empty((n_reads + 1) * m, dtype=np.float32)  # flat: read hashes, write hash
         norms = np.empty(2 * n_reads + 1, dtype=np.float32)
-        dots = np.empty(8 * ((n_reads + 2) // 2), dtype=np.float32)
+        dots = np.empty(12 * ((n_reads + 3) // 3), dtype=np.float32)
         stop = min(batch, (c + 1) * ROWS_PER_TASK)
         for a in range(c * ROWS_PER_TASK, stop):
             nxt = a + 1 if has_memory and a + 1 < stop else -1

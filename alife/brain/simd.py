@@ -279,42 +279,56 @@ def dot16(typingctx, x, i, y, j, m):
     return sig, codegen
 
 
-@intrinsic
-def dot4x2x16(typingctx, w, w_off, stride, h, h_off0, h_off1, m, out, o_off):
-    """out[o_off + 2 i + k] = w[w_off + i stride : +m] . h[h_offk : +m] for rows i < 4, k < 2;
-    m % 16 == 0.
+def _make_dot4(nvec: int):
+    """Intrinsic (w, w_off, stride, h, h_off0, h_off1, h_off2, m, out, o_off):
+    out[o_off + 3 i + k] = w[w_off + i stride : +m] . h[h_offk : +m] for rows i < 4 and the
+    first nvec offsets k; m % 16 == 0.
 
-    Eight independent 16-float accumulators (4 rows x 2 vectors) keep both FMA ports busy; one
-    row-at-a-time dot product waits on its single accumulator's latency instead."""
-    if not (_is_vec_array(w) and _is_vec_array(h) and _is_vec_array(out) and out.ndim == 1):
-        return None
-    sig = types.void(w, w_off, stride, h, h_off0, h_off1, m, out, o_off)
+    4 x nvec independent 16-float accumulators in one pass over the rows keep the FMA units
+    busy; one row-at-a-time dot product would wait on its accumulator's latency instead."""
 
-    def codegen(context, builder, signature, args):
-        s = signature.args
-        ints = [context.cast(builder, args[i], s[i], types.intp) for i in (1, 2, 4, 5, 6)]
-        off, step, h0, h1, count = ints
-        zero = ir.Constant(_V16, [0.0] * 16)
-        accs = [cgutils.alloca_once_value(builder, zero) for _ in range(8)]
-        with _range16(builder, count) as (j, _):
-            hs = [_load(builder, _ptr(context, builder, s[3], args[3], builder.add(ho, j), 16))
-                  for ho in (h0, h1)]
-            row = builder.add(off, j)
+    @intrinsic
+    def dot4(typingctx, w, w_off, stride, h, h_off0, h_off1, h_off2, m, out, o_off):
+        if not (_is_vec_array(w) and _is_vec_array(h) and _is_vec_array(out)
+                and out.ndim == 1):
+            return None
+        sig = types.void(w, w_off, stride, h, h_off0, h_off1, h_off2, m, out, o_off)
+
+        def codegen(context, builder, signature, args):
+            s = signature.args
+            off, step, h0, h1, h2, count, base = (
+                context.cast(builder, args[i], s[i], types.intp) for i in (1, 2, 4, 5, 6, 7, 9))
+            hoffs = (h0, h1, h2)[:nvec]
+            zero = ir.Constant(_V16, [0.0] * 16)
+            accs = [cgutils.alloca_once_value(builder, zero) for _ in range(4 * nvec)]
+            with _range16(builder, count) as (j, _):
+                hs = [_load(builder, _ptr(context, builder, s[3], args[3], builder.add(ho, j), 16))
+                      for ho in hoffs]
+                row = builder.add(off, j)
+                for i in range(4):
+                    x = _load(builder, _ptr(context, builder, s[0], args[0], row, 16))
+                    for k in range(nvec):
+                        acc = accs[nvec * i + k]
+                        builder.store(builder.fadd(builder.load(acc), builder.fmul(x, hs[k])),
+                                      acc)
+                    row = builder.add(row, step)
+            out = context.make_array(s[8])(context, builder, args[8])
             for i in range(4):
-                x = _load(builder, _ptr(context, builder, s[0], args[0], row, 16))
-                for k in range(2):
-                    acc = accs[2 * i + k]
-                    builder.store(builder.fadd(builder.load(acc), builder.fmul(x, hs[k])), acc)
-                row = builder.add(row, step)
-        base = context.cast(builder, args[8], s[8], types.intp)
-        out = context.make_array(s[7])(context, builder, args[7])
-        for i, acc in enumerate(accs):
-            idx = builder.add(base, ir.Constant(base.type, i))
-            p = cgutils.get_item_pointer(context, builder, s[7], out, [idx], wraparound=False)
-            builder.store(_hsum16(builder, builder.load(acc)), p)
-        return context.get_dummy_value()
+                for k in range(nvec):
+                    idx = builder.add(base, ir.Constant(base.type, 3 * i + k))
+                    p = cgutils.get_item_pointer(context, builder, s[8], out, [idx],
+                                                 wraparound=False)
+                    builder.store(_hsum16(builder, builder.load(accs[nvec * i + k])), p)
+            return context.get_dummy_value()
 
-    return sig, codegen
+        return sig, codegen
+
+    return dot4
+
+
+dot4x1x16 = _make_dot4(1)
+dot4x2x16 = _make_dot4(2)
+dot4x3x16 = _make_dot4(3)
 
 
 @intrinsic
