@@ -3,6 +3,37 @@
 from __future__ import annotations
 
 import numpy as np
+from numba import prange
+
+from alife.jit import njit_parallel
+
+_EXPONENT = 0x7F800000  # float32 exponent bits: all ones = inf or NaN
+_CHUNK = 16384  # elements per parallel task
+
+
+@njit_parallel
+def _max_exponent(bits, out):
+    """out[c] = largest exponent field among bits[c*_CHUNK : (c+1)*_CHUNK] (uint32 views of
+    float32). Integer max: vectorises, and fastmath cannot assume the NaNs away."""
+    for c in prange(out.shape[0]):
+        chunk = bits[c * _CHUNK : (c + 1) * _CHUNK]  # a view: indices from 0 need no wraparound
+        worst = np.uint32(0)
+        mask = np.uint32(_EXPONENT)
+        for i in range(chunk.shape[0]):
+            e = chunk[i] & mask
+            if e > worst:
+                worst = e
+        out[c] = worst
+
+
+def all_finite(arr: np.ndarray) -> bool:
+    """True if the C-contiguous float32 array holds no NaN or inf (a parallel scan: a
+    (1000, 384) genome batch in a fraction of np.isfinite(arr).all()'s time)."""
+    if arr.size < _CHUNK:
+        return bool(np.isfinite(arr).all())
+    out = np.empty((arr.size + _CHUNK - 1) // _CHUNK, np.uint32)
+    _max_exponent(arr.reshape(-1).view(np.uint32), out)
+    return bool(out.max() < _EXPONENT)
 
 
 def is_power_of_two(n: int) -> bool:
@@ -35,9 +66,10 @@ def require_float32(name: str, arr, shape: tuple) -> np.ndarray:
         want is not None and want != got for want, got in zip(shape, arr.shape, strict=True)
     ):
         raise ValueError(f"{name} must have shape {_fmt(shape)}, got {arr.shape}")
-    if not np.isfinite(arr).all():
+    arr = np.ascontiguousarray(arr)
+    if not all_finite(arr):
         raise ValueError(f"{name} must be finite, got NaN or inf")
-    return np.ascontiguousarray(arr)
+    return arr
 
 
 def _fmt(shape: tuple) -> str:

@@ -1,0 +1,24 @@
+"""all_finite: the parallel NaN/inf scan behind every float32 argument check."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from alife.brain.checks import all_finite
+
+
+@settings(max_examples=60, deadline=None)
+@given(size=st.integers(1, 70_000), seed=st.integers(0, 2**31),
+       bad=st.sampled_from([np.nan, np.inf, -np.inf, None]), data=st.data())
+def test_all_finite_agrees_with_numpy(size, seed, bad, data):
+    x = np.random.default_rng(seed).standard_normal(size).astype(np.float32) * 1e30
+    if bad is not None:
+        x[data.draw(st.integers(0, size - 1))] = bad
+    assert all_finite(x) == bool(np.isfinite(x).all())
+    assert all_finite(x.reshape(1, -1)) == all_finite(x)
+
+
+def test_extreme_finite_values_pass():
+    x = np.zeros(50_000, np.float32)
+    x[[0, 1, 2, -1]] = [np.finfo(np.float32).max, -np.finfo(np.float32).max, 1e-45, -0.0]
+    assert all_finite(x)
