@@ -1,5 +1,10 @@
 """wht against a dense Sylvester Hadamard matrix; self-inverse; norm-preserving; bad input."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -63,3 +68,28 @@ def test_lanes_layout_kernel_matches_public():
 def test_bad_input_is_a_clear_value_error(bad, match):
     with pytest.raises(ValueError, match=match):
         wht(bad)
+
+
+_RADIX8_CHECK = """
+import numpy as np
+from alife.brain import HashMemory, wht
+from alife.brain.wht import RADIX16
+from tests.reference import hash_ref, wht_ref
+assert not RADIX16
+for n in (16, 64, 256, 512, 1024, 2048):
+    x = np.random.default_rng(n).standard_normal((5, n)).astype(np.float32)
+    np.testing.assert_allclose(wht(x), wht_ref(x), atol=2e-5 * np.sqrt(n), rtol=1e-4)
+mem = HashMemory(16, 4, 256, 2, "reservoir", seed=3)
+keys = np.random.default_rng(0).standard_normal((4, 16)).astype(np.float32)
+ref = np.stack([hash_ref(k, mem.signs, "reservoir") for k in keys])
+np.testing.assert_allclose(mem.hash(keys), ref, atol=1e-5)
+"""
+
+
+def test_radix8_passes_used_without_avx512(tmp_path):
+    """CPUs without AVX-512 take radix-8 passes (16 vectors would not fit in 16 registers):
+    that path, forced by ALIFE_RADIX16=0 in a fresh process with its own Numba cache."""
+    env = dict(os.environ, ALIFE_RADIX16="0", NUMBA_CACHE_DIR=str(tmp_path))
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run([sys.executable, "-c", _RADIX8_CHECK], env=env, cwd=root, check=True,
+                   timeout=600)

@@ -141,6 +141,18 @@ def _make_bfly(radix: int, lanes: int = WIDTH):
 bfly2x16 = _make_bfly(2, 16)  # x[i + k h : +16] for k < 2: one stage (zmm; two ymm without AVX-512)
 bfly4x16 = _make_bfly(4, 16)  # k < 4: two stages (h, 2h)
 bfly8x16 = _make_bfly(8, 16)  # k < 8: three stages (h, 2h, 4h)
+bfly16x16 = _make_bfly(16, 16)  # k < 16: four stages (16 vectors: all in AVX-512 registers)
+
+
+def host_has_avx512() -> bool:
+    """True if this CPU has AVX-512F (32 vector registers of 16 floats): radix-16 passes then
+    keep their 16 vectors in registers; with AVX2's 16 ymm registers they would spill."""
+    try:
+        from llvmlite import binding as llvm
+
+        return bool(llvm.get_host_cpu_features().get("avx512f", False))
+    except Exception:  # noqa: BLE001 - an unknown host simply takes the radix-8 passes
+        return False
 
 
 @intrinsic

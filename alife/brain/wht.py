@@ -3,8 +3,9 @@
 Two batched layouts:
 - rows (B, n), one vector per row: `fwht_vec` transforms one contiguous vector with explicit
   16-wide SIMD (alife.brain.simd): the in-vector stages h = 1..8 by shuffles (`h16`), then the
-  stages across vectors by radix-8/4/2 butterfly passes, all in L1. This is what the public `wht`,
-  the FFB net and the NTM controllers use: agents stay row-major, so no transposition is needed.
+  stages across vectors by radix-16 (AVX-512) or 8, then 4 or 2 butterfly passes, all in L1.
+  This is what the public `wht`, the FFB net and the NTM controllers use: agents stay row-major,
+  so no transposition is needed.
 - lanes (nblocks, n, LANES), LANES vectors innermost (the first layout, kept for callers that
   batch that way): every butterfly is a contiguous loop across vectors.
 Reference: the fast WHT as in Fino & Algazi (1976); fht-cpu is the speed yardstick.
@@ -13,12 +14,22 @@ Reference: the fast WHT as in Fino & Algazi (1976); fht-cpu is the speed yardsti
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 from numba import prange
 
 from alife.brain.checks import require_power_of_two
-from alife.brain.simd import WIDTH, bfly2x16, bfly4x16, bfly8x16, h8, h16
+from alife.brain.simd import (
+    WIDTH,
+    bfly2x16,
+    bfly4x16,
+    bfly8x16,
+    bfly16x16,
+    h8,
+    h16,
+    host_has_avx512,
+)
 from alife.jit import njit_inline, njit_parallel, njit_serial
 
 LANES = 32  # vectors per block in the lanes layout
@@ -26,6 +37,9 @@ LANES = 32  # vectors per block in the lanes layout
 
 CHUNK = 256  # rows per L1-resident chunk: 256 x LANES float32 = 32 KiB
 ROWS_PER_TASK = 32  # rows per parallel task in the row layout
+# compile-time constant: radix-16 passes only with 32 vector registers; ALIFE_RADIX16=0 turns
+# them off (with its own NUMBA_CACHE_DIR: Numba's cache does not see this switch)
+RADIX16 = host_has_avx512() and os.environ.get("ALIFE_RADIX16", "1") != "0"
 
 
 @njit_inline
@@ -52,8 +66,7 @@ def fwht_vec(src, dst, scale):
     src may be dst (in place). A leaf function, called per agent (inlining it everywhere costs
     ~6 s more cold compile for no measured gain). Passes, on 16-float vectors (one
     AVX-512 register; LLVM splits them in two where there is none; ~25% faster than 8-float
-    ones at n = 256 and 1024): h16 (stages 1..8 by shuffles, scale fused), then radix-8
-    passes across vectors while >= 3 stages remain, then one radix-4 or radix-2 pass.
+    ones at n = 256 and 1024): h16 (stages 1..8 by shuffles, scale fused), then cross16.
     """
     n = src.shape[0]
     if n < 16:
@@ -70,10 +83,15 @@ def fwht_vec(src, dst, scale):
 @njit_inline
 def cross16(x, off, n):
     """The WHT stages h >= 16 of x[off : off + n] (flat offsets), n >= 16, after the in-vector
-    ones (h16)."""
+    ones (h16): radix-16 passes (AVX-512) or radix-8 ones, then one radix-4 or radix-2 pass."""
     h = 16
     while h < n:
-        if 8 * h <= n:
+        if RADIX16 and 16 * h <= n:
+            for i in range(off, off + n, 16 * h):
+                for j in range(i, i + h, 16):
+                    bfly16x16(x, j, h)
+            h *= 16
+        elif 8 * h <= n:
             for i in range(off, off + n, 8 * h):
                 for j in range(i, i + h, 16):
                     bfly8x16(x, j, h)
