@@ -8,6 +8,9 @@ faster than O(N). Stage times (sense, think, the rest; wall-clock ns per agent-t
 CPU time of all threads per agent-tick are measured in the same run; each size runs a few
 blocks of ticks and reports the fastest block (the least disturbed by other processes).
 
+The machine's speed is printed before and after (fht-cpu ns per 256-float transform, the unit of
+benchmarks/brain.py's 'x fht'): on a shared or virtual machine it drifts by tens of percent.
+
 Targets (issue 3): >= 500,000 agent-ticks/s at 1k agents; per-agent cost at 100k <= 1.5x 1k.
 Usage: python -m benchmarks.world [--quick]   (or python run.py bench)
 """
@@ -96,12 +99,30 @@ def measure(n_agents: int, ticks: int, config, blocks: int = 3, think: bool = Tr
     }
 
 
+def machine_yardstick() -> str:
+    """This machine's speed right now: ns per 256-float fht-cpu transform (1 thread, batch
+    1000, median of 30), the unit benchmarks/brain.py's 'x fht' column counts in. A shared
+    or virtual machine drifts by tens of percent between minutes; quote rates with it."""
+    try:
+        import fht_cpu
+    except ImportError:
+        return "fht-cpu not installed (pip install .[bench])"
+    x = np.random.default_rng(0).standard_normal((1000, 256)).astype(np.float32)
+    times = []
+    for _ in range(30):
+        t0 = time.perf_counter()
+        fht_cpu.fht(x, num_threads=1)
+        times.append(time.perf_counter() - t0)
+    return f"fht-cpu n=256 {1e9 * float(np.median(times)) / 1000:.0f} ns/vector"
+
+
 def main(quick: bool = False) -> int:
     from alife.config import load_world
     from alife.jit import set_threads
 
     set_threads(THREADS)
     config = load_world(WORLD)
+    speed_before = machine_yardstick()
     sizes = [1_000, 10_000] if quick else [1_000, 10_000, 100_000]
     rows = []
     for n in sizes:
@@ -114,6 +135,7 @@ def main(quick: bool = False) -> int:
         f"\nWorld throughput - {WORLD.name}, {THREADS} Numba threads, "
         f"{os.cpu_count()} CPUs, load avg {os.getloadavg()[0]:.1f}"
     )
+    print(f"machine speed: {speed_before} before, {machine_yardstick()} after the runs")
     print(
         f"brain: {sp.n_sensors} sensors, width {sp.brain.width}, depth {sp.brain.depth}; "
         f"memory {'on' if mem.enabled else 'off'}: width {mem.width}, key {mem.key_size}, "
