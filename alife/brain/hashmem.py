@@ -5,6 +5,8 @@ sign except the last round in "reservoir" mode. One sign round is SimHash (Chari
 locality-sensitive hash; more rounds decorrelate unrelated keys. read = W h / (h.h);
 write = delta rule W += g outer(value - read, h), so a gate of 1 stores the value exactly.
 Hebbian crosstalk between k stored items ~ (k-1)/m of the value variance (central limit theorem).
+Kernels: per-agent helpers on flat offsets (hash_at, memory_vec) inlined into the NTM step; for
+16-float keys the first round is one product with a precomputed table (first_round_table).
 """
 
 from __future__ import annotations
