@@ -5,8 +5,9 @@ memory) is run with N/40 arenas, so density - and therefore the work per agent -
 every size; what changes is only how many agents one kernel call steps. Numba is pinned to 2
 threads (stated in the output). The per-agent cost ratio 100k/1k shows whether anything grows
 faster than O(N). Stage times (sense, think, the rest; wall-clock ns per agent-tick) and the
-CPU time of all threads per agent-tick are measured in the same run; each size runs a few
-blocks of ticks and reports the fastest block (the least disturbed by other processes).
+CPU time of all threads per agent-tick are measured in the same run; the sizes run blocks of
+ticks in interleaved rounds (so all see the same mix of the host's faster and slower minutes) and
+each reports its fastest block (the least disturbed by other processes).
 
 The machine's speed is printed before and after (fht-cpu ns per 256-float transform, the unit of
 benchmarks/brain.py's 'x fht'): on a shared or virtual machine it drifts by tens of percent.
@@ -48,55 +49,69 @@ class _Timed:
         return getattr(self.ctrl, name)
 
 
-def measure(n_agents: int, ticks: int, config, blocks: int = 3, think: bool = True) -> dict:
-    from alife.world import World
+class Case:
+    """One size: a World of n_agents (N/40 arenas) whose blocks of ticks are timed one at a time.
 
-    per_arena = config.species[0].count
-    arenas = max(1, n_agents // per_arena)
-    world = World(config, 1, arena_ids=np.arange(arenas))
-    acc = {"think": 0.0, "sense": 0.0}
-    real_sense = world.sense
+    think=False replaces the brain by constant motors (the "world only" row)."""
 
-    def timed_sense(*args, **kw):
-        t0 = time.perf_counter()
-        out = real_sense(*args, **kw)
-        acc["sense"] += time.perf_counter() - t0
-        return out
+    def __init__(self, n_agents: int, ticks: int, config, think: bool = True):
+        from alife.world import World
 
-    world.sense = timed_sense
-    fixed = None if think else np.array([0.2, 0.6, 0.0, 0.0, 0.0], np.float32)
-    world.controllers = [
-        _Timed(c, acc, None if fixed is None else fixed[: c.n_motors]) for c in world.controllers
-    ]
-    for _ in range(3):  # warm up (JIT, caches, first-touch of memory)
-        world.tick()
-    best = None
-    for _ in range(blocks):  # the fastest block: least disturbed by other processes
-        acc["think"] = acc["sense"] = 0.0
-        n0 = world.agent_ticks
+        per_arena = config.species[0].count
+        self.arenas = max(1, n_agents // per_arena)
+        self.agents = self.arenas * per_arena
+        self.ticks, self.think = ticks, think
+        self.label = f"{self.agents}" if think else f"{self.agents}*"
+        self.world = World(config, 1, arena_ids=np.arange(self.arenas))
+        self.acc = {"think": 0.0, "sense": 0.0}
+        real_sense = self.world.sense
+
+        def timed_sense(*args, **kw):
+            t0 = time.perf_counter()
+            out = real_sense(*args, **kw)
+            self.acc["sense"] += time.perf_counter() - t0
+            return out
+
+        self.world.sense = timed_sense
+        fixed = None if think else np.array([0.2, 0.6, 0.0, 0.0, 0.0], np.float32)
+        self.world.controllers = [
+            _Timed(c, self.acc, None if fixed is None else fixed[: c.n_motors])
+            for c in self.world.controllers
+        ]
+        for _ in range(3):  # warm up (JIT, caches, first-touch of memory)
+            self.world.tick()
+        self.best = None
+
+    def block(self) -> None:
+        """Time one block of ticks; keep it if it is the fastest so far (the least disturbed
+        by other processes and by the host's slower phases)."""
+        self.acc["think"] = self.acc["sense"] = 0.0
+        n0 = self.world.agent_ticks
         c0 = time.process_time()
         t0 = time.perf_counter()
-        for _ in range(ticks):
-            world.tick()
+        for _ in range(self.ticks):
+            self.world.tick()
         dt = time.perf_counter() - t0
         cpu = time.process_time() - c0
-        done = world.agent_ticks - n0
-        if best is None or dt / done < best["seconds"] / best["done"]:
-            best = {"seconds": dt, "cpu": cpu, "done": done, **acc}
-    dt, done = best["seconds"], best["done"]
-    return {
-        "label": f"{arenas * per_arena}" if think else f"{arenas * per_arena}*",
-        "agents": arenas * per_arena,
-        "arenas": arenas,
-        "ticks": ticks,
-        "seconds": dt,
-        "rate": done / dt,
-        "ns_per_agent": 1e9 * dt / done,
-        "cpu_ns": 1e9 * best["cpu"] / done,
-        "sense": 1e9 * best["sense"] / done,
-        "think": 1e9 * best["think"] / done,
-        "rest": 1e9 * (dt - best["sense"] - best["think"]) / done,
-    }
+        done = self.world.agent_ticks - n0
+        if self.best is None or dt / done < self.best["seconds"] / self.best["done"]:
+            self.best = {"seconds": dt, "cpu": cpu, "done": done, **self.acc}
+
+    def row(self) -> dict:
+        b = self.best
+        dt, done = b["seconds"], b["done"]
+        return {
+            "label": self.label,
+            "agents": self.agents,
+            "arenas": self.arenas,
+            "ticks": self.ticks,
+            "rate": done / dt,
+            "ns_per_agent": 1e9 * dt / done,
+            "cpu_ns": 1e9 * b["cpu"] / done,
+            "sense": 1e9 * b["sense"] / done,
+            "think": 1e9 * b["think"] / done,
+            "rest": 1e9 * (dt - b["sense"] - b["think"]) / done,
+        }
 
 
 def machine_yardstick() -> str:
@@ -124,11 +139,15 @@ def main(quick: bool = False) -> int:
     config = load_world(WORLD)
     speed_before = machine_yardstick()
     sizes = [1_000, 10_000] if quick else [1_000, 10_000, 100_000]
-    rows = []
-    for n in sizes:
-        ticks = max(2, min(20, 20_000 // n)) if not quick else max(2, 10_000 // n)
-        rows.append(measure(n, ticks, config, blocks=2 if quick else (8 if n < 100_000 else 4)))
-    world_only = measure(1_000, 20, config, blocks=2 if quick else 8, think=False)
+    cases = [Case(n, max(2, min(20, 20_000 // n)), config) for n in sizes]
+    cases.append(Case(1_000, 20, config, think=False))
+    # rounds of one block per case, interleaved, so every size sees the same mix of the host's
+    # faster and slower minutes; each reports its fastest block
+    for _ in range(2 if quick else 24):
+        for case in cases:
+            case.block()
+    rows = [c.row() for c in cases[:-1]]
+    world_only = cases[-1].row()
     sp = config.species[0]
     mem = sp.memory
     print(
