@@ -15,6 +15,8 @@ Note: Numba's cache does not see edits here; clear alife/**/__pycache__/*.nb* af
 
 from __future__ import annotations
 
+import os
+
 from llvmlite import ir
 from numba import types
 from numba.core import cgutils
@@ -145,8 +147,14 @@ bfly16x16 = _make_bfly(16, 16)  # k < 16: four stages (16 vectors: all in AVX-51
 
 
 def host_has_avx512() -> bool:
-    """True if this CPU has AVX-512F (32 vector registers of 16 floats): radix-16 passes then
-    keep their 16 vectors in registers; with AVX2's 16 ymm registers they would spill."""
+    """True if Numba compiles for AVX-512F (32 vector registers of 16 floats): radix-16 passes
+    then keep their 16 vectors in registers; with AVX2's 16 ymm registers they would spill.
+    Follows NUMBA_CPU_FEATURES / NUMBA_CPU_NAME when set (e.g. portable caches), else the host."""
+    features = os.environ.get("NUMBA_CPU_FEATURES")
+    if features is not None:
+        return "+avx512f" in features.split(",")
+    if os.environ.get("NUMBA_CPU_NAME", "host") != "host":
+        return False
     try:
         from llvmlite import binding as llvm
 
