@@ -157,14 +157,4 @@ class GenerationalState:
         if improved:
             rundir.save_best(run.run_dir / rundir.BEST_FILE, best)
         self.best, self.genomes = best, new_genomes
-        run.agent_ticks += ticks
-        run.wall_time += dt
-        run.generation = g + 1
-        return Progress(
-            generation=run.generation,
-            total=run.target,
-            species=run.species,
-            best=[r["best"] for r in rows],
-            mean=[r["mean"] for r in rows],
-            agent_ticks_per_s=ticks / dt,
-        )
+        return run.advance(ticks, dt, [r["best"] for r in rows], [r["mean"] for r in rows])

@@ -174,15 +174,6 @@ class OpenEndedState:
         self.lineage.append(rows)
         run.metrics.append(metric_rows)
         self.depth_ids, self.depth = depth_ids, depth
-        run.agent_ticks += ticks
-        run.wall_time += dt
-        run.generation = g + 1
-        return Progress(
-            generation=run.generation,
-            total=run.target,
-            species=run.species,
-            best=[float(r["population"]) for r in metric_rows],
-            mean=[r["mean_energy"] for r in metric_rows],
-            agent_ticks_per_s=ticks / dt,
-            extra={"tick": int(world.tick_count)},
-        )
+        return run.advance(ticks, dt, [float(r["population"]) for r in metric_rows],
+                           [r["mean_energy"] for r in metric_rows],
+                           extra={"tick": int(world.tick_count)})

@@ -108,6 +108,16 @@ class EvolutionRun:
         else:
             self.state = GenerationalState(self)
 
+    def advance(self, ticks: int, dt: float, best: list, mean: list,
+                extra: dict | None = None) -> Progress:
+        """Count one finished generation (or open-ended chunk) of `ticks` agent-ticks taking
+        `dt` seconds; the Progress the bar shows for it."""
+        self.agent_ticks += ticks
+        self.wall_time += dt
+        self.generation += 1
+        return Progress(generation=self.generation, total=self.target, species=self.species,
+                        best=best, mean=mean, agent_ticks_per_s=ticks / dt, extra=extra or {})
+
     @property
     def best(self) -> rundir.BestGenomes | None:
         """Best genome ever per species (generational runs; None in open-ended runs)."""
