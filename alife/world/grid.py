@@ -156,10 +156,17 @@ def build_object_grid(spec: GridSpec, n_arenas: int, agents: dict, items: dict, 
 def box_cells(x, y, reach, cw, ch, gx, gy, wrap):
     """Cells overlapping the square [x - reach, x + reach] x [y - reach, y + reach]:
     (x0, nx, y0, ny); visit x0 .. x0 + nx - 1 (through wrap_cell in wrap-around arenas)."""
-    ax0 = int(math.floor((x - reach) / cw))
-    ax1 = int(math.floor((x + reach) / cw))
-    ay0 = int(math.floor((y - reach) / ch))
-    ay1 = int(math.floor((y + reach) / ch))
+    return span_cells(x - reach, x + reach, y - reach, y + reach, cw, ch, gx, gy, wrap)
+
+
+@njit_inline
+def span_cells(lo_x, hi_x, lo_y, hi_y, cw, ch, gx, gy, wrap):
+    """Cells overlapping the box [lo_x, hi_x] x [lo_y, hi_y] (arena coordinates): (x0, nx, y0,
+    ny) as in box_cells; clamped to the arena with walls, at most one lap with wrap-around."""
+    ax0 = int(math.floor(lo_x / cw))
+    ax1 = int(math.floor(hi_x / cw))
+    ay0 = int(math.floor(lo_y / ch))
+    ay1 = int(math.floor(hi_y / ch))
     if wrap:
         return ax0 % gx, min(ax1 - ax0 + 1, gx), ay0 % gy, min(ay1 - ay0 + 1, gy)
     ax0 = max(ax0, 0)

@@ -22,7 +22,7 @@ from numba import prange
 
 from alife.jit import njit_inline, njit_parallel
 from alife.world.geometry import min_image
-from alife.world.grid import wrap_cell
+from alife.world.grid import span_cells, wrap_cell
 
 
 def ray_angles(rays: int, fov_deg: float) -> np.ndarray:
@@ -162,17 +162,8 @@ def _sector_cells(xi, yi, c_h, s_h, cm, sm, srange, pad, cw, ch, gx, gy, wrap):
         hi_y = 1.0
     if -s_h >= cm:
         lo_y = -1.0
-    ax0 = int(math.floor((xi + lo_x * srange - pad) / cw))
-    ax1 = int(math.floor((xi + hi_x * srange + pad) / cw))
-    ay0 = int(math.floor((yi + lo_y * srange - pad) / ch))
-    ay1 = int(math.floor((yi + hi_y * srange + pad) / ch))
-    if wrap:
-        return ax0 % gx, min(ax1 - ax0 + 1, gx), ay0 % gy, min(ay1 - ay0 + 1, gy)
-    ax0 = max(ax0, 0)
-    ay0 = max(ay0, 0)
-    ax1 = min(ax1, gx - 1)
-    ay1 = min(ay1, gy - 1)
-    return ax0, max(ax1 - ax0 + 1, 0), ay0, max(ay1 - ay0 + 1, 0)
+    return span_cells(xi + lo_x * srange - pad, xi + hi_x * srange + pad,
+                      yi + lo_y * srange - pad, yi + hi_y * srange + pad, cw, ch, gx, gy, wrap)
 
 
 @njit_parallel
