@@ -105,11 +105,13 @@ def play(world: str | Path, *, seed: int | None = None, **window) -> list[str]:
     """`python run.py play WORLD.yaml`: the world file live."""
     if not Path(world).exists():
         raise AlifeError(f"{world}: no such world file (try worlds/foraging.yaml)")
-    _open_early(window, str(world))
+    from alife.config import load_world
     from alife.render.session import Session
 
+    config = load_world(world)  # a broken file is reported before any window (or its absence)
+    _open_early(window, str(world))
     with _closing_display():
-        session = Session(world, seed=seed)
+        session = Session(world, seed=seed, config=config)
     return run_window(session, **window)
 
 

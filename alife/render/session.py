@@ -46,9 +46,10 @@ class Session:
         generation: int = 0,
         checkpoint_dir: str | Path | None = None,
         world_factory: Callable | None = None,
+        config=None,
     ) -> None:
         self.path = Path(path)
-        self.config = load_world(self.path)
+        self.config = load_world(self.path) if config is None else config  # config: of `path`
         self.seed = int(self.config.seed if seed is None else seed)
         self.generation = int(generation)
         self._factory = world_factory or _default_world
