@@ -72,18 +72,15 @@ def hash_at(src, s_off, k, tables, reservoir, z, z_off):
     if k % 16 == 0 and tables.shape[1] % k == 0:
         _hash16(src, s_off, k, tables, reservoir, z, z_off)
     else:
-        hash_vec(src[s_off:s_off + k], tables, reservoir, z[z_off:z_off + tables.shape[1]])
+        _hash_any(src[s_off:s_off + k], tables, reservoir, z[z_off:z_off + tables.shape[1]])
 
 
 @njit_serial
-def hash_vec(key, tables, reservoir, z):
-    """z (m,) = hash of one key (k,); tables (rounds + 1, m): the ±1 diagonals D_1..D_r, then
-    the first-round table. Sign rounds fuse the next diagonal."""
+def _hash_any(key, tables, reservoir, z):
+    """hash_at for any key size: z (m,) = hash of key (k,); tables (rounds + 1, m): the ±1
+    diagonals D_1..D_r, then the first-round table (unused here). Plain embedding and full
+    transforms; each sign round's output times the next diagonal in one pass."""
     rounds, m = tables.shape[0] - 1, tables.shape[1]
-    k = key.shape[0]
-    if k % 16 == 0 and m % k == 0:
-        _hash16(key, 0, k, tables, reservoir, z, 0)
-        return
     inv = np.float32(1.0 / math.sqrt(m))
     embed_vec(key, tables[0], z)
     for i in range(rounds):
@@ -218,7 +215,7 @@ def _hash_rows(keys, tables, reservoir, out):
     batch = keys.shape[0]
     for c in prange((batch + ROWS_PER_TASK - 1) // ROWS_PER_TASK):
         for b in range(c * ROWS_PER_TASK, min(batch, (c + 1) * ROWS_PER_TASK)):
-            hash_vec(keys[b], tables, reservoir, out[b])
+            hash_at(keys[b], 0, keys.shape[1], tables, reservoir, out[b], 0)
 
 
 @njit_parallel
@@ -255,9 +252,10 @@ class HashMemory:
         self.mode = mode
         self.seed = seed
         ss = np.random.SeedSequence([seed, 0x4A5])
-        self.signs = np.stack([random_signs(s, width) for s in ss.spawn(rounds)])
-        # what the kernels take: the diagonals, then the first-round table
-        self.tables = np.vstack([self.signs, first_round_table(self.signs[0], key_size)])
+        signs = np.stack([random_signs(s, width) for s in ss.spawn(rounds)])
+        # what the kernels take: the diagonals D_1..D_r, then the first-round table
+        self.tables = np.vstack([signs, first_round_table(signs[0], key_size)])
+        self.signs = self.tables[:rounds]  # (rounds, m) ±1, a view
 
     @property
     def reservoir(self) -> bool:
