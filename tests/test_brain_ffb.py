@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alife.brain import FFBNet
-from tests.reference import ffb_forward_ref
+
+from reference import ffb_forward_ref
 
 
 def _net_and_data(n_in, n_out, width, depth, batch, seed):
@@ -66,7 +67,7 @@ def test_explain_condensed_map_reproduces_output(log_w, depth, seed, data):
 def test_switch_states_follow_the_sign_of_each_layer():
     net, genomes, x = _net_and_data(4, 4, 4, 1, 1, seed=3)
     states, _ = net.explain(genomes[0], x[0])
-    from tests.reference import embed_ref, wht_ref
+    from reference import embed_ref, wht_ref
     pre = wht_ref(net.signs * embed_ref(x[0].astype(np.float64), 4))
     np.testing.assert_array_equal(states[0], pre >= 0)
 

@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alife.brain import HashMemory
-from tests.reference import hash_ref, memory_read_ref, memory_write_ref
+
+from reference import hash_ref, memory_read_ref, memory_write_ref
 
 
 # kernel paths: any k (embed, full transforms); k % 16 == 0 (embedding fused into the first

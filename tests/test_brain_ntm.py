@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alife.brain import HashMemory, NTMController
-from tests.reference import ntm_step_ref
+
+from reference import ntm_step_ref
 
 
 def _controller(memory=True, mode="sign", rounds=2, reads=1, width=64, seed=1, value_size=8):

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from alife.brain import wht
 from alife.brain.wht import LANES, from_lanes, to_lanes, wht_blocks_inplace
-from tests.reference import hadamard, wht_ref
+
+from reference import hadamard, wht_ref
 
 
 @pytest.mark.parametrize("n", [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048])
@@ -74,7 +75,7 @@ _RADIX8_CHECK = """
 import numpy as np
 from alife.brain import HashMemory, wht
 from alife.brain.wht import RADIX16
-from tests.reference import hash_ref, wht_ref
+from reference import hash_ref, wht_ref
 assert not RADIX16
 for n in (16, 64, 256, 512, 1024, 2048):
     x = np.random.default_rng(n).standard_normal((5, n)).astype(np.float32)

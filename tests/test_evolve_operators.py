@@ -186,7 +186,7 @@ def test_selection_and_mutation_optimise_a_sphere():
     ties=st.booleans(),
 )
 def test_tournament_matches_loop_reference(pop, n_out, size, seed, ties):
-    from tests.reference import tournament_ref
+    from reference import tournament_ref
 
     f = rng(seed).standard_normal(pop)
     if ties:
@@ -206,7 +206,7 @@ def test_tournament_matches_loop_reference(pop, n_out, size, seed, ties):
     seed=st.integers(0, 2**32 - 1),
 )
 def test_gray_mutate_matches_loop_reference(pop, n, count, rate, seed):
-    from tests.reference import gray_apply_ref
+    from reference import gray_apply_ref
 
     g = rng(seed).standard_normal((pop, n)).astype(np.float32)
     got = gray_mutate(g, rng(seed + 1), rate=rate, c=0.7, precision=9.0, count=count)

@@ -48,7 +48,7 @@ def test_cache_cold_detection(tmp_path, monkeypatch):
 
 
 def test_cli_says_when_it_compiles(tmp_path, monkeypatch, capsys):
-    from tests.test_evolve_run import TINY
+    from run_helpers import TINY
 
     world = tmp_path / "w.yaml"
     world.write_text(TINY)

@@ -16,7 +16,8 @@ import pytest
 from alife.evolve import checkpoint as ck
 from alife.evolve.backends import SerialBackend
 from alife.evolve.runner import EvolutionRun
-from tests.test_evolve_run import TINY, assert_same, comparable
+
+from run_helpers import TINY, assert_same, comparable
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX signals and process groups")

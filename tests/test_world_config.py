@@ -8,7 +8,10 @@ from pydantic import ValidationError
 
 from alife.config.models import SpeciesConfig, WorldConfig
 from alife.world import World
-from tests.world_helpers import config, single_thread, species  # noqa: F401  (autouse fixture)
+
+from world_helpers import config, species
+
+pytestmark = pytest.mark.usefixtures("single_thread")
 
 
 def _error(**over) -> str:
@@ -72,6 +75,7 @@ def test_defaults_fit_the_default_brain():
     circles=st.lists(st.tuples(st.floats(0, 1), st.floats(0, 1), st.floats(1, 40)), max_size=3),
     seed=st.integers(0, 2**32),
 )  # fmt: skip
+
 def test_any_valid_world_runs(width, height, wrap, count, radius, speed, rays, fov, srange, food,
                               regrowth, circles, seed):  # fmt: skip
     try:

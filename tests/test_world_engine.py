@@ -17,11 +17,13 @@ from alife.world.interact import (
     L_SPENT,
     L_WASTED,
 )
-from tests.world_helpers import (
+
+from world_helpers import (
     config,
-    single_thread,  # noqa: F401  (autouse fixture)
     species,
 )
+
+pytestmark = pytest.mark.usefixtures("single_thread")
 
 WORLDS = Path(__file__).resolve().parent.parent / "worlds"
 

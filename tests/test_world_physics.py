@@ -9,15 +9,17 @@ from hypothesis import strategies as st
 
 from alife.world import World
 from alife.world.interact import C_FAILURE, C_FOOD, C_PREY, C_SUCCESS
-from tests.reference import disc_overlaps_obstacle_ref
-from tests.world_helpers import (
+
+from reference import disc_overlaps_obstacle_ref
+from world_helpers import (
     clear_items,
     config,
     pose,
     put_item,
-    single_thread,  # noqa: F401  (autouse fixture)
     species,
 )
+
+pytestmark = pytest.mark.usefixtures("single_thread")
 
 
 class FixedMotors:

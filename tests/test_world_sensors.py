@@ -9,16 +9,18 @@ from hypothesis import strategies as st
 
 from alife.world import World
 from alife.world.sensors import ray_angles, sensor_names
-from tests.reference import sense_rays_ref
-from tests.world_helpers import (
+
+from reference import sense_rays_ref
+from world_helpers import (
     clear_items,
     config,
     pose,
     put_item,
     rows,
-    single_thread,  # noqa: F401  (autouse fixture)
     species,
 )
+
+pytestmark = pytest.mark.usefixtures("single_thread")
 
 CLASSES = ["wall", "food", "poison", "agent"]
 

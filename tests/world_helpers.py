@@ -4,22 +4,9 @@ from __future__ import annotations
 
 import copy
 
-import numba
 import numpy as np
-import pytest
 
 from alife.config.models import WorldConfig
-from alife.jit import set_threads
-
-
-@pytest.fixture(autouse=True)
-def single_thread():
-    """Autouse in every module that imports it: run each test on one Numba thread (fast and
-    steady on a busy 2-core machine); a test may set its own count; restored afterwards."""
-    before = numba.get_num_threads()
-    set_threads(1)
-    yield
-    set_threads(before)
 
 
 def species(**over) -> dict:
