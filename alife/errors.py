@@ -18,3 +18,11 @@ class CheckpointError(AlifeError):
 
 class DisplayError(AlifeError):
     """No display is available for the interactive window."""
+
+
+class BackendError(AlifeError):
+    """An evaluation backend could not start or a worker failed."""
+
+
+class ExperimentError(AlifeError):
+    """An experiment was asked for something it cannot do (unknown name, bad output folder)."""

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from alife.errors import AlifeError
-from alife.evolve.backends import BackendError, ProcessBackend, SerialBackend, make_backend
+from alife.errors import AlifeError, BackendError
+from alife.evolve.backends import ProcessBackend, SerialBackend, make_backend
 from alife.evolve.evaluate import (
     Result,
     SphereEvaluator,

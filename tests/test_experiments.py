@@ -14,8 +14,9 @@ import pygame
 import pytest
 
 from alife.cli import main
+from alife.errors import ExperimentError
 from alife.experiments import EXPERIMENTS, run_experiment
-from alife.experiments.common import ExperimentError, Table
+from alife.experiments.common import Table
 
 
 def _rows(path):

@@ -18,7 +18,7 @@ import queue
 import signal
 import traceback
 
-from alife.errors import AlifeError
+from alife.errors import AlifeError, BackendError
 from alife.evolve.evaluate import Result, Task
 
 THREAD_ENV = {
@@ -29,10 +29,6 @@ THREAD_ENV = {
     "NUMEXPR_NUM_THREADS": "1",
 }
 BACKENDS = ("serial", "processes", "ray")
-
-
-class BackendError(AlifeError):
-    """A backend could not start or a worker failed."""
 
 
 def _pin_threads() -> None:

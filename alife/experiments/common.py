@@ -16,13 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from alife.errors import AlifeError
+from alife.errors import ExperimentError
 
 CHART_SIZE = (900, 500)
-
-
-class ExperimentError(AlifeError):
-    """An experiment was asked for something it cannot do (unknown name, bad output folder)."""
 
 
 @dataclass

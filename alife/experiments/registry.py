@@ -7,7 +7,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from alife.experiments.common import ExperimentError, ExperimentResult, prepare_out
+from alife.errors import ExperimentError
+from alife.experiments.common import ExperimentResult, prepare_out
 
 
 @dataclass(frozen=True)
