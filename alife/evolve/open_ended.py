@@ -12,11 +12,13 @@ World's `state_arrays()` and the lineage depths, so a resumed run continues bit-
 from __future__ import annotations
 
 import time
+from functools import partial
 
 import numpy as np
 
-from alife.errors import CheckpointError
+from alife.errors import AlifeError, CheckpointError
 from alife.evolve.metrics import MetricsLog
+from alife.evolve.mutation import mutate
 from alife.evolve.progress import Progress
 
 LINEAGE_COLUMNS = ("generation", "id", "parent_id", "species", "arena", "tick")
@@ -53,10 +55,14 @@ class OpenEndedState:
     def evaluator(self):
         return None
 
+    def _mutate(self):
+        """What the World's births mutate child genomes with: the world file's mutation."""
+        return partial(mutate, cfg=self.run.config.evolution.mutation)
+
     def start(self) -> None:
         from alife.world.engine import World
 
-        self.world = World(self.run.config, self.run.seed)
+        self.world = World(self.run.config, self.run.seed, mutate=self._mutate())
         ids = self.world.agents["ids"]
         order = np.argsort(ids)
         self.depth_ids, self.depth = ids[order].copy(), np.zeros(ids.size, dtype=np.int64)
@@ -73,8 +79,8 @@ class OpenEndedState:
 
         arrays = {k[len(_PREFIX) :]: v for k, v in ckpt.arrays.items() if k.startswith(_PREFIX)}
         try:
-            self.world = World.from_state_arrays(self.run.config, arrays)
-        except (ValueError, KeyError, IndexError) as err:
+            self.world = World.from_state_arrays(self.run.config, arrays, mutate=self._mutate())
+        except AlifeError as err:
             raise CheckpointError(
                 f"checkpoint generation {ckpt.generation}: world state does not fit the world "
                 f"file ({err})"
@@ -140,7 +146,7 @@ class OpenEndedState:
                 deaths += before + born - self._populations(n_sp)
         except KeyboardInterrupt:
             guard.evaluating = False  # a second Ctrl-C must not cut the restore short
-            self.world = World.from_state_arrays(run.config, saved)
+            self.world = World.from_state_arrays(run.config, saved, mutate=self._mutate())
             raise
         finally:
             guard.evaluating = False

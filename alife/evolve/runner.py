@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -51,9 +52,12 @@ def warm_up(config, seed: int) -> None:
 
     Run before spawning workers on a cold cache, so they load compiled code instead of each
     compiling it again."""
+    from alife.evolve.mutation import mutate
     from alife.world.engine import World
 
-    world = World(config, seed, generation=0, arena_ids=np.zeros(1, dtype=np.int64))
+    one = np.zeros(1, dtype=np.int64)
+    births = partial(mutate, cfg=config.evolution.mutation)
+    world = World(config, seed, generation=0, arena_ids=one, mutate=births)
     for _ in range(2):
         world.tick()
 

@@ -14,6 +14,7 @@ import hashlib
 import os
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -197,7 +198,7 @@ class Session:
                     new[:take] = old[order[:take]]
                     kept += take
             world = self._factory(config, self.seed, self.generation, genomes) if kept else fresh
-        except (AlifeError, ValueError) as err:  # valid file the engine still rejects
+        except AlifeError as err:  # valid file the engine still rejects
             self.error = f"{self.path}: {err}"
             return False
         self.config = config
@@ -248,7 +249,7 @@ class Session:
                 "undo the edit or save a new checkpoint"
             )
         state = {k[6:]: v for k, v in ckpt.arrays.items() if k.startswith("world/")}
-        world = World.from_state_arrays(self.config, state)
+        world = World.from_state_arrays(self.config, state, mutate=births_mutate(self.config))
         self.world = world
         self.generation = int(ckpt.generation)
         self.seed = int(ckpt.meta.get("seed", self.seed))
@@ -261,7 +262,14 @@ class Session:
         return json_path
 
 
+def births_mutate(config):
+    """What an open-ended world's births mutate child genomes with: the file's mutation."""
+    from alife.evolve.mutation import mutate
+
+    return partial(mutate, cfg=config.evolution.mutation)
+
+
 def _default_world(config, seed: int, generation: int, genomes):
     from alife.world import World
 
-    return World(config, seed, generation=generation, genomes=genomes)
+    return World(config, seed, generation=generation, genomes=genomes, mutate=births_mutate(config))
