@@ -57,11 +57,11 @@ def test_batch_size_depends_on_layout_only():
 def test_sphere_noise_depends_on_arena_not_batch():
     ev = SphereEvaluator(seed=7, noise=1.0)
     g = population()
-    whole = merge_results([ev(t) for t in make_tasks(2, g, [3, 1], 10, 10)])[0]
-    split = merge_results([ev(t) for t in make_tasks(2, g, [3, 1], 10, 3)])[0]
+    whole = merge_results([ev(t) for t in make_tasks(2, g, [3, 1], 10, 10)]).fitness
+    split = merge_results([ev(t) for t in make_tasks(2, g, [3, 1], 10, 3)]).fitness
     for a, b in zip(whole, split, strict=True):
         assert np.array_equal(a, b)
-    other_gen = merge_results([ev(t) for t in make_tasks(3, g, [3, 1], 10, 10)])[0]
+    other_gen = merge_results([ev(t) for t in make_tasks(3, g, [3, 1], 10, 10)]).fitness
     assert not np.array_equal(whole[0], other_gen[0])
 
 
@@ -70,7 +70,7 @@ def run_backend(backend, tasks, evaluator):
         backend.start(evaluator)
         first = merge_results(backend.map(tasks))
         second = merge_results(backend.map(tasks[::-1]))  # reused workers, any order
-    return first, second
+    return (first.fitness, first.agent_ticks), (second.fitness, second.agent_ticks)
 
 
 @pytest.mark.parametrize("workers", [1, 2, 3])
@@ -147,7 +147,7 @@ def test_results_left_over_from_a_failed_map_are_ignored():
         backend.start(FlakyEvaluator())
         with pytest.raises(AlifeError, match="arena 3"):
             backend.map(make_tasks(0, g, [1], 8, 1))
-        fitness, _ = merge_results(backend.map(make_tasks(1, g, [1], 8, 1)))
+        fitness = merge_results(backend.map(make_tasks(1, g, [1], 8, 1))).fitness
     assert fitness[0].tolist() == [10.0 + a for a in range(8)]
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from alife.errors import CheckpointError
 from alife.evolve.metrics import MetricsLog
+from alife.evolve.mode import Backend, EvolutionMode, InterruptGuard
 from alife.evolve.progress import Progress
 
 LINEAGE_COLUMNS = ("generation", "id", "parent_id", "species", "arena", "tick")
@@ -34,10 +35,10 @@ def child_depths(ids: np.ndarray, depth: np.ndarray, parents: np.ndarray) -> np.
     return np.where(known, depth[pos] + 1, 0).astype(np.int64)
 
 
-class OpenEndedState:
-    """The open-ended part of an `EvolutionRun` (it owns `run.generation` and the counters)."""
+class OpenEndedMode(EvolutionMode):
+    """The open-ended part of an `EvolutionRun`: one World in this process, no backend."""
 
-    needs_backend = False  # one World in this process
+    best = None  # no generations to rank: nothing is kept as "best"
 
     def __init__(self, run):
         self.run = run
@@ -50,7 +51,7 @@ class OpenEndedState:
     def manifest_extra(self) -> dict:
         return {"arenas": int(self.run.config.arena.count)}
 
-    def evaluator(self):
+    def task_evaluator(self) -> None:
         return None
 
     def start(self) -> None:
@@ -105,7 +106,7 @@ class OpenEndedState:
         A = self.world.agents
         return np.bincount(A["species"][A["alive"]], minlength=n_sp)
 
-    def step(self, backend, guard) -> Progress:
+    def step(self, backend: Backend, guard: InterruptGuard) -> Progress:
         from alife.world.engine import World
 
         run, world = self.run, self.world
@@ -118,32 +119,27 @@ class OpenEndedState:
         rows: list[dict] = []
         ticks0 = world.agent_ticks
         t0 = time.perf_counter()
-        guard.evaluating = True
         try:
-            if guard.requested:
-                raise KeyboardInterrupt
-            for _ in range(run.config.evolution.open_ended.chunk_ticks):
-                before = self._populations(n_sp)
-                next_id = world.next_id
-                world.tick()
-                A = world.agents
-                new = np.flatnonzero(A["ids"] >= next_id)
-                if new.size:
-                    rows.extend(self._birth_rows(g, new))
-                    d = child_depths(depth_ids, depth, A["parent"][new])
-                    ids_all = np.concatenate([depth_ids, A["ids"][new]])
-                    d_all = np.concatenate([depth, d])
-                    order = np.argsort(ids_all, kind="stable")
-                    depth_ids, depth = ids_all[order], d_all[order]
-                born = np.bincount(A["species"][new], minlength=n_sp)
-                births += born
-                deaths += before + born - self._populations(n_sp)
-        except KeyboardInterrupt:
-            guard.evaluating = False  # a second Ctrl-C must not cut the restore short
+            with guard.evaluation():
+                for _ in range(run.config.evolution.open_ended.chunk_ticks):
+                    before = self._populations(n_sp)
+                    next_id = world.next_id
+                    world.tick()
+                    A = world.agents
+                    new = np.flatnonzero(A["ids"] >= next_id)
+                    if new.size:
+                        rows.extend(self._birth_rows(g, new))
+                        d = child_depths(depth_ids, depth, A["parent"][new])
+                        ids_all = np.concatenate([depth_ids, A["ids"][new]])
+                        d_all = np.concatenate([depth, d])
+                        order = np.argsort(ids_all, kind="stable")
+                        depth_ids, depth = ids_all[order], d_all[order]
+                    born = np.bincount(A["species"][new], minlength=n_sp)
+                    births += born
+                    deaths += before + born - self._populations(n_sp)
+        except KeyboardInterrupt:  # a second Ctrl-C now only sets guard.requested
             self.world = World.from_state_arrays(run.config, saved)
             raise
-        finally:
-            guard.evaluating = False
         dt = max(time.perf_counter() - t0, 1e-9)
         A = world.agents
         live = A["alive"]

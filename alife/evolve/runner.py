@@ -1,20 +1,17 @@
-"""Headless evolution runs: create, loop, checkpoint, resume (issue 4; DESIGN section 5).
+"""Headless evolution runs: create, loop, checkpoint, resume.
 
 An `EvolutionRun` owns a run directory (see alife.evolve.rundir) and delegates the evolution
-itself to a mode: `GenerationalState` (alife.evolve.generational: episodes in arenas on a
-backend, then selection) or `OpenEndedState` (alife.evolve.open_ended: one World with births and
-deaths). Both expose start / arrays / restore / step, and neither keeps hidden random state, so
-checkpoint + resume continues bit-identically. Ctrl-C during an evaluation abandons that
-generation; during bookkeeping it waits for the generation to be recorded; either way a
-checkpoint is written and `run()` returns `interrupted=True`. The library never prints; the CLI
-shows progress through the `progress` callback.
+itself to an `alife.evolve.mode.EvolutionMode`: `GenerationalMode` (episodes in arenas on a
+backend, then selection) or `OpenEndedMode` (one World with births and deaths). Neither keeps
+hidden random state, so checkpoint + resume continues bit-identically. Ctrl-C during an
+evaluation abandons that generation; during bookkeeping it waits for the generation to be
+recorded; either way a checkpoint is written and `run()` returns `interrupted=True`. The library
+never prints; the CLI shows progress through the `progress` callback.
 """
 
 from __future__ import annotations
 
 import shutil
-import signal
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,13 +23,15 @@ import numpy as np
 from alife.errors import AlifeError, CheckpointError
 from alife.evolve import checkpoint as ck
 from alife.evolve import rundir
-from alife.evolve.generational import GenerationalState, layout_of
+from alife.evolve.evaluate import Layout, new_world
+from alife.evolve.generational import GenerationalMode
 from alife.evolve.metrics import (
     GENERATIONAL_COLUMNS,
     OPEN_ENDED_COLUMNS,
     MetricsLog,
     save_fitness_chart,
 )
+from alife.evolve.mode import EvolutionMode, InterruptGuard
 from alife.evolve.progress import Progress
 
 CHART_EVERY_S = 2.0
@@ -51,35 +50,9 @@ def warm_up(config, seed: int) -> None:
 
     Run before spawning workers on a cold cache, so they load compiled code instead of each
     compiling it again."""
-    from alife.world.engine import World
-
-    world = World(config, seed, generation=0, arena_ids=np.zeros(1, dtype=np.int64))
+    world = new_world(config, seed, 0, np.zeros(1, dtype=np.int64), None)
     for _ in range(2):
         world.tick()
-
-
-class _InterruptGuard:
-    """SIGINT raises KeyboardInterrupt while `evaluating`, else only sets `.requested`, so a
-    generation's bookkeeping (metrics, best, checkpoint) is never cut in half."""
-
-    def __init__(self):
-        self.evaluating = False
-        self.requested = False
-        self._old = None
-
-    def __enter__(self):
-        if threading.current_thread() is threading.main_thread():
-            self._old = signal.signal(signal.SIGINT, self._handle)
-        return self
-
-    def _handle(self, signum, frame):
-        self.requested = True
-        if self.evaluating:
-            raise KeyboardInterrupt
-
-    def __exit__(self, *exc):
-        if self._old is not None:
-            signal.signal(signal.SIGINT, self._old)
 
 
 class EvolutionRun:
@@ -101,12 +74,13 @@ class EvolutionRun:
         self.agent_ticks = 0
         self.wall_time = 0.0
         self._last_chart = 0.0
+        self.state: EvolutionMode
         if self.open_ended:
-            from alife.evolve.open_ended import OpenEndedState
+            from alife.evolve.open_ended import OpenEndedMode
 
-            self.state = OpenEndedState(self)
+            self.state = OpenEndedMode(self)
         else:
-            self.state = GenerationalState(self)
+            self.state = GenerationalMode(self)
 
     def advance(self, ticks: int, dt: float, best: list, mean: list,
                 extra: dict | None = None) -> Progress:
@@ -121,7 +95,7 @@ class EvolutionRun:
     @property
     def best(self) -> rundir.BestGenomes | None:
         """Best genome ever per species (generational runs; None in open-ended runs)."""
-        return getattr(self.state, "best", None)
+        return self.state.best
 
     # ------------------------------------------------------------------ creation and resume
     @classmethod
@@ -150,7 +124,7 @@ class EvolutionRun:
             raise CheckpointError(f"{run_dir} exists and is not empty; choose another --out")
         evo = config.evolution
         if evo.mode == "generational":
-            layout_of(config, str(world_path))
+            Layout.of(config, str(world_path))
         raw = Path(world_path).read_bytes()
         created = not run_dir.exists()
         try:
@@ -267,15 +241,16 @@ class EvolutionRun:
         `backend` must not be started yet; the run starts and closes it.
         """
         last_ckpt = None
-        guard = _InterruptGuard()
+        guard = InterruptGuard()
         with guard:
             started = failed = False
             try:
-                if self.state.needs_backend and self.generation < self.target:
+                evaluator = self.state.task_evaluator()
+                if evaluator is not None and self.generation < self.target:
                     if backend.name != "serial":
                         # compile or load kernels once here, so workers find a warm cache
                         warm_up(self.config, self.seed)
-                    backend.start(self.state.evaluator())
+                    backend.start(evaluator)
                     started = True
                 while self.generation < self.target and not guard.requested:
                     info = self.state.step(backend, guard)
