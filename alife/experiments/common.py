@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,6 +147,24 @@ def log10(values) -> np.ndarray:
     a = np.asarray(values, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(a > 0, np.log10(np.where(a > 0, a, 1.0)), np.nan)
+
+
+def run_jobs(fn: Callable, jobs: Sequence, workers: int = 2) -> list:
+    """[fn(job) for job in jobs], in `workers` spawned processes (one thread each) when there
+    is more than one worker and job, else in this process on one thread. fn and jobs must be
+    picklable for the processes."""
+    if workers < 2 or len(jobs) < 2:
+        with numba_threads(1):
+            return [fn(job) for job in jobs]
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    from alife.evolve.backends import pin_threads
+
+    context = mp.get_context("spawn")
+    workers = min(workers, len(jobs))
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=pin_threads) as pool:
+        return list(pool.map(fn, jobs))
 
 
 def rngs(seed: int, count: int) -> list[np.random.Generator]:
