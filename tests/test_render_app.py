@@ -17,8 +17,8 @@ import numpy as np
 import pygame
 import pytest
 
+from alife.chart import PALETTE
 from alife.render.app import FAST_FORWARD, App
-from alife.render.chart import PALETTE
 from alife.render.inspector import PANEL_WIDTH
 from alife.render.scene import arena_layout
 from alife.render.session import Session

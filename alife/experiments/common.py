@@ -1,7 +1,7 @@
 """Shared plumbing of the evidence experiments: result records, tables (Markdown + CSV), charts.
 
 Every experiment writes into one output folder: PNG figures drawn with the project's own chart
-module (alife.render.chart, off-screen pygame, no display) and small tables as `.md` and `.csv`.
+module (alife.chart, NumPy only) and small tables as `.md` and `.csv`.
 Randomness comes from one np.random.SeedSequence per experiment (DESIGN section 5).
 """
 
@@ -127,8 +127,8 @@ def save_figure(
     x_step: float = 1.0,
     colors: Mapping[str, tuple[int, int, int]] | None = None,
 ) -> Path:
-    """A line chart PNG via alife.render.chart (off-screen; no display is opened)."""
-    from alife.render.chart import save_chart_png
+    """A line chart PNG drawn by alife.chart."""
+    from alife.chart import save_chart_png
 
     return save_chart_png(
         path,
