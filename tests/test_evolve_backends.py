@@ -15,9 +15,11 @@ import pytest
 from alife.errors import AlifeError, BackendError
 from alife.evolve.backends import ProcessBackend, SerialBackend, make_backend
 from alife.evolve.evaluate import (
+    Layout,
     Result,
     SphereEvaluator,
     Task,
+    WorldGenerations,
     batch_arenas,
     make_tasks,
     merge_results,
@@ -52,6 +54,20 @@ def test_batch_size_depends_on_layout_only():
     assert batch_arenas(1000, [1]) == 250
     assert batch_arenas(100, [1, 1]) == 25
     assert batch_arenas(1, [500]) == 1
+
+
+def test_episodes_score_each_genome_by_its_mean_over_its_arenas():
+    """episodes 3: arena ids 0..14 replay the 5 groups 3 times; fitness = mean of the 3."""
+    g = population()[:1]  # 30 genomes of one species, as 5 groups of 6
+    ev = SphereEvaluator(seed=7, noise=1.0)
+    layout = Layout(arenas=5, per_arena=(6,), episodes=3)
+    with SerialBackend() as backend:
+        backend.start(ev)
+        got = WorldGenerations(layout, backend.map)(2, g)
+    per_arena = [ev(Task(2, np.array([a]), (g[0][(a % 5) * 6 : (a % 5 + 1) * 6],))).fitness[0]
+                 for a in range(15)]  # fmt: skip
+    want = np.mean(np.stack([np.concatenate(per_arena[e * 5 : e * 5 + 5]) for e in range(3)]), 0)
+    assert np.array_equal(got.fitness[0], want) and got.agent_ticks == 90
 
 
 def test_sphere_noise_depends_on_arena_not_batch():

@@ -70,6 +70,7 @@ def test_processes_backend_matches_serial(reference, tmp_path, workers):
     assert_same(comparable(tmp_path / "p"), ref)
 
 
+@pytest.mark.slow  # starting Ray takes ~30 s
 def test_ray_backend_matches_serial(reference, tmp_path):
     pytest.importorskip("ray")
     world, _, ref = reference

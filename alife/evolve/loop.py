@@ -36,11 +36,11 @@ class Evaluate(Protocol):
 
 
 class Controller(Protocol):
-    """What the loop needs of a controller: its genome size and random genomes."""
+    """What the loop needs of a controller: random genomes to start from."""
 
-    n_params: int
-
-    def init_genomes(self, rng: np.random.Generator, count: int) -> np.ndarray: ...
+    def init_genomes(self, rng: np.random.Generator, count: int) -> np.ndarray:
+        """(count, n_params) genomes drawn from `rng`."""
+        ...
 
 
 @dataclass(frozen=True)

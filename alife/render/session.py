@@ -123,7 +123,7 @@ class Session:
             if self.offscreen is not None:
                 self.offscreen.tick()
             if self.generational:
-                t = self.world.tick_count  # (the dead score nothing more: ending early is exact)
+                t = self.world.tick_count  # all shown agents dead: their scores are final
                 if t >= length or (t % 10 == 0 and self.world.snapshot().population == 0):
                     self.next_generation()
                     done += 1
