@@ -74,13 +74,13 @@ class EvolutionRun:
         self.agent_ticks = 0
         self.wall_time = 0.0
         self._last_chart = 0.0
-        self.state: EvolutionMode
+        self.mode: EvolutionMode
         if self.open_ended:
             from alife.evolve.open_ended import OpenEndedMode
 
-            self.state = OpenEndedMode(self)
+            self.mode = OpenEndedMode(self)
         else:
-            self.state = GenerationalMode(self)
+            self.mode = GenerationalMode(self)
 
     def advance(self, ticks: int, dt: float, best: list, mean: list,
                 extra: dict | None = None) -> Progress:
@@ -95,7 +95,7 @@ class EvolutionRun:
     @property
     def best(self) -> rundir.BestGenomes | None:
         """Best genome ever per species (generational runs; None in open-ended runs)."""
-        return self.state.best
+        return self.mode.best
 
     # ------------------------------------------------------------------ creation and resume
     @classmethod
@@ -163,8 +163,8 @@ class EvolutionRun:
             "git": rundir.git_revision(Path(__file__).resolve().parent),
         }
         run = cls(run_dir, config, manifest["world_sha256"], manifest)
-        manifest.update(run.state.manifest_extra())
-        run.state.start()
+        manifest.update(run.mode.manifest_extra())
+        run.mode.start()
         run.save_checkpoint()
         rundir.write_json(run_dir / rundir.MANIFEST_FILE, manifest)
         return run
@@ -210,7 +210,7 @@ class EvolutionRun:
 
     # ------------------------------------------------------------------ checkpoints
     def save_checkpoint(self) -> Path:
-        arrays, extra = self.state.arrays()
+        arrays, extra = self.mode.arrays()
         meta = {
             "seed": self.seed,
             "mode": self.config.evolution.mode,
@@ -232,7 +232,7 @@ class EvolutionRun:
             raise CheckpointError(f"checkpoint {ckpt.generation}: bad counters") from None
         if ckpt.meta.get("mode") != self.config.evolution.mode:
             raise CheckpointError(f"checkpoint {ckpt.generation}: mode differs from the world's")
-        self.state.restore(ckpt)
+        self.mode.restore(ckpt)
 
     # ------------------------------------------------------------------ the loop
     def run(self, backend, progress: Callable[[Progress], None] | None = None) -> RunResult:
@@ -245,7 +245,7 @@ class EvolutionRun:
         with guard:
             started = failed = False
             try:
-                evaluator = self.state.task_evaluator()
+                evaluator = self.mode.task_evaluator()
                 if evaluator is not None and self.generation < self.target:
                     if backend.name != "serial":
                         # compile or load kernels once here, so workers find a warm cache
@@ -253,7 +253,7 @@ class EvolutionRun:
                     backend.start(evaluator)
                     started = True
                 while self.generation < self.target and not guard.requested:
-                    info = self.state.step(backend, guard)
+                    info = self.mode.step(backend, guard)
                     if self.generation % self.config.evolution.checkpoint_every == 0:
                         last_ckpt = self.save_checkpoint()
                     self._chart(force=False)
