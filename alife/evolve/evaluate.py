@@ -154,7 +154,8 @@ class WorldGenerations:
 
 
 def new_world(config, seed: int, generation: int, arena_ids: np.ndarray, genomes):
-    """The project's World of these arenas (`genomes`: per species, or None for random)."""
+    """The project's World of these arenas (None: the file's arena.count arenas); genomes per
+    species, or None for random ones."""
     from alife.world.engine import World  # here: in a worker, after its thread limits are set
 
     return World(config, seed, generation=generation, arena_ids=arena_ids, genomes=genomes)
