@@ -40,11 +40,12 @@ def _timed_run(world: Path, out: Path, backend, generations: int, seed: int = 1)
 def speed_table(quick: bool, tmp: Path) -> dict[str, float]:
     from alife.config import load_world
     from alife.evolve.backends import ProcessBackend, RayBackend, SerialBackend
-    from alife.evolve.generational import layout_of
+    from alife.evolve.evaluate import Layout
     from alife.evolve.runner import warm_up
 
     config = load_world(WORLD)
-    arenas, per = layout_of(config)
+    layout = Layout.of(config)
+    arenas, per = layout.total, layout.per_arena
     ticks_per_gen = arenas * sum(per) * config.episode.length
     gens = 4 if quick else 6
     warm_up(config, config.seed)  # compile once here so no backend pays for compilation

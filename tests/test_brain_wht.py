@@ -87,10 +87,13 @@ np.testing.assert_allclose(mem.hash(keys), ref, atol=1e-5)
 """
 
 
+@pytest.mark.slow  # compiles the transforms afresh (~25 s)
 def test_radix8_passes_used_without_avx512(tmp_path):
     """CPUs without AVX-512 take radix-8 passes (16 vectors would not fit in 16 registers):
     that path, forced by ALIFE_RADIX16=0 in a fresh process with its own Numba cache."""
-    env = dict(os.environ, ALIFE_RADIX16="0", NUMBA_CACHE_DIR=str(tmp_path))
-    root = Path(__file__).resolve().parent.parent
+    here = Path(__file__).resolve().parent
+    path = os.pathsep.join([str(here), os.environ.get("PYTHONPATH", "")])  # for `reference`
+    env = dict(os.environ, ALIFE_RADIX16="0", NUMBA_CACHE_DIR=str(tmp_path), PYTHONPATH=path)
+    root = here.parent
     subprocess.run([sys.executable, "-c", _RADIX8_CHECK], env=env, cwd=root, check=True,
                    timeout=600)

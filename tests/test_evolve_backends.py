@@ -15,9 +15,11 @@ import pytest
 from alife.errors import AlifeError, BackendError
 from alife.evolve.backends import ProcessBackend, SerialBackend, make_backend
 from alife.evolve.evaluate import (
+    Layout,
     Result,
     SphereEvaluator,
     Task,
+    WorldGenerations,
     batch_arenas,
     make_tasks,
     merge_results,
@@ -54,14 +56,28 @@ def test_batch_size_depends_on_layout_only():
     assert batch_arenas(1, [500]) == 1
 
 
+def test_episodes_score_each_genome_by_its_mean_over_its_arenas():
+    """episodes 3: arena ids 0..14 replay the 5 groups 3 times; fitness = mean of the 3."""
+    g = population()[:1]  # 30 genomes of one species, as 5 groups of 6
+    ev = SphereEvaluator(seed=7, noise=1.0)
+    layout = Layout(arenas=5, per_arena=(6,), episodes=3)
+    with SerialBackend() as backend:
+        backend.start(ev)
+        got = WorldGenerations(layout, backend.map)(2, g)
+    per_arena = [ev(Task(2, np.array([a]), (g[0][(a % 5) * 6 : (a % 5 + 1) * 6],))).fitness[0]
+                 for a in range(15)]  # fmt: skip
+    want = np.mean(np.stack([np.concatenate(per_arena[e * 5 : e * 5 + 5]) for e in range(3)]), 0)
+    assert np.array_equal(got.fitness[0], want) and got.agent_ticks == 90
+
+
 def test_sphere_noise_depends_on_arena_not_batch():
     ev = SphereEvaluator(seed=7, noise=1.0)
     g = population()
-    whole = merge_results([ev(t) for t in make_tasks(2, g, [3, 1], 10, 10)])[0]
-    split = merge_results([ev(t) for t in make_tasks(2, g, [3, 1], 10, 3)])[0]
+    whole = merge_results([ev(t) for t in make_tasks(2, g, [3, 1], 10, 10)]).fitness
+    split = merge_results([ev(t) for t in make_tasks(2, g, [3, 1], 10, 3)]).fitness
     for a, b in zip(whole, split, strict=True):
         assert np.array_equal(a, b)
-    other_gen = merge_results([ev(t) for t in make_tasks(3, g, [3, 1], 10, 10)])[0]
+    other_gen = merge_results([ev(t) for t in make_tasks(3, g, [3, 1], 10, 10)]).fitness
     assert not np.array_equal(whole[0], other_gen[0])
 
 
@@ -70,7 +86,7 @@ def run_backend(backend, tasks, evaluator):
         backend.start(evaluator)
         first = merge_results(backend.map(tasks))
         second = merge_results(backend.map(tasks[::-1]))  # reused workers, any order
-    return first, second
+    return (first.fitness, first.agent_ticks), (second.fitness, second.agent_ticks)
 
 
 @pytest.mark.parametrize("workers", [1, 2, 3])
@@ -147,7 +163,7 @@ def test_results_left_over_from_a_failed_map_are_ignored():
         backend.start(FlakyEvaluator())
         with pytest.raises(AlifeError, match="arena 3"):
             backend.map(make_tasks(0, g, [1], 8, 1))
-        fitness, _ = merge_results(backend.map(make_tasks(1, g, [1], 8, 1)))
+        fitness = merge_results(backend.map(make_tasks(1, g, [1], 8, 1))).fitness
     assert fitness[0].tolist() == [10.0 + a for a in range(8)]
 
 

@@ -29,6 +29,8 @@ def test_defaults_are_valid_and_gray():
         {"agents_per_arena": []},
         {"open_ended": {"min_population": 5, "max_population": 2}},
         {"open_ended": {"child_energy": 1.0}},
+        {"episodes": 0},
+        {"episodes": 1001},
     ],
 )
 def test_bad_values_are_rejected(data):
@@ -53,8 +55,19 @@ def test_layout_from_population_and_per_species_counts():
         ({"population": 40, "arenas": 3}, [4], "disagrees"),
         ({"agents_per_arena": [1, 2, 3]}, [1, 1], "3 entries"),
         ({"arenas": 1, "elitism": 5}, [5], "elitism"),
+        ({"arenas": 1000, "episodes": 101}, [1], "arenas x episodes = 1000 x 101"),
     ],
 )
 def test_layout_errors_name_the_field(data, counts, match):
     with pytest.raises(ValueError, match=match):
         EvolutionConfig.model_validate(data).layout(counts)
+
+
+def test_bad_episodes_in_a_world_file_is_located(tmp_path):
+    from alife.config import load_world
+    from alife.errors import WorldConfigError
+
+    path = tmp_path / "w.yaml"
+    path.write_text("name: w\nevolution:\n  arenas: 4\n  episodes: 0\n")
+    with pytest.raises(WorldConfigError, match=r"w.yaml:4:.*episodes"):
+        load_world(path)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from alife import cli
 from alife.evolve import progress
@@ -38,6 +42,18 @@ def test_cache_cold_detection(tmp_path, monkeypatch):
             (tmp_path / sub).mkdir(exist_ok=True)
             (tmp_path / sub / f"{module.stem}.py311.nbi").write_bytes(b"")
     assert not numba_cache_cold()
+    # a module never compiled (its kernels unused so far) has no index: still warm
+    jit = [m for m in sorted(package.joinpath("brain").glob("*.py"))
+           if progress._JIT_USE.search(m.read_text())]  # fmt: skip
+    assert len(jit) > 1
+    (tmp_path / "brain" / f"{jit[0].stem}.py311.nbi").unlink()
+    assert not numba_cache_cold()
+    # a package without any index is cold
+    for index in tmp_path.joinpath("brain").glob("*.nbi"):
+        index.unlink()
+    assert numba_cache_cold()
+    for module in package.joinpath("brain").glob("*.py"):
+        (tmp_path / "brain" / f"{module.stem}.py311.nbi").write_bytes(b"")
     # an index older than its source is stale: Numba recompiles, so the cache counts as cold
     jit = next(
         m for m in sorted(package.joinpath("world").glob("*.py"))
@@ -48,15 +64,40 @@ def test_cache_cold_detection(tmp_path, monkeypatch):
 
 
 def test_cli_says_when_it_compiles(tmp_path, monkeypatch, capsys):
+    """The CLI announces the compile and warms the kernels up exactly when the cache is cold
+    (the real cold cache: test_cli_compiles_a_cold_cache_once, marked slow)."""
+    from alife.evolve import runner
+
     from run_helpers import TINY
 
     world = tmp_path / "w.yaml"
     world.write_text(TINY)
-    monkeypatch.setattr(progress, "numba_cache_cold", lambda: True)
-    argv = ["evolve", str(world), "--out", str(tmp_path / "r"), "--generations", "1"]
-    assert cli.main([*argv, "--backend", "serial", "--no-progress"]) == 0
-    assert "compiling kernels, first run only" in capsys.readouterr().out
-    monkeypatch.setattr(progress, "numba_cache_cold", lambda: False)
-    argv = ["evolve", str(world), "--out", str(tmp_path / "r2"), "--generations", "1"]
-    assert cli.main([*argv, "--backend", "serial", "--no-progress"]) == 0
-    assert "compiling" not in capsys.readouterr().out
+    warmed = []
+    monkeypatch.setattr(runner, "warm_up", lambda config, seed: warmed.append(seed))
+    for cold, out in ((True, "r"), (False, "r2")):
+        monkeypatch.setattr(progress, "numba_cache_cold", lambda cold=cold: cold)
+        argv = ["evolve", str(world), "--out", str(tmp_path / out), "--generations", "1"]
+        assert cli.main([*argv, "--backend", "serial", "--no-progress"]) == 0
+        said = "compiling kernels, first run only" in capsys.readouterr().out
+        assert said == cold and warmed == [3]  # warmed up once, for the cold run (seed 3)
+
+
+@pytest.mark.slow
+def test_cli_compiles_a_cold_cache_once(tmp_path):
+    """A fresh Numba cache: the first run says it compiles (and really does), the second does
+    not. Subprocesses, so the cache directory is really empty at the start."""
+    from run_helpers import TINY
+
+    world = tmp_path / "w.yaml"
+    world.write_text(TINY)
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    root = Path(__file__).resolve().parent.parent
+    said = []
+    for out in ("r1", "r2"):
+        argv = ["evolve", str(world), "--out", str(tmp_path / out), "--generations", "1",
+                "--backend", "serial", "--no-progress"]  # fmt: skip
+        done = subprocess.run([sys.executable, "run.py", *argv], cwd=root, env=env,
+                              capture_output=True, text=True, timeout=1800)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        said.append("compiling kernels, first run only" in done.stdout)
+    assert said == [True, False]

@@ -70,6 +70,7 @@ def test_processes_backend_matches_serial(reference, tmp_path, workers):
     assert_same(comparable(tmp_path / "p"), ref)
 
 
+@pytest.mark.slow  # starting Ray takes ~30 s
 def test_ray_backend_matches_serial(reference, tmp_path):
     pytest.importorskip("ray")
     world, _, ref = reference
@@ -244,7 +245,7 @@ def test_open_ended_interrupt_mid_chunk_then_resume(tmp_path):
     world = write_world(tmp_path, ECO, "eco.yaml")
     out = tmp_path / "int"
     r = EvolutionRun.new(world, out, command=["test"])
-    real_tick, ticks = r.state.world.tick, []
+    real_tick, ticks = r.mode.world.tick, []
 
     def tick():
         ticks.append(1)
@@ -252,7 +253,7 @@ def test_open_ended_interrupt_mid_chunk_then_resume(tmp_path):
             os.kill(os.getpid(), signal.SIGINT)
         real_tick()
 
-    r.state.world.tick = tick
+    r.mode.world.tick = tick
     result = r.run(SerialBackend())
     assert result.interrupted and result.generation == 1
     EvolutionRun.resume(out).run(SerialBackend())

@@ -178,16 +178,39 @@ def test_cue_delay_task_and_memory_off_is_blind():
     assert np.allclose(sa, sb)
 
 
-def test_tmaze_ablation_quick(tmp_path):
-    result = run_experiment("tmaze_ablation", tmp_path, quick=True, seed=1)
+@pytest.fixture(scope="module")
+def tmaze_quick(tmp_path_factory):
+    out = tmp_path_factory.mktemp("tmaze")
+    return run_experiment("tmaze_ablation", out, quick=True, seed=1)
+
+
+def test_tmaze_ablation_quick(tmaze_quick):
+    result = tmaze_quick
     _check_outputs(result)
-    rows = _rows(tmp_path / "tmaze_ablation.csv")
+    rows = _rows(result.out / "tmaze_ablation.csv")
     assert len(rows) == 4  # 2 conditions x 2 seeds
     on = {int(r["n_params"]) for r in rows if r["condition"] == "memory on"}
     off = {int(r["n_params"]) for r in rows if r["condition"] == "memory off"}
     assert on == off  # the same net; memory adds runtime state, not parameters
     for r in rows:
         assert 0.0 <= float(r["best_genome_success"]) <= 1.0
+
+
+def test_world_experiment_seed_is_a_cli_run(tmaze_quick, tmp_path):
+    """Seed 2 of the quick T-maze's memory-off condition: `run.py evolve` of the world file the
+    experiment wrote, with --seed 2, gives the same fitness curve (every float)."""
+    curves = _rows(tmaze_quick.out / "tmaze_curves.csv")
+    expected = [
+        (r["generation"], r["best_fitness"], r["mean_fitness"])
+        for r in curves
+        if r["condition"] == "memory off" and r["seed"] == "2"
+    ]
+    world = tmaze_quick.out / "tmaze-memory-off.yaml"
+    argv = ["evolve", str(world), "--seed", "2", "--out", str(tmp_path / "run")]
+    assert main([*argv, "--backend", "serial", "--no-progress"]) == 0
+    metrics = _rows(tmp_path / "run" / "metrics.csv")
+    assert len(expected) == 3
+    assert [(r["generation"], r["best"], r["mean"]) for r in metrics] == expected
 
 
 def test_ffb_vs_mlp_quick(tmp_path):

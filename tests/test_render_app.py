@@ -17,8 +17,8 @@ import numpy as np
 import pygame
 import pytest
 
+from alife.chart import PALETTE
 from alife.render.app import FAST_FORWARD, App
-from alife.render.chart import PALETTE
 from alife.render.inspector import PANEL_WIDTH
 from alife.render.scene import arena_layout
 from alife.render.session import Session
@@ -325,19 +325,17 @@ def test_generations_advance_live_with_elitism_and_chart(tmp_path):
     path.write_text(FORAGING.replace("length: 500 ", "length: 30 "))
     app = make_app(path, tmp_path)
     try:
-        for _ in range(29):
+        for _ in range(30):
             app.frame()
-        fitness = app.session.world.fitness()[0]
-        genomes = app.session.world.genomes[0].copy()
-        app.frame()
-        assert app.session.generation == 1
-        best_rows = genomes[fitness == fitness.max()]  # elitism: a best genome survives as is
-        assert (best_rows == app.session.world.genomes[0][0]).all(axis=1).any()
+        pop = app.session.population
+        assert app.session.generation == pop.index == 1
+        # elitism: generation 0's best genome (all arenas of the layout) survives as is
+        assert (pop.genomes[0] == pop.best_genomes[0]).all(axis=1).any()
         for _ in range(30):
             app.frame()
         assert app.session.generation == 2
         assert len(app.session.history["best"]) == 2
-        assert app.session.history["best"][0] == pytest.approx(fitness.max())
+        assert app.session.history["best"][0] == pop.best_fitness[0]
         app.frame()
         chart = pygame.surfarray.array3d(app.screen)[8:388, SIZE[1] - 178 : SIZE[1] - 8]
         assert np.all(chart == np.array(PALETTE[0]), axis=2).sum() > 20  # the "best" line

@@ -97,7 +97,8 @@ def test_view_shows_a_runs_best_genome(tmp_path, capsys):
     run = _run_dir(tmp_path)
     world_file, genomes, generation = load_run_best(run)
     assert world_file == run / "world.yaml" and generation == 7
-    assert genomes[0].shape[0] == 40 and (genomes[0] == genomes[0][0]).all()
+    assert genomes[0].shape[0] == 8 * 40  # the run's population: 8 arenas of 40
+    assert (genomes[0] == genomes[0][0]).all()
     out = tmp_path / "view.png"
     assert main(["view", str(run), "--frames", "2", "--screenshot", str(out)]) == 0
     assert out.exists()

@@ -8,7 +8,9 @@ each generation runs `arenas` independent arenas; arena a holds `agents_per_aren
 species s (default: that species' `count` from the species section), so species s has a
 population of `arenas * agents_per_arena[s]` genomes, passed to `World(..., genomes=...)` in
 arena-major order. `population` may be given instead of `arenas`; it must then be a multiple of
-the per-arena count (the same number of arenas for every species).
+the per-arena count (the same number of arenas for every species). With `episodes` E > 1 each
+arena's group of agents plays E arenas per generation (fresh placements and items, the same
+genomes) and a genome's fitness is its mean over them.
 
 Mutation follows the "continuous Gray code" style of the source material: a few randomly chosen
 parameters are moved by +-c * exp(-u * precision), u ~ U(0, 1), so step sizes spread
@@ -22,6 +24,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from alife.config.base import StrictModel
+
+MAX_ARENAS = 100_000  # per generation
 
 
 class SelectionConfig(StrictModel):
@@ -95,13 +99,20 @@ class EvolutionConfig(StrictModel):
     )
     generations: int = Field(100, ge=1, le=10_000_000, description="generations to run")
     arenas: int | None = Field(
-        None, ge=1, le=100_000, description="arenas per generation (default 8 unless population)"
+        None, ge=1, le=MAX_ARENAS, description="arenas per generation (default 8 unless population)"
     )
     agents_per_arena: int | list[int] | None = Field(
         None, description="agents of each species per arena (int = all species; null = count)"
     )
     population: int | list[int] | None = Field(
         None, description="genomes per species (int = all species; null = arenas*agents)"
+    )
+    episodes: int = Field(
+        1,
+        ge=1,
+        le=1000,
+        description="arenas each genome plays per generation; its fitness is the mean "
+        "(more episodes, less luck in the score)",
     )
     elitism: int = Field(1, ge=0, description="best genomes copied unchanged to the next gen")
     selection: SelectionConfig = Field(default_factory=SelectionConfig)
@@ -155,6 +166,11 @@ class EvolutionConfig(StrictModel):
                     f"arenas = {self.arenas} disagrees with population, which "
                     f"implies {arenas} arenas"
                 )
+        if arenas * self.episodes > MAX_ARENAS:
+            raise ValueError(
+                f"arenas x episodes = {arenas} x {self.episodes} is more than {MAX_ARENAS} "
+                "arenas per generation"
+            )
         for s, p in enumerate(per):
             if self.elitism >= arenas * p:
                 raise ValueError(

@@ -31,7 +31,8 @@ THREAD_ENV = {
 BACKENDS = ("serial", "processes", "ray")
 
 
-def _pin_threads() -> None:
+def pin_threads() -> None:
+    """This process computes on one thread (Numba, OpenMP, BLAS)."""
     os.environ.update(THREAD_ENV)
     from alife.jit import set_threads
 
@@ -78,7 +79,7 @@ def _worker_main(evaluator, inbox, outbox, parent: int) -> None:
     """Long-lived worker loop: (call, index, task) in, (call, index, ok, result-or-error) out;
     None stops it, and so does the parent's death (no orphans after a kill -9 of the run)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
-    _pin_threads()
+    pin_threads()
     while True:
         try:
             item = inbox.get(timeout=1.0)
@@ -268,7 +269,7 @@ class RayBackend:
 
 class _RayWorker:
     def __init__(self, evaluator):
-        _pin_threads()
+        pin_threads()
         self.evaluator = evaluator
 
     def run(self, task: Task) -> Result:

@@ -3,8 +3,8 @@
 `metrics.csv` columns are fixed per mode (`GENERATIONAL_COLUMNS`, `OPEN_ENDED_COLUMNS`). All
 columns except the timing ones (`TIMING_COLUMNS`) are a pure function of (world file, seed), so
 runs on different backends or resumed runs can be compared row by row. On resume the file is cut
-back to the checkpoint's generation, so rows never repeat. `fitness.png` is drawn off-screen by
-`alife.render.chart` (the same chart code as the window's HUD).
+back to the checkpoint's generation, so rows never repeat. `fitness.png` is drawn by
+`alife.chart` (NumPy only; the same chart as the window's HUD).
 """
 
 from __future__ import annotations
@@ -128,8 +128,8 @@ class MetricsLog:
 
 
 def save_fitness_chart(path: Path, log: MetricsLog, species: list[str], open_ended: bool) -> None:
-    """Draw fitness.png (best and mean per species, or population per species) off-screen."""
-    from alife.render.chart import save_chart_png
+    """Draw fitness.png (best and mean per species, or population per species)."""
+    from alife.chart import save_chart_png
 
     series: dict[str, np.ndarray] = {}
     if open_ended:

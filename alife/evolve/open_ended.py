@@ -12,13 +12,13 @@ World's `state_arrays()` and the lineage depths, so a resumed run continues bit-
 from __future__ import annotations
 
 import time
-from functools import partial
 
 import numpy as np
 
 from alife.errors import AlifeError, CheckpointError
 from alife.evolve.metrics import MetricsLog
-from alife.evolve.mutation import mutate
+from alife.evolve.mode import Backend, EvolutionMode, InterruptGuard
+from alife.evolve.mutation import births_mutate
 from alife.evolve.progress import Progress
 
 LINEAGE_COLUMNS = ("generation", "id", "parent_id", "species", "arena", "tick")
@@ -36,10 +36,10 @@ def child_depths(ids: np.ndarray, depth: np.ndarray, parents: np.ndarray) -> np.
     return np.where(known, depth[pos] + 1, 0).astype(np.int64)
 
 
-class OpenEndedState:
-    """The open-ended part of an `EvolutionRun` (it owns `run.generation` and the counters)."""
+class OpenEndedMode(EvolutionMode):
+    """The open-ended part of an `EvolutionRun`: one World in this process, no backend."""
 
-    needs_backend = False  # one World in this process
+    best = None  # no generations to rank: nothing is kept as "best"
 
     def __init__(self, run):
         self.run = run
@@ -52,17 +52,13 @@ class OpenEndedState:
     def manifest_extra(self) -> dict:
         return {"arenas": int(self.run.config.arena.count)}
 
-    def evaluator(self):
+    def task_evaluator(self) -> None:
         return None
-
-    def _mutate(self):
-        """What the World's births mutate child genomes with: the world file's mutation."""
-        return partial(mutate, cfg=self.run.config.evolution.mutation)
 
     def start(self) -> None:
         from alife.world.engine import World
 
-        self.world = World(self.run.config, self.run.seed, mutate=self._mutate())
+        self.world = World(self.run.config, self.run.seed, mutate=births_mutate(self.run.config))
         ids = self.world.agents["ids"]
         order = np.argsort(ids)
         self.depth_ids, self.depth = ids[order].copy(), np.zeros(ids.size, dtype=np.int64)
@@ -79,7 +75,8 @@ class OpenEndedState:
 
         arrays = {k[len(_PREFIX) :]: v for k, v in ckpt.arrays.items() if k.startswith(_PREFIX)}
         try:
-            self.world = World.from_state_arrays(self.run.config, arrays, mutate=self._mutate())
+            config = self.run.config
+            self.world = World.from_state_arrays(config, arrays, mutate=births_mutate(config))
         except AlifeError as err:
             raise CheckpointError(
                 f"checkpoint generation {ckpt.generation}: world state does not fit the world "
@@ -111,7 +108,7 @@ class OpenEndedState:
         A = self.world.agents
         return np.bincount(A["species"][A["alive"]], minlength=n_sp)
 
-    def step(self, backend, guard) -> Progress:
+    def step(self, backend: Backend, guard: InterruptGuard) -> Progress:
         from alife.world.engine import World
 
         run, world = self.run, self.world
@@ -124,32 +121,29 @@ class OpenEndedState:
         rows: list[dict] = []
         ticks0 = world.agent_ticks
         t0 = time.perf_counter()
-        guard.evaluating = True
         try:
-            if guard.requested:
-                raise KeyboardInterrupt
-            for _ in range(run.config.evolution.open_ended.chunk_ticks):
-                before = self._populations(n_sp)
-                next_id = world.next_id
-                world.tick()
-                A = world.agents
-                new = np.flatnonzero(A["ids"] >= next_id)
-                if new.size:
-                    rows.extend(self._birth_rows(g, new))
-                    d = child_depths(depth_ids, depth, A["parent"][new])
-                    ids_all = np.concatenate([depth_ids, A["ids"][new]])
-                    d_all = np.concatenate([depth, d])
-                    order = np.argsort(ids_all, kind="stable")
-                    depth_ids, depth = ids_all[order], d_all[order]
-                born = np.bincount(A["species"][new], minlength=n_sp)
-                births += born
-                deaths += before + born - self._populations(n_sp)
-        except KeyboardInterrupt:
-            guard.evaluating = False  # a second Ctrl-C must not cut the restore short
-            self.world = World.from_state_arrays(run.config, saved, mutate=self._mutate())
+            with guard.evaluation():
+                for _ in range(run.config.evolution.open_ended.chunk_ticks):
+                    before = self._populations(n_sp)
+                    next_id = world.agents.next_id
+                    world.tick()
+                    A = world.agents
+                    new = np.flatnonzero(A["ids"] >= next_id)
+                    if new.size:
+                        rows.extend(self._birth_rows(g, new))
+                        d = child_depths(depth_ids, depth, A["parent"][new])
+                        ids_all = np.concatenate([depth_ids, A["ids"][new]])
+                        d_all = np.concatenate([depth, d])
+                        order = np.argsort(ids_all, kind="stable")
+                        depth_ids, depth = ids_all[order], d_all[order]
+                    born = np.bincount(A["species"][new], minlength=n_sp)
+                    births += born
+                    deaths += before + born - self._populations(n_sp)
+        except KeyboardInterrupt:  # a second Ctrl-C now only sets guard.requested
+            self.world = World.from_state_arrays(
+                run.config, saved, mutate=births_mutate(run.config)
+            )
             raise
-        finally:
-            guard.evaluating = False
         dt = max(time.perf_counter() - t0, 1e-9)
         A = world.agents
         live = A["alive"]

@@ -39,24 +39,29 @@ def _cache_dirs(module: Path) -> list[Path]:
 
 
 def numba_cache_cold() -> bool:
-    """True if a module of alife/brain or alife/world with JIT kernels has no cache index, or
-    only indexes older than its source (edited since: Numba will recompile it)."""
+    """True if alife/brain or alife/world has no compiled-kernel cache index at all, or a module
+    whose indexes are all older than its source (edited since: Numba will recompile it).
+    Modules never compiled yet (kernels a run does not call) do not count."""
     for sub in _JIT_MODULES:
+        cached = False
         for module in sorted((_PACKAGE / sub).glob("*.py")):
             try:
                 if not _JIT_USE.search(module.read_text(encoding="utf-8")):
                     continue
                 source_time = module.stat().st_mtime
+                stamps = [
+                    p.stat().st_mtime
+                    for d in _cache_dirs(module)
+                    if d.is_dir()
+                    for p in d.rglob(f"{module.stem}.*.nbi")
+                ]
             except OSError:
                 continue
-            fresh = False
-            for d in _cache_dirs(module):
-                if d.is_dir():
-                    fresh = fresh or any(
-                        p.stat().st_mtime >= source_time for p in d.rglob(f"{module.stem}.*.nbi")
-                    )
-            if not fresh:
+            if stamps and max(stamps) < source_time:
                 return True
+            cached = cached or bool(stamps)
+        if not cached:
+            return True
     return False
 
 

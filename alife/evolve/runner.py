@@ -1,25 +1,21 @@
-"""Headless evolution runs: create, loop, checkpoint, resume (issue 4; DESIGN section 5).
+"""Headless evolution runs: create, loop, checkpoint, resume.
 
 An `EvolutionRun` owns a run directory (see alife.evolve.rundir) and delegates the evolution
-itself to a mode: `GenerationalState` (alife.evolve.generational: episodes in arenas on a
-backend, then selection) or `OpenEndedState` (alife.evolve.open_ended: one World with births and
-deaths). Both expose start / arrays / restore / step, and neither keeps hidden random state, so
-checkpoint + resume continues bit-identically. Ctrl-C during an evaluation abandons that
-generation; during bookkeeping it waits for the generation to be recorded; either way a
-checkpoint is written and `run()` returns `interrupted=True`. The library never prints; the CLI
-shows progress through the `progress` callback.
+itself to an `alife.evolve.mode.EvolutionMode`: `GenerationalMode` (episodes in arenas on a
+backend, then selection) or `OpenEndedMode` (one World with births and deaths). Neither keeps
+hidden random state, so checkpoint + resume continues bit-identically. Ctrl-C during an
+evaluation abandons that generation; during bookkeeping it waits for the generation to be
+recorded; either way a checkpoint is written and `run()` returns `interrupted=True`. The library
+never prints; the CLI shows progress through the `progress` callback.
 """
 
 from __future__ import annotations
 
 import shutil
-import signal
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -27,13 +23,15 @@ import numpy as np
 from alife.errors import AlifeError, CheckpointError
 from alife.evolve import checkpoint as ck
 from alife.evolve import rundir
-from alife.evolve.generational import GenerationalState, layout_of
+from alife.evolve.evaluate import Layout, new_world
+from alife.evolve.generational import GenerationalMode
 from alife.evolve.metrics import (
     GENERATIONAL_COLUMNS,
     OPEN_ENDED_COLUMNS,
     MetricsLog,
     save_fitness_chart,
 )
+from alife.evolve.mode import EvolutionMode, InterruptGuard
 from alife.evolve.progress import Progress
 
 CHART_EVERY_S = 2.0
@@ -52,38 +50,9 @@ def warm_up(config, seed: int) -> None:
 
     Run before spawning workers on a cold cache, so they load compiled code instead of each
     compiling it again."""
-    from alife.evolve.mutation import mutate
-    from alife.world.engine import World
-
-    one = np.zeros(1, dtype=np.int64)
-    births = partial(mutate, cfg=config.evolution.mutation)
-    world = World(config, seed, generation=0, arena_ids=one, mutate=births)
+    world = new_world(config, seed, 0, np.zeros(1, dtype=np.int64), None)
     for _ in range(2):
         world.tick()
-
-
-class _InterruptGuard:
-    """SIGINT raises KeyboardInterrupt while `evaluating`, else only sets `.requested`, so a
-    generation's bookkeeping (metrics, best, checkpoint) is never cut in half."""
-
-    def __init__(self):
-        self.evaluating = False
-        self.requested = False
-        self._old = None
-
-    def __enter__(self):
-        if threading.current_thread() is threading.main_thread():
-            self._old = signal.signal(signal.SIGINT, self._handle)
-        return self
-
-    def _handle(self, signum, frame):
-        self.requested = True
-        if self.evaluating:
-            raise KeyboardInterrupt
-
-    def __exit__(self, *exc):
-        if self._old is not None:
-            signal.signal(signal.SIGINT, self._old)
 
 
 class EvolutionRun:
@@ -105,12 +74,13 @@ class EvolutionRun:
         self.agent_ticks = 0
         self.wall_time = 0.0
         self._last_chart = 0.0
+        self.mode: EvolutionMode
         if self.open_ended:
-            from alife.evolve.open_ended import OpenEndedState
+            from alife.evolve.open_ended import OpenEndedMode
 
-            self.state = OpenEndedState(self)
+            self.mode = OpenEndedMode(self)
         else:
-            self.state = GenerationalState(self)
+            self.mode = GenerationalMode(self)
 
     def advance(self, ticks: int, dt: float, best: list, mean: list,
                 extra: dict | None = None) -> Progress:
@@ -125,7 +95,7 @@ class EvolutionRun:
     @property
     def best(self) -> rundir.BestGenomes | None:
         """Best genome ever per species (generational runs; None in open-ended runs)."""
-        return getattr(self.state, "best", None)
+        return self.mode.best
 
     # ------------------------------------------------------------------ creation and resume
     @classmethod
@@ -154,7 +124,7 @@ class EvolutionRun:
             raise CheckpointError(f"{run_dir} exists and is not empty; choose another --out")
         evo = config.evolution
         if evo.mode == "generational":
-            layout_of(config, str(world_path))
+            Layout.of(config, str(world_path))
         raw = Path(world_path).read_bytes()
         created = not run_dir.exists()
         try:
@@ -193,8 +163,8 @@ class EvolutionRun:
             "git": rundir.git_revision(Path(__file__).resolve().parent),
         }
         run = cls(run_dir, config, manifest["world_sha256"], manifest)
-        manifest.update(run.state.manifest_extra())
-        run.state.start()
+        manifest.update(run.mode.manifest_extra())
+        run.mode.start()
         run.save_checkpoint()
         rundir.write_json(run_dir / rundir.MANIFEST_FILE, manifest)
         return run
@@ -240,7 +210,7 @@ class EvolutionRun:
 
     # ------------------------------------------------------------------ checkpoints
     def save_checkpoint(self) -> Path:
-        arrays, extra = self.state.arrays()
+        arrays, extra = self.mode.arrays()
         meta = {
             "seed": self.seed,
             "mode": self.config.evolution.mode,
@@ -262,7 +232,7 @@ class EvolutionRun:
             raise CheckpointError(f"checkpoint {ckpt.generation}: bad counters") from None
         if ckpt.meta.get("mode") != self.config.evolution.mode:
             raise CheckpointError(f"checkpoint {ckpt.generation}: mode differs from the world's")
-        self.state.restore(ckpt)
+        self.mode.restore(ckpt)
 
     # ------------------------------------------------------------------ the loop
     def run(self, backend, progress: Callable[[Progress], None] | None = None) -> RunResult:
@@ -271,18 +241,19 @@ class EvolutionRun:
         `backend` must not be started yet; the run starts and closes it.
         """
         last_ckpt = None
-        guard = _InterruptGuard()
+        guard = InterruptGuard()
         with guard:
             started = failed = False
             try:
-                if self.state.needs_backend and self.generation < self.target:
+                evaluator = self.mode.task_evaluator()
+                if evaluator is not None and self.generation < self.target:
                     if backend.name != "serial":
                         # compile or load kernels once here, so workers find a warm cache
                         warm_up(self.config, self.seed)
-                    backend.start(self.state.evaluator())
+                    backend.start(evaluator)
                     started = True
                 while self.generation < self.target and not guard.requested:
-                    info = self.state.step(backend, guard)
+                    info = self.mode.step(backend, guard)
                     if self.generation % self.config.evolution.checkpoint_every == 0:
                         last_ckpt = self.save_checkpoint()
                     self._chart(force=False)

@@ -1,7 +1,7 @@
 """Shared plumbing of the evidence experiments: result records, tables (Markdown + CSV), charts.
 
 Every experiment writes into one output folder: PNG figures drawn with the project's own chart
-module (alife.render.chart, off-screen pygame, no display) and small tables as `.md` and `.csv`.
+module (alife.chart, NumPy only) and small tables as `.md` and `.csv`.
 Randomness comes from one np.random.SeedSequence per experiment (DESIGN section 5).
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,8 +127,8 @@ def save_figure(
     x_step: float = 1.0,
     colors: Mapping[str, tuple[int, int, int]] | None = None,
 ) -> Path:
-    """A line chart PNG via alife.render.chart (off-screen; no display is opened)."""
-    from alife.render.chart import save_chart_png
+    """A line chart PNG drawn by alife.chart."""
+    from alife.chart import save_chart_png
 
     return save_chart_png(
         path,
@@ -147,6 +147,24 @@ def log10(values) -> np.ndarray:
     a = np.asarray(values, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(a > 0, np.log10(np.where(a > 0, a, 1.0)), np.nan)
+
+
+def run_jobs(fn: Callable, jobs: Sequence, workers: int = 2) -> list:
+    """[fn(job) for job in jobs], in `workers` spawned processes (one thread each) when there
+    is more than one worker and job, else in this process on one thread. fn and jobs must be
+    picklable for the processes."""
+    if workers < 2 or len(jobs) < 2:
+        with numba_threads(1):
+            return [fn(job) for job in jobs]
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    from alife.evolve.backends import pin_threads
+
+    context = mp.get_context("spawn")
+    workers = min(workers, len(jobs))
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=pin_threads) as pool:
+        return list(pool.map(fn, jobs))
 
 
 def rngs(seed: int, count: int) -> list[np.random.Generator]:

@@ -21,7 +21,7 @@ import numpy as np
 
 from alife.brain import HashMemory, NTMController
 from alife.config.evolution import EvolutionConfig
-from alife.experiments.common import ExperimentResult, Table, numba_threads, save_figure
+from alife.experiments.common import ExperimentResult, Table, run_jobs, save_figure
 from alife.experiments.ntm_tasks import EVOLUTION, evolve, generalisation
 
 CUE_TICKS, DISTRACTORS = 5, 8
@@ -80,15 +80,10 @@ COLORS = {
 def job(args) -> tuple[list[float], list[tuple[int, float, float]]]:
     """One (condition, seed) run: (population mean fitness per generation, test rows)."""
     memory, distractors, s, ctrl_seed, gens, pop, eps, tests, test_eps = args
-    from alife.jit import set_threads
-
-    set_threads(1)  # small batches: one thread avoids parallel-region overhead
     task = CueDelayTask(distractors)
     ctrl = controller(memory, ctrl_seed)
     cfg = EvolutionConfig(**EVOLUTION)
-    best, hist = evolve(
-        task, ctrl, cfg, gens, pop, eps, max(TRAIN_DELAYS), s, train_lengths=TRAIN_DELAYS
-    )
+    best, hist = evolve(task, ctrl, cfg, gens, pop, eps, TRAIN_DELAYS, s)
     return [h[1] for h in hist], generalisation(task, ctrl, best, tests, test_eps, s)
 
 
@@ -99,15 +94,7 @@ def run(out: Path, quick: bool = False, seed: int = 1) -> ExperimentResult:
     test_eps = 8 if quick else 200
     jobs = [(mem, dis, s, seed, gens, pop, eps, tests, test_eps)
             for _, mem, dis in CONDITIONS for s in seeds]  # fmt: skip
-    if quick:
-        with numba_threads(1):
-            outputs = [job(j) for j in jobs]
-    else:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(2, mp_context=mp.get_context("spawn")) as pool:
-            outputs = list(pool.map(job, jobs))
+    outputs = run_jobs(job, jobs, workers=1 if quick else 2)  # small batches: one thread each
     result = ExperimentResult("cue_delay", out)
     table = Table("cue_delay", ["condition", "seed", "delay", "trained_on", "success_rate"])
     curves = Table("cue_delay_curves", ["generation", "condition", "mean_fitness_over_seeds"])

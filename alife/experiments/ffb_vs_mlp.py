@@ -6,8 +6,10 @@ of 40 foragers = 160 genomes instead of the file's 8 arenas, to fit the CPU budg
 the same number of generations and seeds, once with the project's fixed-filter-bank net (width
 64, depth 3: 2 x 64 slopes per layer) and once with a dense tanh MLP of the same width and depth
 (`alife.experiments.dense_mlp`: full 64 x 64 weight matrices and biases). Reported: mean and best
-episode fitness (food eaten - poison eaten) per generation, and parameter counts. The FFB's
-fixed WHT mixing follows Fastfood (Le, Sarlos & Smola 2013) and ACDC (Moczulski et al. 2016).
+episode fitness (food eaten - poison eaten) per generation, and parameter counts. Both evolve
+with the loop of `python run.py evolve` (the FFB runs are `python run.py evolve
+OUT/foraging-memory-off.yaml --seed SEED`); the runs go to 2 worker processes. The FFB's fixed
+WHT mixing follows Fastfood (Le, Sarlos & Smola 2013) and ACDC (Moczulski et al. 2016).
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from alife.experiments.common import ExperimentResult, Table, save_figure
+from alife.evolve.evaluate import new_world as make_world
+from alife.evolve.evaluate import world_controllers
+from alife.experiments.common import ExperimentResult, Table, run_jobs, save_figure
 from alife.experiments.dense_mlp import DenseMLPController
-from alife.experiments.worldevo import evolve_seeds, make_world
+from alife.experiments.worldevo import evolve_seed, write_world
 
 WORLD = Path(__file__).resolve().parents[2] / "worlds" / "foraging.yaml"
 SEEDS = (1, 2, 3)
@@ -38,6 +42,8 @@ def dense_world_fn(mlp: DenseMLPController):
     from alife.world.engine import World
 
     def world_fn(config, seed, generation, arena_ids, genomes):
+        if arena_ids is None:
+            arena_ids = np.arange(config.arena.count)
         if genomes is None:
             n = len(arena_ids) * config.species[0].count
             rng = np.random.default_rng(np.random.SeedSequence([int(seed), generation]))
@@ -54,11 +60,35 @@ def dense_world_fn(mlp: DenseMLPController):
     return world_fn
 
 
+def dense_mlp(config) -> DenseMLPController:
+    """The dense MLP of the same width and depth as species 0's FFB net."""
+    sp = config.species[0]
+    ffb = world_controllers(config)[0]
+    return DenseMLPController(ffb.n_sensors, ffb.n_motors, sp.brain.width, sp.brain.depth)
+
+
+def job(args):
+    """One (world file, brain, seed) run -> its History."""
+    from alife.config import load_world
+
+    path, dense, seed = args
+    config = load_world(path)
+    make = make_world
+    if dense:
+        world_fn = dense_world_fn(dense_mlp(config))
+
+        def make(config, seed, generation, arena_ids, genomes):
+            return world_fn(config, seed, generation, arena_ids, genomes and genomes[0])
+
+    return evolve_seed(config, seed, config.evolution.generations, make)
+
+
 def run(out: Path, quick: bool = False, seed: int = 1) -> ExperimentResult:
     from alife.config import load_world
 
     config = memory_off(load_world(WORLD))
-    evo = config.evolution.model_copy(update={"arenas": ARENAS})
+    generations = 2 if quick else GENERATIONS
+    evo = config.evolution.model_copy(update={"arenas": ARENAS, "generations": generations})
     config = config.model_copy(update={"evolution": evo})
     if quick:
         sp = config.species[0].model_copy(update={"count": 6})
@@ -66,42 +96,38 @@ def run(out: Path, quick: bool = False, seed: int = 1) -> ExperimentResult:
         episode = config.episode.model_copy(update={"length": 30})
         config = config.model_copy(update={"species": [sp], "evolution": evo, "episode": episode})
     seeds = [seed + s - 1 for s in ((1,) if quick else SEEDS)]
-    generations = 2 if quick else GENERATIONS
-    sp = config.species[0]
-    probe = make_world(config, seeds[0], 0, np.zeros(1, dtype=np.int64), None)
-    ffb = probe.controllers[0]
-    mlp = DenseMLPController(ffb.n_sensors, ffb.n_motors, sp.brain.width, sp.brain.depth)
+    path = write_world(out / "foraging-memory-off.yaml", config)
+    ffb_params = world_controllers(config)[0].n_params
+    mlp_params = dense_mlp(config).n_params
     conditions = {
-        f"FFB {ffb.n_params} params": (make_world, ffb.n_params),
-        f"dense MLP {mlp.n_params} params": (dense_world_fn(mlp), mlp.n_params),
+        f"FFB {ffb_params} params": (False, ffb_params),
+        f"dense MLP {mlp_params} params": (True, mlp_params),
     }
+    jobs = [(path, dense, sd) for dense, _ in conditions.values() for sd in seeds]
+    outputs = iter(run_jobs(job, jobs, workers=1 if quick else 2))
     result = ExperimentResult("ffb_vs_mlp", out)
     table = Table(
         "ffb_vs_mlp",
         ["brain", "n_params", "seed", "gen0_mean", "final_mean", "final_best", "best_over_run"],
     )
-    curves = Table("ffb_vs_mlp_curves", ["generation", "brain", "mean_fitness", "best_fitness"])
+    curves = Table(
+        "ffb_vs_mlp_curves", ["generation", "brain", "seed", "mean_fitness", "best_fitness"]
+    )
     series = {}
-    for name, (world_fn, n_params) in conditions.items():
-        _, hist = evolve_seeds(config, seeds, generations, world_fn=world_fn)
-        h = hist.arrays()
-        for k, sd in enumerate(seeds):
-            table.add(
-                name.split(" ")[0] if name.startswith("FFB") else "dense MLP",
-                n_params,
-                sd,
-                float(h["mean"][0, k]),
-                float(h["mean"][-1, k]),
-                float(h["best"][-1, k]),
-                float(h["best"][:, k].max()),
-            )
-        for g in range(generations):
-            curves.add(g, name, float(h["mean"][g].mean()), float(h["best"][g].mean()))
-        series[f"{name}: mean"] = h["mean"].mean(axis=1)
-        series[f"{name}: best"] = h["best"].mean(axis=1)
+    for name, (dense, n_params) in conditions.items():
+        brain = "dense MLP" if dense else "FFB"
+        runs = [next(outputs) for _ in seeds]
+        for sd, h in zip(seeds, runs, strict=True):
+            table.add(brain, n_params, sd, h.mean[0], h.mean[-1], h.best[-1], h.best.max())
+            for g in range(generations):
+                curves.add(g, name, sd, float(h.mean[g]), float(h.best[g]))
+        mean = np.mean([h.mean for h in runs], axis=0)
+        series[f"{name}: mean"] = mean
+        series[f"{name}: best"] = np.mean([h.best for h in runs], axis=0)
         result.headline[f"{name}: mean fitness gen 0 -> last (avg over seeds)"] = (
-            f"{h['mean'][0].mean():.3f} -> {h['mean'][-1].mean():.3f}"
+            f"{mean[0]:.3f} -> {mean[-1]:.3f}"
         )
+    result.notes.append(f"FFB seed S = python run.py evolve {path} --seed S")
     result.figures.append(
         save_figure(
             out / "ffb_vs_mlp.png",

@@ -20,7 +20,9 @@ associative_recall (L pairs): ticks 0..L-1 show key k_i, value v_i and the store
     L keys are queried in a random order (query flag, key); the answer to query q is due one
     tick later (2L + 1 ticks).
 Fitness: mean of target * motor over the due bits (in [-1, 1]); success: every due bit of the
-episode has the right sign. Evolved on lengths 1..L_train, tested on lengths up to 4 L_train.
+episode has the right sign. Evolved on lengths 1..L_train, tested on lengths up to 4 L_train,
+with the generational loop of `python run.py evolve` (alife.evolve.loop: the same seed scheme,
+selection and mutation) and a `SequenceEvaluator` in place of the world's arenas.
 """
 
 from __future__ import annotations
@@ -32,10 +34,12 @@ import numpy as np
 
 from alife.brain import HashMemory, NTMController
 from alife.config.evolution import EvolutionConfig
-from alife.evolve.selection import next_generation
+from alife.evolve import loop
+from alife.evolve.evaluate import Result
 from alife.experiments.common import ExperimentResult, Table, save_figure
 
 MAX_LENGTH = 64
+EPISODES = 0x7A5C  # tags the stream of training episodes
 
 
 @dataclass(frozen=True)
@@ -129,47 +133,49 @@ def play(
     return ((agree / due).reshape(pop, eps), ok.reshape(pop, eps), (right / due).reshape(pop, eps))
 
 
+class SequenceEvaluator:
+    """Scores a generation (an `alife.evolve.loop.Evaluate`, one species) on fresh episodes of
+    `task`: `episodes // len(lengths)` per training length, drawn from
+    SeedSequence([seed, EPISODES, generation]). Fitness: mean score over them; success: the
+    share of episodes fully right."""
+
+    def __init__(self, task, ctrl: NTMController, episodes: int, lengths, seed: int):
+        self.task, self.ctrl, self.lengths, self.seed = task, ctrl, list(lengths), int(seed)
+        self.per_length = max(1, episodes // len(self.lengths))
+
+    def __call__(self, generation: int, genomes) -> Result:
+        rng = np.random.default_rng(np.random.SeedSequence([self.seed, EPISODES, generation]))
+        g = genomes[0]
+        scores, wins, ticks = np.zeros(g.shape[0]), np.zeros(g.shape[0]), 0
+        for length in self.lengths:
+            sens, tgt = self.task.episodes(rng, self.per_length, length)
+            s, ok, _ = play(self.ctrl, g, sens, tgt)
+            scores += s.mean(axis=1) / len(self.lengths)
+            wins += ok.mean(axis=1) / len(self.lengths)
+            ticks += g.shape[0] * sens.shape[0] * sens.shape[1]
+        return Result((scores,), ticks, (wins,))
+
+
 def evolve(
-    task: Task,
-    ctrl: NTMController,
-    cfg: EvolutionConfig,
-    generations: int,
-    pop: int,
-    episodes: int,
-    train_max: int,
-    seed: int,
-    progress=None,
-    train_lengths=None,
-) -> tuple[np.ndarray, list]:
-    """Generational evolution; returns (best genome, per-generation (best, mean, success))."""
-    ss = np.random.SeedSequence([seed, 0x7A5C])
-    init_rng, *_ = (np.random.default_rng(s) for s in ss.spawn(1))
-    genomes = ctrl.init_genomes(init_rng, pop)
+    task, ctrl: NTMController, cfg: EvolutionConfig, generations: int, pop: int, episodes: int,
+    lengths, seed: int,
+) -> tuple[np.ndarray, list]:  # fmt: skip
+    """Generational evolution; returns (best genome, per-generation (best, mean, success)).
+
+    The best genome: of the final population's top 8, the best on fresh validation episodes."""
+    evaluate = SequenceEvaluator(task, ctrl, episodes, lengths, seed)
+    first = loop.first_generation([ctrl], seed, [pop])
     history = []
-    lengths = list(train_lengths) if train_lengths else list(range(1, train_max + 1))
-    for gen in range(generations):
-        rng = np.random.default_rng(np.random.SeedSequence([seed, 0x7A5C, gen]))
-        scores = np.zeros(pop)
-        wins = np.zeros(pop)
-        for length in lengths:  # every training length, episodes // len(lengths) each
-            sens, tgt = task.episodes(rng, max(1, episodes // len(lengths)), length)
-            s, ok, _ = play(ctrl, genomes, sens, tgt)
-            scores += s.mean(axis=1) / len(lengths)
-            wins += ok.mean(axis=1) / len(lengths)
+    for gen, result in loop.evolve(evaluate, first, seed, cfg, generations):
+        genomes, scores, wins = gen.genomes[0], result.fitness[0], result.success[0]
         history.append((float(scores.max()), float(scores.mean()), float(wins.max())))
-        if progress is not None:
-            progress(gen, history[-1])
-        if gen == generations - 1:
-            break
-        genomes = next_generation(genomes, scores, rng, cfg)
-    # pick the best of the final population's top 8 on fresh validation episodes
-    top = np.argsort(-scores)[:8]
+    top = genomes[np.argsort(-scores)[:8]]
     vrng = np.random.default_rng(np.random.SeedSequence([seed, 0xBA1]))
-    val = np.zeros(top.size)
+    val = np.zeros(top.shape[0])
     for length in lengths:
         sens, tgt = task.episodes(vrng, 32, length)
-        val += play(ctrl, genomes[top], sens, tgt)[0].mean(axis=1)
-    return genomes[top[int(np.argmax(val))]], history
+        val += play(ctrl, top, sens, tgt)[0].mean(axis=1)
+    return top[int(np.argmax(val))], history
 
 
 def generalisation(
@@ -229,10 +235,10 @@ def run(out: Path, quick: bool = False, seed: int = 1) -> ExperimentResult:
         ctrl = make_controller(task, seed=seed, **BRAIN)
         for run_seed in (seed, seed + 1):
             label = f"{'copy' if name == 'copy' else 'assoc'} s{run_seed}"
+            lengths = range(1, st.train_max + 1)
             best, history = evolve(
-                task, ctrl, cfg, st.generations, st.population, st.episodes, st.train_max,
-                run_seed,
-            )  # fmt: skip
+                task, ctrl, cfg, st.generations, st.population, st.episodes, lengths, run_seed
+            )
             every = max(1, st.generations // 20)
             for g, (b, m, s) in enumerate(history):
                 if g % every == 0 or g == len(history) - 1:

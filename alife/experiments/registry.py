@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,6 +81,5 @@ def run_experiment(
     if seed is not None and seed < 0:
         raise ExperimentError(f"--seed must be >= 0 (got {seed})")
     folder = prepare_out(out if out is not None else Path("runs") / "experiments" / name)
-    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # charts are drawn off-screen
     module = importlib.import_module(exp.module)
     return module.run(folder, quick=quick, seed=exp.seed if seed is None else seed)

@@ -4,10 +4,13 @@
 it is put back at the start: only the brain's memory can carry the cue to the junction) is
 evolved with memory on and with `memory.enabled: false` (reads are zeros), 5 seeds each, the
 same budget: the file's evolution settings (tournament of 4, elitism 4, Gray mutation of 4
-parameters, 128 genomes per population), each genome run in 4 mazes per generation (fitness =
-the mean; the file's success + approach scoring), 300 generations.
-Reported: the population's success rate per generation (mean, min and max over seeds) and the
-success rate of each seed's best final genome on 200 fresh mazes (both cue sides, random).
+parameters, 128 genomes per population), each genome run in 4 mazes per generation
+(`evolution.episodes: 4`; fitness = the mean of the file's success + approach scoring), 300
+generations. Each condition's world file is written to the output folder, and each seed's run is
+`python run.py evolve OUT/tmaze-memory-on.yaml --seed SEED` (the same genomes and metrics).
+Reported: the population's success rate per generation (per seed; the figure shows mean, min and
+max over seeds) and the success rate of each seed's best final genome on 200 fresh mazes (both
+cue sides, random). The seeds run in 2 worker processes.
 Chance is 50 % for an agent that always reaches a goal. The evolved-NTM T-maze follows ENTM
 (Greve, Jacobsen & Risi, GECCO 2016).
 """
@@ -18,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from alife.experiments.common import ExperimentResult, Table, save_figure
-from alife.experiments.worldevo import evaluate_genome, evolve_seeds
+from alife.experiments.common import ExperimentResult, Table, run_jobs, save_figure
+from alife.experiments.worldevo import evaluate_genome, evolve_seed, write_world
 
 WORLD = Path(__file__).resolve().parents[2] / "worlds" / "tmaze.yaml"
 SEEDS = (1, 2, 3, 4, 5)
@@ -36,15 +39,34 @@ def variants(config) -> dict:
     return {"memory on": config, "memory off": config.model_copy(update={"species": [off]})}
 
 
+def job(args):
+    """One (world file, seed) run -> (History, test fitness, test success rate)."""
+    from alife.config import load_world
+
+    path, seed, test_episodes = args
+    config = load_world(path)
+    hist = evolve_seed(config, seed, config.evolution.generations)
+    fit, rate = evaluate_genome(config, hist.ranked[0], test_episodes, 10_000 + seed)
+    return hist, fit, rate
+
+
 def run(out: Path, quick: bool = False, seed: int = 1) -> ExperimentResult:
     from alife.config import load_world
 
     config = load_world(WORLD)
-    evo = config.evolution.model_copy(update={"arenas": 8 if quick else ARENAS})
+    generations = 3 if quick else GENERATIONS
+    evo = config.evolution.model_copy(
+        update={"arenas": 8 if quick else ARENAS, "episodes": EPISODES, "generations": generations}
+    )
     config = config.model_copy(update={"evolution": evo})
     seeds = [seed + s - 1 for s in ((1, 2) if quick else SEEDS)]
-    generations = 3 if quick else GENERATIONS
     test_episodes = 16 if quick else TEST_EPISODES
+    files = {
+        name: write_world(out / f"tmaze-{name.replace(' ', '-')}.yaml", cfg)
+        for name, cfg in variants(config).items()
+    }
+    jobs = [(path, sd, test_episodes) for path in files.values() for sd in seeds]
+    outputs = iter(run_jobs(job, jobs, workers=1 if quick else 2))
     result = ExperimentResult("tmaze_ablation", out)
     finals = Table(
         "tmaze_ablation",
@@ -59,30 +81,27 @@ def run(out: Path, quick: bool = False, seed: int = 1) -> ExperimentResult:
     )
     curves = Table(
         "tmaze_curves",
-        ["generation", "condition", "success_mean", "success_min", "success_max", "fitness_mean"],
+        ["generation", "condition", "seed", "best_fitness", "mean_fitness", "success"],
     )
     series = {}
-    for name, cfg in variants(config).items():
-        ranked, hist = evolve_seeds(cfg, seeds, generations, episodes=EPISODES)
-        h = hist.arrays()
-        n_params = ranked[0].shape[1]
-        for g in range(generations):
-            s = h["success"][g]
-            curves.add(
-                g, name, float(s.mean()), float(s.min()), float(s.max()), float(h["mean"][g].mean())
-            )
-        series[f"{name} mean"] = h["success"].mean(axis=1)
-        series[f"{name} min"] = h["success"].min(axis=1)
-        series[f"{name} max"] = h["success"].max(axis=1)
-        rates = []
-        for k, sd in enumerate(seeds):
-            fit, rate = evaluate_genome(cfg, ranked[k][0], test_episodes, 10_000 + sd)
-            rates.append(rate)
-            finals.add(name, sd, n_params, float(h["success"][-1][k]), rate, fit)
+    for name in files:
+        runs = [next(outputs) for _ in seeds]
+        for sd, (h, fit, rate) in zip(seeds, runs, strict=True):
+            finals.add(name, sd, h.ranked.shape[1], float(h.success[-1]), rate, fit)
+            for g in range(generations):
+                curves.add(g, name, sd, float(h.best[g]), float(h.mean[g]), float(h.success[g]))
+        success = np.array([h.success for h, _, _ in runs])  # (seeds, generations)
+        series[f"{name} mean"] = success.mean(axis=0)
+        series[f"{name} min"] = success.min(axis=0)
+        series[f"{name} max"] = success.max(axis=0)
+        rates = [rate for _, _, rate in runs]
         result.headline[f"{name}: best-genome success, mean over seeds"] = float(np.mean(rates))
         result.headline[f"{name}: best-genome success, min..max"] = (
             f"{min(rates):.3f}..{max(rates):.3f}"
         )
+    result.notes.append(
+        f"seed S of a condition = python run.py evolve {out}/tmaze-CONDITION.yaml --seed S"
+    )
     colors = {
         "memory on mean": (120, 220, 120),
         "memory on min": (60, 120, 60),

@@ -1,128 +1,85 @@
-"""Generational evolution on a world file for the experiments: several seeds stepped together.
+"""Generational evolution on a world file for the experiments: the loop of `python run.py evolve`.
 
-The same parts as `python run.py evolve` (alife.evolve.generational): the world file's layout
-(`evolution.arenas` x agents per arena), one World episode per arena seeded from (seed,
-generation, arena), `selection.next_generation` with the file's `evolution:` settings, and a
-shuffle of the children over the arenas. The difference is batching: the populations of all
-seeds of one condition live in one World (seed k's arenas get ids k * ARENA_BLOCK + a, so every
-arena still has its own random stream), so a generation of 5 seeds costs one episode's Python
-overhead instead of five. Breeding of seed k uses SeedSequence([seed_k, BREED, generation]).
-Single-species generational worlds only (tmaze, foraging).
+`evolve_seed(config, seed, generations)` evolves exactly the genomes (and fitness, and metrics)
+that `python run.py evolve WORLD --seed SEED --generations G` evolves for a world file holding
+`config` (`write_world` writes one): the same `alife.evolve.loop` and `WorldGenerations`, in this
+process, with all arenas of a generation in one World (arenas never interact, so the cut does not
+change any result). It also keeps what the CLI does not record: each generation's success rate
+(cue worlds) and the final population ranked by fitness.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import yaml
 
-from alife.evolve.selection import next_generation
+from alife.evolve import loop
+from alife.evolve.backends import SerialBackend
+from alife.evolve.evaluate import (
+    Layout,
+    Task,
+    WorldEvaluator,
+    WorldGenerations,
+    new_world,
+    world_controllers,
+)
 
-ARENA_BLOCK = 1_000_000
-INIT, BREED = 0x1A17, 0xB2EED
 
-
-def make_world(
-    config, seed: int, generation: int, arena_ids: np.ndarray, genomes: np.ndarray | None
-):
-    """The project's World (the hook experiments replace to swap the controller)."""
-    from alife.world.engine import World
-
-    return World(
-        config,
-        seed,
-        generation=generation,
-        arena_ids=arena_ids,
-        genomes=None if genomes is None else [genomes],
-    )
+def write_world(path: Path, config) -> Path:
+    """Write `config` as a world file that `run.py evolve` and the window read back as equal."""
+    data = config.model_dump(mode="json", exclude_unset=True)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, default_flow_style=None))
+    return path
 
 
 @dataclass
 class History:
-    """Per generation, per seed: (G, S) float64 arrays."""
+    """One seed's run, per generation (G,) float64, species 0: best, mean and median fitness,
+    population success rate; `ranked`: the last evaluated genomes, best first."""
 
-    best: list[np.ndarray] = field(default_factory=list)
-    mean: list[np.ndarray] = field(default_factory=list)
-    success: list[np.ndarray] = field(default_factory=list)  # population success rate
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        return {k: np.array(getattr(self, k)) for k in ("best", "mean", "success")}
-
-
-def success_of(world) -> np.ndarray:
-    """(n,) float64: 1 where the agent reached the cued goal (cue worlds), else 0."""
-    from alife.world.interact import C_SUCCESS
-
-    lo, hi = int(world.offsets[0]), int(world.offsets[1])
-    return (world.agents["counters"][lo:hi, C_SUCCESS] > 0).astype(np.float64)
+    best: np.ndarray
+    mean: np.ndarray
+    median: np.ndarray
+    success: np.ndarray
+    ranked: np.ndarray
 
 
-def evolve_seeds(
-    config,
-    seeds: list[int],
-    generations: int,
-    *,
-    world_fn: Callable = make_world,
-    episodes: int = 1,
-    progress: Callable | None = None,
-) -> tuple[list[np.ndarray], History]:
-    """Evolve one population per seed for `generations`; returns (final genomes per seed,
-    ordered best first by the last evaluation, and the History).
-
-    episodes > 1 (one-agent arenas only, e.g. the T-maze): every genome runs in that many arenas
-    per generation and its fitness is the mean, which cuts the evaluation noise of a 0/1 task.
-    """
-    if len(config.species) != 1 or config.evolution.mode != "generational":
-        raise ValueError("worldevo handles single-species generational worlds")
-    evo = config.evolution
-    arenas, per = evo.layout([config.species[0].count])
-    pop = arenas * per[0]
-    if episodes > 1 and per[0] != 1:
-        raise ValueError("episodes > 1 needs one agent per arena")
-    probe = world_fn(config, seeds[0], 0, np.zeros(1, dtype=np.int64), None)
-    ctrl = probe.controllers[0]
-    genomes = []
-    for seed in seeds:
-        rng = np.random.default_rng(np.random.SeedSequence([int(seed), INIT, 0]))
-        genomes.append(np.ascontiguousarray(ctrl.init_genomes(rng, pop), dtype=np.float32))
-    ids = np.concatenate(
-        [k * ARENA_BLOCK + np.arange(arenas * episodes) for k in range(len(seeds))]
-    )
-    hist = History()
-    ranked = genomes
-    for g in range(generations):
-        stacked = np.concatenate([np.repeat(x, episodes, axis=0) for x in genomes])
-        world = world_fn(config, seeds[0], g, ids, stacked)
-        fit = world.run_episode()[0]
-        succ = success_of(world)
-        fit_k = fit.reshape(len(seeds), pop, episodes).mean(axis=2)
-        succ_k = succ.reshape(len(seeds), pop, episodes).mean(axis=2)
-        hist.best.append(fit_k.max(axis=1))
-        hist.mean.append(fit_k.mean(axis=1))
-        hist.success.append(succ_k.mean(axis=1))
-        if progress is not None:
-            progress(g, hist)
-        ranked = [genomes[k][np.argsort(-fit_k[k], kind="stable")] for k in range(len(seeds))]
-        if g == generations - 1:
-            break
-        new = []
-        for k, seed in enumerate(seeds):
-            rng = np.random.default_rng(np.random.SeedSequence([int(seed), BREED, g]))
-            child = next_generation(genomes[k], fit_k[k], rng, evo)
-            new.append(np.ascontiguousarray(child[rng.permutation(pop)]))
-        genomes = new
-    return ranked, hist
+def evolve_seed(
+    config, seed: int, generations: int, make_world: Callable = new_world
+) -> History:
+    """Evolve generations 0 .. generations - 1 of `config` from `seed` (single-species worlds;
+    make_world as for `WorldEvaluator`)."""
+    if len(config.species) != 1:
+        raise ValueError("evolve_seed reports single-species worlds")
+    layout = Layout.of(config)
+    backend = SerialBackend()
+    backend.start(WorldEvaluator(config, seed, make_world))
+    try:
+        evaluate = WorldGenerations(layout, backend.map, batch=layout.total)
+        first = loop.first_generation(
+            world_controllers(config, make_world), seed, layout.population
+        )
+        rows = []
+        for gen, result in loop.evolve(evaluate, first, seed, config.evolution, generations):
+            f = result.fitness[0]
+            rows.append((f.max(), f.mean(), np.median(f), result.success[0].mean()))
+            ranked = gen.genomes[0][np.argsort(-f, kind="stable")]
+    finally:
+        backend.close()
+    best, mean, median, success = np.array(rows, dtype=np.float64).T
+    return History(best, mean, median, success, ranked)
 
 
 def evaluate_genome(
-    config, genome: np.ndarray, episodes: int, seed: int, *, world_fn: Callable = make_world
+    config, genome: np.ndarray, episodes: int, seed: int
 ) -> tuple[float, float]:
     """(mean fitness, success rate) of one genome copied into `episodes` fresh arenas (all
     agents of an arena carry it), on generation 10**6 (never used in evolution)."""
-    per = config.species[0].count
-    ids = np.arange(episodes, dtype=np.int64)
-    g = np.repeat(genome[None], episodes * per, axis=0)
-    world = world_fn(config, seed, 10**6, ids, g)
-    fit = world.run_episode()[0]
-    return float(fit.mean()), float(success_of(world).mean())
+    rows = episodes * config.species[0].count
+    task = Task(10**6, np.arange(episodes, dtype=np.int64), (np.repeat(genome[None], rows, 0),))
+    result = WorldEvaluator(config, seed)(task)
+    return float(result.fitness[0].mean()), float(result.success[0].mean())

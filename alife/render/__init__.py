@@ -1,7 +1,7 @@
 """Rendering: the only package that imports pygame (DESIGN section 4).
 
-`chart` draws line charts on any Surface (window HUD and headless fitness.png); `camera`,
-`scene`, `hud`, `inspector`, `session`, `app` and `launch` make up the interactive window.
+`camera`, `scene`, `hud`, `inspector`, `session`, `app` and `launch` make up the interactive
+window; its live chart is drawn by `alife.chart` (NumPy, shared with the headless runs).
 """
 
 import os

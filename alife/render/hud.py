@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 
 import pygame
 
-from alife.render.chart import draw_line_chart, get_font
+from alife.chart import render_chart
 
 TEXT = (226, 228, 236)
 DIM = (150, 154, 168)
@@ -35,7 +35,19 @@ CONTROLS: tuple[tuple[str, str], ...] = (
     ("Esc / Q", "close this help / quit"),
 )
 
+_FONTS: dict[int, pygame.font.Font] = {}
 _TEXT_CACHE: dict[tuple[str, int, tuple], pygame.Surface] = {}
+
+
+def get_font(size: int) -> pygame.font.Font:
+    """The default pygame font at `size` px, cached (initialises pygame.font if needed)."""
+    if not pygame.font.get_init():
+        pygame.font.init()
+    font = _FONTS.get(size)
+    if font is None:
+        font = pygame.font.Font(None, size)
+        _FONTS[size] = font
+    return font
 
 
 def text(s: str, size: int = 18, color=TEXT) -> pygame.Surface:
@@ -104,16 +116,12 @@ class ChartPanel:
             self._surface = pygame.Surface(self.size, pygame.SRCALPHA)
             self._surface.fill((0, 0, 0, 0))
             pygame.draw.rect(self._surface, PANEL, self._surface.get_rect(), border_radius=6)
-            draw_line_chart(
-                self._surface,
-                self._surface.get_rect().inflate(-8, -6),
-                series,
-                title=title,
-                x_label=x_label,
-                x_step=x_step,
-                background=None,
-                font_size=17,
+            size = (self.size[0] - 8, self.size[1] - 6)
+            chart = render_chart(
+                series, size, title=title, x_label=x_label, x_step=x_step, background=None
             )
+            image = pygame.image.frombuffer(chart.pixels.tobytes(), size, "RGBA")
+            self._surface.blit(image, (4, 3))
             self._key = key
         return surface.blit(self._surface, pos)
 

@@ -15,8 +15,7 @@ import math
 import numpy as np
 import pygame
 
-from alife.render.chart import get_font
-from alife.render.hud import DIM, PANEL, TEXT, panel, text
+from alife.render.hud import DIM, PANEL, TEXT, get_font, panel, text
 from alife.world.snapshot import AgentView
 
 PANEL_WIDTH = 470

@@ -118,15 +118,19 @@ def play(world: str | Path, *, seed: int | None = None, **window) -> list[str]:
 def view(run_dir: str | Path, *, seed: int | None = None, **window) -> list[str]:
     """`python run.py view runs/NAME`: a run's world with its best genomes living in it."""
     _open_early(window, str(run_dir))
+    from alife.config import load_world
     from alife.render.session import Session
 
     with _closing_display():
         world_file, genomes, generation = load_run_best(Path(run_dir))
-        session = Session(world_file, seed=seed, genomes=genomes, generation=generation)
-        session.history = load_run_history(Path(run_dir), session.config)
+        config = load_world(world_file)
+        history = load_run_history(Path(run_dir), config)
+        done = max((len(v) for v in history.values()), default=0)  # the window continues the run
+        session = Session(
+            world_file, seed=seed, genomes=genomes, generation=max(generation, done), config=config
+        )
+        session.history = history
         session.history_version += 1
-        done = max((len(v) for v in session.history.values()), default=0)
-        session.generation = max(session.generation, done)  # the window continues the run
     return run_window(session, **window)
 
 
@@ -164,8 +168,8 @@ def _closing_display():
 
 
 def load_run_best(run_dir: Path) -> tuple[Path, list[np.ndarray], int]:
-    """(the run's world.yaml, its best genome per species cloned to fill the window's
-    population, the generation it was found in) — read with `alife.evolve.rundir`."""
+    """(the run's world.yaml, its best genome per species cloned to fill the run's population,
+    the generation it was found in) — read with `alife.evolve.rundir`."""
     from alife.config import load_world
     from alife.evolve.rundir import WORLD_FILE, load_best
 
@@ -181,17 +185,19 @@ def load_run_best(run_dir: Path) -> tuple[Path, list[np.ndarray], int]:
         raise CheckpointError(
             f"{run_dir}: best.npz holds species {best.species} but {WORLD_FILE} has {names}"
         )
-    from alife.world.engine import make_controller
+    from alife.evolve.evaluate import Layout, world_controllers
 
+    population = Layout.of(config, str(world_file)).population
     genomes = []
-    for s, (sp, genome) in enumerate(zip(config.species, best.genomes, strict=True)):
+    for s, (sp, genome, ctrl) in enumerate(
+        zip(config.species, best.genomes, world_controllers(config), strict=True)
+    ):
         genome = np.asarray(genome, dtype=np.float32).reshape(1, -1)
-        n_params = make_controller(config, s).n_params
-        if genome.shape[1] != n_params:
+        if genome.shape[1] != ctrl.n_params:
             raise CheckpointError(
                 f"{run_dir}: the best {sp.name} genome has {genome.shape[1]} parameters but "
-                f"the brain in {WORLD_FILE} needs {n_params}"
+                f"the brain in {WORLD_FILE} needs {ctrl.n_params}"
             )
-        genomes.append(np.ascontiguousarray(np.repeat(genome, config.arena.count * sp.count, 0)))
+        genomes.append(np.ascontiguousarray(np.repeat(genome, population[s], 0)))
     generation = int(np.max(best.generation)) if best.generation.size else 0
     return world_file, genomes, generation

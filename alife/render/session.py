@@ -1,11 +1,17 @@
 """What the window runs, without any drawing: a World built from a world file, evolving live.
 
-A `Session` owns the world file path, its validated config and a `World`; it ticks the world,
-advances generations in generational worlds (the evolution section's selection and mutation,
-`alife.evolve.selection.next_generation`), records the chart series, hot-reloads the file
-(keeping the genomes of species whose brain shape did not change; a broken edit leaves the old
-world running and keeps the line-numbered error), and saves/loads window checkpoints with
-`alife.evolve.checkpoint` (npz + JSON, no pickle).
+A `Session` owns the world file path, its validated config and the `World` on screen; it ticks
+the world, records the chart series, hot-reloads the file (keeping the genomes of species whose
+brain shape did not change; a broken edit leaves the old world running and keeps the
+line-numbered error), and saves/loads window checkpoints with `alife.evolve.checkpoint` (npz +
+JSON, no pickle).
+
+Generational worlds evolve with the loop and seed scheme of `python run.py evolve`
+(alife.evolve.loop): the population is the file's `evolution:` layout, the window shows its
+first `arena.count` arenas and ticks the generation's other arenas off-screen in step, so every
+generation's fitness, the chart's best/mean and the bred genomes equal those of
+`python run.py evolve WORLD --seed SEED` generation for generation. Open-ended worlds are the
+World that `evolve` runs, ticking on.
 """
 
 from __future__ import annotations
@@ -13,14 +19,21 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from alife.config import load_world
 from alife.errors import AlifeError, CheckpointError
+from alife.evolve import loop
+from alife.evolve.evaluate import (
+    Layout,
+    Result,
+    merge_results,
+    new_world,
+    world_controllers,
+)
+from alife.evolve.mutation import births_mutate
 from alife.render.scene import SceneStatic, static_from_config
 
 HISTORY_EVERY = 25  # open-ended worlds: ticks between chart points
@@ -33,10 +46,8 @@ def _file_digest(path: Path) -> str:
 class Session:
     """A world file brought to life for the window (see module docstring).
 
-    world_factory(config, seed, generation, genomes) -> World lets `view` and tests plug in
-    how the World is built; the default is `alife.world.World(config, seed, generation=...,
-    genomes=...)`.
-    """
+    genomes: per species, the whole population of a generational world's layout (or the
+    agents of an open-ended world); None: generation-0 genomes as `evolve` draws them."""
 
     def __init__(
         self,
@@ -46,15 +57,13 @@ class Session:
         genomes: list[np.ndarray] | None = None,
         generation: int = 0,
         checkpoint_dir: str | Path | None = None,
-        world_factory: Callable | None = None,
         config=None,
     ) -> None:
         self.path = Path(path)
         self.config = load_world(self.path) if config is None else config  # config: of `path`
         self.seed = int(self.config.seed if seed is None else seed)
         self.generation = int(generation)
-        self._factory = world_factory or _default_world
-        self.world = self._factory(self.config, self.seed, self.generation, genomes)
+        self.population, self.world, self.offscreen = self._begin(self.config, genomes)
         self.static: SceneStatic = static_from_config(self.config)
         self.checkpoint_dir = Path(checkpoint_dir or Path("runs") / f"window-{self.path.stem}")
         self.history: dict[str, list[float]] = {}
@@ -63,6 +72,31 @@ class Session:
         self.reloads = 0
         self._mtime = self._stat()
         self._last_poll = time.monotonic()
+
+    def _begin(self, config, genomes):
+        """(population, World on screen, World off-screen) of generation `self.generation`."""
+        if config.evolution.mode != "generational":
+            return None, new_world(config, self.seed, self.generation, None, genomes), None
+        if genomes is None:
+            population = Layout.of(config, str(self.path)).population
+            pop = loop.first_generation(
+                world_controllers(config), self.seed, population, self.generation
+            )
+        else:
+            pop = loop.start(genomes, self.generation)
+        return pop, *self._episode(config, pop)
+
+    def _episode(self, config, pop: loop.Generation):
+        """(World of the generation's first `arena.count` arenas, World of the others or None)."""
+        layout = Layout.of(config, str(self.path))
+        shown = min(config.arena.count, layout.total)
+
+        def world(ids: np.ndarray):
+            genomes = list(layout.task(pop.index, pop.genomes, ids).genomes)
+            return new_world(config, self.seed, pop.index, ids, genomes)
+
+        rest = np.arange(shown, layout.total)
+        return world(np.arange(shown)), (world(rest) if rest.size else None)
 
     # ----- properties -----------------------------------------------------------------------
     @property
@@ -76,7 +110,7 @@ class Session:
     def chart_title(self) -> tuple[str, str, float]:
         """(title, x label, x step per point) of the live chart."""
         if self.generational:
-            return "fitness per generation (last: this episode so far)", "generation", 1.0
+            return "fitness per generation (last: the arenas shown, so far)", "generation", 1.0
         return "population", "tick", float(HISTORY_EVERY)
 
     # ----- running ----------------------------------------------------------------------------
@@ -87,8 +121,10 @@ class Session:
         length = self.config.episode.length
         for _ in range(int(count)):
             self.world.tick()
+            if self.offscreen is not None:
+                self.offscreen.tick()
             if self.generational:
-                t = self.world.tick_count
+                t = self.world.tick_count  # all shown agents dead: their scores are final
                 if t >= length or (t % 10 == 0 and self.world.snapshot().population == 0):
                     self.next_generation()
                     done += 1
@@ -97,18 +133,25 @@ class Session:
         return done
 
     def next_generation(self) -> None:
-        """Score the episode, select and mutate each species, start the next episode."""
-        from alife.evolve.selection import next_generation
-
-        fitness = self.world.fitness()
+        """Score the generation, breed every species, start the next episode."""
+        fitness = self.generation_fitness()
         self._record_fitness(fitness)
-        rng = np.random.default_rng(np.random.SeedSequence([self.seed, self.generation, 0xA1]))
-        genomes = [
-            next_generation(np.asarray(g), np.asarray(f, np.float64), rng, self.config.evolution)
-            for g, f in zip(self.world.genomes, fitness, strict=True)
-        ]
-        self.generation += 1
-        self.world = self._factory(self.config, self.seed, self.generation, genomes)
+        self.population = loop.advance(
+            self.population, fitness, self.seed, self.config.evolution
+        )
+        self.generation = self.population.index
+        self.world, self.offscreen = self._episode(self.config, self.population)
+
+    def generation_fitness(self) -> list[np.ndarray]:
+        """Fitness of the whole population (per species (pop_s,) float64, means over episodes):
+        the shown arenas' episode so far, the off-screen arenas' episode played to its end."""
+        worlds = [self.world]
+        if self.offscreen is not None:
+            while self.offscreen.tick_count < self.config.episode.length:
+                self.offscreen.tick()
+            worlds.append(self.offscreen)
+        merged = merge_results([Result(tuple(w.fitness()), 0) for w in worlds])
+        return list(Layout.of(self.config, str(self.path)).fitness(merged).fitness)
 
     def chart_series(self) -> tuple[dict[str, list[float]], tuple]:
         """(series, version) for the live chart. Generational worlds append the running
@@ -183,43 +226,60 @@ class Session:
             self.error = str(err)
             return False
         try:
-            fresh = self._factory(config, self.seed, self.generation, None)
-            genomes = [np.array(g, copy=True) for g in fresh.genomes]
-            kept = 0
-            old_names = self.species_names
-            for s, sp in enumerate(config.species):
-                if sp.name not in old_names:
-                    continue
-                old = np.asarray(self.world.genomes[old_names.index(sp.name)])
-                new = genomes[s]
-                if old.ndim == 2 and old.shape[1] == new.shape[1] and old.shape[0] > 0:
-                    order = self._best_first(old_names.index(sp.name))
-                    take = min(new.shape[0], old.shape[0])
-                    new[:take] = old[order[:take]]
-                    kept += take
-            world = self._factory(config, self.seed, self.generation, genomes) if kept else fresh
-        except AlifeError as err:  # valid file the engine still rejects
+            genomes, kept = self._carried_genomes(config)
+            population, world, offscreen = self._begin(config, genomes)
+        except (AlifeError, ValueError) as err:  # valid file the engine still rejects
             self.error = f"{self.path}: {err}"
             return False
         self.config = config
-        self.world = world
+        self.population, self.world, self.offscreen = population, world, offscreen
         self.static = static_from_config(config)
         self.error = None
         self.reloads += 1
         self.kept_genomes = kept
         return True
 
-    def _best_first(self, species: int) -> np.ndarray:
-        f = np.asarray(self.world.fitness()[species], np.float64)
-        return np.argsort(-np.nan_to_num(f, nan=-np.inf), kind="stable")
+    def _carried_genomes(self, config) -> tuple[list[np.ndarray], int]:
+        """Generation-0 genomes of `config` with the running rows copied in for every species
+        whose name and brain size are unchanged (open-ended worlds: best episode score first).
+        Returns (genomes per species, rows kept)."""
+        if config.evolution.mode == "generational":
+            population = Layout.of(config, str(self.path)).population
+            fresh = loop.first_generation(world_controllers(config), self.seed, population)
+            genomes = [g.copy() for g in fresh.genomes]
+        else:
+            world = new_world(config, self.seed, self.generation, None, None)
+            genomes = [np.array(g) for g in world.genomes]
+        names = self.species_names
+        kept = 0
+        for s, sp in enumerate(config.species):
+            if sp.name not in names:
+                continue
+            k = names.index(sp.name)
+            if self.population is not None:
+                old = self.population.genomes[k]
+            else:
+                f = np.nan_to_num(np.asarray(self.world.fitness()[k], np.float64), nan=-np.inf)
+                old = np.asarray(self.world.genomes[k])[np.argsort(-f, kind="stable")]
+            if old.ndim == 2 and old.shape[1] == genomes[s].shape[1]:
+                take = min(genomes[s].shape[0], old.shape[0])
+                genomes[s][:take] = old[:take]
+                kept += take
+        return genomes, kept
 
     # ----- checkpoints ------------------------------------------------------------------------
     def save_checkpoint(self) -> Path:
-        """Write the running world (state arrays), generation and chart history to
-        `checkpoint_dir` (npz + JSON, atomic). Returns the JSON path."""
+        """Write the running world (state arrays), the population (generational worlds),
+        generation and chart history to `checkpoint_dir` (npz + JSON, atomic). Returns the JSON
+        path."""
         from alife.evolve.checkpoint import Checkpoint, save_checkpoint
 
         arrays = {f"world/{k}": np.asarray(v) for k, v in self.world.state_arrays().items()}
+        if self.offscreen is not None:
+            arrays.update({f"offscreen/{k}": v for k, v in self.offscreen.state_arrays().items()})
+        if self.population is not None:
+            for s, g in enumerate(self.population.genomes):
+                arrays[f"population/{s}"] = g
         for name, values in self.history.items():
             arrays[f"history/{name}"] = np.asarray(values, np.float64)
         meta = {
@@ -236,7 +296,7 @@ class Session:
     def load_checkpoint(self) -> Path:
         """Restore the newest checkpoint in `checkpoint_dir`; CheckpointError if there is none,
         it is damaged, or it was saved with a different version of the world file."""
-        from alife.evolve.checkpoint import latest_checkpoint, load_checkpoint
+        from alife.evolve.checkpoint import latest_checkpoint, load_checkpoint, require_array
         from alife.world import World
 
         json_path = latest_checkpoint(self.checkpoint_dir)
@@ -248,9 +308,21 @@ class Session:
                 f"{json_path}: saved with a different version of {self.path.name}; "
                 "undo the edit or save a new checkpoint"
             )
-        state = {k[6:]: v for k, v in ckpt.arrays.items() if k.startswith("world/")}
-        world = World.from_state_arrays(self.config, state, mutate=births_mutate(self.config))
-        self.world = world
+        def state(prefix: str) -> dict[str, np.ndarray]:
+            return {k[len(prefix) :]: v for k, v in ckpt.arrays.items() if k.startswith(prefix)}
+
+        births = births_mutate(self.config)
+        world = World.from_state_arrays(self.config, state("world/"), mutate=births)
+        offscreen = None
+        if self.offscreen is not None:
+            offscreen = World.from_state_arrays(self.config, state("offscreen/"), mutate=births)
+        population = None
+        if self.population is not None:
+            shapes = [g.shape for g in self.population.genomes]
+            genomes = [require_array(ckpt, f"population/{s}", np.float32, shape)
+                       for s, shape in enumerate(shapes)]  # fmt: skip
+            population = loop.start(genomes, ckpt.generation)
+        self.world, self.offscreen, self.population = world, offscreen, population
         self.generation = int(ckpt.generation)
         self.seed = int(ckpt.meta.get("seed", self.seed))
         self.history = {
@@ -260,16 +332,3 @@ class Session:
         }
         self.history_version += 1
         return json_path
-
-
-def births_mutate(config):
-    """What an open-ended world's births mutate child genomes with: the file's mutation."""
-    from alife.evolve.mutation import mutate
-
-    return partial(mutate, cfg=config.evolution.mutation)
-
-
-def _default_world(config, seed: int, generation: int, genomes):
-    from alife.world import World
-
-    return World(config, seed, generation=generation, genomes=genomes, mutate=births_mutate(config))
