@@ -135,7 +135,6 @@ class AgentTable:
         self.offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         ends = self.offsets.tolist()
         self._spans = list(zip(ends[:-1], ends[1:], strict=True))
-        self._rows: list[np.ndarray | None] = [None] * len(counts)
 
     def __getitem__(self, name: str) -> np.ndarray:
         return getattr(self.columns, name)
@@ -152,15 +151,6 @@ class AgentTable:
     def span(self, s: int) -> tuple[int, int]:
         """(lo, hi): rows of species s are lo:hi."""
         return self._spans[s]
-
-    def rows(self, s: int) -> np.ndarray:
-        """Rows of species s, int64 (n_s,) (read-only, cached)."""
-        out = self._rows[s]
-        if out is None:
-            out = np.arange(*self.span(s), dtype=np.int64)
-            out.flags.writeable = False
-            self._rows[s] = out
-        return out
 
     def row_of(self, agent_id: int) -> int | None:
         hit = np.flatnonzero(self.columns.ids == agent_id)

@@ -70,9 +70,14 @@ def build_objects(agents, items, n_species, gx, gy, cw, ch, out):
     """Counting sort of living agents and active items into one grid (out: ObjectGrid), writing
     their x, y, tag (species, or n_species + item kind) and row (agent row; -2 - slot for items)
     in cell order. Returns the number of objects."""
-    ax, ay, aarena, alive, species = agents.x, agents.y, agents.apos, agents.alive, agents.species
-    fx, fy, farena, factive, fkind = items.fx, items.fy, items.farena, items.factive, items.fkind
-    start, ox, oy, otag, orow = out.start, out.x, out.y, out.tag, out.row
+    return _build_objects(agents.x, agents.y, agents.apos, agents.alive, agents.species, items.fx,
+                          items.fy, items.farena, items.factive, items.fkind, n_species, gx, gy,
+                          cw, ch, out.start, out.x, out.y, out.tag, out.row)
+
+
+@njit_serial
+def _build_objects(ax, ay, aarena, alive, species, fx, fy, farena, factive, fkind, n_species, gx,
+                   gy, cw, ch, start, ox, oy, otag, orow):
     n_cells = start.shape[0] - 1
     na = ax.shape[0]
     nf = fx.shape[0]

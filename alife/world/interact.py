@@ -36,12 +36,12 @@ def claim_rows(lo, hi, agents, sp, it, grid, objects, claim):
     _claim(lo, hi, agents.x, agents.y, agents.alive, agents.done, agents.species, agents.apos,
            sp.radius, sp.eat, it.radius, grid.width, grid.height, grid.wrap, grid.gx, grid.gy,
            grid.cw, grid.ch, objects.start, objects.row, objects.x, objects.y, objects.tag,
-           claim)  # fmt: skip
+           claim)
 
 
 @njit_serial
 def _claim(lo, hi, x, y, alive, done, species, apos, radius_tab, eat_tab, item_radius, width,
-           height, wrap, gx, gy, cw, ch, o_start, o_row, o_x, o_y, o_tag, claim):  # fmt: skip
+           height, wrap, gx, gy, cw, ch, o_start, o_row, o_x, o_y, o_tag, claim):
     n_species = radius_tab.shape[0]
     rf_max = max(item_radius[0], item_radius[1])
     for i in range(lo, hi):
@@ -83,14 +83,13 @@ def apply_food(claim, agents, items, it, sp):
     """Serial, in agent row order: each agent eats the item it claimed if nobody before it
     did (so the lowest row wins a shared item; one item per agent per tick). Returns items
     eaten."""
-    fkind = items.fkind
-    factive = items.factive
-    item_energy = it.energy
-    max_energy_tab = sp.max_energy
-    energy = agents.energy
-    species = agents.species
-    ledger = agents.ledger
-    counters = agents.counters
+    return _apply_food(claim, items.fkind, items.factive, it.energy, agents.energy,
+                       agents.species, sp.max_energy, agents.ledger, agents.counters)
+
+
+@njit_serial
+def _apply_food(claim, fkind, factive, item_energy, energy, species, max_energy_tab, ledger,
+                counters):
     eaten = 0
     for j in range(claim.shape[0]):
         f = claim[j]
@@ -121,12 +120,12 @@ def catch_rows(lo, hi, agents, sp, grid, reach, objects, catcher):
     ObjectGrid from before the move; reach covers the moves and pushes since)."""
     _catch(lo, hi, agents.x, agents.y, agents.alive, agents.done, agents.species, agents.apos,
            sp.radius, sp.pred, sp.is_prey, grid.width, grid.height, grid.wrap, grid.gx, grid.gy,
-           grid.cw, grid.ch, reach, objects.start, objects.row, catcher)  # fmt: skip
+           grid.cw, grid.ch, reach, objects.start, objects.row, catcher)
 
 
 @njit_serial
 def _catch(lo, hi, x, y, alive, done, species, apos, radius_tab, pred_tab, is_prey, width,
-           height, wrap, gx, gy, cw, ch, reach, o_start, o_row, catcher):  # fmt: skip
+           height, wrap, gx, gy, cw, ch, reach, o_start, o_row, catcher):
     for i in range(lo, hi):
         catcher[i] = -1
         if not alive[i] or not is_prey[species[i]]:
@@ -228,18 +227,14 @@ def goals_reached(agents, cue_side, goals, goal_radius, stop):
 def metabolism(agents, sp):
     """Pay the cost of living; age; mark deaths (energy <= 0 or too old). Returns the number of
     deaths."""
-    alive = agents.alive
-    speed = agents.speed
-    species = agents.species
-    energy = agents.energy
-    age = agents.age
-    ledger = agents.ledger
-    counters = agents.counters
-    base_tab = sp.base_cost
-    move_tab = sp.move_cost
-    brain_tab = sp.brain_cost
-    max_speed_tab = sp.max_speed
-    max_age_tab = sp.max_age
+    return _metabolism(agents.alive, agents.speed, agents.species, agents.energy, agents.age,
+                       sp.base_cost, sp.move_cost, sp.brain_cost, sp.max_speed, sp.max_age,
+                       agents.ledger, agents.counters)
+
+
+@njit_serial
+def _metabolism(alive, speed, species, energy, age, base_tab, move_tab, brain_tab, max_speed_tab,
+                max_age_tab, ledger, counters):
     deaths = 0
     for i in range(alive.shape[0]):
         if not alive[i]:

@@ -26,7 +26,7 @@ from alife.world.spawn import regrow
 
 @njit_parallel
 def sense_pass(rows, dest, bounds, agents, items, se, obstacles, grid, tick, cue_on, cue_side,
-               n_chunks, objects, out):  # fmt: skip
+               n_chunks, objects, out):
     """Fill objects (ObjectGrid buffers) with the living agents and active items, then the
     sensor inputs of agents rows (int64 (B,)) into out at offsets dest (see sensors.sense_rows);
     rows[bounds[s]:bounds[s + 1]] are of species s (bounds int64 (S + 1,)). Returns the number
@@ -43,13 +43,13 @@ def sense_pass(rows, dest, bounds, agents, items, se, obstacles, grid, tick, cue
             b = min(hi, bounds[s + 1])
             if a < b:
                 sense_rows(a, b, s, rows, dest, agents, se, obstacles, grid, objects, clock,
-                           cue_on, cue_side, out)  # fmt: skip
+                           cue_on, cue_side, out)
     return n_objects
 
 
 @njit_parallel
 def act_pass(motors, agents, items, sp, it, arenas, obstacles, grid, reach, held, tick,
-             finish, n_chunks, objects, px, py, claim):  # fmt: skip
+             finish, n_chunks, objects, px, py, claim):
     """Move every agent by its motors (N, >=2) float32, resolve collisions, claim and eat food;
     when `finish`, also metabolism and regrowth (finish_pass). objects: this tick's ObjectGrid
     (from sense_pass); px, py, claim (N,): work space. Returns (agents alive at the start,
@@ -80,7 +80,7 @@ def catch_pass(agents, sp, grid, reach, n_chunks, objects, catcher):
     n = agents.x.shape[0]
     for c in prange(n_chunks):
         catch_rows(n * c // n_chunks, n * (c + 1) // n_chunks, agents, sp, grid, reach, objects,
-                   catcher)  # fmt: skip
+                   catcher)
     return apply_catch(catcher, agents, sp)
 
 

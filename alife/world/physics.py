@@ -28,12 +28,12 @@ def move_rows(lo, hi, motors, agents, sp, held, px, py):
     with `signal` show motors 2..4 as their colour."""
     _move(lo, hi, motors, agents.x, agents.y, agents.heading, agents.speed, agents.alive,
           agents.done, agents.species, agents.signal, held, sp.max_turn, sp.max_speed,
-          sp.reverse, sp.signal, px, py)  # fmt: skip
+          sp.reverse, sp.signal, px, py)
 
 
 @njit_serial
 def _move(lo, hi, motors, x, y, heading, speed, alive, done, species, signal, held, max_turn,
-          max_speed, reverse, shows, px, py):  # fmt: skip
+          max_speed, reverse, shows, px, py):
     for i in range(lo, hi):
         s = species[i]
         if shows[s]:
@@ -67,12 +67,12 @@ def collide_rows(lo, hi, agents, sp, obstacles, grid, reach, objects, px, py):
     _collide(lo, hi, px, py, agents.alive, agents.species, agents.apos, sp.radius, sp.collide,
              grid.width, grid.height, grid.wrap, obstacles.circles, obstacles.rects, grid.gx,
              grid.gy, grid.cw, grid.ch, reach, objects.start, objects.row, agents.x,
-             agents.y)  # fmt: skip
+             agents.y)
 
 
 @njit_serial
 def _collide(lo, hi, px, py, alive, species, apos, radius_tab, collide_tab, width, height, wrap,
-             circles, rects, gx, gy, cw, ch, reach, o_start, o_row, x, y):  # fmt: skip
+             circles, rects, gx, gy, cw, ch, reach, o_start, o_row, x, y):
     for i in range(lo, hi):
         if not alive[i]:
             x[i] = px[i]

@@ -166,7 +166,7 @@ def _sector_cells(xi, yi, c_h, s_h, cm, sm, srange, pad, cw, ch, gx, gy, wrap):
 
 @njit_serial
 def sense_rows(lo, hi, s, rows, dest, agents, se, obstacles, grid, objects, clock, cue_on,
-               cue_side, out):  # fmt: skip
+               cue_side, out):
     """Sensor inputs of agents rows[lo:hi] (int64), all of species s: agent rows[r] gets
     out[dest[r] : dest[r] + n_sensors[s]] (out float32, flat; dest int64).
 
@@ -185,7 +185,7 @@ def sense_rows(lo, hi, s, rows, dest, agents, se, obstacles, grid, objects, cloc
         cue_side, grid.width, grid.height, grid.wrap, obstacles.circles, obstacles.rects,
         grid.gx, grid.gy, grid.cw, grid.ch, objects.start, objects.row, objects.x, objects.y,
         objects.tag, out,
-    )  # fmt: skip
+    )
 
 
 @njit_serial
@@ -196,7 +196,7 @@ def _sense(
     cue_on, cue_side, width, height, wrap, circles, rects,
     gx, gy, cw, ch, o_start, o_row, o_x, o_y, o_tag,
     out,
-):  # fmt: skip
+):
     """sense_rows' loop, on plain arrays and scalars of one species (a loop over arrays taken
     from NamedTuples in the same function compiles to slower code)."""
     n_rays = ray_ct.shape[0]
@@ -219,7 +219,7 @@ def _sense(
         c_h = math.cos(heading[i])
         s_h = math.sin(heading[i])
         _walls_rays(xi, yi, c_h, s_h, ray_ct, ray_st, srange, width, height, wrap, circles,
-                rects, scr, n_cls)  # fmt: skip
+                rects, scr, n_cls)
         for c in range(n_cls):
             for k in range(n_rays):
                 scr[c, k] = srange

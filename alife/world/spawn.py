@@ -77,7 +77,7 @@ def place_agents(rows, keys, agents, sp, obstacles, grid, tick):
 
 @njit_inline
 def _place_item(f, key, tick, stream, local, kind, patch_xy, a, it, circles, rects, width, height,
-                fx, fy):  # fmt: skip
+                fx, fy):
     """Draw a free place for slot f (of arena a, kind, local index) into fx, fy; it: ItemTables."""
     patch_off, patch_n, patch_r, item_radius = it.patch_off, it.patch_n, it.patch_r, it.radius
     rf = item_radius[kind]
@@ -120,19 +120,21 @@ def place_items(items, arenas, it, obstacles, grid, tick):
     for f in range(fx.shape[0]):
         a = farena[f]
         _place_item(f, keys[a], tick, P_FOOD, flocal[f], fkind[f], patch_xy, a, it, circles,
-                    rects, width, height, fx, fy)  # fmt: skip
+                    rects, width, height, fx, fy)
         factive[f] = start_active[f]
 
 
 @njit_serial
 def regrow(items, arenas, it, obstacles, grid, tick):
     """Each empty slot grows a new item with probability it.regrow[kind] (ItemTables)."""
-    width, height = grid.width, grid.height
-    circles, rects = obstacles
-    regrow_p = it.regrow
-    keys, patch_xy = arenas.keys, arenas.patch_xy
-    farena, flocal, fkind, can_regrow = items.farena, items.flocal, items.fkind, items.can_regrow
-    fx, fy, factive = items.fx, items.fy, items.factive
+    _regrow(arenas.keys, items.farena, items.flocal, items.fkind, items.can_regrow, it.regrow,
+            arenas.patch_xy, it, obstacles.circles, obstacles.rects, grid.width, grid.height,
+            tick, items.fx, items.fy, items.factive)
+
+
+@njit_serial
+def _regrow(keys, farena, flocal, fkind, can_regrow, regrow_p, patch_xy, it, circles, rects,
+            width, height, tick, fx, fy, factive):
     for f in range(fx.shape[0]):
         if factive[f] or not can_regrow[f]:
             continue
@@ -143,7 +145,7 @@ def regrow(items, arenas, it, obstacles, grid, tick):
         a = farena[f]
         if uniform(keys[a], tick, P_REGROW, flocal[f], 0) < p:
             _place_item(f, keys[a], tick, P_REGROW + 16, flocal[f], kind, patch_xy, a, it,
-                        circles, rects, width, height, fx, fy)  # fmt: skip
+                        circles, rects, width, height, fx, fy)
             factive[f] = True
 
 

@@ -103,16 +103,16 @@ class TickPipeline:
         objects = object_grid(self.tables.grid, len(arenas.ids), agents.n + len(items.fx))
         n_chunks = _chunks(rows.size, numba.get_num_threads())
         self._sense(agents, items, arenas, tick, rows, dest, bounds, n_chunks, objects,
-                    out.reshape(-1))  # fmt: skip
+                    out.reshape(-1))
         return out
 
     def _sense(self, agents, items, arenas, tick, rows, dest, bounds, n_chunks, objects,
-               out) -> None:  # fmt: skip
+               out) -> None:
         t = self.tables
         cue_on = self.cue_on(tick, len(arenas.ids))
         self._sense_pass(rows, dest, bounds, agents.columns, items, t.sensors, t.obstacles,
                          t.grid, tick, cue_on, arenas.cue_side, n_chunks, objects,
-                         out)  # fmt: skip
+                         out)
 
     def run(self, agents: AgentTable, items: ItemSlots, arenas: Arenas, tick: int) -> TickCounts:
         """Advance every arena by one tick, except births and deaths. Worlds of fewer than
@@ -132,7 +132,7 @@ class TickPipeline:
         buf = self._buffers(agents, items, len(arenas.ids))
         n_chunks = _chunks(agents.n, threads)
         self._sense(agents, items, arenas, tick, buf.rows, buf.dest, agents.offsets, n_chunks,
-                    buf.objects, buf.sensors)  # fmt: skip
+                    buf.objects, buf.sensors)
         for s, ctrl in enumerate(self.controllers):
             lo, hi = agents.span(s)
             if hi > lo:
@@ -144,16 +144,16 @@ class TickPipeline:
         n_alive, eaten, deaths = self._act_pass(
             buf.motors, cols, items, sp, it, arenas, obstacles, grid, t.reach_collide,
             self.held(tick), tick, finish, n_chunks, buf.objects, buf.px, buf.py, buf.claim,
-        )  # fmt: skip
+        )
         if not finish:
             if self.has_prey:
                 caught = self._catch_pass(cols, sp, grid, t.reach_catch, n_chunks, buf.objects,
-                                    buf.catcher)  # fmt: skip
+                                    buf.catcher)
                 eaten += caught
                 deaths += caught
             if cue is not None:
                 self._goals(cols, arenas.cue_side, t.goals, float(cue.goal_radius),
-                              cue.stop_at_goal)  # fmt: skip
+                              cue.stop_at_goal)
             deaths += self._finish_pass(cols, items, sp, it, arenas, obstacles, grid, tick)
         return TickCounts(int(n_alive), int(eaten), int(deaths))
 
