@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from alife.errors import AlifeError
@@ -25,6 +26,7 @@ def _shipped(relative: str) -> Path:
 
 
 DEFAULT_WORLD = _shipped("worlds/foraging.yaml")
+COMPILING = "compiling kernels (first start only) ..."
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
@@ -124,9 +126,11 @@ def _cmd_evolve(args: argparse.Namespace) -> int:
     """Headless evolution: start a run from a world file, or continue one with --resume."""
     import time
 
+    from alife.config import load_world
     from alife.evolve.backends import make_backend
     from alife.evolve.progress import ProgressBar, numba_cache_cold
     from alife.evolve.runner import EvolutionRun, warm_up
+    from alife.jit import set_threads
 
     if args.resume and args.world:
         raise AlifeError("give either a world file or --resume RUN_DIR, not both")
@@ -136,6 +140,7 @@ def _cmd_evolve(args: argparse.Namespace) -> int:
         ("--generations", args.generations, 1),
         ("--seed", args.seed, 0),
         ("--workers", args.workers, 1),
+        ("--threads", args.threads, 1),
     ):
         if value is not None and value < low:
             raise AlifeError(f"{flag} must be >= {low} (got {value})")
@@ -143,9 +148,11 @@ def _cmd_evolve(args: argparse.Namespace) -> int:
     command = [Path(sys.argv[0]).name, *sys.argv[1:]]
     if args.resume:
         run = EvolutionRun.resume(Path(args.resume), generations=args.generations, command=command)
+        _no_workers_when_open_ended(args, run.open_ended)
         print(f"resuming {run.run_dir} at generation {run.generation} of {run.target}")
     else:
         world = Path(args.world) if args.world else DEFAULT_WORLD
+        _no_workers_when_open_ended(args, load_world(world).evolution.mode == "open_ended")
         out = args.out
         if out is None:
             out = Path("runs") / f"{world.stem}-{time.strftime('%Y%m%d-%H%M%S')}"
@@ -153,10 +160,13 @@ def _cmd_evolve(args: argparse.Namespace) -> int:
             world, Path(out), seed=args.seed, generations=args.generations, command=command
         )
         print(f"run directory: {run.run_dir} (seed {run.seed}, {run.target} generations)")
+    if run.open_ended:
+        backend_name = "serial"
+        if args.threads is not None:
+            set_threads(args.threads)
     if run.generation < run.target and numba_cache_cold():
-        print("compiling kernels, first run only ...", flush=True)
-        warm_up(run.config, run.seed)
-    backend = make_backend(backend_name, args.workers, args.address)
+        warm_up(run.config, run.seed)  # here, before workers start: they load the cache
+    backend = make_backend(backend_name, args.workers, args.address, threads=args.threads)
     if not run.open_ended:
         auto = backend.name == "ray" and args.address and not args.workers
         count = "one per cluster CPU" if auto else f"{backend.workers} worker(s)"
@@ -176,6 +186,17 @@ def _cmd_evolve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _no_workers_when_open_ended(args: argparse.Namespace, open_ended: bool) -> None:
+    """An open-ended run steps one World in this process: worker options would do nothing."""
+    options = {"--backend": args.backend, "--workers": args.workers, "--address": args.address}
+    given = [flag for flag, value in options.items() if value is not None]
+    if open_ended and given:
+        raise AlifeError(
+            f"{' and '.join(given)}: an open-ended run steps one World in this process, so "
+            "there is nothing to spread over workers; use --threads N for its threads"
+        )
+
+
 def _cmd_experiment(args: argparse.Namespace) -> int:
     """Run one evidence experiment (figures + tables into --out), or list them."""
     from alife.experiments import describe, run_experiment
@@ -186,6 +207,32 @@ def _cmd_experiment(args: argparse.Namespace) -> int:
     result = run_experiment(args.name, args.out, quick=args.quick, seed=args.seed)
     print("\n".join(result.summary_lines()))
     return 0
+
+
+@contextmanager
+def _compile_notice():
+    """Tell the user when a command compiles kernels (a cold Numba cache: the first start, or
+    after an update): one line when it starts, the count and seconds so far on a terminal,
+    a summary when the command ends."""
+    from alife.jit import watch_compiles
+
+    live = sys.stdout.isatty()
+    shown = {"line": False}
+
+    def report(compiled: int, seconds: float) -> None:
+        if not shown["line"]:
+            shown["line"] = True
+            print(COMPILING, end="" if live else "\n", flush=True)
+        if live:
+            print(f"\r{COMPILING} {compiled} functions, {seconds:.0f} s", end="", flush=True)
+
+    with watch_compiles(report) as counter:
+        try:
+            yield
+        finally:
+            if shown["line"]:
+                done = f"compiled {counter.compiled} functions in {counter.seconds:.0f} s"
+                print(("\n" if live else "") + done + " (cached for next time)", flush=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -235,6 +282,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evolve.add_argument("--workers", type=int, help="worker processes/actors (default: all cores)")
     evolve.add_argument("--address", help="Ray cluster HOST:PORT (default: start a local Ray)")
+    evolve.add_argument(
+        "--threads",
+        type=int,
+        metavar="N",
+        help="simulation threads in this process: the open-ended World, or --backend serial "
+        "(default: all cores open-ended, 1 serial; workers use one each)",
+    )
     evolve.add_argument("--no-progress", action="store_true", help="no progress bar")
     evolve.set_defaults(func=_cmd_evolve)
 
@@ -259,7 +313,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        return int(args.func(args) or 0)
+        with _compile_notice():
+            return int(args.func(args) or 0)
     except AlifeError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
