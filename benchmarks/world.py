@@ -17,6 +17,9 @@ to this tree's, see benchmarks/baseline.py), interleaved block by block, and pri
 The machine's speed is printed before and after (fht-cpu ns per 256-float transform, the unit of
 benchmarks/brain.py's 'x fht'): on a shared or virtual machine it drifts by tens of percent.
 
+It also prints the fixed (not per-agent) cost of a tick, and the open-ended ecology world's
+rate on one and on two threads, as the machine is and with another process spinning on a core.
+
 Usage: python -m benchmarks.world [--quick] [--against REV]   (or python run.py bench)
 """
 
@@ -31,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 WORLD = Path(__file__).resolve().parent.parent / "worlds" / "foraging.yaml"
+ECOLOGY = WORLD.parent / "ecology.yaml"
 THREADS = int(os.environ.get("ALIFE_BENCH_THREADS", "2"))
 FIXED_MOTORS = np.array([0.2, 0.6, 0.0, 0.0, 0.0], np.float32)
 
@@ -153,6 +157,74 @@ def machine_yardstick() -> str:
     return f"fht-cpu n=256 {1e9 * float(np.median(times)) / 1000:.0f} ns/vector"
 
 
+def fixed_overhead(engine: Engine, rounds: int) -> tuple[float, float]:
+    """(us per tick not explained by agents, ns per agent) on one thread, world only: the tick
+    time of 1 and of 25 arenas (40 and 1000 agents) fitted by a line, medians of interleaved
+    blocks. What does not grow with the agents is Python and dispatch."""
+    import numba
+
+    from alife.jit import set_threads
+
+    before = numba.get_num_threads()
+    set_threads(1)
+    acc = {"think": 0.0}
+    worlds = {k: engine.world(WORLD, k, acc, FIXED_MOTORS) for k in (1, 25)}
+    times = {k: [] for k in worlds}
+    for w in worlds.values():
+        for _ in range(3):
+            w.tick()
+    for _ in range(rounds):
+        for k, w in worlds.items():
+            t0 = time.perf_counter()
+            for _ in range(20):
+                w.tick()
+            times[k].append((time.perf_counter() - t0) / 20)
+    set_threads(before)
+    small, big = (float(np.median(times[k])) for k in (1, 25))
+    n_small, n_big = worlds[1].agent_ticks / worlds[1].tick_count, 1000.0
+    per_agent = (big - small) / (n_big - n_small)
+    return 1e6 * (small - per_agent * n_small), 1e9 * per_agent
+
+
+def open_ended(engine: Engine, rounds: int, ticks: int, busy: bool) -> dict[int, float]:
+    """Agent-ticks/s of the open-ended ecology world once its population has filled (about
+    400 agents), on 1 and on THREADS threads: blocks of `ticks` ticks, each from the same saved
+    state, interleaved; medians. busy: with another process spinning on a core meanwhile."""
+    import subprocess
+    import sys
+
+    import numba
+
+    from alife.evolve.mutation import births_mutate
+    from alife.jit import set_threads
+
+    config = engine.load_world(ECOLOGY)
+    kw = {"mutate": births_mutate(config)} if engine.factory else {}
+    world = engine.World(config, 11, **kw)
+    while world.tick_count < 4000 and int(world.agents["alive"].sum()) < 390:
+        world.tick()
+    state = world.state_arrays()
+    before = numba.get_num_threads()
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
+    rates: dict[int, list[float]] = {1: [], THREADS: []}
+    try:
+        for r in range(rounds):
+            for threads in (1, THREADS) if r % 2 == 0 else (THREADS, 1):
+                set_threads(threads)
+                w = engine.World.from_state_arrays(config, state, **kw)
+                w.tick()
+                n0, t0 = w.agent_ticks, time.perf_counter()
+                for _ in range(ticks):
+                    w.tick()
+                rates[threads].append((w.agent_ticks - n0) / (time.perf_counter() - t0))
+    finally:
+        if spinner is not None:
+            spinner.kill()
+            spinner.wait()
+        set_threads(before)
+    return {k: float(np.median(v)) for k, v in rates.items()}
+
+
 def _cases(engine: Engine, sizes: list[int]) -> list[Case]:
     cases = [Case(engine, n, max(2, min(20, 20_000 // n))) for n in sizes]
     cases.append(Case(engine, 1_000, 20, think=False))
@@ -216,6 +288,20 @@ def main(quick: bool = False, against: str | None = None) -> int:
     for e in engines:
         _print_rows(f"-- {e.label}", rows[e.label], base if e.label == "new" else None)
     print("* world only: the same world with the brain replaced by constant motors (no think)")
+    print(f"\nPer tick, world only, 1 thread ({os.environ.get('OMP_WAIT_POLICY', '')} wait):")
+    for e in engines:
+        fixed, per_agent = fixed_overhead(e, 3 if quick else 15)
+        print(f"  {e.label:>16}: {fixed:6.0f} us fixed + {per_agent:4.0f} ns per agent")
+    rounds, ticks = (2, 40) if quick else (6, 200)
+    print(f"\nOpen-ended ({ECOLOGY.name}, ~400 agents), agent-ticks/s, medians of {rounds} "
+          f"interleaved blocks of {ticks} ticks from the same state:")  # fmt: skip
+    for e in engines:
+        for busy in (False, True):
+            r = open_ended(e, rounds, ticks, busy)
+            label = "with a busy process" if busy else "as the machine is"
+            print(f"  {e.label:>16} {label:>20}: 1 thread {r[1]:>9,.0f}, {THREADS} threads "
+                  f"{r[THREADS]:>9,.0f} ({r[THREADS] / r[1]:.2f}x)")  # fmt: skip
+    print(f"machine speed after: {machine_yardstick()}")
     return 0
 
 
