@@ -2,8 +2,9 @@
 
 Rows are species-major (all rows of species 0, then species 1, ...), and within a species in
 arena-major order at episode start, so each species' brain steps one contiguous slice and its
-genomes and brain-state rows line up with its agent rows. Only `AgentTable.relayout` (births and
-deaths) changes the rows; kernels read and write the columns in place.
+genomes and brain-state rows line up with its agent rows. Only `AgentTable.append` (births of
+the last species, into free rows) and `AgentTable.relayout` (other births, dropping dead rows)
+change the rows; kernels read and write the columns in place.
 """
 
 from __future__ import annotations

@@ -6,9 +6,9 @@ builds the grid and fills one flat sensor buffer for every agent (each species' 
 contiguous (n_s, n_sensors_s) block of it, the block its controller steps); each controller's
 motors go into one (N, MAX_MOTORS) array; act_pass moves, collides and eats; finish_pass pays
 metabolism and regrows food. Worlds with predators or cue goals add their stage before it.
-Buffers are sized for the agent table's layout and rebuilt when births and deaths change it.
-Births and deaths are the World's next step (alife.world.births); regrowth touches only items
-and does not depend on them.
+Buffers are sized for the agent table's rows (in use and free) and rebuilt when its columns are
+replaced. Births and deaths are the World's next step (alife.world.births); regrowth touches
+only items and does not depend on them.
 """
 
 from __future__ import annotations
