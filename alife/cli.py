@@ -9,6 +9,7 @@ Every `AlifeError` is printed as one clear message with exit status 1; no traceb
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -43,21 +44,41 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    """Check world files: `FILE: ok` or one line per problem; exit 1 if any file is bad."""
+    """Check world files: `FILE: ok (what it needs)` or one line per problem; exit 1 if any
+    file is bad."""
     from alife.config import load_world
     from alife.config.loader import problems_of
+    from alife.config.resources import estimate, summary
 
     bad = 0
     for path in args.files:
         try:
-            load_world(path)
+            config = load_world(path)
         except AlifeError as err:
             bad += 1
             for line in problems_of(err):
                 print(line)
         else:
-            print(f"{path}: ok")
+            print(f"{path}: ok ({summary(estimate(config))})")
     return 1 if bad else 0
+
+
+def _memory_size(text: str) -> int:
+    """argparse type of --max-memory: bytes from `64G` etc."""
+    from alife.config.resources import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _add_memory_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--max-memory", type=_memory_size, default=None, metavar="SIZE",
+        help="memory a world may need, e.g. 64G (default: 80%% of the memory available; "
+        "same as the ALIFE_MAX_MEMORY environment variable)",
+    )  # fmt: skip
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
@@ -200,11 +221,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     play.add_argument("world", nargs="?", default=str(DEFAULT_WORLD), help="world file (*.yaml)")
     _add_window_arguments(play)
+    _add_memory_argument(play)
     play.set_defaults(func=_cmd_play)
 
     view = sub.add_parser("view", help="watch a headless run's best genomes live (runs/NAME)")
     view.add_argument("run", help="run directory made by `evolve` (runs/NAME)")
     _add_window_arguments(view)
+    _add_memory_argument(view)
     view.set_defaults(func=_cmd_view)
 
     bench = sub.add_parser("bench", help="run the benchmarks and print ratio tables")
@@ -213,6 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="check world files (exit 1 if any is invalid)")
     validate.add_argument("files", nargs="+", metavar="FILE", help="world files (*.yaml)")
+    _add_memory_argument(validate)
     validate.set_defaults(func=_cmd_validate)
 
     schema = sub.add_parser("schema", help="write the world-file JSON Schema for editors")
@@ -236,6 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     evolve.add_argument("--workers", type=int, help="worker processes/actors (default: all cores)")
     evolve.add_argument("--address", help="Ray cluster HOST:PORT (default: start a local Ray)")
     evolve.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_memory_argument(evolve)
     evolve.set_defaults(func=_cmd_evolve)
 
     experiment = sub.add_parser("experiment", help="reproduce a figure of docs/RESULTS.md")
@@ -258,6 +283,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    if getattr(args, "max_memory", None) is not None:
+        from alife.config.resources import MEMORY_ENV
+
+        os.environ[MEMORY_ENV] = str(args.max_memory)  # read by every world load (and workers)
     try:
         return int(args.func(args) or 0)
     except AlifeError as err:

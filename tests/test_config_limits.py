@@ -3,7 +3,9 @@
 - a size limit checked before reading; a cap on the number of values before data is built;
 - work linear in the file (counted in Python function calls, which do not depend on load);
 - at most MAX_SHOWN problems and a line counting the rest; lines bounded, values shown as the
-  file writes them (never Python reprs).
+  file writes them (never Python reprs);
+- every check that needs several keys (the evolution layout, elitism, tournament size, the agent
+  and item caps of every layout) is made when the file is loaded, at the key to change.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from alife.cli import main
 from alife.config import load_world, parse_model
 from alife.config.loader import MAX_FILE_BYTES, MAX_LINE
 from alife.config.messages import MAX_SHOWN
@@ -203,3 +206,75 @@ def test_fast_and_pure_python_parsers_agree_on_the_shipped_worlds():
     for path in sorted((ROOT / "worlds").glob("*.yaml")):
         text = path.read_text(encoding="utf-8")
         assert parse(text).data == yaml.load(text, Loader=yaml.SafeLoader)
+
+
+# --- checks across keys, at the key to change ----------------------------------------------
+
+
+def test_elitism_larger_than_the_population():
+    text = edit("elitism: 4", "elitism: 4000000")
+    assert only(text) == (
+        f"w.yaml:{line_of(text, 'elitism:')}:12: evolution.elitism: 4,000,000 must be smaller "
+        "than species 0's population (8 arenas x 40 = 320)"
+    )
+
+
+def test_tournament_larger_than_the_population():
+    text = edit("tournament_size: 3", "tournament_size: 64", edit("arenas: 8 ", "arenas: 1 "))
+    line = only(text)
+    assert line.startswith(f"w.yaml:{line_of(text, 'selection:')}:52: "
+                           "evolution.selection.tournament_size: 64 is more than species 0's "
+                           "population (40)")  # fmt: skip
+
+
+def test_layout_errors_are_located():
+    text = edit("elitism: 4", "elitism: 4\n  population: 100")
+    assert only(text) == (
+        f"w.yaml:{line_of(text, 'population:')}:15: evolution.population: 100 is not a multiple "
+        "of agents_per_arena = 40"
+    )
+    text = edit("elitism: 4", "elitism: 4\n  agents_per_arena: [10, 20]")
+    assert only(text).endswith(
+        ":21: evolution.agents_per_arena: has 2 entries but the world has 1 species"
+    )
+
+
+def test_agent_cap_applies_to_the_generational_layout():
+    text = edit("arenas: 8 ", "arenas: 100000 ", edit("count: 40 ", "count: 1000 "))
+    assert only(text) == (
+        f"w.yaml:{line_of(text, 'arenas: 100000')}:11: evolution.arenas: evolution would hold "
+        "100,000 arenas x 1,000 agents = 100,000,000 agents (evolution.arenas x agents per "
+        "arena), more than 2,000,000"
+    )
+    # no arenas key: the species count is what to change
+    text = edit("  arenas: 8  ", "  # ", edit("count: 40 ", "count: 400000 "))
+    assert only(text).startswith(
+        f"w.yaml:{line_of(text, 'count: 400000')}:12: species[0].count: evolution would hold "
+        "8 arenas x 400,000 agents = 3,200,000 agents"
+    )
+
+
+def test_agent_and_item_caps_apply_to_open_ended_worlds():
+    eco = (ROOT / "worlds" / "ecology.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"max_population: \d+", "max_population: 5000000", eco, count=1)
+    line = only(text)
+    assert line.startswith(f"w.yaml:{line_of(text, 'max_population:')}:")
+    assert "evolution.open_ended.max_population: open-ended evolution would hold" in line
+    assert "(arena.count x max_population per species), more than 2,000,000" in line
+
+
+def test_item_cap_applies_to_the_generational_layout():
+    text = edit("arenas: 8 ", "arenas: 100000 ", edit("count: 40 ", "count: 1 "))
+    text = edit("max_count: 70 ", "max_count: 100000 ", text)
+    assert only(text).endswith(
+        "evolution.arenas: evolution would hold 100,000 arenas x 100,010 food and poison slots "
+        "= 10,001,000,000, more than 20,000,000"
+    )
+
+
+def test_validate_reports_cross_key_problems_with_a_line(tmp_path, capsys):
+    path = tmp_path / "w.yaml"
+    path.write_text(edit("elitism: 4", "elitism: 4000000"), encoding="utf-8")
+    assert main(["validate", str(path)]) == 1
+    (line,) = capsys.readouterr().out.splitlines()
+    assert re.match(rf"{re.escape(str(path))}:\d+:12: evolution\.elitism: 4,000,000 must", line)

@@ -6,7 +6,8 @@ Every failure raises `alife.errors.WorldConfigError` whose `.problems` is a list
 `FILE:LINE:COL: key.path: what was wrong (got VALUE)` and whose str() is those lines joined by
 newlines: at most MAX_SHOWN problems and a line counting the rest, each line at most MAX_LINE
 characters. The file is only ever read, and only if it is at most MAX_FILE_BYTES long; the whole
-check takes time linear in the file's size.
+check takes time linear in the file's size. A world whose layouts need more memory than this
+machine allows is refused too, at the key to change (alife/config/resources.py).
 """
 
 from __future__ import annotations
@@ -126,9 +127,20 @@ def parse_model(text: str, model_cls: type[M], source: str = "<string>") -> M:
         errors += err.errors(include_url=False)
     else:
         errors += non_finite_errors(model)  # e.g. the string "1e400" parsed as a float
+        errors += machine_errors(model)
     if errors:
         raise _located(source, describe(errors, doc, model_cls))
     return model
+
+
+def machine_errors(model: BaseModel) -> list[dict[str, Any]]:
+    """A pydantic-style error if a world needs more memory than this machine allows
+    (alife.config.resources.memory_problem; its message starts with the key to blame)."""
+    from alife.config.models import WorldConfig
+    from alife.config.resources import memory_problem
+
+    problem = memory_problem(model) if isinstance(model, WorldConfig) else None
+    return [{"type": "value_error", "loc": (), "msg": problem, "input": None}] if problem else []
 
 
 def non_finite_errors(data: Any) -> list[dict[str, Any]]:

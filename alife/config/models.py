@@ -18,6 +18,7 @@ from pydantic import Field, field_validator, model_validator
 
 from alife.config.base import StrictModel
 from alife.config.evolution import EvolutionConfig
+from alife.config.resources import layouts
 
 #: Limits that keep a world file from asking for more memory than a workstation has.
 MAX_AGENTS = 2_000_000
@@ -334,7 +335,7 @@ class EpisodeConfig(StrictModel):
 class WorldConfig(StrictModel):
     """A whole world file."""
 
-    name: str = Field("world", description="a short name shown in the window")
+    name: str = Field("world", max_length=80, description="a short name shown in the window")
     description: str = Field("", description="free text")
     seed: int = Field(0, ge=0, le=2**63 - 1, description="random seed (same seed, same run)")
     arena: ArenaConfig = Field(default_factory=ArenaConfig)
@@ -393,16 +394,28 @@ class WorldConfig(StrictModel):
             for p in list(self.cue.lights) + list(self.cue.goals):
                 if not (0 <= p[0] <= w and 0 <= p[1] <= h):
                     raise ValueError(f"cue position {list(p)} is outside the arena")
-        agents = sum(s.count for s in self.species) * self.arena.count
-        if agents > MAX_AGENTS:
-            raise ValueError(
-                f"{agents:,} agents in total (species counts x arena.count) is more than "
-                f"{MAX_AGENTS:,}"
-            )
-        items = (self.food.capacity + self.poison.capacity) * self.arena.count
-        if items > MAX_ITEMS:
-            raise ValueError(
-                f"{items:,} food and poison slots in total (max_count x arena.count) is more "
-                f"than {MAX_ITEMS:,}"
-            )
+        self._check_sizes()
         return self
+
+    def _check_sizes(self) -> None:
+        """The agents and item slots of every layout the world runs in (the window's and its
+        evolution's; alife.config.resources.layouts) stay within MAX_AGENTS and MAX_ITEMS.
+        Messages start with the key to change."""
+        try:
+            runs = layouts(self)
+        except ValueError as err:
+            raise ValueError(f"evolution.{err}") from None
+        slots = self.food.capacity + self.poison.capacity
+        for lay in runs:
+            agents = lay.arenas * sum(lay.per_arena)
+            if agents > MAX_AGENTS:
+                raise ValueError(
+                    f"{lay.key}: {lay.name} would hold {lay.arenas:,} arenas x "
+                    f"{sum(lay.per_arena):,} agents = {agents:,} agents ({lay.how}), more "
+                    f"than {MAX_AGENTS:,}"
+                )
+            if lay.arenas * slots > MAX_ITEMS:
+                raise ValueError(
+                    f"{lay.key}: {lay.name} would hold {lay.arenas:,} arenas x {slots:,} food "
+                    f"and poison slots = {lay.arenas * slots:,}, more than {MAX_ITEMS:,}"
+                )
