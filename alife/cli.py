@@ -274,6 +274,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from alife import interrupts
+
+    interrupts.install()  # Ctrl-C is honoured also while Numba compiles
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
     window_first = argv and argv[0].startswith("--") and argv[0] != "--help"
