@@ -48,7 +48,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     file is bad."""
     from alife.config import load_world
     from alife.config.loader import problems_of
-    from alife.config.resources import estimate, summary
+    from alife.config.resources import summary
 
     bad = 0
     for path in args.files:
@@ -59,7 +59,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             for line in problems_of(err):
                 print(line)
         else:
-            print(f"{path}: ok ({summary(estimate(config))})")
+            print(f"{path}: ok ({summary(config)})")
     return 1 if bad else 0
 
 
@@ -286,12 +286,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    if getattr(args, "max_memory", None) is not None:
-        from alife.config.resources import MEMORY_ENV
+    from alife.config import resources
 
-        os.environ[MEMORY_ENV] = str(args.max_memory)  # read by every world load (and workers)
+    if getattr(args, "max_memory", None) is not None:
+        os.environ[resources.MEMORY_ENV] = str(args.max_memory)  # read by every world load
+    runs = {"play": [resources.WINDOW], "view": [resources.WINDOW], "evolve": [resources.EVOLVE]}
     try:
-        return int(args.func(args) or 0)
+        with resources.checking(*runs.get(args.command, [resources.WINDOW, resources.EVOLVE])):
+            return int(args.func(args) or 0)
     except AlifeError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

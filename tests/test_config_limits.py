@@ -242,15 +242,15 @@ def test_layout_errors_are_located():
 def test_agent_cap_applies_to_the_generational_layout():
     text = edit("arenas: 8 ", "arenas: 100000 ", edit("count: 40 ", "count: 1000 "))
     assert only(text) == (
-        f"w.yaml:{line_of(text, 'arenas: 100000')}:11: evolution.arenas: evolution would hold "
-        "100,000 arenas x 1,000 agents = 100,000,000 agents (evolution.arenas x agents per "
+        f"w.yaml:{line_of(text, 'arenas: 100000')}:11: evolution.arenas: a generation would "
+        "hold 100,000 arenas x 1,000 agents = 100,000,000 agents (evolution.arenas x agents per "
         "arena), more than 2,000,000"
     )
     # no arenas key: the species count is what to change
     text = edit("  arenas: 8  ", "  # ", edit("count: 40 ", "count: 400000 "))
     assert only(text).startswith(
-        f"w.yaml:{line_of(text, 'count: 400000')}:12: species[0].count: evolution would hold "
-        "8 arenas x 400,000 agents = 3,200,000 agents"
+        f"w.yaml:{line_of(text, 'count: 400000')}:12: species[0].count: a generation would "
+        "hold 8 arenas x 400,000 agents = 3,200,000 agents"
     )
 
 
@@ -259,16 +259,18 @@ def test_agent_and_item_caps_apply_to_open_ended_worlds():
     text = re.sub(r"max_population: \d+", "max_population: 5000000", eco, count=1)
     line = only(text)
     assert line.startswith(f"w.yaml:{line_of(text, 'max_population:')}:")
-    assert "evolution.open_ended.max_population: open-ended evolution would hold" in line
-    assert "(arena.count x max_population per species), more than 2,000,000" in line
+    assert line.endswith(
+        "evolution.open_ended.max_population: the world would hold 1 arena x 5,000,000 agents = "
+        "5,000,000 agents (arena.count x max_population per species), more than 2,000,000"
+    )
 
 
 def test_item_cap_applies_to_the_generational_layout():
     text = edit("arenas: 8 ", "arenas: 100000 ", edit("count: 40 ", "count: 1 "))
     text = edit("max_count: 70 ", "max_count: 100000 ", text)
     assert only(text).endswith(
-        "evolution.arenas: evolution would hold 100,000 arenas x 100,010 food and poison slots "
-        "= 10,001,000,000, more than 20,000,000"
+        "evolution.arenas: a generation would hold 100,000 arenas x 100,010 food and poison "
+        "slots = 10,001,000,000, more than 20,000,000"
     )
 
 

@@ -1,24 +1,26 @@
 """The resource estimate (alife/config/resources.py): every command that loads a world refuses,
-at the key to change, one whose memory need is above the limit, before allocating anything;
-the estimate follows what a real World allocates (measured with tracemalloc)."""
+at the key to change, one that needs more memory than the limit for the way the command runs it,
+before allocating anything; the estimate follows what real window sessions and evolution runs
+allocate (measured with tracemalloc)."""
 
 from __future__ import annotations
 
 import gc
+import os
 import tracemalloc
 from pathlib import Path
 
-import numpy as np
 import pytest
 import yaml
 
 from alife.cli import main
-from alife.config import load_world
+from alife.config import load_world, resources
 from alife.config.resources import (
     MEMORY_ENV,
     SAFETY,
     batch_arenas,
     estimate,
+    layout_of,
     memory_limit,
     parse_size,
     size_text,
@@ -27,11 +29,11 @@ from alife.errors import WorldConfigError
 from alife.evolve.backends import SerialBackend
 from alife.evolve.evaluate import batch_arenas as runner_batch_arenas
 from alife.evolve.runner import EvolutionRun
-from alife.world import World
 
 from run_helpers import ECO, TINY
-from world_helpers import config, species
 
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 pytestmark = pytest.mark.usefixtures("single_thread")
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,13 +44,14 @@ species:
     count: 1000
     brain: {width: 4096, depth: 3}
     memory: {width: 65536, value_size: 256, key_size: 16, reads: 1}
+evolution: {arenas: 1}
 """
 MANY_BIG_BRAINS = """\
-arena: {count: 2000}
 species:
   - name: a
     count: 1000
     brain: {width: 1024, depth: 8}
+evolution: {arenas: 2000}
 """
 LIMIT = "allowed (set by --max-memory / ALIFE_MAX_MEMORY)"
 
@@ -74,18 +77,22 @@ def refusal(path: Path) -> str:
 def test_big_brain_memory_is_refused_at_memory_width(tmp_path, limit_16g):
     path = write(tmp_path, BIG_MEMORY)
     assert refusal(path) == (
-        f"{path}:5:21: species[0].memory.width: the window needs about 62.9 GiB of memory "
-        "(1,000 agents x 64.4 MiB, mostly brain memory: width 65,536 x value_size 256 x 4 bytes), "
-        f"more than the 16.0 GiB {LIMIT}"
+        f"{path}:5:21: species[0].memory.width: the window needs about 125.7 GiB of memory "
+        "(1,000 agents x 128.8 MiB, mostly brain memory: width 65,536 x value_size 256 x 4 "
+        f"bytes), more than the 16.0 GiB {LIMIT}"
     )
+    with resources.checking(resources.EVOLVE):  # one arena: evolve holds it all at once too
+        assert "species[0].memory.width: evolve needs about 63.1 GiB" in refusal(path)
 
 
 def test_many_agents_with_big_brains_are_refused_at_the_count(tmp_path, limit_16g):
     path = write(tmp_path, MANY_BIG_BRAINS)
-    assert refusal(path) == (
-        f"{path}:1:16: arena.count: the window needs about 504.7 GiB of memory (2,000,000 agents "
-        f"x 264.6 KiB (arena.count x species counts)), more than the 16.0 GiB {LIMIT}"
-    )
+    with resources.checking(resources.EVOLVE):
+        assert refusal(path) == (
+            f"{path}:5:21: evolution.arenas: evolve needs about 488.5 GiB of memory (2,000,000 "
+            "agents x 256.1 KiB (evolution.arenas x agents per arena)), more than the 16.0 GiB "
+            f"{LIMIT}"
+        )
 
 
 def test_generational_layout_is_estimated_with_its_own_arenas(tmp_path, limit_16g):
@@ -94,8 +101,27 @@ def test_generational_layout_is_estimated_with_its_own_arenas(tmp_path, limit_16
     path = write(tmp_path, text)
     line = refusal(path)
     row = text[: text.index("arenas: 20000")].count("\n") + 1
-    assert line.startswith(f"{path}:{row}:11: evolution.arenas: evolution needs about ")
+    assert line.startswith(f"{path}:{row}:11: evolution.arenas: the window needs about ")
     assert "(2,000,000 agents x " in line and "evolution.arenas x agents per arena" in line
+
+
+def test_each_command_checks_the_way_it_runs_the_world(tmp_path, monkeypatch):
+    """The window keeps all of a generation's arenas in memory; evolve a batch per worker."""
+    text = FORAGING.replace("arenas: 8 ", "arenas: 2000 ").replace("count: 40 ", "count: 100 ")
+    path = write(tmp_path, text.replace("width: 256 ", "width: 4096 "))  # 128 KiB of memory
+    with resources.checking():
+        window, evolve = estimate(load_world(path))
+    assert window.runs == (resources.WINDOW,) and evolve.runs == (resources.EVOLVE,)
+    assert evolve.bytes < window.bytes / 10
+    monkeypatch.setenv(MEMORY_ENV, str(evolve.bytes * 2))
+    assert "evolution.arenas: the window needs about" in refusal(path)  # validate: every way
+    with resources.checking(resources.EVOLVE):
+        assert load_world(path).evolution.arenas == 2000
+    with resources.checking(resources.WINDOW):
+        assert "the window needs about" in refusal(path)
+    out = tmp_path / "run"
+    assert main(["play", str(path), "--frames", "1"]) == 1
+    assert not out.exists()
 
 
 def test_the_limit_can_be_raised(tmp_path, monkeypatch, capsys):
@@ -104,8 +130,11 @@ def test_the_limit_can_be_raised(tmp_path, monkeypatch, capsys):
     assert main(["validate", str(path)]) == 1
     assert main(["validate", "--max-memory", "1T", str(path)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert "species[0].memory.width: the window needs about 62.9 GiB" in out[0]
-    assert out[1].startswith(f"{path}: ok (window: 1,000 agents, about 62.9 GiB, ")
+    assert "species[0].memory.width: the window needs about 125.7 GiB" in out[0]
+    assert out[1] == (
+        f"{path}: ok (evolution: 1,000 agents, 500,000 agent-ticks per generation, about "
+        "125.7 GiB in the window, 63.1 GiB in evolve)"
+    )
     with pytest.raises(SystemExit) as info:
         main(["validate", "--max-memory", "lots", str(path)])
     assert info.value.code == 2
@@ -113,19 +142,19 @@ def test_the_limit_can_be_raised(tmp_path, monkeypatch, capsys):
 
 
 @pytest.mark.parametrize(
-    "argv",
+    "argv, who",
     [
-        ["evolve", "{world}", "--out", "{out}", "--backend", "serial", "--no-progress"],
-        ["play", "{world}", "--frames", "1"],
+        (["evolve", "{world}", "--out", "{out}", "--backend", "serial", "--no-progress"],
+         "evolve needs about 63.1 GiB"),
+        (["play", "{world}", "--frames", "1"], "the window needs about 125.7 GiB"),
     ],
     ids=["evolve", "play"],
-)
-def test_commands_refuse_before_allocating(tmp_path, limit_16g, capsys, argv):
+)  # fmt: skip
+def test_commands_refuse_before_allocating(tmp_path, limit_16g, capsys, argv, who):
     world = write(tmp_path, BIG_MEMORY)
     out = tmp_path / "run"
     assert main([a.format(world=world, out=out) for a in argv]) == 1
-    err = capsys.readouterr().err
-    assert f"{world}:5:21: species[0].memory.width: the window needs about 62.9 GiB" in err
+    assert f"{world}:5:21: species[0].memory.width: {who}" in capsys.readouterr().err
     assert not out.exists()
 
 
@@ -178,35 +207,46 @@ def _peak(make) -> int:
         tracemalloc.stop()
 
 
-def _window(cfg):
-    def run():
-        world = World(cfg)
-        for _ in range(3):
-            world.tick()
+def _tiny(species=None, **sections) -> str:
+    """TINY (two species, 6 arenas) with settings of its sections and of both species updated."""
+    data = yaml.safe_load(TINY)
+    for name, values in sections.items():
+        data[name].update(values)
+    for sp in data["species"]:
+        for key, value in (species or {}).items():
+            sp[key] = dict(sp[key], **value) if isinstance(value, dict) else value
+    return yaml.safe_dump(data)
 
-    return run
+
+BIG_BRAINS = {"brain": {"width": 1024, "depth": 8}}
+BIG_MEMORIES = {"brain": {"width": 256},
+                "memory": {"enabled": True, "width": 8192, "value_size": 32, "key_size": 8}}
+WINDOW_CASES = {
+    "agents": _tiny(evolution={"arenas": 50}, species={"count": 8}),
+    "brain-memory": _tiny(evolution={"arenas": 16}, species=BIG_MEMORIES),
+    "genomes": _tiny(evolution={"arenas": 32}, species=BIG_BRAINS),
+    "genomes-episodes": _tiny(evolution={"arenas": 32, "episodes": 3}, species=BIG_BRAINS),
+    "grids": _tiny(evolution={"arenas": 150}, arena={"width": 2000, "height": 2000},
+                   species={"sensors": {"range": 10}}),
+    "items": _tiny(evolution={"arenas": 40}, food={"count": 3000}, species={"count": 1}),
+}  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    "over",
-    [
-        {"species": [species(count=300)]},
-        {"species": [species(count=40, brain={"width": 256, "depth": 3},
-                             memory={"width": 4096, "value_size": 32, "key_size": 16,
-                                     "reads": 2})]},
-        {"species": [species(count=60, brain={"width": 2048, "depth": 6},
-                             memory={"enabled": False})]},
-        {"arena": {"count": 300, "width": 2000, "height": 2000},
-         "species": [species(count=2, sensors={"range": 10})]},
-        {"arena": {"count": 40}, "food": {"count": 3000}, "species": [species(count=5)]},
-    ],
-    ids=["agents", "brain-memory", "genomes", "grids", "items"],
-)  # fmt: skip
-def test_window_estimate_follows_a_real_world(over):
-    World(config()).tick()  # kernels loaded before measuring
-    cfg = config(**over)
-    need = estimate(cfg)[0]
-    peak = _peak(_window(cfg))
+@pytest.mark.parametrize("name", WINDOW_CASES)
+def test_window_estimate_follows_a_real_session(tmp_path, name):
+    from alife.render.session import Session
+
+    world = write(tmp_path, WINDOW_CASES[name])
+    need = estimate(load_world(world))[0]
+
+    def one_generation():  # (the next generation's Worlds are built at its end)
+        session = Session(world, seed=1, checkpoint_dir=tmp_path / "ckpt")
+        while session.generation < 1:
+            session.tick()
+
+    one_generation()  # kernels loaded before measuring
+    peak = _peak(one_generation)
+    assert need.runs == (resources.WINDOW,)
     assert 0.8 * peak <= need.bytes <= 2.0 * peak, (size_text(need.bytes), size_text(peak))
 
 
@@ -222,15 +262,13 @@ def _run(tmp_path: Path, text: str, generations: int):
     return cfg, run
 
 
-def test_generational_estimate_follows_a_real_run(tmp_path):
-    data = yaml.safe_load(TINY)
-    data["evolution"]["arenas"] = 32
-    for sp in data["species"]:
-        sp["brain"] = {"width": 1024, "depth": 8}
-    cfg, run = _run(tmp_path, yaml.safe_dump(data), generations=2)
-    need = estimate(cfg, workers=1)[1]
+@pytest.mark.parametrize("episodes", [1, 6])
+def test_evolve_estimate_follows_a_real_run(tmp_path, episodes):
+    text = _tiny(evolution={"arenas": 32, "episodes": episodes}, species=BIG_BRAINS)
+    cfg, run = _run(tmp_path, text, generations=2)
+    need = estimate(cfg, workers=1)[1]  # the serial backend: one batch at a time
     peak = _peak(run)
-    assert need.layout.name == "evolution" and need.agents == 32 * 4
+    assert need.runs == (resources.EVOLVE,) and layout_of(cfg).agents == 32 * episodes * 4
     assert 0.8 * peak <= need.bytes <= 2.0 * peak, (size_text(need.bytes), size_text(peak))
 
 
@@ -245,9 +283,7 @@ def test_open_ended_estimate_follows_a_real_run(tmp_path):
     data["evolution"]["open_ended"].update(max_population=400, reproduce_energy=1.2,
                                            chunk_ticks=100)  # fmt: skip
     cfg, run = _run(tmp_path, yaml.safe_dump(data), generations=3)
-    need = estimate(cfg)[1]
-    holder = {}
-    peak = _peak(lambda: holder.setdefault("run", run()))
-    assert need.layout.name == "open-ended evolution" and need.agents == 2 * 400
+    (need,) = estimate(cfg)
+    peak = _peak(run)
+    assert need.runs == (resources.WINDOW, resources.EVOLVE) and layout_of(cfg).agents == 800
     assert 0.8 * peak <= need.bytes <= 2.0 * peak, (size_text(need.bytes), size_text(peak))
-    assert np.isfinite(need.bytes)

@@ -37,8 +37,8 @@ def test_all_shipped_worlds_ok(capsys):
     assert [line.split(" (", 1)[0] for line in out] == [f"{p}: ok" for p in WORLDS]
     foraging = out[[p.name for p in WORLDS].index("foraging.yaml")]
     assert re.search(
-        r"ok \(window: 40 agents, about [\d.]+ KiB, 20,000 agent-ticks per episode; "
-        r"evolution: 8 arenas x 40 agents, about [\d.]+ MiB, 160,000 agent-ticks per generation\)$",
+        r"ok \(evolution: 8 arenas x 40 agents, 160,000 agent-ticks per generation, about "
+        r"[\d.]+ MiB in the window, [\d.]+ MiB in evolve\)$",
         foraging,
     ), foraging
 
@@ -76,7 +76,7 @@ def test_validate_via_run_py_subprocess(bad_world):
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1, proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[0].startswith("worlds/foraging.yaml: ok (window: 40 agents")
+    assert lines[0].startswith("worlds/foraging.yaml: ok (evolution: 8 arenas x 40 agents")
     assert len(lines) == 3 and all(line.startswith(f"{bad_world}:") for line in lines[1:])
     assert "Traceback" not in proc.stderr
     ok = subprocess.run(cmd[:4], cwd=ROOT, capture_output=True, text=True, timeout=120)

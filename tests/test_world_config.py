@@ -42,7 +42,7 @@ def _error(**over) -> str:
         ({"name": "n" * 81}, "at most 80 characters"),
         (
             {"arena": {"count": 100_000}, "species": [species(count=100)]},
-            "arena.count: the window would hold 100,000 arenas x 100 agents = 10,000,000",
+            "arena.count: the world would hold 100,000 arenas x 100 agents = 10,000,000",
         ),
     ],
 )

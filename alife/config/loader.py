@@ -6,8 +6,8 @@ Every failure raises `alife.errors.WorldConfigError` whose `.problems` is a list
 `FILE:LINE:COL: key.path: what was wrong (got VALUE)` and whose str() is those lines joined by
 newlines: at most MAX_SHOWN problems and a line counting the rest, each line at most MAX_LINE
 characters. The file is only ever read, and only if it is at most MAX_FILE_BYTES long; the whole
-check takes time linear in the file's size. A world whose layouts need more memory than this
-machine allows is refused too, at the key to change (alife/config/resources.py).
+check takes time linear in the file's size. A world that needs more memory than this machine
+allows is refused too, at the key to change (alife/config/resources.py).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from pydantic import Field, field_validator, model_validator
 
 from alife.config.base import StrictModel
 from alife.config.evolution import EvolutionConfig
-from alife.config.resources import layouts
+from alife.config.resources import layout_of
 
 #: Limits that keep a world file from asking for more memory than a workstation has.
 MAX_AGENTS = 2_000_000
@@ -398,24 +398,31 @@ class WorldConfig(StrictModel):
         return self
 
     def _check_sizes(self) -> None:
-        """The agents and item slots of every layout the world runs in (the window's and its
-        evolution's; alife.config.resources.layouts) stay within MAX_AGENTS and MAX_ITEMS.
-        Messages start with the key to change."""
+        """The agents and item slots of the file's arena.count arenas (a World of the file)
+        and of its evolution (alife.config.resources.layout_of: a generation's arenas, or an
+        open-ended world's at their most) stay within MAX_AGENTS and MAX_ITEMS. Messages start
+        with the key to change."""
         try:
-            runs = layouts(self)
+            lay = layout_of(self)
         except ValueError as err:
             raise ValueError(f"evolution.{err}") from None
+        counts = [s.count for s in self.species]
+        big = max(range(len(counts)), key=lambda s: counts[s])
+        file_key = "arena.count" if self.arena.count > 1 else f"species[{big}].count"
         slots = self.food.capacity + self.poison.capacity
-        for lay in runs:
-            agents = lay.arenas * sum(lay.per_arena)
-            if agents > MAX_AGENTS:
+        for key, what, arenas, per, how in (
+            (file_key, "the world", self.arena.count, sum(counts), "arena.count x species counts"),
+            (lay.key, "a generation" if lay.generational else "the world", lay.arenas,
+             sum(lay.per_arena), lay.how),
+        ):  # fmt: skip
+            held = f"{key}: {what} would hold {arenas:,} arena{'s' * (arenas != 1)} x"
+            if arenas * per > MAX_AGENTS:
                 raise ValueError(
-                    f"{lay.key}: {lay.name} would hold {lay.arenas:,} arenas x "
-                    f"{sum(lay.per_arena):,} agents = {agents:,} agents ({lay.how}), more "
-                    f"than {MAX_AGENTS:,}"
+                    f"{held} {per:,} agents = {arenas * per:,} agents ({how}), more than "
+                    f"{MAX_AGENTS:,}"
                 )
-            if lay.arenas * slots > MAX_ITEMS:
+            if arenas * slots > MAX_ITEMS:
                 raise ValueError(
-                    f"{lay.key}: {lay.name} would hold {lay.arenas:,} arenas x {slots:,} food "
-                    f"and poison slots = {lay.arenas * slots:,}, more than {MAX_ITEMS:,}"
+                    f"{held} {slots:,} food and poison slots = {arenas * slots:,}, more than "
+                    f"{MAX_ITEMS:,}"
                 )

@@ -1,22 +1,29 @@
 """What a world needs to run, from its file alone: agents, memory (bytes) and work (agent-ticks).
 
-A world runs in up to two layouts (`layouts`): the window's (`play`/`view`: arena.count arenas
-holding the species counts) and its evolution's, either generational (evolution.arenas arenas of
-agents_per_arena per species; all genomes stay in the main process, and the arenas are
-evaluated a batch per worker at a time) or open-ended (arena.count arenas that may grow to
-max_population agents per species). `estimate(config)` gives a `Need` per layout: the bytes of
-the arrays the engine allocates for it, summed from per-agent sizes (genome copies, brain memory,
-sensor inputs, the agent's row), per-item and per-grid-cell sizes and the arena count; a test
-measures a real World against these sizes. `memory_problem(config)` is the `key: message` of the
-first need above `memory_limit()`: ALIFE_MAX_MEMORY if set (`python run.py --max-memory SIZE`
-sets it), else 80% of the memory this machine has available now. Interpreter and compiled-code
-overhead (a few hundred MB per process) is not counted.
+A world has one layout (`layout_of`). A generational world plays evolution.arenas groups of
+agents_per_arena agents per species, each group in evolution.episodes arenas, every generation;
+its genomes stay in one process while the next generation is bred. `evolve` evaluates the arenas
+a batch per worker at a time; the window keeps all of them (the arenas shown and the others)
+in memory at once. An open-ended world is arena.count arenas that may grow to max_population
+agents per species, the same World in the window and in `evolve`.
+
+`estimate(config)` gives a `Need` per way of running (the window, evolve): the bytes of the
+arrays the engine allocates at peak, summed from per-agent sizes (genome copies, brain memory,
+sensor inputs, the agent's row), per-item and per-grid-cell sizes and the arena count; tests
+measure real Worlds, runs and window sessions against them. `memory_problem(config)` is the
+`key: message` for the first need above `memory_limit()`: ALIFE_MAX_MEMORY if set (the CLI's
+`--max-memory SIZE` sets it), else 80% of the memory this machine has available now. Which ways
+of running are checked: all (validate, the library), or within `checking(...)` the one a
+command uses. Interpreter and compiled-code overhead (a few hundred MB per process) is not
+counted.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
@@ -24,92 +31,107 @@ if TYPE_CHECKING:
 
 MEMORY_ENV = "ALIFE_MAX_MEMORY"
 SAFETY = 0.8  # share of the available memory a world may take
+WINDOW, EVOLVE = "the window", "evolve"  # the ways a world runs
 
-GENOME_COPIES = 4  # float32 copies of a genome at peak: float64 draw, array, prepared copy, child
+GENOME_COPIES = 4  # float32 copies of a genome in a World at peak: float64 draw, array, prepared
+TASK_GENOME_COPIES = 2  # the same in a World of given genomes (a task's copy, prepared copy)
+BREEDING_COPIES = 4  # genome copies of a generational population while the next is bred
 AGENT_ROW_BYTES = 400  # the agent's row (position, energy, ledger, ...), its grid entries, scratch
 ITEM_BYTES = 96  # one food/poison slot and its sensing-grid entry
 CELL_BYTES = 24  # one grid cell: agent and object grid offsets, and a copy while built
 MAX_CELLS_PER_SIDE = 128  # of a grid (the engine's limit)
 OPEN_ENDED_PEAK = 3  # births build grown arrays next to the old; checkpoints copy them
+WINDOW_WORLDS = 2  # the window builds a generation's Worlds while the last ones still exist
 BATCH_AGENTS = 256  # a generational task holds about this many agents (at least one arena)
 REFERENCE_AGENTS = 1000  # a typical world's agent count, to tell "too many" from "too big"
 _UNITS = {"": 1, "B": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+_checked: frozenset[str] = frozenset({WINDOW, EVOLVE})
 
 
 class Layout(NamedTuple):
-    """One way a world runs: `arenas` arenas of `per_arena[s]` agents of species s (the most,
-    for open-ended runs); `key` is the setting that decides how many agents there are."""
+    """A world's arenas: `arenas` arenas (per generation, or of an open-ended run) holding
+    `per_arena[s]` agents of species s (open-ended: the most); `genomes[s]` genomes of species s
+    are kept (generational: the population). `key` is the setting that decides how many agents
+    there are."""
 
-    name: str  # "the window", "evolution" or "open-ended evolution"
+    generational: bool
     arenas: int
     per_arena: list[int]
+    genomes: list[int]
     key: str
     how: str  # how the agent count comes about, for messages
-    ticks: int  # ticks per episode (window, evolution) or per chunk (open-ended)
+    ticks: int  # ticks per generation (an episode) or per open-ended chunk
+
+    @property
+    def agents(self) -> int:
+        return self.arenas * sum(self.per_arena)
+
+    @property
+    def agent_ticks(self) -> int:
+        """Per generation, or (at most) per open-ended chunk."""
+        return self.agents * self.ticks
 
 
 class Need(NamedTuple):
-    """What one layout needs: bytes at peak, its agents (all species, all arenas) and its
-    agent-ticks per episode/generation/chunk; `key` and `why` name the biggest part."""
+    """The bytes one way of running (`runs`) needs at peak; `key` and `why` name the biggest
+    part, for a refusal."""
 
-    layout: Layout
+    runs: tuple[str, ...]
     bytes: int
-    agents: int
-    agent_ticks: int
     key: str
     why: str
 
 
-def layouts(config: WorldConfig) -> list[Layout]:
-    """The window's layout, then the evolution's (ValueError `key: message` if the
-    evolution section's numbers do not fit together; see EvolutionConfig.layout)."""
+def layout_of(config: WorldConfig) -> Layout:
+    """The world's layout (ValueError `key: message` if the evolution section's numbers do not
+    fit together; see EvolutionConfig.layout)."""
     counts = [s.count for s in config.species]
-    big = max(range(len(counts)), key=lambda s: counts[s])
-    arena_key = "arena.count" if config.arena.count > 1 else f"species[{big}].count"
-    out = [
-        Layout("the window", config.arena.count, counts, arena_key,
-               "arena.count x species counts", config.episode.length),
-    ]  # fmt: skip
     evo = config.evolution
-    if evo.mode == "generational":
-        arenas, per = evo.layout(counts)
-        set_keys = [k for k in ("arenas", "population", "agents_per_arena") if getattr(evo, k)]
-        key = f"evolution.{set_keys[0]}" if set_keys else f"species[{big}].count"
-        out.append(Layout("evolution", arenas, per, key, "evolution.arenas x agents per arena",
-                          config.episode.length))  # fmt: skip
-    else:
-        oe = evo.open_ended
-        most = [max(c, oe.max_population) for c in counts]
-        out.append(Layout("open-ended evolution", config.arena.count, most,
-                          "evolution.open_ended.max_population",
-                          "arena.count x max_population per species", oe.chunk_ticks))  # fmt: skip
-    return out
+    if evo.mode != "generational":
+        most = [max(c, evo.open_ended.max_population) for c in counts]
+        n, how = config.arena.count, "arena.count x max_population per species"
+        key = "evolution.open_ended.max_population"
+        return Layout(False, n, most, [n * m for m in most], key, how, evo.open_ended.chunk_ticks)
+    groups, per = evo.layout(counts)
+    big = max(range(len(counts)), key=lambda s: counts[s])
+    set_keys = [k for k in ("arenas", "population", "agents_per_arena") if getattr(evo, k)]
+    key = f"evolution.{set_keys[0]}" if set_keys else f"species[{big}].count"
+    how = "evolution.arenas x agents per arena"
+    if evo.episodes > 1:
+        how = "evolution.arenas x episodes x agents per arena"
+    return Layout(True, groups * evo.episodes, per, [groups * p for p in per], key, how,
+                  config.episode.length)  # fmt: skip
 
 
 def estimate(config: WorldConfig, workers: int | None = None) -> list[Need]:
-    """A Need per layout (see the module docstring); `workers`: evaluation processes of a
-    generational run (default: one per CPU, as `evolve` does)."""
+    """The Needs of the window and of `evolve` (one Need for both in open-ended worlds);
+    `workers`: evaluation processes of a generational `evolve` (default: one per CPU, as
+    `evolve` does)."""
+    lay = layout_of(config)
+    if not lay.generational:
+        parts = [OPEN_ENDED_PEAK * lay.arenas * k * agent_bytes(sp)
+                 for k, sp in zip(lay.per_arena, config.species, strict=True)]  # fmt: skip
+        return [_need(config, lay, (WINDOW, EVOLVE), parts, lay.arenas)]
     workers = workers or os.cpu_count() or 1
-    each = [agent_bytes(sp) for sp in config.species]
     needs = []
-    for lay in layouts(config):
-        agents = [lay.arenas * n for n in lay.per_arena]
-        if lay.name == "evolution":  # genomes in the main process; a batch per worker at once
-            at_once = min(lay.arenas, workers * batch_arenas(lay.arenas, lay.per_arena))
-            genome = [GENOME_COPIES * genome_bytes(sp) for sp in config.species]
-            parts = [
-                a * g + at_once * n * e
-                for a, g, n, e in zip(agents, genome, lay.per_arena, each, strict=True)
-            ]
-        else:
-            at_once = lay.arenas
-            peak = OPEN_ENDED_PEAK if lay.name == "open-ended evolution" else 1
-            parts = [peak * a * e for a, e in zip(agents, each, strict=True)]
-        arena_part = at_once * arena_bytes(config)
-        key, why = _biggest(config, lay, agents, parts, arena_part)
-        ticks = sum(agents) * lay.ticks
-        needs.append(Need(lay, int(sum(parts) + arena_part), sum(agents), ticks, key, why))
+    batch = min(lay.arenas, workers * batch_arenas(lay.arenas, lay.per_arena))
+    for runs, at_once, worlds in (
+        (WINDOW, lay.arenas, WINDOW_WORLDS),  # the arenas shown and the others, in step
+        (EVOLVE, batch, 1),  # a batch of arenas per worker
+    ):
+        parts = [  # the larger of: breeding, or the population and its arenas' copies
+            max(BREEDING_COPIES * n, n + lay.arenas * k) * genome_bytes(sp)
+            + worlds * at_once * k * agent_bytes(sp, TASK_GENOME_COPIES)
+            for n, k, sp in zip(lay.genomes, lay.per_arena, config.species, strict=True)
+        ]
+        needs.append(_need(config, lay, (runs,), parts, at_once))
     return needs
+
+
+def _need(config, lay: Layout, runs: tuple[str, ...], parts: list[int], at_once: int) -> Need:
+    arena_part = at_once * arena_bytes(config)
+    key, why = _biggest(config, lay, parts, arena_part)
+    return Need(runs, int(sum(parts) + arena_part), key, why)
 
 
 def genome_bytes(sp: SpeciesConfig) -> int:
@@ -124,10 +146,10 @@ def memory_bytes(sp: SpeciesConfig) -> int:
     return 4 * (mem.value_size * mem.width + mem.reads * mem.value_size) if mem.enabled else 0
 
 
-def agent_bytes(sp: SpeciesConfig) -> int:
+def agent_bytes(sp: SpeciesConfig, genome_copies: int = GENOME_COPIES) -> int:
     """One agent of species `sp` in a World: genome copies, brain state, sensor inputs, row."""
     rows = 4 * sp.n_sensors + AGENT_ROW_BYTES
-    return GENOME_COPIES * genome_bytes(sp) + memory_bytes(sp) + rows
+    return genome_copies * genome_bytes(sp) + memory_bytes(sp) + rows
 
 
 def arena_bytes(config: WorldConfig) -> int:
@@ -155,13 +177,14 @@ def batch_arenas(arenas: int, per_arena: list[int]) -> int:
     return max(1, min(by_size, max(1, arenas // 4)))
 
 
-def _biggest(config, lay: Layout, agents, parts, arena_part) -> tuple[str, str]:
-    """(key, text) naming what makes a need big: `parts[s]` are the bytes of species s's
-    `agents[s]` agents. Blames one agent's size when that is further above the default
-    species' than the agent count is above REFERENCE_AGENTS, else the agent count (or the
-    arena count, when items and grids weigh most)."""
+def _biggest(config, lay: Layout, parts, arena_part) -> tuple[str, str]:
+    """(key, text) naming what makes a need big: `parts[s]` are the bytes for species s.
+    Blames one agent's size when that is further above the default species' than the agent
+    count is above REFERENCE_AGENTS, else the agent count (or the arena count, when items and
+    grids weigh most)."""
     from alife.config.models import SpeciesConfig
 
+    agents = [lay.arenas * k for k in lay.per_arena]
     if arena_part >= sum(parts):
         per = size_text(arena_part / lay.arenas)
         return lay.key, f"{lay.arenas:,} arenas x {per} of items and grid"
@@ -169,7 +192,7 @@ def _biggest(config, lay: Layout, agents, parts, arena_part) -> tuple[str, str]:
     sp, n = config.species[s], agents[s]
     per_agent = parts[s] / max(1, n)
     each = f"{n:,} agents x {size_text(per_agent)}"
-    if per_agent / agent_bytes(SpeciesConfig(name="x")) < sum(agents) / REFERENCE_AGENTS:
+    if per_agent / agent_bytes(SpeciesConfig(name="x")) < lay.agents / REFERENCE_AGENTS:
         return lay.key, f"{each} ({lay.how})"
     if memory_bytes(sp) >= GENOME_COPIES * genome_bytes(sp):
         m = sp.memory
@@ -182,36 +205,48 @@ def _biggest(config, lay: Layout, agents, parts, arena_part) -> tuple[str, str]:
     )
 
 
-def summary(needs: list[Need]) -> str:
-    """One line per world for `validate`: agents, memory and work of each layout."""
-    per = {"the window": "episode", "evolution": "generation", "open-ended evolution": "chunk"}
-    parts = []
-    for need in needs:
-        lay = need.layout
-        agents = _plural(sum(lay.per_arena), "agent")
-        if lay.arenas > 1:
-            agents = f"{lay.arenas:,} arenas x {agents}"
-        up_to = "up to " if lay.name == "open-ended evolution" else ""
-        parts.append(
-            f"{lay.name.removeprefix('the ')}: {up_to}{agents}, about {size_text(need.bytes)}, "
-            f"{up_to}{need.agent_ticks:,} agent-ticks per {per[lay.name]}"
-        )
-    return "; ".join(parts)
+def summary(config: WorldConfig) -> str:
+    """What `validate` prints for a good world: its agents, work and memory."""
+    lay = layout_of(config)
+    agents = _plural(sum(lay.per_arena), "agent")
+    if lay.arenas > 1:
+        agents = f"{lay.arenas:,} arenas x {agents}"
+    needs = estimate(config)
+    if not lay.generational:
+        return (f"open-ended: up to {agents}, up to {lay.agent_ticks:,} agent-ticks per chunk, "
+                f"up to about {size_text(needs[0].bytes)}")  # fmt: skip
+    memory = ", ".join(f"{size_text(n.bytes)} in {n.runs[0]}" for n in needs)
+    return f"evolution: {agents}, {lay.agent_ticks:,} agent-ticks per generation, about {memory}"
 
 
 def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
+@contextlib.contextmanager
+def checking(*runs: str) -> Iterator[None]:
+    """Within this block, `memory_problem` checks only the needs of `runs` (WINDOW, EVOLVE):
+    a command checks the way it runs the world (evolve's batches may fit where the window's
+    all-at-once does not)."""
+    global _checked
+    before, _checked = _checked, frozenset(runs)
+    try:
+        yield
+    finally:
+        _checked = before
+
+
 def memory_problem(config: WorldConfig, limit: tuple[int, str] | None = None) -> str | None:
-    """`key: message` for the first layout that needs more memory than `limit` ((bytes, how
-    the limit was set); default memory_limit()), or None if every layout fits."""
+    """`key: message` for the first need (of the ways of running checked now, see `checking`)
+    above `limit` ((bytes, how the limit was set); default memory_limit()), or None."""
     limit_bytes, source = memory_limit() if limit is None else limit
     for need in estimate(config):
-        if need.bytes > limit_bytes:
+        if need.bytes > limit_bytes and _checked.intersection(need.runs):
+            who = " and ".join(need.runs)
             return (
-                f"{need.key}: {need.layout.name} needs about {size_text(need.bytes)} of memory "
-                f"({need.why}), more than the {size_text(limit_bytes)} allowed ({source})"
+                f"{need.key}: {who} {'need' if len(need.runs) > 1 else 'needs'} about "
+                f"{size_text(need.bytes)} of memory ({need.why}), more than the "
+                f"{size_text(limit_bytes)} allowed ({source})"
             )
     return None
 
