@@ -9,7 +9,6 @@ Every `AlifeError` is printed as one clear message with exit status 1; no traceb
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -288,11 +287,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from alife.config import resources
 
-    if getattr(args, "max_memory", None) is not None:
-        os.environ[resources.MEMORY_ENV] = str(args.max_memory)  # read by every world load
     runs = {"play": [resources.WINDOW], "view": [resources.WINDOW], "evolve": [resources.EVOLVE]}
+    runs = runs.get(args.command, [resources.WINDOW, resources.EVOLVE])
     try:
-        with resources.checking(*runs.get(args.command, [resources.WINDOW, resources.EVOLVE])):
+        with resources.checking(*runs, limit=getattr(args, "max_memory", None)):
             return int(args.func(args) or 0)
     except AlifeError as err:
         print(f"error: {err}", file=sys.stderr)

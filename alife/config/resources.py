@@ -11,10 +11,10 @@ agents per species, the same World in the window and in `evolve`.
 arrays the engine allocates at peak, summed from per-agent sizes (genome copies, brain memory,
 sensor inputs, the agent's row), per-item and per-grid-cell sizes and the arena count; tests
 measure real Worlds, runs and window sessions against them. `memory_problem(config)` is the
-`key: message` for the first need above `memory_limit()`: ALIFE_MAX_MEMORY if set (the CLI's
-`--max-memory SIZE` sets it), else 80% of the memory this machine has available now. Which ways
-of running are checked: all (validate, the library), or within `checking(...)` the one a
-command uses. Interpreter and compiled-code overhead (a few hundred MB per process) is not
+`key: message` for the first need above `memory_limit()`: the CLI's `--max-memory SIZE`, else
+ALIFE_MAX_MEMORY if set, else 80% of the memory this machine has available now. Which ways of
+running are checked: all (validate, the library), or within `checking(...)` the one a command
+uses. Interpreter and compiled-code overhead (a few hundred MB per process) is not
 counted.
 """
 
@@ -45,7 +45,8 @@ WINDOW_WORLDS = 2  # the window builds a generation's Worlds while the last ones
 BATCH_AGENTS = 256  # a generational task holds about this many agents (at least one arena)
 REFERENCE_AGENTS = 1000  # a typical world's agent count, to tell "too many" from "too big"
 _UNITS = {"": 1, "B": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
-_checked: frozenset[str] = frozenset({WINDOW, EVOLVE})
+_checked: frozenset[str] = frozenset({WINDOW, EVOLVE})  # see `checking`
+_limit: int | None = None  # bytes, set by `checking(limit=...)`
 
 
 class Layout(NamedTuple):
@@ -224,16 +225,17 @@ def _plural(n: int, word: str) -> str:
 
 
 @contextlib.contextmanager
-def checking(*runs: str) -> Iterator[None]:
-    """Within this block, `memory_problem` checks only the needs of `runs` (WINDOW, EVOLVE):
-    a command checks the way it runs the world (evolve's batches may fit where the window's
-    all-at-once does not)."""
-    global _checked
-    before, _checked = _checked, frozenset(runs)
+def checking(*runs: str, limit: int | None = None) -> Iterator[None]:
+    """Within this block, `memory_problem` checks only the needs of `runs` (WINDOW, EVOLVE),
+    against `limit` bytes if given (the CLI's --max-memory): a command checks the way it runs
+    the world (evolve's batches may fit where the window's all-at-once does not)."""
+    global _checked, _limit
+    before = _checked, _limit
+    _checked, _limit = frozenset(runs), _limit if limit is None else limit
     try:
         yield
     finally:
-        _checked = before
+        _checked, _limit = before
 
 
 def memory_problem(config: WorldConfig, limit: tuple[int, str] | None = None) -> str | None:
@@ -252,12 +254,13 @@ def memory_problem(config: WorldConfig, limit: tuple[int, str] | None = None) ->
 
 
 def memory_limit() -> tuple[int, str]:
-    """(bytes a world may use, how that was decided): ALIFE_MAX_MEMORY (e.g. `64G`) if set,
-    else SAFETY x the memory available now (/proc/meminfo MemAvailable, or the OS's count of
+    """(bytes a world may use, how that was decided): the limit of `checking(limit=...)` (the
+    CLI's --max-memory), else ALIFE_MAX_MEMORY (e.g. `64G`) if set, else SAFETY x the memory
+    available now (/proc/meminfo MemAvailable, or the OS's count of
     free pages); unlimited if neither is known."""
     text = os.environ.get(MEMORY_ENV, "").strip()
-    if text:
-        return parse_size(text), f"set by --max-memory / {MEMORY_ENV}"
+    if _limit is not None or text:
+        return _limit or parse_size(text), f"set by --max-memory / {MEMORY_ENV}"
     available = _available_memory()
     if available is None:
         return 2**63 - 1, "the available memory is unknown"
