@@ -187,6 +187,14 @@ def test_parse_size_rejects(text):
         parse_size(text)
 
 
+def test_grid_cell_size_is_the_engines():
+    from alife.world.tables import cell_min
+
+    for path in sorted((ROOT / "worlds").glob("*.yaml")):
+        cfg = load_world(path)
+        assert resources._cell_size(cfg) == cell_min(cfg), path.name
+
+
 def test_batch_rule_is_the_runners():
     for arenas in (1, 3, 8, 40, 1000):
         for per in ([1], [40], [3, 1], [300], [7, 90]):

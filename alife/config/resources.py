@@ -131,7 +131,7 @@ def estimate(config: WorldConfig, workers: int | None = None) -> list[Need]:
 
 def _need(config, lay: Layout, runs: tuple[str, ...], parts: list[int], at_once: int) -> Need:
     arena_part = at_once * arena_bytes(config)
-    key, why = _biggest(config, lay, parts, arena_part)
+    key, why = _biggest(config, lay, parts, arena_part, at_once)
     return Need(runs, int(sum(parts) + arena_part), key, why)
 
 
@@ -178,8 +178,9 @@ def batch_arenas(arenas: int, per_arena: list[int]) -> int:
     return max(1, min(by_size, max(1, arenas // 4)))
 
 
-def _biggest(config, lay: Layout, parts, arena_part) -> tuple[str, str]:
-    """(key, text) naming what makes a need big: `parts[s]` are the bytes for species s.
+def _biggest(config, lay: Layout, parts, arena_part, at_once: int) -> tuple[str, str]:
+    """(key, text) naming what makes a need big: `parts[s]` are the bytes for species s,
+    `arena_part` those of the `at_once` arenas in memory together.
     Blames one agent's size when that is further above the default species' than the agent
     count is above REFERENCE_AGENTS, else the agent count (or the arena count, when items and
     grids weigh most)."""
@@ -187,8 +188,8 @@ def _biggest(config, lay: Layout, parts, arena_part) -> tuple[str, str]:
 
     agents = [lay.arenas * k for k in lay.per_arena]
     if arena_part >= sum(parts):
-        per = size_text(arena_part / lay.arenas)
-        return lay.key, f"{lay.arenas:,} arenas x {per} of items and grid"
+        per = size_text(arena_bytes(config))
+        return lay.key, f"{at_once:,} arenas at once x {per} of items and grid"
     s = max(range(len(parts)), key=lambda i: parts[i])
     sp, n = config.species[s], agents[s]
     per_agent = parts[s] / max(1, n)
