@@ -16,6 +16,11 @@ class CheckpointError(AlifeError):
     """A checkpoint or run directory is missing, corrupt, foreign or does not match its world."""
 
 
+class WorldError(AlifeError):
+    """A World was given something it cannot run: genomes of the wrong shape, unknown arenas,
+    a saved world state that does not fit its world file, a controller that does not fit."""
+
+
 class DisplayError(AlifeError):
     """No display is available for the interactive window."""
 

@@ -1,4 +1,4 @@
-"""Numba JIT options in one place (DESIGN section 5: no scattered decorator literals).
+"""Numba JIT options in one place (no scattered decorator literals).
 
 `njit_serial` for kernels called per batch; `njit_parallel` for kernels whose outer loop is a
 `prange` over disjoint slices; `njit_inline` for per-agent helpers inlined into those kernels.
@@ -7,9 +7,15 @@ All cache to disk so warm starts skip compilation.
 
 import numba
 
+MIN_CHUNK = 64  # items: the smallest piece of a parallel loop (each piece is one call)
+
 JIT_OPTIONS = {"cache": True, "nogil": True, "fastmath": True, "error_model": "numpy"}
 
 njit_serial = numba.njit(**JIT_OPTIONS)
+# In a `prange` loop, an array the loop writes must be a function argument or a name bound by a
+# plain `name = ...` assignment: Numba's parfor lowering loses writes made through a tuple (a
+# NamedTuple argument, or a name bound by tuple unpacking). Reading through tuples is fine, and
+# tuples of scalars are unpacked before the loop.
 njit_parallel = numba.njit(parallel=True, **JIT_OPTIONS)
 # Small helpers called per agent inside other kernels: inlined at Numba IR level, so the caller
 # is one function without calls, whose array reference counting the compiler can prune.
@@ -19,3 +25,35 @@ njit_inline = numba.njit(inline="always", **JIT_OPTIONS)
 def set_threads(count: int) -> None:
     """Pin Numba's thread count (1..numba.config.NUMBA_NUM_THREADS)."""
     numba.set_num_threads(max(1, min(int(count), numba.config.NUMBA_NUM_THREADS)))
+
+
+
+class Dispatch:
+    """Calls a compiled kernel that is called again and again with the same arrays (a tick's
+    passes), skipping Numba's typing of every argument when it can.
+
+    Numba types each argument on every call; for a NamedTuple of arrays that is a Python-level
+    walk over all its arrays (tens of microseconds per call for a World's passes). A call whose
+    arguments are the very objects of the previous call (scalars: of the same Python type) cannot
+    have other types, so it goes straight to the compiled code chosen last time."""
+
+    _SCALARS = (bool, int, float)
+
+    def __init__(self, kernel):
+        self.kernel = kernel
+        self._last: tuple | None = None
+        self._entry = None
+
+    def __call__(self, *args):
+        last = self._last
+        if last is not None and len(args) == len(last):
+            for a, b in zip(args, last, strict=True):
+                if a is not b and not (type(a) is type(b) and type(a) in self._SCALARS):
+                    break
+            else:
+                return self._entry(*args)
+        out = self.kernel(*args)
+        types = tuple(self.kernel.typeof_pyval(a) for a in args)
+        compiled = self.kernel.overloads.get(types)
+        self._last, self._entry = (args, compiled.entry_point) if compiled else (None, None)
+        return out

@@ -4,21 +4,26 @@ The default world (worlds/foraging.yaml: 40 foragers per 400x400 arena, default 
 memory) is run with N/40 arenas, so density - and therefore the work per agent - is the same at
 every size; what changes is only how many agents one kernel call steps. Numba is pinned to 2
 threads (stated in the output). The per-agent cost ratio 100k/1k shows whether anything grows
-faster than O(N). Stage times (sense, think, the rest; wall-clock ns per agent-tick) and the
-CPU time of all threads per agent-tick are measured in the same run; the sizes run blocks of
-ticks in interleaved rounds (so all see the same mix of the host's faster and slower minutes) and
-each reports its fastest block (the least disturbed by other processes).
+faster than O(N). Think (the controllers' step) and the rest (everything else: sensing, acting,
+physics, interactions, Python) are wall-clock ns per agent-tick, with the CPU time of all
+threads per agent-tick, measured in the same run; the sizes run blocks of ticks in interleaved
+rounds (so all see the same mix of the host's faster and slower minutes) and each reports its
+fastest block (the least disturbed by other processes). The "world only" row replaces the brain
+by constant motors.
+
+`--against REV` runs the same cases on the alife package of git revision REV too (imported next
+to this tree's, see benchmarks/baseline.py), interleaved block by block, and prints new/old.
 
 The machine's speed is printed before and after (fht-cpu ns per 256-float transform, the unit of
 benchmarks/brain.py's 'x fht'): on a shared or virtual machine it drifts by tens of percent.
 
-Targets (issue 3): >= 500,000 agent-ticks/s at 1k agents; per-agent cost at 100k <= 1.5x 1k.
-Usage: python -m benchmarks.world [--quick]   (or python run.py bench)
+Usage: python -m benchmarks.world [--quick] [--against REV]   (or python run.py bench)
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import time
 from pathlib import Path
@@ -27,6 +32,7 @@ import numpy as np
 
 WORLD = Path(__file__).resolve().parent.parent / "worlds" / "foraging.yaml"
 THREADS = int(os.environ.get("ALIFE_BENCH_THREADS", "2"))
+FIXED_MOTORS = np.array([0.2, 0.6, 0.0, 0.0, 0.0], np.float32)
 
 
 class _Timed:
@@ -49,35 +55,52 @@ class _Timed:
         return getattr(self.ctrl, name)
 
 
+class Engine:
+    """One alife package (this tree's, or a baseline revision's) building benchmark Worlds."""
+
+    def __init__(self, label: str, package):
+        import importlib
+
+        self.label = label
+        self.load_world = importlib.import_module(f"{package.__name__}.config").load_world
+        engine = importlib.import_module(f"{package.__name__}.world.engine")
+        self.World, self.make_controller = engine.World, engine.make_controller
+        self.factory = "controller_factory" in inspect.signature(self.World).parameters
+
+    def world(self, path: Path, arenas: int, acc: dict, fixed=None):
+        """A World of `arenas` arenas whose controllers' steps are timed into acc["think"]."""
+        config = self.load_world(path)
+        ids = np.arange(arenas)
+        if self.factory:
+            make = self.make_controller
+
+            def factory(config, s):
+                ctrl = make(config, s)
+                return _Timed(ctrl, acc, None if fixed is None else fixed[: ctrl.n_motors])
+
+            return self.World(config, 1, arena_ids=ids, controller_factory=factory)
+        world = self.World(config, 1, arena_ids=ids)  # revisions before controller factories
+        world.controllers = [
+            _Timed(c, acc, None if fixed is None else fixed[: c.n_motors])
+            for c in world.controllers
+        ]
+        return world
+
+
 class Case:
-    """One size: a World of n_agents (N/40 arenas) whose blocks of ticks are timed one at a time.
+    """One size on one engine: a World of n_agents (N/40 arenas) timed a block of ticks at a
+    time. think=False replaces the brain by constant motors (the "world only" row)."""
 
-    think=False replaces the brain by constant motors (the "world only" row)."""
-
-    def __init__(self, n_agents: int, ticks: int, config, think: bool = True):
-        from alife.world import World
-
-        per_arena = config.species[0].count
+    def __init__(self, engine: Engine, n_agents: int, ticks: int, think: bool = True):
+        per_arena = engine.load_world(WORLD).species[0].count
+        self.engine = engine
         self.arenas = max(1, n_agents // per_arena)
         self.agents = self.arenas * per_arena
         self.ticks, self.think = ticks, think
         self.label = f"{self.agents}" if think else f"{self.agents}*"
-        self.world = World(config, 1, arena_ids=np.arange(self.arenas))
-        self.acc = {"think": 0.0, "sense": 0.0}
-        real_sense = self.world.sense
-
-        def timed_sense(*args, **kw):
-            t0 = time.perf_counter()
-            out = real_sense(*args, **kw)
-            self.acc["sense"] += time.perf_counter() - t0
-            return out
-
-        self.world.sense = timed_sense
-        fixed = None if think else np.array([0.2, 0.6, 0.0, 0.0, 0.0], np.float32)
-        self.world.controllers = [
-            _Timed(c, self.acc, None if fixed is None else fixed[: c.n_motors])
-            for c in self.world.controllers
-        ]
+        self.acc = {"think": 0.0}
+        fixed = None if think else FIXED_MOTORS
+        self.world = engine.world(WORLD, self.arenas, self.acc, fixed)
         for _ in range(3):  # warm up (JIT, caches, first-touch of memory)
             self.world.tick()
         self.best = None
@@ -85,7 +108,7 @@ class Case:
     def block(self) -> None:
         """Time one block of ticks; keep it if it is the fastest so far (the least disturbed
         by other processes and by the host's slower phases)."""
-        self.acc["think"] = self.acc["sense"] = 0.0
+        self.acc["think"] = 0.0
         n0 = self.world.agent_ticks
         c0 = time.process_time()
         t0 = time.perf_counter()
@@ -108,9 +131,8 @@ class Case:
             "rate": done / dt,
             "ns_per_agent": 1e9 * dt / done,
             "cpu_ns": 1e9 * b["cpu"] / done,
-            "sense": 1e9 * b["sense"] / done,
             "think": 1e9 * b["think"] / done,
-            "rest": 1e9 * (dt - b["sense"] - b["think"]) / done,
+            "rest": 1e9 * (dt - b["think"]) / done,
         }
 
 
@@ -131,23 +153,52 @@ def machine_yardstick() -> str:
     return f"fht-cpu n=256 {1e9 * float(np.median(times)) / 1000:.0f} ns/vector"
 
 
-def main(quick: bool = False) -> int:
-    from alife.config import load_world
+def _cases(engine: Engine, sizes: list[int]) -> list[Case]:
+    cases = [Case(engine, n, max(2, min(20, 20_000 // n))) for n in sizes]
+    cases.append(Case(engine, 1_000, 20, think=False))
+    return cases
+
+
+def _print_rows(title: str, rows: list[dict], base: list[dict] | None) -> None:
+    print(title)
+    extra = f" {'old ns':>7} {'new/old':>7}" if base else ""
+    print(
+        f"{'agents':>8} {'arenas':>7} {'ticks':>6} {'agent-ticks/s':>14} {'ns/agent':>9} "
+        f"{'cpu ns':>7} {'think':>7} {'rest':>7} {'cost vs 1k':>10}{extra}"
+    )
+    first = rows[0]["ns_per_agent"]
+    for k, r in enumerate(rows):
+        line = (
+            f"{r['label']:>8} {r['arenas']:>7} {r['ticks']:>6} {r['rate']:>14,.0f} "
+            f"{r['ns_per_agent']:>9.0f} {r['cpu_ns']:>7.0f} {r['think']:>7.0f} {r['rest']:>7.0f} "
+            f"{r['ns_per_agent'] / first:>10.2f}"
+        )
+        if base:
+            old = base[k]["ns_per_agent"]
+            line += f" {old:>7.0f} {r['ns_per_agent'] / old:>7.2f}"
+        print(line)
+
+
+def main(quick: bool = False, against: str | None = None) -> int:
+    import alife
     from alife.jit import set_threads
 
     set_threads(THREADS)
-    config = load_world(WORLD)
     speed_before = machine_yardstick()
     sizes = [1_000, 10_000] if quick else [1_000, 10_000, 100_000]
-    cases = [Case(n, max(2, min(20, 20_000 // n)), config) for n in sizes]
-    cases.append(Case(1_000, 20, config, think=False))
-    # rounds of one block per case, interleaved, so every size sees the same mix of the host's
-    # faster and slower minutes; each reports its fastest block
+    engines = [Engine("new", alife)]
+    if against:
+        from benchmarks.baseline import baseline_package
+
+        engines.insert(0, Engine(f"old ({against})", baseline_package(against)))
+    cases = {e.label: _cases(e, sizes) for e in engines}
+    # rounds of one block per case, interleaved (old and new alternating), so every case sees
+    # the same mix of the host's faster and slower minutes; each reports its fastest block
     for _ in range(2 if quick else 24):
-        for case in cases:
-            case.block()
-    rows = [c.row() for c in cases[:-1]]
-    world_only = cases[-1].row()
+        for group in zip(*cases.values(), strict=True):
+            for case in group:
+                case.block()
+    config = engines[-1].load_world(WORLD)
     sp = config.species[0]
     mem = sp.memory
     print(
@@ -160,30 +211,17 @@ def main(quick: bool = False) -> int:
         f"memory {'on' if mem.enabled else 'off'}: width {mem.width}, key {mem.key_size}, "
         f"value {mem.value_size}, rounds {mem.rounds}, reads {mem.reads}"
     )
-    print(
-        f"{'agents':>8} {'arenas':>7} {'ticks':>6} {'agent-ticks/s':>14} {'ns/agent':>9} "
-        f"{'cpu ns':>7} {'sense':>7} {'think':>7} {'rest':>7} {'cost vs 1k':>10}"
-    )
-    base = rows[0]["ns_per_agent"]
-    for r in [*rows, world_only]:
-        print(
-            f"{r['label']:>8} {r['arenas']:>7} {r['ticks']:>6} {r['rate']:>14,.0f} "
-            f"{r['ns_per_agent']:>9.0f} {r['cpu_ns']:>7.0f} {r['sense']:>7.0f} {r['think']:>7.0f} "
-            f"{r['rest']:>7.0f} "
-            f"{r['ns_per_agent'] / base:>10.2f}"
-        )
+    rows = {label: [c.row() for c in group] for label, group in cases.items()}
+    base = rows[engines[0].label] if against else None
+    for e in engines:
+        _print_rows(f"-- {e.label}", rows[e.label], base if e.label == "new" else None)
     print("* world only: the same world with the brain replaced by constant motors (no think)")
-    ok_rate = rows[0]["rate"] >= 500_000
-    ratio = rows[-1]["ns_per_agent"] / base
-    print(
-        f"target >= 500,000 agent-ticks/s at 1k: {'met' if ok_rate else 'NOT met'} "
-        f"({rows[0]['rate']:,.0f}); per-agent cost {rows[-1]['agents']}/1k = {ratio:.2f} "
-        f"(target <= 1.5: {'met' if ratio <= 1.5 else 'NOT met'})"
-    )
     return 0
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
-    main(quick=parser.parse_args().quick)
+    parser.add_argument("--against", metavar="REV", help="also run git revision REV, interleaved")
+    args = parser.parse_args()
+    main(quick=args.quick, against=args.against)

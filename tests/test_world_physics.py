@@ -12,34 +12,16 @@ from alife.world.interact import C_FAILURE, C_FOOD, C_PREY, C_SUCCESS
 
 from reference import disc_overlaps_obstacle_ref
 from world_helpers import (
+    births_mutate,
     clear_items,
     config,
+    fixed_motors,
     pose,
     put_item,
     species,
 )
 
 pytestmark = pytest.mark.usefixtures("single_thread")
-
-
-class FixedMotors:
-    """Stands in for a species' brain in physics tests: replays given or random motors."""
-
-    def __init__(self, ctrl, motors=None, seed=0):
-        self.ctrl, self.motors, self.rng = ctrl, motors, np.random.default_rng(seed)
-
-    def __getattr__(self, name):  # everything else (new_state, init_genomes...) is the real one
-        return getattr(self.ctrl, name)
-
-    def step(self, genomes, state, sensors):
-        n = sensors.shape[0]
-        if self.motors is not None:
-            return np.broadcast_to(self.motors, (n, self.ctrl.n_motors)).astype(np.float32)
-        return self.rng.uniform(-1, 1, (n, self.ctrl.n_motors)).astype(np.float32)
-
-
-def drive(world, motors=None, seed=0):
-    world.controllers = [FixedMotors(c, motors, seed) for c in world.controllers]
 
 
 OBSTACLES = {
@@ -58,15 +40,15 @@ def test_agents_stay_out_of_obstacles_and_in_bounds(seed, wrap):
         obstacles=OBSTACLES,
         species=[species(count=60, body={"max_speed": 4.0})],
     )
-    w = World(cfg, arena_ids=[0, 1])
-    drive(w, seed=seed)
+    w = World(cfg, arena_ids=[0, 1], controller_factory=fixed_motors(seed=seed))
+    circles, rects = w.tables.obstacles
     for _ in range(40):
         w.tick()
         A = w.agents
         assert ((A["x"] >= 0) & (A["x"] <= 400) & (A["y"] >= 0) & (A["y"] <= 300)).all()
         for i in range(0, len(A["x"]), 7):
             assert not disc_overlaps_obstacle_ref(
-                A["x"][i], A["y"][i], 5.0, w.circles, w.rects, tol=1e-6
+                A["x"][i], A["y"][i], 5.0, circles, rects, tol=1e-6
             ), (A["x"][i], A["y"][i])
         if not wrap:
             assert (A["x"] >= 5 - 1e-9).all() and (A["x"] <= 395 + 1e-9).all()
@@ -74,8 +56,7 @@ def test_agents_stay_out_of_obstacles_and_in_bounds(seed, wrap):
 
 def test_overlapping_agents_are_pushed_apart():
     cfg = config(food={"count": 0}, poison={"count": 0}, species=[species(count=2)])
-    w = World(cfg)
-    drive(w, motors=np.zeros(2))
+    w = World(cfg, controller_factory=fixed_motors(motors=np.zeros(2)))
     pose(w, 0, 200.0, 150.0)
     pose(w, 1, 206.0, 150.0)
     w.tick()
@@ -89,8 +70,7 @@ def test_overlapping_agents_are_pushed_apart():
 
 def test_wrap_moves_across_the_edge():
     cfg = config(arena={"boundary": "wrap"}, species=[species(count=1)])
-    w = World(cfg)
-    drive(w, motors=np.array([0.0, 1.0]))
+    w = World(cfg, controller_factory=fixed_motors(motors=np.array([0.0, 1.0])))
     pose(w, 0, 398.5, 150.0, 0.0)
     w.tick()
     assert w.agents["x"][0] == pytest.approx(1.5)
@@ -98,8 +78,7 @@ def test_wrap_moves_across_the_edge():
 
 def test_eating_lowest_row_wins_and_energy_moves():
     cfg = config(poison={"count": 2, "energy": 0.4}, species=[species(count=2)])
-    w = World(cfg)
-    drive(w, motors=np.zeros(2))
+    w = World(cfg, controller_factory=fixed_motors(motors=np.zeros(2)))
     clear_items(w)
     pose(w, 0, 100.0, 100.0)
     pose(w, 1, 110.0, 100.0)
@@ -108,7 +87,7 @@ def test_eating_lowest_row_wins_and_energy_moves():
     e0 = w.agents["energy"].copy()
     w.tick()
     A = w.agents
-    assert not w.item["factive"][0] and w.item["factive"][20]
+    assert not w.items.factive[0] and w.items.factive[20]
     assert A["counters"][0, C_FOOD] == 1 and A["counters"][1, C_FOOD] == 0
     cost = cfg.species[0].energy.base_cost
     assert A["energy"][0] == pytest.approx(e0[0] + 0.3 - cost)
@@ -123,8 +102,7 @@ def test_predator_catches_prey():
         species=[species(name="prey", count=2),
                  species(name="hunter", count=1, eats=["prey"], prey_energy=0.5)],
     )  # fmt: skip
-    w = World(cfg)
-    drive(w, motors=np.zeros(2))
+    w = World(cfg, controller_factory=fixed_motors(motors=np.zeros(2)))
     pose(w, 0, 100.0, 100.0)
     pose(w, 1, 300.0, 100.0)
     pose(w, 2, 108.0, 100.0)
@@ -146,8 +124,7 @@ def _tmaze():
 
 def test_tmaze_cue_hold_and_pose_reset():
     cfg = _tmaze()
-    w = World(cfg, 1, arena_ids=range(6))
-    drive(w, seed=3)
+    w = World(cfg, 1, arena_ids=range(6), controller_factory=fixed_motors(seed=3))
     start = (w.agents["x"].copy(), w.agents["y"].copy(), w.agents["heading"].copy())
     cue_inputs = []
     for t in range(cfg.cue.show_ticks + 3):
@@ -161,7 +138,7 @@ def test_tmaze_cue_hold_and_pose_reset():
                 (w.agents["x"], w.agents["y"], w.agents["heading"]), start, strict=True
             ):
                 np.testing.assert_array_equal(got, want)
-    sides = w.cue_side
+    sides = w.arenas.cue_side
     for t, c in enumerate(cue_inputs):
         if t < cfg.cue.show_ticks:
             np.testing.assert_array_equal(c[:, 1], sides)  # light 1 on iff side 1
@@ -193,8 +170,7 @@ def test_open_ended_birth_gives_mutated_child():
         evolution={"mode": "open_ended",
                    "open_ended": {"reproduce_energy": 1.5, "child_energy": 0.4}},
     )  # fmt: skip
-    w = World(cfg)
-    drive(w, motors=np.zeros(2))
+    w = World(cfg, mutate=births_mutate(cfg), controller_factory=fixed_motors(motors=np.zeros(2)))
     w.agents["energy"][1] = 1.9
     parent_genome = w.genomes[0][1].copy()
     parent_id = int(w.agents["ids"][1])
@@ -215,16 +191,16 @@ def test_open_ended_birth_gives_mutated_child():
 
 
 def test_newborns_are_placed_outside_obstacles():
-    from alife.world.births import _fit_inside
-    from alife.world.state import empty_agents
+    from alife.world.agents import empty_columns
+    from alife.world.births import fit_inside
 
     cfg = config(obstacles=OBSTACLES)
     w = World(cfg)
-    child = empty_agents(3)
-    child["x"][:] = [100.0, 190.0, -4.0]  # inside a circle, inside a box, outside the arena
-    child["y"][:] = [100.0, 100.0, 50.0]
-    _fit_inside(child, 5.0, cfg, w.circles, w.rects)
+    child = empty_columns(3)
+    child.x[:] = [100.0, 190.0, -4.0]  # inside a circle, inside a box, outside the arena
+    child.y[:] = [100.0, 100.0, 50.0]
+    fit_inside(child, 5.0, w.tables)
+    circles, rects = w.tables.obstacles
     for q in range(3):
-        assert not disc_overlaps_obstacle_ref(child["x"][q], child["y"][q], 5.0, w.circles,
-                                              w.rects)  # fmt: skip
-        assert 5.0 <= child["x"][q] <= 395.0
+        assert not disc_overlaps_obstacle_ref(child.x[q], child.y[q], 5.0, circles, rects)
+        assert 5.0 <= child.x[q] <= 395.0

@@ -26,7 +26,7 @@ CLASSES = ["wall", "food", "poison", "agent"]
 
 
 def _ref_for(world, row, classes=CLASSES):
-    A, I, cfg = world.agents, world.item, world.config
+    A, I, cfg = world.agents, world.items._asdict(), world.config
     sp = cfg.species[A["species"][row]]
     discs = []
     for f in np.flatnonzero(I["factive"]):
@@ -39,7 +39,8 @@ def _ref_for(world, row, classes=CLASSES):
     return sense_rays_ref(
         A["x"][row], A["y"][row], A["heading"][row], sp.sensors.rays, sp.sensors.fov,
         sp.sensors.range, classes, discs, cfg.arena.width, cfg.arena.height,
-        walls=cfg.arena.boundary == "walls", circles=world.circles, rects=world.rects,
+        walls=cfg.arena.boundary == "walls", circles=world.tables.obstacles.circles,
+        rects=world.tables.obstacles.rects,
     )  # fmt: skip
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import copy
+from functools import partial
 
 import numpy as np
 
 from alife.config.models import WorldConfig
+from alife.evolve.mutation import mutate
+from alife.world import World, make_controller
 
 
 def species(**over) -> dict:
@@ -48,19 +51,51 @@ def _merge(base: dict, over: dict) -> dict:
 
 
 def clear_items(world) -> None:
-    world.item["factive"][:] = False
+    world.items.factive[:] = False
 
 
 def put_item(world, slot: int, x: float, y: float) -> None:
-    world.item["fx"][slot] = x
-    world.item["fy"][slot] = y
-    world.item["factive"][slot] = True
+    world.items.fx[slot] = x
+    world.items.fy[slot] = y
+    world.items.factive[slot] = True
 
 
 def pose(world, row: int, x: float, y: float, heading: float = 0.0) -> None:
     world.agents["x"][row] = x
     world.agents["y"][row] = y
     world.agents["heading"][row] = heading
+
+
+def births_mutate(cfg: WorldConfig):
+    """The mutate function an open-ended world's births use (the file's mutation settings)."""
+    return partial(mutate, cfg=cfg.evolution.mutation)
+
+
+def make_world(cfg: WorldConfig, seed=None, **kw) -> World:
+    """World(cfg, seed, **kw) with births' mutate set (needed by open-ended worlds)."""
+    kw.setdefault("mutate", births_mutate(cfg))
+    return World(cfg, seed, **kw)
+
+
+class FixedMotors:
+    """Stands in for a species' brain: replays given motors (broadcast) or random ones."""
+
+    def __init__(self, ctrl, motors=None, seed=0):
+        self.ctrl, self.motors, self.rng = ctrl, motors, np.random.default_rng(seed)
+
+    def __getattr__(self, name):  # everything else (new_state, init_genomes...) is the real one
+        return getattr(self.ctrl, name)
+
+    def step(self, genomes, state, sensors):
+        n = sensors.shape[0]
+        if self.motors is not None:
+            return np.broadcast_to(self.motors, (n, self.ctrl.n_motors)).astype(np.float32)
+        return self.rng.uniform(-1, 1, (n, self.ctrl.n_motors)).astype(np.float32)
+
+
+def fixed_motors(motors=None, seed=0):
+    """A controller factory whose controllers replay motors (see FixedMotors)."""
+    return lambda config, s: FixedMotors(make_controller(config, s), motors, seed)
 
 
 def rows(world, s: int = 0) -> np.ndarray:

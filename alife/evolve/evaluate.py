@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from alife.errors import WorldConfigError
+from alife.evolve.mutation import births_mutate
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,14 @@ def new_world(config, seed: int, generation: int, arena_ids: np.ndarray, genomes
     species, or None for random ones."""
     from alife.world.engine import World  # here: in a worker, after its thread limits are set
 
-    return World(config, seed, generation=generation, arena_ids=arena_ids, genomes=genomes)
+    return World(
+        config,
+        seed,
+        generation=generation,
+        arena_ids=arena_ids,
+        genomes=genomes,
+        mutate=births_mutate(config),
+    )
 
 
 def world_controllers(config, make_world: Callable = new_world) -> list:

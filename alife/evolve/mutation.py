@@ -10,6 +10,8 @@ the whole batch at once (no Python loop over genomes).
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from alife.config.evolution import MutationConfig
@@ -107,3 +109,9 @@ def crossover(
     crossed = rng.random(first.shape[0]) < prob
     take_second = (rng.random(first.shape) < 0.5) & crossed[:, None]
     return np.where(take_second, second, first)
+
+
+def births_mutate(config):
+    """The mutate(genomes, rng) an open-ended World's births use: `mutate` with the world file's
+    evolution.mutation settings (a World takes it from its caller)."""
+    return partial(mutate, cfg=config.evolution.mutation)

@@ -15,9 +15,10 @@ import time
 
 import numpy as np
 
-from alife.errors import CheckpointError
+from alife.errors import AlifeError, CheckpointError
 from alife.evolve.metrics import MetricsLog
 from alife.evolve.mode import Backend, EvolutionMode, InterruptGuard
+from alife.evolve.mutation import births_mutate
 from alife.evolve.progress import Progress
 
 LINEAGE_COLUMNS = ("generation", "id", "parent_id", "species", "arena", "tick")
@@ -57,7 +58,7 @@ class OpenEndedMode(EvolutionMode):
     def start(self) -> None:
         from alife.world.engine import World
 
-        self.world = World(self.run.config, self.run.seed)
+        self.world = World(self.run.config, self.run.seed, mutate=births_mutate(self.run.config))
         ids = self.world.agents["ids"]
         order = np.argsort(ids)
         self.depth_ids, self.depth = ids[order].copy(), np.zeros(ids.size, dtype=np.int64)
@@ -74,8 +75,9 @@ class OpenEndedMode(EvolutionMode):
 
         arrays = {k[len(_PREFIX) :]: v for k, v in ckpt.arrays.items() if k.startswith(_PREFIX)}
         try:
-            self.world = World.from_state_arrays(self.run.config, arrays)
-        except (ValueError, KeyError, IndexError) as err:
+            config = self.run.config
+            self.world = World.from_state_arrays(config, arrays, mutate=births_mutate(config))
+        except AlifeError as err:
             raise CheckpointError(
                 f"checkpoint generation {ckpt.generation}: world state does not fit the world "
                 f"file ({err})"
@@ -123,7 +125,7 @@ class OpenEndedMode(EvolutionMode):
             with guard.evaluation():
                 for _ in range(run.config.evolution.open_ended.chunk_ticks):
                     before = self._populations(n_sp)
-                    next_id = world.next_id
+                    next_id = world.agents.next_id
                     world.tick()
                     A = world.agents
                     new = np.flatnonzero(A["ids"] >= next_id)
@@ -138,7 +140,9 @@ class OpenEndedMode(EvolutionMode):
                     births += born
                     deaths += before + born - self._populations(n_sp)
         except KeyboardInterrupt:  # a second Ctrl-C now only sets guard.requested
-            self.world = World.from_state_arrays(run.config, saved)
+            self.world = World.from_state_arrays(
+                run.config, saved, mutate=births_mutate(run.config)
+            )
             raise
         dt = max(time.perf_counter() - t0, 1e-9)
         A = world.agents

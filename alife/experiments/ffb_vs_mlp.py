@@ -37,23 +37,25 @@ def memory_off(config):
 
 
 def dense_world_fn(mlp: DenseMLPController):
-    """A World whose species-0 controller is the dense MLP (genomes sized for it)."""
-    from alife.world.tables import build_tables
+    """make_world's counterpart whose species-0 controller is the dense MLP (the World builds
+    its tables, e.g. the brain-size energy cost, from the MLP's genome size)."""
+    from alife.world.engine import World
 
     def world_fn(config, seed, generation, arena_ids, genomes):
-        world = make_world(config, seed, generation, arena_ids, None)
-        n = world.genomes[0].shape[0]
+        if arena_ids is None:
+            arena_ids = np.arange(config.arena.count)
         if genomes is None:
+            n = len(arena_ids) * config.species[0].count
             rng = np.random.default_rng(np.random.SeedSequence([int(seed), generation]))
             genomes = mlp.init_genomes(rng, n)
-        if genomes.shape != (n, mlp.n_params):
-            raise ValueError(f"dense genomes must be ({n}, {mlp.n_params}), got {genomes.shape}")
-        world.controllers[0] = mlp
-        world.genomes[0] = np.ascontiguousarray(genomes, dtype=np.float32)
-        world.states[0] = mlp.new_state(n)
-        world.tables = build_tables(config, [mlp.n_params])  # brain-size energy cost, if any
-        world.__dict__.pop("_prep", None)
-        return world
+        return World(
+            config,
+            seed,
+            generation=generation,
+            arena_ids=arena_ids,
+            genomes=[genomes],
+            controller_factory=lambda config, s: mlp,
+        )
 
     return world_fn
 

@@ -33,6 +33,7 @@ from alife.evolve.evaluate import (
     new_world,
     world_controllers,
 )
+from alife.evolve.mutation import births_mutate
 from alife.render.scene import SceneStatic, static_from_config
 
 HISTORY_EVERY = 25  # open-ended worlds: ticks between chart points
@@ -310,10 +311,11 @@ class Session:
         def state(prefix: str) -> dict[str, np.ndarray]:
             return {k[len(prefix) :]: v for k, v in ckpt.arrays.items() if k.startswith(prefix)}
 
-        world = World.from_state_arrays(self.config, state("world/"))
+        births = births_mutate(self.config)
+        world = World.from_state_arrays(self.config, state("world/"), mutate=births)
         offscreen = None
         if self.offscreen is not None:
-            offscreen = World.from_state_arrays(self.config, state("offscreen/"))
+            offscreen = World.from_state_arrays(self.config, state("offscreen/"), mutate=births)
         population = None
         if self.population is not None:
             shapes = [g.shape for g in self.population.genomes]

@@ -1,6 +1,15 @@
 """World engine: struct-of-arrays arenas, spatial grid, sensors, physics, tick loop, scoring."""
 
-from alife.world.engine import World
+from alife.world.controller import Controller, ControllerFactory, ControllerState
+from alife.world.engine import World, make_controller
 from alife.world.snapshot import AgentView, Snapshot
 
-__all__ = ["AgentView", "Snapshot", "World"]
+__all__ = [
+    "AgentView",
+    "Controller",
+    "ControllerFactory",
+    "ControllerState",
+    "Snapshot",
+    "World",
+    "make_controller",
+]

@@ -1,4 +1,5 @@
-"""Building a World's agents and starting an episode (placement, energies, brains, items).
+"""Setting up a World: its first agents, and the start of an episode (placement, energies,
+brains, items, patches and cue sides).
 
 Founders' genomes (when none are given) come from one generator per (seed, generation, arena,
 species), and every placement draw from the arena's counter-based stream (alife.world.rng), so
@@ -9,102 +10,120 @@ from __future__ import annotations
 
 import numpy as np
 
-from alife.world.births import renumber_local
+from alife.config.models import WorldConfig
+from alife.errors import WorldError
+from alife.world.agents import AgentTable, concat_columns, empty_columns
+from alife.world.controller import Controller
+from alife.world.items import Arenas, ItemSlots
 from alife.world.rng import arena_generator
-from alife.world.scoring import start_goal_distance
-from alife.world.spawn import patches_and_cues_kernel, place_agents_kernel, place_items_kernel
-from alife.world.state import empty_agents
+from alife.world.spawn import patches_and_cues, place_agents, place_items
+from alife.world.tables import WorldTables
 
 
-def init_agents(world, genomes) -> None:
-    """Rows for every agent of every species in every arena (species-major, arena-major), their
-    genomes (given: list per species of (arenas x agents, n_params); None: fresh random) and
-    zeroed brain states."""
-    cfg = world.config
-    n_sp = len(cfg.species)
+def founders(
+    config: WorldConfig,
+    controllers: list[Controller],
+    seed: int,
+    generation: int,
+    arena_ids: np.ndarray,
+    genomes: list[np.ndarray] | None,
+) -> AgentTable:
+    """Rows for every agent of every species in every arena (species-major, arena-major), with
+    their genomes (given: a list per species of (arenas x agents, n_params) float32, arena-major;
+    None: fresh random, config's count per arena) and zeroed brain states."""
+    n_sp = len(config.species)
+    n_ar = arena_ids.shape[0]
     if genomes is not None and len(genomes) != n_sp:
-        raise ValueError(f"genomes must be a list of {n_sp} arrays (one per species)")
-    parts, world.genomes = [], []
-    for s, sp in enumerate(cfg.species):
-        ctrl = world.controllers[s]
+        raise WorldError(f"genomes must be a list of {n_sp} arrays (one per species)")
+    parts, all_genomes = [], []
+    for s, (sp, ctrl) in enumerate(zip(config.species, controllers, strict=True)):
         if genomes is None:
             per = sp.count
             g = np.concatenate(
-                [
-                    ctrl.init_genomes(arena_generator(world.seed, world.generation, a, s), per)
-                    for a in world.arena_ids
-                ]
+                [ctrl.init_genomes(arena_generator(seed, generation, a, s), per) for a in arena_ids]
             ).astype(np.float32)
         else:
             g = np.ascontiguousarray(genomes[s], dtype=np.float32)
-            if g.ndim != 2 or g.shape[1] != ctrl.n_params or g.shape[0] % world.n_arenas:
-                raise ValueError(
+            if g.ndim != 2 or g.shape[1] != ctrl.n_params or g.shape[0] % n_ar or not g.shape[0]:
+                raise WorldError(
                     f"genomes[{s}] must have shape (arenas x agents, {ctrl.n_params}) with "
-                    f"{world.n_arenas} arenas; got {g.shape}"
+                    f"{n_ar} arenas and at least one agent per arena; got {g.shape}"
                 )
-            per = g.shape[0] // world.n_arenas
-            if per == 0:
-                raise ValueError(f"genomes[{s}] is empty")
-        world.genomes.append(g)
-        part = empty_agents(per * world.n_arenas)
-        part["species"][:] = s
-        part["apos"][:] = np.repeat(np.arange(world.n_arenas), per)
-        part["local"][:] = np.tile(np.arange(per), world.n_arenas)
-        part["parent"][:] = -1
-        part["born_gen"][:] = world.generation
+            per = g.shape[0] // n_ar
+        all_genomes.append(g)
+        part = empty_columns(per * n_ar)
+        part.species[:] = s
+        part.apos[:] = np.repeat(np.arange(n_ar), per)
+        part.local[:] = np.tile(np.arange(per), n_ar)
+        part.parent[:] = -1
+        part.born_gen[:] = generation
         parts.append(part)
-    world.agents = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    world.agents["ids"][:] = np.arange(world.agents["x"].shape[0])
-    world.next_id = int(world.agents["x"].shape[0])
-    world.states = [
-        c.new_state(len(g)) for c, g in zip(world.controllers, world.genomes, strict=True)
-    ]
-    world._update_offsets()
+    columns = concat_columns(parts)
+    columns.ids[:] = np.arange(columns.x.shape[0])
+    states = [c.new_state(len(g)) for c, g in zip(controllers, all_genomes, strict=True)]
+    return AgentTable(columns, all_genomes, states, next_id=columns.x.shape[0])
 
 
-def reset_world(world) -> None:
-    """Start an episode: place agents and items, full energy, zeroed brains and scores."""
-    A, t, cfg = world.agents, world.tables, world.config
-    n = A["x"].shape[0]
-    renumber_local(A, len(cfg.species))
-    A["energy"][:] = t.initial_energy[A["species"]]
-    A["energy0"][:] = A["energy"]
-    for k in ("age", "speed", "ledger", "counters", "signal"):
-        A[k][:] = 0
-    A["alive"][:] = True
-    A["done"][:] = False
-    a = cfg.arena
-    place_agents_kernel(
-        np.arange(n, dtype=np.int64), world.keys, A["apos"], A["local"], A["species"],
-        t.area, t.heading, t.random_heading, t.radius, world.circles, world.rects,
-        a.width, a.height, -1, A["x"], A["y"], A["heading"],
-    )  # fmt: skip
-    A["spawn_x"][:] = A["x"]
-    A["spawn_y"][:] = A["y"]
-    A["spawn_h"][:] = A["heading"]
-    A["goal_d"][:] = start_goal_distance(world)
-    for st in world.states:
+def renumber_local(agents: AgentTable) -> None:
+    """local = rank of each row among rows of the same (arena, species), in row order."""
+    cols = agents.columns
+    key = cols.apos * agents.n_species + cols.species
+    order = np.argsort(key, kind="stable")
+    sk = key[order]
+    first = np.searchsorted(sk, sk, side="left")
+    local = np.empty_like(key)
+    local[order] = np.arange(key.size) - first
+    cols.local[:] = local
+
+
+def start_goal_distance(columns, goals: np.ndarray, has_cue: bool) -> np.ndarray:
+    """(N,) float64 distance from each agent's start to the nearer cue goal (0 without a cue)."""
+    if not has_cue:
+        return np.zeros(columns.x.shape[0])
+    dx = columns.spawn_x[:, None] - goals[None, :, 0]
+    dy = columns.spawn_y[:, None] - goals[None, :, 1]
+    return np.sqrt(dx * dx + dy * dy).min(axis=1)
+
+
+def start(
+    config: WorldConfig,
+    tables: WorldTables,
+    agents: AgentTable,
+    items: ItemSlots,
+    arenas: Arenas,
+) -> None:
+    """Start an episode: every agent alive at its start pose with full energy, zeroed brain
+    state, ledger and counters; patch centres and cue sides drawn; items placed."""
+    cols = agents.columns
+    renumber_local(agents)
+    cols.energy[:] = tables.species.initial_energy[cols.species]
+    cols.energy0[:] = cols.energy
+    for c in (cols.age, cols.speed, cols.ledger, cols.counters, cols.signal):
+        c[:] = 0
+    cols.alive[:] = True
+    cols.done[:] = False
+    obstacles, grid = tables.obstacles, tables.grid
+    every = np.arange(agents.n, dtype=np.int64)
+    place_agents(every, arenas.keys, cols, tables.species, obstacles, grid, -1)
+    cols.spawn_x[:] = cols.x
+    cols.spawn_y[:] = cols.y
+    cols.spawn_h[:] = cols.heading
+    cols.goal_d[:] = start_goal_distance(cols, tables.goals, config.cue is not None)
+    for st in agents.states:
         st.reset_rows(slice(None))
-    it = world.items
-    patch_r_of = np.zeros(world.items.patch_total)
-    for kind in range(2):
-        o, c = it.patch_off[kind], it.patch_n[kind]
-        patch_r_of[o : o + c] = it.patch_r[kind]
-    patches_and_cues_kernel(
-        world.keys, patch_r_of, world.circles, world.rects, a.width, a.height, -1,
-        world.patch_xy, world.cue_side,
-    )  # fmt: skip
-    I = world.item
-    place_items_kernel(
-        world.keys, I["farena"], I["flocal"], I["fkind"], I["start_active"], world.patch_xy,
-        it.patch_off, it.patch_n, it.patch_r, it.radius, world.circles, world.rects,
-        a.width, a.height, -1, I["fx"], I["fy"], I["factive"],
-    )  # fmt: skip
-    if cfg.cue is not None and cfg.cue.food_at_goal:
-        goal_slots = np.flatnonzero(~I["can_regrow"])
-        side = world.cue_side[I["farena"][goal_slots]]
-        I["fx"][goal_slots] = world.goals[side, 0]
-        I["fy"][goal_slots] = world.goals[side, 1]
-    world.tick_count = 0
-    world.totals = {"births": 0, "deaths": 0, "eaten": 0}
-    world.last = {"births": 0, "deaths": 0, "eaten": 0}
+    patches_and_cues(arenas, tables.items, obstacles, grid, -1)
+    place_items(items, arenas, tables.items, obstacles, grid, -1)
+    if config.cue is not None and config.cue.food_at_goal:
+        goal_slots = np.flatnonzero(~items.can_regrow)
+        side = arenas.cue_side[items.farena[goal_slots]]
+        items.fx[goal_slots] = tables.goals[side, 0]
+        items.fy[goal_slots] = tables.goals[side, 1]
+
+
+def release_hold(agents: AgentTable) -> None:
+    """The cue is gone: put everyone back where they started (no body memory)."""
+    cols = agents.columns
+    cols.x[:] = cols.spawn_x
+    cols.y[:] = cols.spawn_y
+    cols.heading[:] = cols.spawn_h
+    cols.speed[:] = 0.0

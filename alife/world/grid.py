@@ -2,15 +2,15 @@
 
 Every arena is cut into gx * gy equal cells at least `cell_min` wide; global cell
 c = (arena * gy + cy) * gx + cx. A counting sort (Knuth, TAOCP vol. 3, 5.2 "sorting by
-counting") puts item indices in cell order in O(N + cells): items of cell c are
-``order[start[c]:start[c + 1]]``, in increasing item index (the sort is stable), so every
-query visits neighbours in the same order whichever arenas share the World.
+counting") puts the living agents and active items in cell order in O(N + cells), with their
+positions gathered alongside: a cell holds its agents first (by row), then its items (by slot),
+so every query visits neighbours in the same order whichever arenas share the World.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -19,9 +19,9 @@ from alife.jit import njit_inline, njit_serial
 MAX_CELLS_PER_SIDE = 128
 
 
-@dataclass(frozen=True)
-class GridSpec:
-    """Geometry of the per-arena grid. cw, ch: cell size; gx, gy: cells per arena side."""
+class GridSpec(NamedTuple):
+    """Geometry of an arena and its grid (scalars; kernels unpack it). width, height: arena
+    size; gx, gy: cells per arena side; cw, ch: cell size; wrap: wrap-around edges."""
 
     width: float
     height: float
@@ -31,15 +31,28 @@ class GridSpec:
     ch: float
     wrap: bool
 
-    @classmethod
-    def for_arena(cls, width: float, height: float, cell_min: float, wrap: bool) -> GridSpec:
-        gx = max(1, min(int(width // cell_min), MAX_CELLS_PER_SIDE))
-        gy = max(1, min(int(height // cell_min), MAX_CELLS_PER_SIDE))
-        return cls(width, height, gx, gy, width / gx, height / gy, wrap)
-
     @property
     def cells_per_arena(self) -> int:
         return self.gx * self.gy
+
+
+def grid_spec(width: float, height: float, cell_min: float, wrap: bool) -> GridSpec:
+    """The grid of cells at least cell_min wide (at most MAX_CELLS_PER_SIDE per side)."""
+    gx = max(1, min(int(width // cell_min), MAX_CELLS_PER_SIDE))
+    gy = max(1, min(int(height // cell_min), MAX_CELLS_PER_SIDE))
+    return GridSpec(float(width), float(height), gx, gy, width / gx, height / gy, bool(wrap))
+
+
+class ObjectGrid(NamedTuple):
+    """Living agents and active items in cell order: start (cells + 1,) int64, then per object
+    row (agent row, or -2 - item slot), x, y (float64) and tag (species, or n_species + item
+    kind), int64; objects of cell c are start[c]:start[c + 1]."""
+
+    start: np.ndarray
+    row: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    tag: np.ndarray
 
 
 @njit_inline
@@ -53,51 +66,19 @@ def cell_of(x, y, arena, gx, gy, cw, ch):
 
 
 @njit_serial
-def _build(x, y, arena, include, gx, gy, cw, ch, n_cells, start, order):
-    n = x.shape[0]
-    cells = np.empty(n, np.int64)
-    start[:] = 0
-    for i in range(n):
-        if include[i]:
-            c = cell_of(x[i], y[i], arena[i], gx, gy, cw, ch)
-            cells[i] = c
-            start[c + 1] += 1
-        else:
-            cells[i] = -1
-    for c in range(n_cells):
-        start[c + 1] += start[c]
-    fill = start[:-1].copy()
-    for i in range(n):
-        c = cells[i]
-        if c >= 0:
-            order[fill[c]] = i
-            fill[c] += 1
-    return start[n_cells]
-
-
-def build_grid(
-    spec: GridSpec,
-    n_arenas: int,
-    x: np.ndarray,
-    y: np.ndarray,
-    arena: np.ndarray,
-    include: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Sort items into cells. x, y float32 (N,); arena int32 (N,) local arena positions;
-    include bool (N,). Returns (start int64 (cells+1,), order int64 (N,); first start[-1] used)."""
-    n_cells = n_arenas * spec.cells_per_arena
-    start = np.zeros(n_cells + 1, np.int64)
-    order = np.empty(x.shape[0], np.int64)
-    _build(x, y, arena, include, spec.gx, spec.gy, spec.cw, spec.ch, n_cells, start, order)
-    return start, order
+def build_objects(agents, items, n_species, gx, gy, cw, ch, out):
+    """Counting sort of living agents and active items into one grid (out: ObjectGrid), writing
+    their x, y, tag (species, or n_species + item kind) and row (agent row; -2 - slot for items)
+    in cell order. Returns the number of objects."""
+    return _build_objects(agents.x, agents.y, agents.apos, agents.alive, agents.species, items.fx,
+                          items.fy, items.farena, items.factive, items.fkind, n_species, gx, gy,
+                          cw, ch, out.start, out.x, out.y, out.tag, out.row)
 
 
 @njit_serial
-def _build_objects(ax, ay, aarena, alive, species, fx, fy, farena, factive, fkind, n_species,
-                   gx, gy, cw, ch, n_cells, start, ox, oy, otag, orow):  # fmt: skip
-    """Counting sort of living agents and active items into one grid, writing their x, y, tag
-    (species, or n_species + item kind) and row (agent row; -2 - slot for items) in cell
-    order."""
+def _build_objects(ax, ay, aarena, alive, species, fx, fy, farena, factive, fkind, n_species, gx,
+                   gy, cw, ch, start, ox, oy, otag, orow):
+    n_cells = start.shape[0] - 1
     na = ax.shape[0]
     nf = fx.shape[0]
     cells = np.empty(na + nf, np.int64)
@@ -136,20 +117,13 @@ def _build_objects(ax, ay, aarena, alive, species, fx, fy, farena, factive, fkin
     return start[n_cells]
 
 
-def build_object_grid(spec: GridSpec, n_arenas: int, agents: dict, items: dict, n_species: int):
-    """The sensing grid over living agents and active items: (start, row, x, y, tag), the last
-    four in cell order and as long as the number of objects (see _build_objects)."""
-    n_cells = n_arenas * spec.cells_per_arena
-    start = np.empty(n_cells + 1, np.int64)
-    n = agents["x"].shape[0] + items["fx"].shape[0]
-    ox, oy = np.empty(n), np.empty(n)
-    otag, orow = np.empty(n, np.int64), np.empty(n, np.int64)
-    used = _build_objects(
-        agents["x"], agents["y"], agents["apos"], agents["alive"], agents["species"],
-        items["fx"], items["fy"], items["farena"], items["factive"], items["fkind"], n_species,
-        spec.gx, spec.gy, spec.cw, spec.ch, n_cells, start, ox, oy, otag, orow,
-    )  # fmt: skip
-    return start, orow[:used], ox[:used], oy[:used], otag[:used]
+def object_grid(spec: GridSpec, n_arenas: int, n_objects: int) -> ObjectGrid:
+    """Buffers for the object grid of n_arenas arenas and up to n_objects objects (agents +
+    item slots), filled by build_objects."""
+    n = n_objects
+    cells = n_arenas * spec.cells_per_arena
+    return ObjectGrid(np.zeros(cells + 1, np.int64), np.empty(n, np.int64), np.empty(n),
+                      np.empty(n), np.empty(n, np.int64))
 
 
 @njit_inline

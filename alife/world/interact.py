@@ -2,8 +2,9 @@
 
 Conflicts are settled deterministically and in parallel without shared writes: each agent
 claims the nearest item it touches (each prey picks the touching predator with the lowest row)
-in a parallel kernel, then a short serial pass applies the energy changes in row order (the
-lowest row wins a shared item), so floating-point sums never depend on thread timing. Every
+(`claim_rows`, `catch_rows`: a range of agents on one thread; alife.world.passes runs them in
+parallel), then a short serial pass applies the energy changes in row order (the lowest row
+wins a shared item), so floating-point sums never depend on thread timing. Every
 energy change is also added to a per-agent ledger (columns L_* below) so tests can check that
 energy is conserved.
 """
@@ -12,9 +13,7 @@ from __future__ import annotations
 
 import math
 
-from numba import prange
-
-from alife.jit import njit_parallel, njit_serial
+from alife.jit import njit_serial
 from alife.world.geometry import min_image
 from alife.world.grid import box_cells, wrap_cell
 
@@ -26,17 +25,26 @@ C_FOOD, C_POISON, C_PREY, C_SUCCESS, C_FAILURE, C_ALIVE_TICKS = range(6)
 COUNTER_COLUMNS = 6
 
 
-@njit_parallel
-def claim_food_kernel(
-    x, y, alive, done, species, apos, radius_tab, eat_tab, item_radius, n_species,
-    width, height, wrap, gx, gy, cw, ch, o_start, o_row, o_x, o_y, o_tag, claim,
-):  # fmt: skip
-    """claim[i] = item slot of the nearest active item agent i touches and eats, else -1.
+@njit_serial
+def claim_rows(lo, hi, agents, sp, it, grid, objects, claim):
+    """claim[i] = item slot of the nearest active item agent i (lo <= i < hi) touches and eats,
+    else -1.
 
-    Items come from the object grid (o_row = -2 - slot for items, o_tag = n_species + kind);
-    items never move, so cells around the agent's new position within one contact are enough."""
+    Items come from the object grid (ObjectGrid: row = -2 - slot for items, tag = n_species +
+    kind); items never move, so cells around the agent's new position within one contact are
+    enough."""
+    _claim(lo, hi, agents.x, agents.y, agents.alive, agents.done, agents.species, agents.apos,
+           sp.radius, sp.eat, it.radius, grid.width, grid.height, grid.wrap, grid.gx, grid.gy,
+           grid.cw, grid.ch, objects.start, objects.row, objects.x, objects.y, objects.tag,
+           claim)
+
+
+@njit_serial
+def _claim(lo, hi, x, y, alive, done, species, apos, radius_tab, eat_tab, item_radius, width,
+           height, wrap, gx, gy, cw, ch, o_start, o_row, o_x, o_y, o_tag, claim):
+    n_species = radius_tab.shape[0]
     rf_max = max(item_radius[0], item_radius[1])
-    for i in prange(x.shape[0]):
+    for i in range(lo, hi):
         claim[i] = -1
         if not alive[i] or done[i]:
             continue
@@ -63,19 +71,25 @@ def claim_food_kernel(
                     d2 = dx * dx + dy * dy
                     need = ri + item_radius[kind]
                     slot = -2 - o_row[p]
-                    if d2 <= need * need and (best < 0 or d2 < best_d2 or
-                                              (d2 == best_d2 and slot < best)):  # fmt: skip
+                    nearer = best < 0 or d2 < best_d2 or (d2 == best_d2 and slot < best)
+                    if d2 <= need * need and nearer:
                         best = slot
                         best_d2 = d2
         claim[i] = best
 
 
 @njit_serial
-def apply_food_kernel(claim, fkind, factive, item_energy, energy, species, max_energy_tab,
-                      ledger, counters):  # fmt: skip
+def apply_food(claim, agents, items, it, sp):
     """Serial, in agent row order: each agent eats the item it claimed if nobody before it
     did (so the lowest row wins a shared item; one item per agent per tick). Returns items
     eaten."""
+    return _apply_food(claim, items.fkind, items.factive, it.energy, agents.energy,
+                       agents.species, sp.max_energy, agents.ledger, agents.counters)
+
+
+@njit_serial
+def _apply_food(claim, fkind, factive, item_energy, energy, species, max_energy_tab, ledger,
+                counters):
     eaten = 0
     for j in range(claim.shape[0]):
         f = claim[j]
@@ -100,13 +114,19 @@ def apply_food_kernel(claim, fkind, factive, item_energy, energy, species, max_e
     return eaten
 
 
-@njit_parallel
-def catch_kernel(
-    x, y, alive, done, species, apos, radius_tab, pred_tab, is_prey,
-    width, height, wrap, gx, gy, cw, ch, reach, a_start, a_order, catcher,
-):  # fmt: skip
-    """catcher[i] = lowest row of a predator touching prey i, else -1."""
-    for i in prange(x.shape[0]):
+@njit_serial
+def catch_rows(lo, hi, agents, sp, grid, reach, objects, catcher):
+    """catcher[i] = lowest row of a predator touching prey i (lo <= i < hi), else -1 (objects:
+    ObjectGrid from before the move; reach covers the moves and pushes since)."""
+    _catch(lo, hi, agents.x, agents.y, agents.alive, agents.done, agents.species, agents.apos,
+           sp.radius, sp.pred, sp.is_prey, grid.width, grid.height, grid.wrap, grid.gx, grid.gy,
+           grid.cw, grid.ch, reach, objects.start, objects.row, catcher)
+
+
+@njit_serial
+def _catch(lo, hi, x, y, alive, done, species, apos, radius_tab, pred_tab, is_prey, width,
+           height, wrap, gx, gy, cw, ch, reach, o_start, o_row, catcher):
+    for i in range(lo, hi):
         catcher[i] = -1
         if not alive[i] or not is_prey[species[i]]:
             continue
@@ -121,8 +141,10 @@ def catch_kernel(
             for ox in range(nxc):
                 xx = wrap_cell(x0 + ox, gx)
                 cell = (a * gy + yy) * gx + xx
-                for p in range(a_start[cell], a_start[cell + 1]):
-                    j = a_order[p]
+                for p in range(o_start[cell], o_start[cell + 1]):
+                    j = o_row[p]
+                    if j < 0:
+                        break  # items come after a cell's agents
                     if (best >= 0 and j >= best) or not alive[j] or done[j]:
                         continue
                     if not pred_tab[species[j], si]:
@@ -136,11 +158,17 @@ def catch_kernel(
 
 
 @njit_serial
-def apply_catch_kernel(catcher, alive, energy, species, prey_frac_tab, max_energy_tab,
-                       ledger, counters):  # fmt: skip
+def apply_catch(catcher, agents, sp):
     """Serial, in prey row order: predators gain a fraction of the prey's energy; prey die.
 
     Returns the number of prey caught."""
+    alive = agents.alive
+    energy = agents.energy
+    species = agents.species
+    ledger = agents.ledger
+    counters = agents.counters
+    prey_frac_tab = sp.prey_frac
+    max_energy_tab = sp.max_energy
     caught = 0
     for i in range(catcher.shape[0]):
         j = catcher[i]
@@ -164,9 +192,17 @@ def apply_catch_kernel(catcher, alive, energy, species, prey_frac_tab, max_energ
 
 
 @njit_serial
-def goal_kernel(x, y, alive, done, apos, cue_side, goals, goal_radius, stop, counters, goal_d):
-    """Cue worlds: mark success/failure for agents reaching the right/wrong goal, and keep
-    goal_d (float64 (N,)), the nearest any goal has been so far (for the approach score)."""
+def goals_reached(agents, cue_side, goals, goal_radius, stop):
+    """Cue worlds: mark success/failure for agents reaching the right/wrong goal (cue_side
+    (A,) int64; goals (2, 2) float64), and keep agents.goal_d, the nearest any goal has been so
+    far (for the approach score). stop: reaching a goal finishes the agent (done)."""
+    x = agents.x
+    y = agents.y
+    alive = agents.alive
+    done = agents.done
+    apos = agents.apos
+    counters = agents.counters
+    goal_d = agents.goal_d
     r2 = goal_radius * goal_radius
     for i in range(x.shape[0]):
         if not alive[i] or done[i]:
@@ -188,15 +224,19 @@ def goal_kernel(x, y, alive, done, apos, cue_side, goals, goal_radius, stop, cou
 
 
 @njit_serial
-def metabolism_kernel(
-    alive, speed, species, energy, age, base_tab, move_tab, brain_tab, max_speed_tab,
-    max_age_tab, ledger, counters, died,
-):  # fmt: skip
-    """Pay the cost of living; age; mark deaths (energy <= 0 or too old) in died (bool).
-    Returns the number of deaths."""
+def metabolism(agents, sp):
+    """Pay the cost of living; age; mark deaths (energy <= 0 or too old). Returns the number of
+    deaths."""
+    return _metabolism(agents.alive, agents.speed, agents.species, agents.energy, agents.age,
+                       sp.base_cost, sp.move_cost, sp.brain_cost, sp.max_speed, sp.max_age,
+                       agents.ledger, agents.counters)
+
+
+@njit_serial
+def _metabolism(alive, speed, species, energy, age, base_tab, move_tab, brain_tab, max_speed_tab,
+                max_age_tab, ledger, counters):
     deaths = 0
-    for i in prange(alive.shape[0]):
-        died[i] = False
+    for i in range(alive.shape[0]):
         if not alive[i]:
             continue
         s = species[i]
@@ -208,6 +248,5 @@ def metabolism_kernel(
         counters[i, C_ALIVE_TICKS] += 1
         if energy[i] <= 0.0 or (max_age_tab[s] > 0 and age[i] >= max_age_tab[s]):
             alive[i] = False
-            died[i] = True
             deaths += 1
     return deaths

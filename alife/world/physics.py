@@ -1,20 +1,19 @@
-"""Act and physics: turn, thrust, integrate, then resolve collisions (all agents, one kernel each).
+"""Act and physics: turn, thrust, integrate, then resolve collisions, for a range of agents.
 
 Kinematic bodies (no inertia), as in most evolved-controller ALife arenas (e.g. Polyworld,
 EvoJAX's water world): heading += turn * max_turn, speed = thrust * max_speed (backwards at
 `reverse` of that). Collisions are resolved Jacobi-style so every agent writes only its own slot:
 (1) push apart overlapping agents using everyone's proposed positions, (2) push out of obstacles,
 (3) clamp to the walls (or wrap around). Steps (2)-(3) repeat once if they moved the agent,
-so corners settle.
+so corners settle. Each function does agents lo..hi-1 on one thread (alife.world.passes runs
+them over all agents in parallel).
 """
 
 from __future__ import annotations
 
 import math
 
-from numba import prange
-
-from alife.jit import njit_parallel, njit_serial
+from alife.jit import njit_serial
 from alife.world.geometry import min_image, push_out_circle, push_out_rect
 from alife.world.grid import box_cells, wrap_cell
 
@@ -22,46 +21,59 @@ TWO_PI = 2.0 * math.pi
 
 
 @njit_serial
-def move_kernel(
-    motors, x, y, heading, speed, alive, done, species, held,
-    max_speed_tab, reverse_tab, max_turn_tab, px, py,
-):  # fmt: skip
-    """Apply motors (N, >=2) float32 (turn, thrust in [-1, 1]); write proposed px, py.
+def move_rows(lo, hi, motors, agents, sp, held, px, py):
+    """Apply motors (N, >=2) float32 (turn, thrust in [-1, 1]) of agents lo..hi-1; write their
+    proposed positions px, py (float64 (N,)) and update heading and speed (agents:
+    AgentColumns; sp: SpeciesTables). Dead, finished (done) and held agents stay put. Species
+    with `signal` show motors 2..4 as their colour."""
+    _move(lo, hi, motors, agents.x, agents.y, agents.heading, agents.speed, agents.alive,
+          agents.done, agents.species, agents.signal, held, sp.max_turn, sp.max_speed,
+          sp.reverse, sp.signal, px, py)
 
-    Updates heading and speed in place. Dead, finished (done) and held agents stay put.
-    Returns the number of living agents."""
-    n_alive = 0
-    for i in prange(x.shape[0]):
-        n_alive += 1 if alive[i] else 0
+
+@njit_serial
+def _move(lo, hi, motors, x, y, heading, speed, alive, done, species, signal, held, max_turn,
+          max_speed, reverse, shows, px, py):
+    for i in range(lo, hi):
+        s = species[i]
+        if shows[s]:
+            for c in range(3):
+                signal[i, c] = 0.5 * (motors[i, 2 + c] + 1.0)
         if (not alive[i]) or done[i] or held:
             speed[i] = 0.0
             px[i] = x[i]
             py[i] = y[i]
             continue
-        s = species[i]
-        h = heading[i] + motors[i, 0] * max_turn_tab[s]
+        h = heading[i] + motors[i, 0] * max_turn[s]
         h = (h + math.pi) % TWO_PI - math.pi
         heading[i] = h
         thrust = motors[i, 1]
-        v = thrust * max_speed_tab[s]
+        v = thrust * max_speed[s]
         if thrust < 0.0:
-            v *= reverse_tab[s]
+            v *= reverse[s]
         speed[i] = v
         px[i] = x[i] + math.cos(h) * v
         py[i] = y[i] + math.sin(h) * v
-    return n_alive
 
 
-@njit_parallel
-def collide_kernel(
-    px, py, alive, species, apos, radius_tab, collide_tab,
-    width, height, wrap, circles, rects, gx, gy, cw, ch, reach, a_start, a_order, x, y,
-):  # fmt: skip
-    """Resolve collisions of proposed positions px, py; write final x, y (float64 (N,)).
+@njit_serial
+def collide_rows(lo, hi, agents, sp, obstacles, grid, reach, objects, px, py):
+    """Resolve collisions of the proposed positions px, py of agents lo..hi-1; write their
+    final agents.x, agents.y.
 
-    The grid (a_start, a_order) is from before the move; reach (two bodies plus one move) is
-    how far a touching neighbour's grid position can be from this agent's proposed one."""
-    for i in prange(px.shape[0]):
+    objects (ObjectGrid; its agents are those with row >= 0) is from before the move; reach
+    (two bodies plus one move) is how far a touching neighbour's grid position can be from this
+    agent's proposed one. Neighbours are visited in cell order, agents of a cell by row."""
+    _collide(lo, hi, px, py, agents.alive, agents.species, agents.apos, sp.radius, sp.collide,
+             grid.width, grid.height, grid.wrap, obstacles.circles, obstacles.rects, grid.gx,
+             grid.gy, grid.cw, grid.ch, reach, objects.start, objects.row, agents.x,
+             agents.y)
+
+
+@njit_serial
+def _collide(lo, hi, px, py, alive, species, apos, radius_tab, collide_tab, width, height, wrap,
+             circles, rects, gx, gy, cw, ch, reach, o_start, o_row, x, y):
+    for i in range(lo, hi):
         if not alive[i]:
             x[i] = px[i]
             y[i] = py[i]
@@ -80,8 +92,10 @@ def collide_kernel(
                 for ox in range(nxc):
                     xx = wrap_cell(x0 + ox, gx)
                     cell = (a * gy + yy) * gx + xx
-                    for p in range(a_start[cell], a_start[cell + 1]):
-                        j = a_order[p]
+                    for p in range(o_start[cell], o_start[cell + 1]):
+                        j = o_row[p]
+                        if j < 0:
+                            break  # items come after a cell's agents
                         if j == i or not collide_tab[species[j]]:
                             continue
                         dx = min_image(xi - px[j], width, wrap)

@@ -1,4 +1,4 @@
-"""Counter-based random numbers for the world kernels (DESIGN section 5, "explicit randomness").
+"""Counter-based random numbers for the world kernels (explicit randomness, no shared state).
 
 Every random draw inside a tick is a pure function of (arena key, tick, local index, purpose),
 hashed with SplitMix64 (Steele, Lea & Flood 2014, "Fast splittable pseudorandom number
@@ -31,7 +31,6 @@ P_REGROW = 3
 P_PATCH = 4
 P_CUE = 5
 P_BIRTH = 6
-P_FOUNDER = 7
 
 
 @njit_inline

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from alife.config.models import WorldConfig
+from alife.world.agents import AgentTable
+from alife.world.episode import start_goal_distance
 from alife.world.interact import (
     C_ALIVE_TICKS,
     C_FAILURE,
@@ -19,23 +22,15 @@ from alife.world.interact import (
 )
 
 
-def start_goal_distance(world) -> np.ndarray:
-    """(N,) float64 distance from each agent's start to the nearest cue goal (0 without a cue)."""
-    A = world.agents
-    if world.config.cue is None:
-        return np.zeros(A["x"].shape[0])
-    dx = A["spawn_x"][:, None] - world.goals[None, :, 0]
-    dy = A["spawn_y"][:, None] - world.goals[None, :, 1]
-    return np.sqrt(dx * dx + dy * dy).min(axis=1)
-
-
-def episode_scores(world) -> list[np.ndarray]:
-    """Score so far per species, (n,) float64 each, in the species' row (= genome) order."""
-    A = world.agents
-    c = A["counters"].astype(np.float64)
+def episode_scores(config: WorldConfig, agents: AgentTable, goals: np.ndarray) -> list[np.ndarray]:
+    """Score so far per species, (n_s,) float64 each, in the species' row (= genome) order;
+    goals (2, 2) float64 are the cue goals (for the approach score)."""
+    cols = agents.columns
+    c = cols.counters.astype(np.float64)
+    has_cue = config.cue is not None
     out = []
-    for s, sp in enumerate(world.config.species):
-        lo, hi = world.offsets[s], world.offsets[s + 1]
+    for s, sp in enumerate(config.species):
+        lo, hi = agents.span(s)
         w = sp.scoring
         f = (
             w.food * c[lo:hi, C_FOOD]
@@ -44,10 +39,10 @@ def episode_scores(world) -> list[np.ndarray]:
             + w.survival * c[lo:hi, C_ALIVE_TICKS]
             + w.success * c[lo:hi, C_SUCCESS]
             + w.failure * c[lo:hi, C_FAILURE]
-            + w.energy * np.maximum(A["energy"][lo:hi], 0.0)
+            + w.energy * np.maximum(cols.energy[lo:hi], 0.0)
         )
-        if w.approach and world.config.cue is not None:
-            d0 = np.maximum(start_goal_distance(world)[lo:hi], 1e-9)
-            f = f + w.approach * np.clip(1.0 - A["goal_d"][lo:hi] / d0, 0.0, 1.0)
+        if w.approach and has_cue:
+            d0 = np.maximum(start_goal_distance(cols, goals, has_cue)[lo:hi], 1e-9)
+            f = f + w.approach * np.clip(1.0 - cols.goal_d[lo:hi] / d0, 0.0, 1.0)
         out.append(f)
     return out

@@ -1,4 +1,4 @@
-"""Ray-cast sensing for all agents of one species in one compiled, parallel kernel.
+"""Ray-cast sensing: the sensor inputs of a range of agents (of any species), on one thread.
 
 Each agent casts `rays` rays spread evenly over its field of view (ray k at relative angle
 -fov/2 + (k + 1/2) fov/rays). Per ray and per seen object class the input is the proximity
@@ -18,9 +18,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import prange
 
-from alife.jit import njit_inline, njit_parallel
+from alife.jit import njit_inline, njit_serial
 from alife.world.geometry import min_image
 from alife.world.grid import span_cells, wrap_cell
 
@@ -47,7 +46,6 @@ def sensor_names(species_cfg) -> list[str]:
 
 
 _EPS = 1.0e-9
-BLOCK = 32  # rows per parallel work item
 _BIG = 1.0e30
 
 
@@ -166,101 +164,120 @@ def _sector_cells(xi, yi, c_h, s_h, cm, sm, srange, pad, cw, ch, gx, gy, wrap):
                       yi + lo_y * srange - pad, yi + hi_y * srange + pad, cw, ch, gx, gy, wrap)
 
 
-@njit_parallel
-def sense_kernel(
-    rows, x, y, heading, speed, energy, alive, apos,
-    ray_ct, ray_st, srange, n_cls, ch_wall, ch_tag, rad_tag,
-    max_speed, max_energy, use_energy, use_speed, use_clock, clock_period, use_cue,
-    tick, cue_on, cue_side,
-    width, height, wrap, circles, rects,
+@njit_serial
+def sense_rows(lo, hi, s, rows, dest, agents, se, obstacles, grid, objects, clock, cue_on,
+               cue_side, out):
+    """Sensor inputs of agents rows[lo:hi] (int64), all of species s: agent rows[r] gets
+    out[dest[r] : dest[r] + n_sensors[s]] (out float32, flat; dest int64).
+
+    agents: AgentColumns; se: SensorTables; obstacles: Obstacles; grid: GridSpec; objects: the
+    ObjectGrid of living agents and items (x, y, tag and row gathered in cell order, so
+    neighbour scans read memory contiguously); clock (2, S) float64: each species' clock inputs
+    (sin, cos) now; cue_on (A,) bool and cue_side (A,) int64 per arena. Tag t is seen by
+    species s in ray channel ch_tag[s, t] (-1 = unseen) as a disc of radius rad_tag[t]."""
+    n_rays = se.n_rays[s]
+    _sense(
+        lo, hi, rows, dest, agents.x, agents.y, agents.heading, agents.speed, agents.energy,
+        agents.alive, agents.apos, se.ray_ct[s, :n_rays].copy(), se.ray_st[s, :n_rays].copy(),
+        se.srange[s], se.n_cls[s], se.ch_wall[s], se.ch_tag[s].copy(), se.rad_tag,
+        se.see_radius[s], se.see_any[s], se.cull[s], se.max_speed[s], se.max_energy[s],
+        se.energy[s], se.speed[s], se.clock[s], clock[0, s], clock[1, s], se.cue[s], cue_on,
+        cue_side, grid.width, grid.height, grid.wrap, obstacles.circles, obstacles.rects,
+        grid.gx, grid.gy, grid.cw, grid.ch, objects.start, objects.row, objects.x, objects.y,
+        objects.tag, out,
+    )
+
+
+@njit_serial
+def _sense(
+    lo, hi, rows, dest, x, y, heading, speed, energy, alive, apos,
+    ray_ct, ray_st, srange, n_cls, ch_wall, ch_tag, rad_tag, max_rad, see_any, cull,
+    max_speed, max_energy, use_energy, use_speed, use_clock, clock_sin, clock_cos, use_cue,
+    cue_on, cue_side, width, height, wrap, circles, rects,
     gx, gy, cw, ch, o_start, o_row, o_x, o_y, o_tag,
     out,
-):  # fmt: skip
-    """Fill out (len(rows), n_sensors) float32 for agents `rows` (int64) of one species.
-
-    Objects (living agents and items) come from one grid, with their x, y, tag and agent row
-    (negative for items) gathered in cell order (o_x, o_y, o_tag, o_row), so neighbour scans read
-    memory contiguously. Tag t is seen in ray channel ch_tag[t] (-1 = unseen) as a disc of radius
-    rad_tag[t]. Rows are done in blocks of BLOCK, each with a small private work space."""
+):
+    """sense_rows' loop, on plain arrays and scalars of one species (a loop over arrays taken
+    from NamedTuples in the same function compiles to slower code)."""
     n_rays = ray_ct.shape[0]
+    n_out = n_rays * n_cls + use_energy + use_speed + 2 * use_clock + 2 * use_cue
     inv = 1.0 / srange
     # field-of-view culling: a disc must meet the wedge between the outermost rays
     ca = ray_ct[n_rays - 1]
     sa = ray_st[n_rays - 1]
-    cull = ca >= 0.0 and sa >= 0.0  # outermost ray within 90 degrees: the wedge is convex
-    max_rad = 0.0
-    see_any = False
-    for t in range(rad_tag.shape[0]):
-        if ch_tag[t] >= 0:
-            max_rad = max(max_rad, rad_tag[t])
-            see_any = True
-    phase = 2.0 * math.pi * (tick % clock_period) / clock_period
-    clock_sin = math.sin(phase)
-    clock_cos = math.cos(phase)
-    n_rows = rows.shape[0]
-    for blk in prange((n_rows + BLOCK - 1) // BLOCK):
-        scr = np.empty((n_cls + 1, n_rays))  # this block's work space, stays in L1
-        for r in range(blk * BLOCK, min(n_rows, (blk + 1) * BLOCK)):
-            i = rows[r]
-            if not alive[i]:
-                for q in range(out.shape[1]):
-                    out[r, q] = 0.0
-                continue
-            xi = x[i]
-            yi = y[i]
-            a = apos[i]
-            c_h = math.cos(heading[i])
-            s_h = math.sin(heading[i])
-            _walls_rays(xi, yi, c_h, s_h, ray_ct, ray_st, srange, width, height, wrap, circles,
-                    rects, scr, n_cls)  # fmt: skip
-            for c in range(n_cls):
-                for k in range(n_rays):
-                    scr[c, k] = srange
-            if ch_wall >= 0:
-                for k in range(n_rays):
-                    scr[ch_wall, k] = scr[n_cls, k]
-            nyc = 0
-            x0, nxc, y0, nyc = _sector_cells(
-                xi, yi, c_h, s_h, ca, sa, srange, max_rad, cw, ch, gx, gy, wrap
-            )
-            if not see_any:
-                nyc = 0
-            for oy in range(nyc):
-                yy = wrap_cell(y0 + oy, gy)
-                for ox in range(nxc):
-                    cell = (a * gy + yy) * gx + wrap_cell(x0 + ox, gx)
-                    for p in range(o_start[cell], o_start[cell + 1]):
-                        c = ch_tag[o_tag[p]]
-                        if c < 0 or o_row[p] == i:
-                            continue
-                        rad = rad_tag[o_tag[p]]
-                        dx = min_image(o_x[p] - xi, width, wrap)
-                        dy = min_image(o_y[p] - yi, height, wrap)
-                        reach = srange + rad
-                        if dx * dx + dy * dy > reach * reach:
-                            continue
-                        rx = dx * c_h + dy * s_h
-                        ry = -dx * s_h + dy * c_h
-                        if cull and (ca * ry - sa * rx > rad or ca * ry + sa * rx < -rad):
-                            continue  # wholly outside the field of view
-                        _disc_rays(rx, ry, rad, ray_ct, ray_st, scr, c, n_cls)
+    scr = np.empty((n_cls + 1, n_rays))  # work space, stays in L1
+    for r in range(lo, hi):
+        i = rows[r]
+        q0 = dest[r]
+        if not alive[i]:
+            for q in range(n_out):
+                out[q0 + q] = 0.0
+            continue
+        xi = x[i]
+        yi = y[i]
+        a = apos[i]
+        c_h = math.cos(heading[i])
+        s_h = math.sin(heading[i])
+        _walls_rays(xi, yi, c_h, s_h, ray_ct, ray_st, srange, width, height, wrap, circles,
+                rects, scr, n_cls)
+        for c in range(n_cls):
             for k in range(n_rays):
-                for c in range(n_cls):
-                    t = scr[c, k]
-                    out[r, k * n_cls + c] = 0.0 if t >= srange else 1.0 - t * inv
-            q = n_rays * n_cls
-            if use_energy:
-                out[r, q] = min(max(energy[i] / max_energy, 0.0), 1.0)
-                q += 1
-            if use_speed:
-                out[r, q] = speed[i] / max_speed
-                q += 1
-            if use_clock:
-                out[r, q] = clock_sin
-                out[r, q + 1] = clock_cos
-                q += 2
-            if use_cue:
-                on = cue_on[a]
-                out[r, q] = 1.0 if on and cue_side[a] == 0 else 0.0
-                out[r, q + 1] = 1.0 if on and cue_side[a] == 1 else 0.0
-                q += 2
+                scr[c, k] = srange
+        if ch_wall >= 0:
+            for k in range(n_rays):
+                scr[ch_wall, k] = scr[n_cls, k]
+        x0, nxc, y0, nyc = _sector_cells(
+            xi, yi, c_h, s_h, ca, sa, srange, max_rad, cw, ch, gx, gy, wrap
+        )
+        if not see_any:
+            nyc = 0
+        for oy in range(nyc):
+            yy = wrap_cell(y0 + oy, gy)
+            for ox in range(nxc):
+                cell = (a * gy + yy) * gx + wrap_cell(x0 + ox, gx)
+                for p in range(o_start[cell], o_start[cell + 1]):
+                    c = ch_tag[o_tag[p]]
+                    if c < 0 or o_row[p] == i:
+                        continue
+                    rad = rad_tag[o_tag[p]]
+                    dx = min_image(o_x[p] - xi, width, wrap)
+                    dy = min_image(o_y[p] - yi, height, wrap)
+                    reach = srange + rad
+                    if dx * dx + dy * dy > reach * reach:
+                        continue
+                    rx = dx * c_h + dy * s_h
+                    ry = -dx * s_h + dy * c_h
+                    if cull and (ca * ry - sa * rx > rad or ca * ry + sa * rx < -rad):
+                        continue  # wholly outside the field of view
+                    _disc_rays(rx, ry, rad, ray_ct, ray_st, scr, c, n_cls)
+        for k in range(n_rays):
+            for c in range(n_cls):
+                t = scr[c, k]
+                out[q0 + k * n_cls + c] = 0.0 if t >= srange else 1.0 - t * inv
+        q = q0 + n_rays * n_cls
+        if use_energy:
+            out[q] = min(max(energy[i] / max_energy, 0.0), 1.0)
+            q += 1
+        if use_speed:
+            out[q] = speed[i] / max_speed
+            q += 1
+        if use_clock:
+            out[q] = clock_sin
+            out[q + 1] = clock_cos
+            q += 2
+        if use_cue:
+            on = cue_on[a]
+            out[q] = 1.0 if on and cue_side[a] == 0 else 0.0
+            out[q + 1] = 1.0 if on and cue_side[a] == 1 else 0.0
+
+
+@njit_serial
+def clock_inputs(se, tick):
+    """(2, S) float64: sin and cos of each species' clock at this tick."""
+    clock = np.empty((2, se.clock_period.shape[0]))
+    for s in range(clock.shape[1]):
+        period = se.clock_period[s]
+        phase = 2.0 * math.pi * (tick % period) / period
+        clock[0, s] = math.sin(phase)
+        clock[1, s] = math.cos(phase)
+    return clock

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import math
 
-from numba import prange
-
-from alife.jit import njit_inline, njit_parallel, njit_serial
+from alife.jit import njit_inline, njit_serial
 from alife.world.rng import P_CUE, P_FOOD, P_PATCH, P_REGROW, P_SPAWN, uniform
 
 MAX_TRIES = 64
@@ -36,13 +34,23 @@ def blocked(px, py, r, circles, rects):
     return False
 
 
-@njit_parallel
-def place_agents_kernel(
-    rows, keys, apos, local, species, area_tab, heading_tab, random_heading, radius_tab,
-    circles, rects, width, height, tick, x, y, heading,
-):  # fmt: skip
-    """Draw a free start pose for each agent in rows (int64): writes x, y, heading."""
-    for q in prange(rows.shape[0]):
+@njit_serial
+def place_agents(rows, keys, agents, sp, obstacles, grid, tick):
+    """Draw a free start pose for each agent in rows (int64): writes x, y, heading of agents
+    (AgentColumns; sp: SpeciesTables) from the arena keys (A,) uint64 and the draw's tick."""
+    width = grid.width
+    height = grid.height
+    circles, rects = obstacles
+    area_tab, heading_tab, random_heading, radius_tab = (
+        sp.area, sp.heading, sp.random_heading, sp.radius
+    )
+    apos = agents.apos
+    local = agents.local
+    species = agents.species
+    x = agents.x
+    y = agents.y
+    heading = agents.heading
+    for q in range(rows.shape[0]):
         i = rows[q]
         s = species[i]
         key = keys[apos[i]]
@@ -68,10 +76,10 @@ def place_agents_kernel(
 
 
 @njit_inline
-def _place_item(
-    f, key, tick, stream, local, kind, patch_xy, a, patch_off, patch_n, patch_r, item_radius,
-    circles, rects, width, height, fx, fy,
-):  # fmt: skip
+def _place_item(f, key, tick, stream, local, kind, patch_xy, a, it, circles, rects, width, height,
+                fx, fy):
+    """Draw a free place for slot f (of arena a, kind, local index) into fx, fy; it: ItemTables."""
+    patch_off, patch_n, patch_r, item_radius = it.patch_off, it.patch_n, it.patch_r, it.radius
     rf = item_radius[kind]
     px = 0.5 * width
     py = 0.5 * height
@@ -93,28 +101,41 @@ def _place_item(
     fy[f] = py
 
 
-@njit_parallel
-def place_items_kernel(
-    keys, farena, flocal, fkind, start_active, patch_xy, patch_off, patch_n, patch_r,
-    item_radius, circles, rects, width, height, tick, fx, fy, factive,
-):  # fmt: skip
-    """Episode start: place every slot; slots with start_active get an item."""
-    for f in prange(fx.shape[0]):
+@njit_serial
+def place_items(items, arenas, it, obstacles, grid, tick):
+    """Episode start: place every slot of items (ItemSlots; it: ItemTables); slots with
+    start_active get an item (arenas: Arenas, whose patch centres are already drawn)."""
+    width = grid.width
+    height = grid.height
+    circles, rects = obstacles
+    keys = arenas.keys
+    patch_xy = arenas.patch_xy
+    farena = items.farena
+    flocal = items.flocal
+    fkind = items.fkind
+    fx = items.fx
+    fy = items.fy
+    factive = items.factive
+    start_active = items.start_active
+    for f in range(fx.shape[0]):
         a = farena[f]
-        _place_item(
-            f, keys[a], tick, P_FOOD, flocal[f], fkind[f], patch_xy, a, patch_off, patch_n,
-            patch_r, item_radius, circles, rects, width, height, fx, fy,
-        )  # fmt: skip
+        _place_item(f, keys[a], tick, P_FOOD, flocal[f], fkind[f], patch_xy, a, it, circles,
+                    rects, width, height, fx, fy)
         factive[f] = start_active[f]
 
 
 @njit_serial
-def regrow_kernel(
-    keys, farena, flocal, fkind, can_regrow, regrow_p, patch_xy, patch_off, patch_n, patch_r,
-    item_radius, circles, rects, width, height, tick, fx, fy, factive,
-):  # fmt: skip
-    """Each empty slot grows a new item with probability regrow_p[kind]. Returns nothing."""
-    for f in prange(fx.shape[0]):
+def regrow(items, arenas, it, obstacles, grid, tick):
+    """Each empty slot grows a new item with probability it.regrow[kind] (ItemTables)."""
+    _regrow(arenas.keys, items.farena, items.flocal, items.fkind, items.can_regrow, it.regrow,
+            arenas.patch_xy, it, obstacles.circles, obstacles.rects, grid.width, grid.height,
+            tick, items.fx, items.fy, items.factive)
+
+
+@njit_serial
+def _regrow(keys, farena, flocal, fkind, can_regrow, regrow_p, patch_xy, it, circles, rects,
+            width, height, tick, fx, fy, factive):
+    for f in range(fx.shape[0]):
         if factive[f] or not can_regrow[f]:
             continue
         kind = fkind[f]
@@ -123,19 +144,23 @@ def regrow_kernel(
             continue
         a = farena[f]
         if uniform(keys[a], tick, P_REGROW, flocal[f], 0) < p:
-            _place_item(
-                f, keys[a], tick, P_REGROW + 16, flocal[f], kind, patch_xy, a, patch_off,
-                patch_n, patch_r, item_radius, circles, rects, width, height, fx, fy,
-            )  # fmt: skip
+            _place_item(f, keys[a], tick, P_REGROW + 16, flocal[f], kind, patch_xy, a, it,
+                        circles, rects, width, height, fx, fy)
             factive[f] = True
 
 
-@njit_parallel
-def patches_and_cues_kernel(
-    keys, patch_r_of, circles, rects, width, height, tick, patch_xy, cue_side
-):
-    """Per arena: patch centres (A, P, 2) away from walls/obstacles, cue side 0/1 (A,)."""
-    for a in prange(keys.shape[0]):
+@njit_serial
+def patches_and_cues(arenas, it, obstacles, grid, tick):
+    """Per arena: patch centres arenas.patch_xy (A, P, 2) away from walls/obstacles, cue side
+    arenas.cue_side 0/1 (A,) (it: ItemTables)."""
+    width = grid.width
+    height = grid.height
+    circles, rects = obstacles
+    patch_r_of = it.patch_r_of
+    keys = arenas.keys
+    patch_xy = arenas.patch_xy
+    cue_side = arenas.cue_side
+    for a in range(keys.shape[0]):
         key = keys[a]
         for p in range(patch_xy.shape[1]):
             r = patch_r_of[p]

@@ -1,102 +1,149 @@
 """Save and restore a running World as a flat dict of NumPy arrays (npz-ready, no pickle).
 
-Everything that evolves is an array: agent rows, items, genomes, brain states, per-arena keys,
-patches and cue sides, plus scalars stored as 0-d arrays. Restoring into a World built from the
-same config and ticking on gives bit-identical results to never stopping (DESIGN section 5,
-"checkpoints are data").
+Everything that evolves is an array: agent columns (`agent_<column>`), item slots
+(`item_<field>`), genomes (`genomes_<s>`), every array of each species' brain state
+(`<field>_<s>`, e.g. `memory_0`), per-arena patches and cue sides, plus scalars stored as 0-d
+arrays. Restoring into a World built from the same config and ticking on gives bit-identical
+results to never stopping.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from typing import NamedTuple
+
 import numpy as np
 
-from alife.brain import NTMState
-from alife.world.state import AGENT_FIELDS, ITEM_FIELDS, check_agents
+from alife.errors import WorldError
+from alife.world.agents import AGENT_FIELDS, AgentTable, check_columns
+from alife.world.controller import Controller, ControllerState
+from alife.world.items import Arenas, ItemSlots
 
 FORMAT_VERSION = 1
-_SCALARS = ("seed", "generation", "tick_count", "agent_ticks", "next_id")
-_COUNTS = ("births", "deaths", "eaten")
+COUNTS = ("births", "deaths", "eaten")
 
 
-def state_arrays(world) -> dict[str, np.ndarray]:
-    """All state as {name: array}; names are stable across versions of the same format."""
+class Header(NamedTuple):
+    """What a World must be built with before its state can be loaded."""
+
+    seed: int
+    generation: int
+    arena_ids: np.ndarray
+
+
+class Saved(NamedTuple):
+    """The evolving parts of a World, as loaded."""
+
+    agents: AgentTable
+    items: ItemSlots
+    arenas: Arenas
+    tick_count: int
+    agent_ticks: int
+    totals: dict[str, int]
+    last: dict[str, int]
+
+
+def state_fields(state: ControllerState) -> dict[str, np.ndarray]:
+    """The arrays of a brain state by field name (states are dataclasses of arrays)."""
+    return {f.name: getattr(state, f.name) for f in dataclasses.fields(state)}
+
+
+def save(world) -> dict[str, np.ndarray]:
+    """All state of a World as {name: array} (copies); names are stable within a format."""
+    agents, arenas = world.agents, world.arenas
     out: dict[str, np.ndarray] = {"world_format": np.array(FORMAT_VERSION)}
-    for k in _SCALARS:
+    for k in ("seed", "generation", "tick_count", "agent_ticks"):
         out[k] = np.array(int(getattr(world, k)), dtype=np.int64)
-    for k in _COUNTS:
+    out["next_id"] = np.array(agents.next_id, dtype=np.int64)
+    for k in COUNTS:
         out[f"total_{k}"] = np.array(world.totals[k], dtype=np.int64)
         out[f"last_{k}"] = np.array(world.last[k], dtype=np.int64)
-    out["arena_ids"] = world.arena_ids.copy()
-    out["cue_side"] = world.cue_side.copy()
-    out["patch_xy"] = world.patch_xy.copy()
+    out["arena_ids"] = arenas.ids.copy()
+    out["cue_side"] = arenas.cue_side.copy()
+    out["patch_xy"] = arenas.patch_xy.copy()
     for k in AGENT_FIELDS:
-        out[f"agent_{k}"] = world.agents[k].copy()
-    for k in ITEM_FIELDS:
-        out[f"item_{k}"] = world.item[k].copy()
-    for s in range(len(world.controllers)):
-        out[f"genomes_{s}"] = world.genomes[s].copy()
-        out[f"memory_{s}"] = world.states[s].memory.copy()
-        out[f"reads_{s}"] = world.states[s].reads.copy()
+        out[f"agent_{k}"] = agents[k].copy()
+    for k, v in world.items._asdict().items():
+        out[f"item_{k}"] = v.copy()
+    for s, state in enumerate(agents.states):
+        out[f"genomes_{s}"] = agents.genomes[s].copy()
+        for name, arr in state_fields(state).items():
+            out[f"{name}_{s}"] = arr.copy()
     return out
 
 
-def _get(arrays, name):
+def _get(arrays, name: str) -> np.ndarray:
     if name not in arrays:
-        raise ValueError(f"world state is missing '{name}'")
+        raise WorldError(f"world state is missing '{name}'")
     return np.asarray(arrays[name])
 
 
-def from_state_arrays(cls, config, arrays: dict[str, np.ndarray], mutate=None):
-    """Rebuild a World of `config` from state_arrays(); raises ValueError if they do not fit."""
+def _mismatch(what: str, got: np.ndarray, want: np.ndarray) -> str:
+    return f"{what} has {got.dtype} {got.shape}, expected {want.dtype} {want.shape}"
+
+
+def header(arrays: dict[str, np.ndarray]) -> Header:
+    """Seed, generation and arena ids of saved state; WorldError for a foreign format."""
     version = int(_get(arrays, "world_format"))
     if version != FORMAT_VERSION:
-        raise ValueError(f"world state format {version} is not supported ({FORMAT_VERSION})")
-    n_sp = len(config.species)
-    genomes = [_get(arrays, f"genomes_{s}").astype(np.float32) for s in range(n_sp)]
-    arena_ids = _get(arrays, "arena_ids").astype(np.int64)
-    # build a world with the right shapes (genomes define the layout), then overwrite state
-    n_ar = arena_ids.size
-    layout = [
-        g if g.shape[0] % n_ar == 0 and g.shape[0] else np.zeros((n_ar, g.shape[1]), np.float32)
-        for g in genomes
-    ]
-    world = cls(
-        config,
-        int(_get(arrays, "seed")),
-        generation=int(_get(arrays, "generation")),
-        arena_ids=arena_ids,
-        genomes=layout,
-        mutate=mutate,
+        raise WorldError(f"world state format {version} is not supported ({FORMAT_VERSION})")
+    arena_ids = _get(arrays, "arena_ids")
+    if arena_ids.ndim != 1 or arena_ids.dtype.kind not in "iu":
+        raise WorldError(f"world state 'arena_ids' must be integers, got {arena_ids.dtype}")
+    return Header(
+        int(_get(arrays, "seed")), int(_get(arrays, "generation")), arena_ids.astype(np.int64)
     )
-    agents = {k: _get(arrays, f"agent_{k}") for k in AGENT_FIELDS}
-    check_agents(agents)
-    n = agents["x"].shape[0]
+
+
+def load(
+    arrays: dict[str, np.ndarray],
+    controllers: list[Controller],
+    items: ItemSlots,
+    arenas: Arenas,
+) -> Saved:
+    """The evolving parts of a World saved by save(), checked against a World built from the
+    same header (its controllers, and its items and arenas for shapes; they are not changed).
+    Raises WorldError if anything is missing or does not fit."""
+    columns = check_columns({k: _get(arrays, f"agent_{k}") for k in AGENT_FIELDS})
+    genomes, states = [], []
+    for s, ctrl in enumerate(controllers):
+        g = _get(arrays, f"genomes_{s}")
+        if g.ndim != 2 or g.shape[1] != ctrl.n_params or g.dtype != np.float32:
+            want = f"float32 (n, {ctrl.n_params})"
+            raise WorldError(f"genomes_{s} must be {want}, got {g.dtype} {g.shape}")
+        genomes.append(np.ascontiguousarray(g).copy())
+        template = ctrl.new_state(g.shape[0])
+        loaded = {}
+        for name, want in state_fields(template).items():
+            arr = _get(arrays, f"{name}_{s}")
+            if arr.shape != want.shape or arr.dtype != want.dtype:
+                raise WorldError(_mismatch(f"{name}_{s}", arr, want))
+            loaded[name] = np.ascontiguousarray(arr).copy()
+        states.append(dataclasses.replace(template, **loaded))
     counts = [g.shape[0] for g in genomes]
-    if sum(counts) != n:
-        raise ValueError(f"world state has {n} agents but {sum(counts)} genomes")
-    for k in ITEM_FIELDS:
+    if not np.array_equal(columns.species, np.repeat(np.arange(len(counts)), counts)):
+        raise WorldError(f"agent species do not match the genome counts {counts}")
+    if columns.apos.size and not 0 <= columns.apos.min() <= columns.apos.max() < len(arenas.ids):
+        raise WorldError(f"agent arena positions must be in 0..{len(arenas.ids) - 1}")
+    agents = AgentTable(columns, genomes, states, int(_get(arrays, "next_id")))
+    slots = {}
+    for k, ref in items._asdict().items():
         arr = _get(arrays, f"item_{k}")
-        ref = world.item[k]
         if arr.shape != ref.shape or arr.dtype != ref.dtype:
-            raise ValueError(f"item array '{k}' has {arr.dtype} {arr.shape}, expected "
-                             f"{ref.dtype} {ref.shape}")  # fmt: skip
-        world.item[k] = arr.copy()
-    states = []
-    for s, ctrl in enumerate(world.controllers):
-        st = NTMState(
-            np.ascontiguousarray(_get(arrays, f"memory_{s}"), dtype=np.float32),
-            np.ascontiguousarray(_get(arrays, f"reads_{s}"), dtype=np.float32),
-        )
-        ctrl._check_state(st, counts[s])
-        states.append(st)
-    world.agents = {k: np.ascontiguousarray(v.copy()) for k, v in agents.items()}
-    world.genomes = [np.ascontiguousarray(g) for g in genomes]
-    world.states = states
-    world._update_offsets()
-    for k in _SCALARS[2:]:
-        setattr(world, k, int(_get(arrays, k)))
-    world.totals = {k: int(_get(arrays, f"total_{k}")) for k in _COUNTS}
-    world.last = {k: int(_get(arrays, f"last_{k}")) for k in _COUNTS}
-    world.cue_side[:] = _get(arrays, "cue_side")
-    world.patch_xy[:] = _get(arrays, "patch_xy")
-    return world
+            raise WorldError(_mismatch(f"item array '{k}'", arr, ref))
+        slots[k] = arr.copy()
+    per_arena = {}
+    for k in ("patch_xy", "cue_side"):
+        arr, ref = _get(arrays, k), getattr(arenas, k)
+        if arr.shape != ref.shape:
+            raise WorldError(f"world state '{k}' has shape {arr.shape}, expected {ref.shape}")
+        per_arena[k] = arr.astype(ref.dtype)
+    return Saved(
+        agents=agents,
+        items=ItemSlots(**slots),
+        arenas=arenas._replace(**per_arena),
+        tick_count=int(_get(arrays, "tick_count")),
+        agent_ticks=int(_get(arrays, "agent_ticks")),
+        totals={k: int(_get(arrays, f"total_{k}")) for k in COUNTS},
+        last={k: int(_get(arrays, f"last_{k}")) for k in COUNTS},
+    )

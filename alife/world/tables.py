@@ -1,24 +1,136 @@
-"""Flat per-species and per-item parameter tables the kernels index (evosax-style "params").
+"""A World's static tables: per-species, per-sensor and per-item parameters, obstacles, grid.
 
-Built once from a validated WorldConfig: kernels never see pydantic objects, only these arrays
-(indexed by species number or item kind) and scalars.
+Built once from a validated WorldConfig (`build_tables`); kernels never see pydantic objects,
+only these NamedTuples of arrays (indexed by species number or item kind) and scalars. Tables of
+arrays only (SpeciesTables, SensorTables, ItemTables, Obstacles) can be used inside a parallel
+loop; WorldTables, which also holds scalars, is unpacked before one.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from alife.config.models import WorldConfig
+from alife.world.grid import GridSpec, grid_spec
+from alife.world.sensors import ray_angles
 
-KIND_FOOD = 0
-KIND_POISON = 1
+
+class SpeciesTables(NamedTuple):
+    """Body, energy, diet and spawn parameters, (S,) or (S, k) arrays indexed by species."""
+
+    radius: np.ndarray  # float64 (S,)
+    max_speed: np.ndarray
+    reverse: np.ndarray
+    max_turn: np.ndarray  # radians per tick
+    collide: np.ndarray  # bool
+    max_energy: np.ndarray
+    initial_energy: np.ndarray
+    base_cost: np.ndarray
+    move_cost: np.ndarray
+    brain_cost: np.ndarray  # per tick, for the species' genome size
+    max_age: np.ndarray  # int64, 0 = never
+    eat: np.ndarray  # (S, 2) bool: eats food / poison
+    pred: np.ndarray  # (S, S) bool: pred[a, b] = species a eats species b
+    is_prey: np.ndarray  # bool
+    prey_frac: np.ndarray
+    area: np.ndarray  # (S, 4) spawn box x0, y0, x1, y1
+    heading: np.ndarray  # radians
+    random_heading: np.ndarray  # bool
+    signal: np.ndarray  # bool: motors 2..4 are an emitted colour
 
 
-def obstacle_arrays(config: WorldConfig) -> tuple[np.ndarray, np.ndarray]:
+class SensorTables(NamedTuple):
+    """What each species senses, (S,) or (S, k) arrays indexed by species.
+
+    ray_ct, ray_st (S, R) float64: cos / sin of each ray's angle relative to the heading (R =
+    most rays of any species; n_rays (S,) are used). Ray channels: class c of species s is
+    channel c in 0..n_cls[s]-1; ch_wall (S,) is the walls' channel (-1 = unseen) and ch_tag
+    (S, S + 2) the channel of each object tag (species..., food, poison), whose disc radius is
+    rad_tag (S + 2,). see_radius (S,): largest radius of a seen tag; see_any (S,): any tag seen;
+    cull (S,): the field of view is convex (within 90 degrees of the heading either way)."""
+
+    ray_ct: np.ndarray
+    ray_st: np.ndarray
+    n_rays: np.ndarray  # int64
+    srange: np.ndarray
+    n_cls: np.ndarray  # int64
+    ch_wall: np.ndarray  # int64
+    ch_tag: np.ndarray  # int64 (S, S + 2)
+    rad_tag: np.ndarray  # float64 (S + 2,)
+    see_radius: np.ndarray
+    see_any: np.ndarray  # bool
+    cull: np.ndarray  # bool
+    energy: np.ndarray  # bool: an input with own energy / max energy
+    speed: np.ndarray  # bool: own speed / max speed
+    clock: np.ndarray  # bool: sin and cos of the clock
+    clock_period: np.ndarray  # int64
+    cue: np.ndarray  # bool: the two cue lights
+    n_sensors: np.ndarray  # int64
+    max_speed: np.ndarray
+    max_energy: np.ndarray
+
+
+class ItemTables(NamedTuple):
+    """Per item kind (food, poison): radius, energy, regrowth chance, patch layout (2,) arrays;
+    patch_r_of (P,) the radius of each of the P patch centres of an arena."""
+
+    radius: np.ndarray
+    energy: np.ndarray
+    regrow: np.ndarray
+    patch_off: np.ndarray  # int64
+    patch_n: np.ndarray  # int64
+    patch_r: np.ndarray
+    patch_r_of: np.ndarray
+
+
+class Obstacles(NamedTuple):
     """circles (nc, 3) [x, y, r] and rects (nr, 4) [x0, y0, x1, y1], float64."""
+
+    circles: np.ndarray
+    rects: np.ndarray
+
+
+class WorldTables(NamedTuple):
+    """Everything static about a world, built once by build_tables.
+
+    goals (2, 2) float64: the cue goals (zeros without a cue). reach_collide: how far a touching
+    neighbour's grid position can be from an agent's proposed one (two bodies plus one move);
+    reach_catch: the same for catches (two bodies, a move and the pushes since the grid)."""
+
+    species: SpeciesTables
+    sensors: SensorTables
+    items: ItemTables
+    obstacles: Obstacles
+    grid: GridSpec
+    goals: np.ndarray
+    reach_collide: float
+    reach_catch: float
+
+
+def build_tables(config: WorldConfig, n_params: list[int]) -> WorldTables:
+    """The tables of a world; n_params[s] is species s's genome size (for the brain cost)."""
+    species = _species_tables(config, n_params)
+    a = config.arena
+    r_max = float(species.radius.max())
+    v_max = float(species.max_speed.max())
+    margin = 2.0 * v_max + 2.0 * r_max  # a move plus pushes since the grid was built
+    cue = config.cue
+    return WorldTables(
+        species=species,
+        sensors=_sensor_tables(config),
+        items=_item_tables(config),
+        obstacles=_obstacles(config),
+        grid=grid_spec(a.width, a.height, cell_min(config), a.boundary == "wrap"),
+        goals=np.array(cue.goals if cue else [(0.0, 0.0)] * 2, dtype=np.float64),
+        reach_collide=2.0 * r_max + v_max,
+        reach_catch=2.0 * r_max + margin,
+    )
+
+
+def _obstacles(config: WorldConfig) -> Obstacles:
     circles = np.array(
         [[c.x, c.y, c.radius] for c in config.obstacles.circles], dtype=np.float64
     ).reshape(-1, 3)
@@ -26,52 +138,10 @@ def obstacle_arrays(config: WorldConfig) -> tuple[np.ndarray, np.ndarray]:
         [[r.x, r.y, r.x + r.width, r.y + r.height] for r in config.obstacles.rects],
         dtype=np.float64,
     ).reshape(-1, 4)
-    return circles, rects
-
-
-@dataclass
-class SpeciesTables:
-    """Arrays (S,) or (S, k) of per-species parameters; see build_tables."""
-
-    radius: np.ndarray
-    max_speed: np.ndarray
-    reverse: np.ndarray
-    max_turn: np.ndarray
-    collide: np.ndarray
-    max_energy: np.ndarray
-    initial_energy: np.ndarray
-    base_cost: np.ndarray
-    move_cost: np.ndarray
-    brain_cost: np.ndarray
-    max_age: np.ndarray
-    eat: np.ndarray  # (S, 2) bool: eats food / poison
-    pred: np.ndarray  # (S, S) bool: pred[a, b] = species a eats species b
-    is_prey: np.ndarray
-    prey_frac: np.ndarray
-    area: np.ndarray  # (S, 4)
-    heading: np.ndarray
-    random_heading: np.ndarray
-    ch_wall: np.ndarray  # (S,) channel of class "wall" in species s's rays, -1 = unseen
-    ch_food: np.ndarray
-    ch_poison: np.ndarray
-    ch_agent: np.ndarray  # (S, S): channel in which species s sees species t, -1 = unseen
-    ch_tag: np.ndarray  # (S, S + 2): channel per object tag (species..., food, poison)
-    rad_tag: np.ndarray  # (S + 2,): disc radius per object tag
-    n_classes: np.ndarray
-    signal: np.ndarray
-
-
-def build_tables(config: WorldConfig, n_params: list[int]) -> SpeciesTables:
-    """Species tables; n_params[s] is species s's genome size (for the brain cost)."""
-    t = _species_tables(config, n_params)
-    food = np.stack([t.ch_food, t.ch_poison], axis=1)
-    t.ch_tag = np.ascontiguousarray(np.concatenate([t.ch_agent, food], axis=1))
-    t.rad_tag = np.concatenate([t.radius, [config.food.radius, config.poison.radius]])
-    return t
+    return Obstacles(circles, rects)
 
 
 def _species_tables(config: WorldConfig, n_params: list[int]) -> SpeciesTables:
-    """The per-species arrays (ch_tag and rad_tag are filled in by build_tables)."""
     sp = config.species
     names = config.species_names
     n = len(sp)
@@ -80,20 +150,7 @@ def _species_tables(config: WorldConfig, n_params: list[int]) -> SpeciesTables:
     def arr(values, dtype=np.float64):
         return np.array(values, dtype=dtype)
 
-    pred = np.zeros((n, n), dtype=np.bool_)
-    ch_agent = np.full((n, n), -1, dtype=np.int64)
-    chans = {"wall": [], "food": [], "poison": []}
-    for a, s in enumerate(sp):
-        for b, name in enumerate(names):
-            pred[a, b] = name in s.eats
-        sees = s.sensors.sees
-        for cls, lst in chans.items():
-            lst.append(sees.index(cls) if cls in sees else -1)
-        for b, name in enumerate(names):
-            if name in sees:
-                ch_agent[a, b] = sees.index(name)
-            elif "agent" in sees:
-                ch_agent[a, b] = sees.index("agent")
+    pred = np.array([[name in s.eats for name in names] for s in sp], dtype=np.bool_)
     area = [s.spawn.area if s.spawn.area is not None else (0.0, 0.0, w, h) for s in sp]
     return SpeciesTables(
         radius=arr([s.body.radius for s in sp]),
@@ -110,47 +167,82 @@ def _species_tables(config: WorldConfig, n_params: list[int]) -> SpeciesTables:
         ),
         max_age=arr([s.energy.max_age for s in sp], np.int64),
         eat=arr([["food" in s.eats, "poison" in s.eats] for s in sp], np.bool_).reshape(n, 2),
-        pred=pred,
-        is_prey=pred.any(axis=0),
+        pred=pred.reshape(n, n),
+        is_prey=pred.reshape(n, n).any(axis=0),
         prey_frac=arr([s.prey_energy for s in sp]),
         area=arr(area).reshape(n, 4),
         heading=arr([math.radians(s.spawn.heading or 0.0) for s in sp]),
         random_heading=arr([s.spawn.heading is None for s in sp], np.bool_),
-        ch_wall=arr(chans["wall"], np.int64),
-        ch_food=arr(chans["food"], np.int64),
-        ch_poison=arr(chans["poison"], np.int64),
-        ch_agent=ch_agent,
-        ch_tag=ch_agent,
-        rad_tag=np.zeros(0),
-        n_classes=arr([len(s.sensors.sees) for s in sp], np.int64),
         signal=arr([s.signal for s in sp], np.bool_),
     )
 
 
-@dataclass
-class ItemTables:
-    """Per item kind (food, poison): radius, energy, regrowth chance, patch layout (2,)."""
+def _sensor_tables(config: WorldConfig) -> SensorTables:
+    sp = config.species
+    names = config.species_names
+    n = len(sp)
+    n_rays = np.array([s.sensors.rays for s in sp], dtype=np.int64)
+    ray_ct = np.zeros((n, int(n_rays.max())))
+    ray_st = np.zeros_like(ray_ct)
+    ch_tag = np.full((n, n + 2), -1, dtype=np.int64)
+    ch_wall = np.full(n, -1, dtype=np.int64)
+    for a, s in enumerate(sp):
+        ang = ray_angles(s.sensors.rays, s.sensors.fov)
+        ray_ct[a, : ang.size] = np.cos(ang)
+        ray_st[a, : ang.size] = np.sin(ang)
+        sees = s.sensors.sees
+        for b, name in enumerate(names):
+            if name in sees:
+                ch_tag[a, b] = sees.index(name)
+            elif "agent" in sees:
+                ch_tag[a, b] = sees.index("agent")
+        for t, cls in ((n, "food"), (n + 1, "poison")):
+            ch_tag[a, t] = sees.index(cls) if cls in sees else -1
+        ch_wall[a] = sees.index("wall") if "wall" in sees else -1
+    rad_tag = np.array(
+        [s.body.radius for s in sp] + [config.food.radius, config.poison.radius], dtype=np.float64
+    )
+    seen = ch_tag >= 0
+    last = n_rays - 1
+    ca, sa = ray_ct[np.arange(n), last], ray_st[np.arange(n), last]
+    return SensorTables(
+        ray_ct=ray_ct,
+        ray_st=ray_st,
+        n_rays=n_rays,
+        srange=np.array([s.sensors.range for s in sp], dtype=np.float64),
+        n_cls=np.array([len(s.sensors.sees) for s in sp], dtype=np.int64),
+        ch_wall=ch_wall,
+        ch_tag=ch_tag,
+        rad_tag=rad_tag,
+        see_radius=np.where(seen, rad_tag[None, :], 0.0).max(axis=1),
+        see_any=seen.any(axis=1),
+        cull=(ca >= 0.0) & (sa >= 0.0),
+        energy=np.array([s.sensors.energy for s in sp], dtype=np.bool_),
+        speed=np.array([s.sensors.speed for s in sp], dtype=np.bool_),
+        clock=np.array([s.sensors.clock for s in sp], dtype=np.bool_),
+        clock_period=np.array([s.sensors.clock_period for s in sp], dtype=np.int64),
+        cue=np.array([s.sensors.cue for s in sp], dtype=np.bool_),
+        n_sensors=np.array([s.n_sensors for s in sp], dtype=np.int64),
+        max_speed=np.array([s.body.max_speed for s in sp], dtype=np.float64),
+        max_energy=np.array([s.energy.max for s in sp], dtype=np.float64),
+    )
 
-    radius: np.ndarray
-    energy: np.ndarray
-    regrow: np.ndarray
-    patch_off: np.ndarray
-    patch_n: np.ndarray
-    patch_r: np.ndarray
-    patch_total: int
 
-
-def build_items(config: WorldConfig) -> ItemTables:
+def _item_tables(config: WorldConfig) -> ItemTables:
     kinds = [config.food, config.poison]
     patch_n = [k.patches.count if k.patches else 0 for k in kinds]
+    patch_r = [k.patches.radius if k.patches else 0.0 for k in kinds]
+    patch_r_of = np.zeros(max(1, sum(patch_n)))
+    patch_r_of[: patch_n[0]] = patch_r[0]
+    patch_r_of[patch_n[0] : patch_n[0] + patch_n[1]] = patch_r[1]
     return ItemTables(
         radius=np.array([k.radius for k in kinds], dtype=np.float64),
         energy=np.array([k.energy for k in kinds], dtype=np.float64),
         regrow=np.array([k.regrowth for k in kinds], dtype=np.float64),
         patch_off=np.array([0, patch_n[0]], dtype=np.int64),
         patch_n=np.array(patch_n, dtype=np.int64),
-        patch_r=np.array([k.patches.radius if k.patches else 0.0 for k in kinds]),
-        patch_total=max(1, sum(patch_n)),
+        patch_r=np.array(patch_r, dtype=np.float64),
+        patch_r_of=patch_r_of,
     )
 
 
