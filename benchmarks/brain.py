@@ -79,7 +79,7 @@ def bench_wht(reps: int) -> bool:
     import fht_cpu
     import numba
 
-    from alife.brain.wht import from_lanes, to_lanes, wht, wht_blocks_inplace, wht_rows
+    from alife.brain.wht import wht, wht_rows
 
     numba.set_num_threads(1)
     _rule(
@@ -89,13 +89,12 @@ def bench_wht(reps: int) -> bool:
     print("   (a) public wht(x): (B, n) row-major in, new (B, n) out, everything included;")
     print("       vs fht(x, inplace=False). (b) the batched kernel in the controllers' layout:")
     print("       wht_rows(x, x) in place on (B, n) rows (the FFB net, hash and NTM kernels run")
-    print("       fwht_vec per agent row) vs in-place fht(x). lanes: the older layout kernel")
-    print("       wht_blocks_inplace on (B/LANES, n, LANES), in place, for information.")
+    print("       fwht_vec per agent row) vs in-place fht(x).")
     print("       Ours is orthonormal (scale fused), fht-cpu unnormalised; one call per sample,")
     print("       in-place buffers refreshed (untimed) before each call.")
     head = (
-        f"{'n':>5} {'(a) wht':>9} {'(b) rows':>9} {'lanes':>8} {'fht new':>9} {'fht inpl':>9} "
-        f"{'X@H BLAS':>9} {'(a)/fht':>8} {'(b)/fht':>8} {'lanes/fht':>9}  bars: (a)<=2 (b)<=1.25"
+        f"{'n':>5} {'(a) wht':>9} {'(b) rows':>9} {'fht new':>9} {'fht inpl':>9} "
+        f"{'X@H BLAS':>9} {'(a)/fht':>8} {'(b)/fht':>8}  bars: (a)<=2 (b)<=1.25"
     )
     print(head)
     ok = True
@@ -108,40 +107,33 @@ def bench_wht(reps: int) -> bool:
             h = np.block([[h, h], [h, -h]])
         h = np.ascontiguousarray(h * scale, dtype=np.float32)
         dense_out = np.empty_like(x)
-        lanes0 = to_lanes(x)
-        bufs = {"rows": x.copy(), "fht_inplace": x.copy(), "lanes": lanes0.copy()}
-        fresh = {"rows": x, "fht_inplace": x, "lanes": lanes0}
+        bufs = {"rows": x.copy(), "fht_inplace": x.copy()}
         np.testing.assert_allclose(wht(x), fht_cpu.fht(x, inplace=False) * scale, atol=1e-4)
         check = x.copy()
         wht_rows(check, check, scale)
         np.testing.assert_allclose(check, wht(x), atol=1e-5)
-        check = lanes0.copy()
-        wht_blocks_inplace(check, scale)
-        np.testing.assert_allclose(from_lanes(check, BATCH), wht(x), atol=1e-5)
-        rows_buf, lanes_buf, fht_buf = bufs["rows"], bufs["lanes"], bufs["fht_inplace"]
+        rows_buf, fht_buf = bufs["rows"], bufs["fht_inplace"]
         sides = {
             "pub": lambda x=x: wht(x),
             "rows": lambda b=rows_buf, s=scale: wht_rows(b, b, s),
-            "lanes": lambda b=lanes_buf, s=scale: wht_blocks_inplace(b, s),
             "fht": lambda x=x: fht_cpu.fht(x, inplace=False, num_threads=1),
             "fht_inplace": lambda b=fht_buf: fht_cpu.fht(b, num_threads=1),
             "dense": lambda x=x, h=h, o=dense_out: np.matmul(x, h, out=o),
         }
 
-        def prepare(name, bufs=bufs, fresh=fresh):
+        def prepare(name, bufs=bufs, x=x):
             if name in bufs:
-                np.copyto(bufs[name], fresh[name])
+                np.copyto(bufs[name], x)
 
         med = interleaved(sides, reps, prepare)
         ns = {k: v / BATCH * 1e9 for k, v in med.items()}
         ra, rb = ns["pub"] / ns["fht"], ns["rows"] / ns["fht_inplace"]
-        rl = ns["lanes"] / ns["fht_inplace"]
         barred = n >= 256
         ok &= not barred or (ra <= 2.0 and rb <= 1.25)
         flag = f"  {_verdict(ra <= 2.0 and rb <= 1.25)}" if barred else ""
         print(
-            f"{n:>5} {ns['pub']:>9.1f} {ns['rows']:>9.1f} {ns['lanes']:>8.1f} {ns['fht']:>9.1f} "
-            f"{ns['fht_inplace']:>9.1f} {ns['dense']:>9.1f} {ra:>8.2f} {rb:>8.2f} {rl:>9.2f}{flag}"
+            f"{n:>5} {ns['pub']:>9.1f} {ns['rows']:>9.1f} {ns['fht']:>9.1f} "
+            f"{ns['fht_inplace']:>9.1f} {ns['dense']:>9.1f} {ra:>8.2f} {rb:>8.2f}{flag}"
         )
     return ok
 

@@ -11,7 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alife.brain import wht
-from alife.brain.wht import LANES, from_lanes, to_lanes, wht_blocks_inplace
 
 from reference import hadamard, wht_ref
 
@@ -48,13 +47,6 @@ def test_input_not_modified():
     before = x.copy()
     wht(x)
     np.testing.assert_array_equal(x, before)
-
-
-def test_lanes_layout_kernel_matches_public():
-    x = np.random.default_rng(1).standard_normal((LANES * 2 + 5, 256)).astype(np.float32)
-    blocks = to_lanes(x)
-    wht_blocks_inplace(blocks, np.float32(1 / 16))
-    np.testing.assert_allclose(from_lanes(blocks, x.shape[0]), wht(x), atol=1e-5)
 
 
 @pytest.mark.parametrize(
