@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from alife.brain import NTMState
+from alife.brain.heads import ADDRESSING
 from alife.world.state import AGENT_FIELDS, ITEM_FIELDS, check_agents
 
 FORMAT_VERSION = 1
@@ -37,6 +38,8 @@ def state_arrays(world) -> dict[str, np.ndarray]:
         out[f"genomes_{s}"] = world.genomes[s].copy()
         out[f"memory_{s}"] = world.states[s].memory.copy()
         out[f"reads_{s}"] = world.states[s].reads.copy()
+        out[f"positions_{s}"] = world.states[s].positions.copy()
+        out[f"addressing_{s}"] = np.array(ADDRESSING.index(world.controllers[s].addressing))
     return out
 
 
@@ -44,6 +47,23 @@ def _get(arrays, name):
     if name not in arrays:
         raise ValueError(f"world state is missing '{name}'")
     return np.asarray(arrays[name])
+
+
+def _positions(arrays, s: int, ctrl, count: int) -> np.ndarray:
+    """Species s's head positions (shape and dtype are checked with the rest of the state).
+    States saved before heads had positions hold content addressing and no positions."""
+    code = int(arrays[f"addressing_{s}"]) if f"addressing_{s}" in arrays else 0
+    saved = ADDRESSING[code] if 0 <= code < len(ADDRESSING) else f"unknown ({code})"
+    if ctrl.memory is not None and saved != ctrl.addressing:
+        raise ValueError(f"species {s}: the world state was saved with {saved} addressing, "
+                         f"the world file asks for {ctrl.addressing}")
+    if f"positions_{s}" not in arrays and ctrl.new_state(0).positions.shape[1] == 0:
+        return np.zeros((count, 0), np.int32)
+    pos = np.ascontiguousarray(_get(arrays, f"positions_{s}"))
+    width = ctrl.memory.width if ctrl.memory is not None else 0
+    if pos.size and not ((pos >= 0) & (pos < width)).all():
+        raise ValueError(f"positions_{s}: head positions must lie in [0, {width})")
+    return pos
 
 
 def from_state_arrays(cls, config, arrays: dict[str, np.ndarray], mutate=None):
@@ -86,6 +106,7 @@ def from_state_arrays(cls, config, arrays: dict[str, np.ndarray], mutate=None):
         st = NTMState(
             np.ascontiguousarray(_get(arrays, f"memory_{s}"), dtype=np.float32),
             np.ascontiguousarray(_get(arrays, f"reads_{s}"), dtype=np.float32),
+            _positions(arrays, s, ctrl, counts[s]),
         )
         ctrl._check_state(st, counts[s])
         states.append(st)
