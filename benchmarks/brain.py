@@ -208,11 +208,15 @@ def bench_ffb(reps: int) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 
-def _ntm(memory: bool):
+def _ntm(memory: bool, addressing: str = "content"):
     from alife.brain import HashMemory, NTMController
 
     mem = HashMemory(key_size=16, value_size=8, width=256, rounds=2, mode="sign", seed=1)
-    return NTMController(40, 3, memory=mem if memory else None, reads=1, width=64, depth=3, seed=2)
+    return NTMController(40, 3, memory=mem if memory else None, reads=1, width=64, depth=3, seed=2,
+                         addressing=addressing)
+
+
+HEAD_BAR = 1.2  # location and both heads: at most this times the content step
 
 
 def bench_ntm(reps: int) -> bool:
@@ -224,6 +228,9 @@ def bench_ntm(reps: int) -> bool:
     print("   reads 1. agent-steps/s from the median wall time of interleaved calls (wrapper")
     print("   checks included); target >= 1,000,000 on 2 threads. 'prepared' = genomes passed")
     print("   through controller.prepare() once (skips the per-call finiteness scan).")
+    print("   Addressing: content (hashed keys; 'memory'), location (positions on a tape of 256")
+    print("   cells), both (interpolated); x content = time over the content row's time at the")
+    print(f"   same thread count (bar: <= {HEAD_BAR}).")
     print("   1t cpu: the same from process CPU time (cost without time spent descheduled on a")
     print("   busy machine); x fht: 1-thread CPU time per agent over the CPU time of one fht-cpu")
     print("   n=256 transform of one vector, measured interleaved (a machine-speed yardstick).")
@@ -231,17 +238,20 @@ def bench_ntm(reps: int) -> bool:
     sensors = rng.standard_normal((BATCH, 40)).astype(np.float32)
     rows = []
     sides = {}
-    for memory in (True, False):
-        ctrl = _ntm(memory)
+    for memory, addressing in ((True, "content"), (True, "location"), (True, "both"),
+                               (False, "content")):
+        ctrl = _ntm(memory, addressing)
         genomes = ctrl.init_genomes(rng, BATCH)
         state = ctrl.new_state(BATCH)
         ctrl.step(genomes, state, sensors)
-        variants = [("per-agent genomes", genomes), ("one shared genome", genomes[0])]
-        if hasattr(ctrl, "prepare"):
-            variants.insert(1, ("prepared per-agent genomes", ctrl.prepare(genomes)))
+        variants = [("per-agent genomes", genomes)]
+        if addressing == "content":
+            variants += [("prepared per-agent genomes", ctrl.prepare(genomes)),
+                         ("one shared genome", genomes[0])]
         for label, g in variants:
             ctrl.step(g, state, sensors)
-            key = f"{'memory' if memory else 'no memory'}, {label}"
+            name = addressing if addressing != "content" else "memory"
+            key = f"{name if memory else 'no memory'}, {label}"
             sides[key] = lambda c=ctrl, g=g, s=state: c.step(g, s, sensors)
             rows.append(key)
     x256 = rng.standard_normal((BATCH, 256)).astype(np.float32)
@@ -249,22 +259,28 @@ def bench_ntm(reps: int) -> bool:
     ok = True
     print(
         f"{'variant':<38} {'1 thread':>10} {'2 threads':>10} {'2t/1t':>6} {'1t cpu':>10} "
-        f"{'x fht':>6}"
+        f"{'x fht':>6} {'x content 1t':>13} {'2t':>5}"
     )
     results, cpu1 = {}, {}
     for threads in (1, 2):
         numba.set_num_threads(threads)
         results[threads] = interleaved(sides, reps, cpu=cpu1 if threads == 1 else None)
+    base = "memory, per-agent genomes"
     for key in rows:
         r1, r2 = BATCH / results[1][key], BATCH / results[2][key]
         rc = BATCH / cpu1[key]
+        x1, x2 = results[1][key] / results[1][base], results[2][key] / results[2][base]
         tail = ""
-        if key == "memory, per-agent genomes":
-            ok = r2 >= 1e6
-            tail = f"  target {_verdict(ok)}"
+        if key == base:
+            ok &= r2 >= 1e6
+            tail = f"  target {_verdict(r2 >= 1e6)}"
+        elif key.startswith(("location", "both")):
+            fits = max(x1, x2) <= HEAD_BAR
+            ok &= fits
+            tail = f"  bar {_verdict(fits)}"
         print(
             f"{key:<38} {r1:>10,.0f} {r2:>10,.0f} {r2 / r1:>6.2f} {rc:>10,.0f} "
-            f"{cpu1[key] / cpu1['fht']:>6.2f}{tail}"
+            f"{cpu1[key] / cpu1['fht']:>6.2f} {x1:>13.2f} {x2:>5.2f}{tail}"
         )
     passive = _ntm_passive(reps)
     if passive:
@@ -337,8 +353,8 @@ mem = HashMemory(16, 8, 256, 2, "sign", seed=0)
 w = mem.new_state(40)
 mem.write(w, x[:, :16], x[:, :8], np.ones(40, np.float32))
 mem.read(w, x[:, :16])
-for m in (mem, None):
-    c = NTMController(40, 3, memory=m, reads=1, width=64, depth=3, seed=0)
+for m, addressing in ((mem, "content"), (mem, "location"), (mem, "both"), (None, "content")):
+    c = NTMController(40, 3, memory=m, reads=1, width=64, depth=3, seed=0, addressing=addressing)
     st = c.new_state(40)
     gg = c.init_genomes(rng, 40)
     c.step(gg, st, x[:, :40])
@@ -358,8 +374,9 @@ def bench_compile() -> bool:
         "fresh subprocesses"
     )
     print("   first calls = wht, FFBNet.forward (per-agent + shared), HashMemory write/read,")
-    print("   NTMController.step with and without memory (all genome forms); child CPU = user +")
-    print("   system CPU seconds of the subprocess (wall includes waiting for a busy CPU)")
+    print("   NTMController.step with and without memory (all genome forms; content, location")
+    print("   and both addressing); child CPU = user + system CPU seconds of the subprocess")
+    print("   (wall includes waiting for a busy CPU)")
     with tempfile.TemporaryDirectory(prefix="alife-numba-cache-") as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache, **_PIN)
         out = {}

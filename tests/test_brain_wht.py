@@ -82,7 +82,9 @@ np.testing.assert_allclose(mem.hash(keys), ref, atol=1e-5)
 def test_radix8_passes_used_without_avx512(tmp_path):
     """CPUs without AVX-512 take radix-8 passes (16 vectors would not fit in 16 registers):
     that path, forced by ALIFE_RADIX16=0 in a fresh process with its own Numba cache."""
-    env = dict(os.environ, ALIFE_RADIX16="0", NUMBA_CACHE_DIR=str(tmp_path))
     root = Path(__file__).resolve().parent.parent
+    # this tree's alife and the tests' plain modules (reference), whatever PYTHONPATH says
+    path = os.pathsep.join([str(root), str(root / "tests"), os.environ.get("PYTHONPATH", "")])
+    env = dict(os.environ, ALIFE_RADIX16="0", NUMBA_CACHE_DIR=str(tmp_path), PYTHONPATH=path)
     subprocess.run([sys.executable, "-c", _RADIX8_CHECK], env=env, cwd=root, check=True,
                    timeout=600)
