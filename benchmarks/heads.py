@@ -1,4 +1,4 @@
-"""Location addresses for the NTM heads: crosstalk of a tape of L items, two candidates side by side.
+"""Location addresses for the NTM heads: crosstalk of a tape of L items, two candidates.
 
 Run: `python -m benchmarks.heads [--width M] [--trials T]` (NumPy, float64, a few seconds).
 
