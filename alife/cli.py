@@ -33,7 +33,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     import importlib.util
 
     found = importlib.util.find_spec("benchmarks") is not None  # scripts at the project root
-    names = [n for n in ("brain", "world", "evolve", "render")
+    names = [n for n in ("brain", "world", "evolve", "render", "config")
              if found and importlib.util.find_spec(f"benchmarks.{n}")]
     if not names:
         raise AlifeError("the benchmarks live in the source checkout: run `python run.py bench` "
@@ -45,21 +45,41 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    """Check world files: `FILE: ok` or one line per problem; exit 1 if any file is bad."""
+    """Check world files: `FILE: ok (what it needs)` or one line per problem; exit 1 if any
+    file is bad."""
     from alife.config import load_world
     from alife.config.loader import problems_of
+    from alife.config.resources import summary
 
     bad = 0
     for path in args.files:
         try:
-            load_world(path)
+            config = load_world(path)
         except AlifeError as err:
             bad += 1
             for line in problems_of(err):
                 print(line)
         else:
-            print(f"{path}: ok")
+            print(f"{path}: ok ({summary(config)})")
     return 1 if bad else 0
+
+
+def _memory_size(text: str) -> int:
+    """argparse type of --max-memory: bytes from `64G` etc."""
+    from alife.config.resources import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _add_memory_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--max-memory", type=_memory_size, default=None, metavar="SIZE",
+        help="memory a world may need, e.g. 64G (default: 80%% of the memory available; "
+        "same as the ALIFE_MAX_MEMORY environment variable)",
+    )  # fmt: skip
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
@@ -247,11 +267,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     play.add_argument("world", nargs="?", default=str(DEFAULT_WORLD), help="world file (*.yaml)")
     _add_window_arguments(play)
+    _add_memory_argument(play)
     play.set_defaults(func=_cmd_play)
 
     view = sub.add_parser("view", help="watch a headless run's best genomes live (runs/NAME)")
     view.add_argument("run", help="run directory made by `evolve` (runs/NAME)")
     _add_window_arguments(view)
+    _add_memory_argument(view)
     view.set_defaults(func=_cmd_view)
 
     bench = sub.add_parser("bench", help="run the benchmarks and print ratio tables")
@@ -260,6 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="check world files (exit 1 if any is invalid)")
     validate.add_argument("files", nargs="+", metavar="FILE", help="world files (*.yaml)")
+    _add_memory_argument(validate)
     validate.set_defaults(func=_cmd_validate)
 
     schema = sub.add_parser("schema", help="write the world-file JSON Schema for editors")
@@ -290,6 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: all cores open-ended, 1 serial; workers use one each)",
     )
     evolve.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_memory_argument(evolve)
     evolve.set_defaults(func=_cmd_evolve)
 
     experiment = sub.add_parser("experiment", help="reproduce a figure of docs/RESULTS.md")
@@ -303,6 +327,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from alife import interrupts
+
+    interrupts.install()  # Ctrl-C is honoured also while Numba compiles
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
     window_first = argv and argv[0].startswith("--") and argv[0] != "--help"
@@ -312,8 +339,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    from alife.config import resources
+
+    runs = {"play": [resources.WINDOW], "view": [resources.WINDOW], "evolve": [resources.EVOLVE]}
+    runs = runs.get(args.command, [resources.WINDOW, resources.EVOLVE])
     try:
-        with _compile_notice():
+        limit = getattr(args, "max_memory", None)
+        with resources.checking(*runs, limit=limit), _compile_notice():
             return int(args.func(args) or 0)
     except AlifeError as err:
         print(f"error: {err}", file=sys.stderr)

@@ -164,7 +164,7 @@ def test_new_run_refuses_existing_directory_and_bad_layout(reference, tmp_path):
     with pytest.raises(CheckpointError, match="not empty"):
         EvolutionRun.new(world, tmp_path / "full")
     bad = write_world(tmp_path, TINY.replace("arenas: 6", "arenas: 6\n  population: 7"), "b.yaml")
-    with pytest.raises(WorldConfigError, match="b.yaml: evolution: population"):
+    with pytest.raises(WorldConfigError, match=r"b\.yaml:\d+:\d+: evolution\.population: 7 is not"):
         EvolutionRun.new(bad, tmp_path / "bad")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -33,7 +34,13 @@ def bad_world(tmp_path: Path) -> Path:
 def test_all_shipped_worlds_ok(capsys):
     assert main(["validate", *map(str, WORLDS)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out == [f"{p}: ok" for p in WORLDS]
+    assert [line.split(" (", 1)[0] for line in out] == [f"{p}: ok" for p in WORLDS]
+    foraging = out[[p.name for p in WORLDS].index("foraging.yaml")]
+    assert re.search(
+        r"ok \(evolution: 8 arenas x 40 agents, 160,000 agent-ticks per generation, about "
+        r"[\d.]+ MiB in the window, [\d.]+ MiB in evolve\)$",
+        foraging,
+    ), foraging
 
 
 def test_bad_file_gives_one_line_per_problem_and_exit_1(bad_world, tmp_path, capsys):
@@ -41,7 +48,7 @@ def test_bad_file_gives_one_line_per_problem_and_exit_1(bad_world, tmp_path, cap
     missing = str(tmp_path / "missing.yaml")
     assert main(["validate", good, str(bad_world), missing]) == 1
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == f"{good}: ok"
+    assert out[0].startswith(f"{good}: ok (")
     assert out[-1] == f"{missing}: file not found"
     problems = out[1:-1]
     assert len(problems) == 2, out
@@ -69,8 +76,9 @@ def test_validate_via_run_py_subprocess(bad_world):
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1, proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[0] == "worlds/foraging.yaml: ok"
+    assert lines[0].startswith("worlds/foraging.yaml: ok (evolution: 8 arenas x 40 agents")
     assert len(lines) == 3 and all(line.startswith(f"{bad_world}:") for line in lines[1:])
     assert "Traceback" not in proc.stderr
     ok = subprocess.run(cmd[:4], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert ok.returncode == 0 and ok.stdout == "worlds/foraging.yaml: ok\n"
+    assert ok.returncode == 0 and ok.stdout.startswith("worlds/foraging.yaml: ok (")
+    assert ok.stdout.count("\n") == 1

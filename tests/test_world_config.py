@@ -39,7 +39,11 @@ def _error(**over) -> str:
         ({"species": [species(spawn={"area": [0, 0, 500, 10]})]}, "outside the arena"),
         ({"obstacles": {"rects": [{"x": 390, "y": 0, "width": 20, "height": 5}]}}, "outside"),
         ({"food": {"count": 10, "max_count": 5}}, "smaller than count"),
-        ({"arena": {"count": 100_000}, "species": [species(count=100)]}, "agents in total"),
+        ({"name": "n" * 81}, "at most 80 characters"),
+        (
+            {"arena": {"count": 100_000}, "species": [species(count=100)]},
+            "arena.count: the world would hold 100,000 arenas x 100 agents = 10,000,000",
+        ),
     ],
 )
 def test_bad_values_give_clear_messages(over, expect):

@@ -138,8 +138,9 @@ class EvolutionConfig(StrictModel):
     def layout(self, species_counts: list[int]) -> tuple[int, list[int]]:
         """Resolve (arena count, agents per arena per species) for generational runs.
 
-        species_counts: each species' `count` from the species section. Raises ValueError with a
-        message naming the field when the numbers do not fit together.
+        species_counts: each species' `count` from the species section. Raises ValueError
+        with a message that starts with the key path (within this section) of the field to
+        fix when the numbers do not fit together.
         """
         n = len(species_counts)
         per = _per_species(self.agents_per_arena, n, "agents_per_arena")
@@ -152,31 +153,39 @@ class EvolutionConfig(StrictModel):
             for s, (p, a) in enumerate(zip(pop, per, strict=True)):
                 if p % a:
                     raise ValueError(
-                        f"population[{s}] = {p} is not a multiple of agents_per_arena = {a}"
+                        f"{_entry('population', self.population, s)}: {p:,} is not a multiple "
+                        f"of {_entry('agents_per_arena', self.agents_per_arena, s)} = {a:,}"
                     )
                 counts.add(p // a)
             if len(counts) != 1:
                 raise ValueError(
-                    "population / agents_per_arena must give the same number of "
+                    "population: population / agents_per_arena must give the same number of "
                     f"arenas for every species (got {sorted(counts)})"
                 )
             arenas = counts.pop()
             if self.arenas is not None and self.arenas != arenas:
                 raise ValueError(
-                    f"arenas = {self.arenas} disagrees with population, which "
-                    f"implies {arenas} arenas"
+                    f"arenas: {self.arenas:,} disagrees with population, which "
+                    f"implies {arenas:,} arenas"
                 )
         if arenas * self.episodes > MAX_ARENAS:
             raise ValueError(
-                f"arenas x episodes = {arenas} x {self.episodes} is more than {MAX_ARENAS} "
-                "arenas per generation"
+                f"episodes: arenas x episodes = {arenas} x {self.episodes} is more than "
+                f"{MAX_ARENAS} arenas per generation"
             )
-        for s, p in enumerate(per):
-            if self.elitism >= arenas * p:
-                raise ValueError(
-                    f"elitism = {self.elitism} must be smaller than species {s}'s "
-                    f"population ({arenas * p})"
-                )
+        smallest = min(range(n), key=lambda s: per[s])
+        population = arenas * per[smallest]
+        if self.elitism >= population:
+            raise ValueError(
+                f"elitism: {self.elitism:,} must be smaller than species {smallest}'s "
+                f"population ({arenas:,} arenas x {per[smallest]:,} = {population:,})"
+            )
+        size = self.selection.tournament_size
+        if self.selection.method == "tournament" and size > population:
+            raise ValueError(
+                f"selection.tournament_size: {size} is more than species {smallest}'s "
+                f"population ({population:,}); nearly every tournament would pick the best"
+            )
         return arenas, per
 
 
@@ -186,5 +195,10 @@ def _per_species(value: int | list[int] | None, n: int, name: str) -> list[int] 
     if isinstance(value, int):
         return [value] * n
     if len(value) != n:
-        raise ValueError(f"{name} has {len(value)} entries but the world has {n} species")
+        raise ValueError(f"{name}: has {len(value)} entries but the world has {n} species")
     return list(value)
+
+
+def _entry(name: str, value: int | list[int] | None, s: int) -> str:
+    """The key path of species s's entry of a per-species setting: `name[s]` for a list."""
+    return f"{name}[{s}]" if isinstance(value, list) else name

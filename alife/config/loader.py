@@ -4,18 +4,22 @@
 `parse_model(text, model_cls, source)` do the same for any model (tests, hot reload, sub-files).
 Every failure raises `alife.errors.WorldConfigError` whose `.problems` is a list of lines
 `FILE:LINE:COL: key.path: what was wrong (got VALUE)` and whose str() is those lines joined by
-newlines. The file is only ever read. Follows the "strict config" convention of DESIGN section 5.
+newlines: at most MAX_SHOWN problems and a line counting the rest, each line at most MAX_LINE
+characters. The file is only ever read, and only if it is at most MAX_FILE_BYTES long; the whole
+check takes time linear in the file's size. A world that needs more memory than this machine
+allows is refused too, at the key to change (alife/config/resources.py).
 """
 
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from alife.config.messages import describe, format_value
+from alife.config.messages import MAX_SHOWN, describe, format_value, more_problems
 from alife.config.yamlnodes import Problem, YamlProblems, node_position, parse
 from alife.errors import WorldConfigError
 
@@ -23,6 +27,12 @@ if TYPE_CHECKING:
     from alife.config.models import WorldConfig
 
 M = TypeVar("M", bound=BaseModel)
+
+#: Largest world file read. The largest world the models accept (8 species with every key
+#: written and commented, 256 circles, 256 rects) is under 100 KB; 1 MiB leaves ten times that,
+#: and parses in about a second, so a runaway generated or pasted file is refused at once.
+MAX_FILE_BYTES = 1 << 20
+MAX_LINE = 400  # characters in one problem line (values in it are cut short well before)
 
 
 def config_error(problems: list[str]) -> WorldConfigError:
@@ -50,10 +60,14 @@ def load_model(path: str | Path, model_cls: type[M]) -> M:
 
 
 def read_text(path: str | Path) -> str:
-    """The file's text (UTF-8, an optional BOM removed); WorldConfigError if unreadable."""
+    """The file's text (UTF-8, an optional BOM removed); WorldConfigError if unreadable or
+    longer than MAX_FILE_BYTES (checked before it is read)."""
     source = str(path)
     try:
-        raw = Path(path).read_bytes()
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            check_size(size, source)
+            raw = fh.read(MAX_FILE_BYTES + 1)  # (a pipe or device may say size 0)
     except FileNotFoundError:
         raise config_error([f"{source}: file not found"]) from None
     except IsADirectoryError:
@@ -62,6 +76,7 @@ def read_text(path: str | Path) -> str:
         raise config_error([f"{source}: cannot read the file (permission denied)"]) from None
     except OSError as err:
         raise config_error([f"{source}: cannot read the file ({err.strerror or err})"]) from None
+    check_size(len(raw), source)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -74,8 +89,27 @@ def read_text(path: str | Path) -> str:
         ) from None
 
 
+def check_size(size: int, source: str) -> None:
+    """WorldConfigError if a world file of `size` bytes (or characters) is too long to read."""
+    if size > MAX_FILE_BYTES:
+        raise config_error(
+            [
+                f"{source}: the file is {_megabytes(size)}; world files may be at most "
+                f"{_megabytes(MAX_FILE_BYTES)} (a whole world takes a few KB: was something "
+                "generated or pasted into it?)"
+            ]
+        )
+
+
+def _megabytes(size: int) -> str:
+    if size == MAX_FILE_BYTES + 1:
+        return f"more than {_megabytes(MAX_FILE_BYTES)}"
+    return f"{size / 2**20:.1f} MB" if size >= 2**20 else f"{size / 2**10:.0f} KB"
+
+
 def parse_model(text: str, model_cls: type[M], source: str = "<string>") -> M:
     """Validate YAML `text` as `model_cls`; `source` names the file in messages."""
+    check_size(len(text), source)
     try:
         doc = parse(text)
     except YamlProblems as err:
@@ -93,9 +127,20 @@ def parse_model(text: str, model_cls: type[M], source: str = "<string>") -> M:
         errors += err.errors(include_url=False)
     else:
         errors += non_finite_errors(model)  # e.g. the string "1e400" parsed as a float
+        errors += machine_errors(model)
     if errors:
         raise _located(source, describe(errors, doc, model_cls))
     return model
+
+
+def machine_errors(model: BaseModel) -> list[dict[str, Any]]:
+    """A pydantic-style error if a world needs more memory than this machine allows
+    (alife.config.resources.memory_problem; its message starts with the key to blame)."""
+    from alife.config.models import WorldConfig
+    from alife.config.resources import memory_problem
+
+    problem = memory_problem(model) if isinstance(model, WorldConfig) else None
+    return [{"type": "value_error", "loc": (), "msg": problem, "input": None}] if problem else []
 
 
 def non_finite_errors(data: Any) -> list[dict[str, Any]]:
@@ -130,7 +175,19 @@ def non_finite_errors(data: Any) -> list[dict[str, Any]]:
 
 
 def _located(source: str, problems: list[Problem]) -> WorldConfigError:
-    return config_error([f"{source}:{p.line}:{p.column}: {p.text}" for p in problems])
+    """The error for `problems` (sorted): at most MAX_SHOWN lines and one counting the rest
+    (pydantic problems come already cut short), each line at most MAX_LINE characters."""
+    if len(problems) > MAX_SHOWN + 1:
+        rest = problems[MAX_SHOWN]
+        problems = [*problems[:MAX_SHOWN], more_problems(rest.line, rest.column,
+                                                         len(problems) - MAX_SHOWN)]  # fmt: skip
+    return config_error([_bounded(f"{source}:{p.line}:{p.column}: {p.text}") for p in problems])
+
+
+def _bounded(line: str) -> str:
+    if len(line) <= MAX_LINE:
+        return line
+    return f"{line[: MAX_LINE - 40]} ... ({len(line) - MAX_LINE + 40:,} characters cut)"
 
 
 def _kind(value: Any) -> str:

@@ -5,21 +5,29 @@ member tag). We walk the constructed data and the YAML node tree together along 
 the node's position; union tags are not in the data, so they are skipped in the key path and named
 after it. Unknown keys get "did you mean ..." from the field names valid at that place, found by
 walking the model class along the same loc (nested models, lists, dicts, Optional/Union).
+
+Linear in the file: each mapping's keys are indexed once (`Document.find_pair`), every error is
+located in O(depth), and only the first `limit` problems (by position) get their full wording;
+the rest are counted in one closing line. Values are shown as the file writes them, cut short
+when long (`format_value`), never as Python reprs.
 """
 
 from __future__ import annotations
 
+import datetime
 import difflib
+import functools
+import json
 import math
 import re
 import types
 import typing
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
-from alife.config.yamlnodes import Document, Problem, node_position
+from alife.config.yamlnodes import Document, Problem, elide, node_position, path_part
 
 _QUOTED = re.compile(r"'([^']*)'")
 _NO_GOT = {"missing", "extra_forbidden", "union_tag_not_found", "too_short", "too_long"}
@@ -40,36 +48,84 @@ _REWRITES = (
 )
 
 
+MAX_SHOWN = 20  # problems worded in full; the rest are counted
+
+
+class _Located(NamedTuple):
+    """Where one pydantic error is (the first 6 fields order problems), and the parts of its
+    wording that `_word` needs besides the error itself. Equal ones are one problem."""
+
+    line: int
+    column: int
+    path: str
+    tags: tuple[str, ...]
+    kind: str
+    msg: str
+    loc: tuple
+    relocated: bool
+
+
 def describe(
-    errors: list[dict[str, Any]], doc: Document, model_cls: type[BaseModel]
-) -> list[Problem]:
-    """Problems (sorted by position, duplicates dropped) for pydantic `errors` on `doc`."""
-    problems = {describe_one(err, doc, model_cls) for err in errors}
-    return sorted(problems)
+    errors: list[dict[str, Any]], doc: Document, model_cls: type[BaseModel],
+    limit: int = MAX_SHOWN,
+) -> list[Problem]:  # fmt: skip
+    """Problems for pydantic `errors` on `doc`, sorted by position, duplicates dropped: the first
+    `limit` in full, then (if there are more) one line counting the rest (`more_problems`)."""
+    located: dict[_Located, dict[str, Any]] = {}
+    for err in errors:
+        located.setdefault(_locate(err, doc), err)
+    order = sorted(located, key=lambda p: p[:6])
+    shown: dict[Problem, None] = {}  # (ordered, without duplicates)
+    for i, place in enumerate(order):
+        if len(shown) == limit:
+            return [*shown, more_problems(place.line, place.column, len(order) - i)]
+        shown[_word(place, located[place], model_cls)] = None
+    return list(shown)
 
 
-def describe_one(err: dict[str, Any], doc: Document, model_cls: type[BaseModel]) -> Problem:
-    """One pydantic error dict -> Problem(line, column, 'key.path: message')."""
+def more_problems(line: int, column: int, count: int) -> Problem:
+    """The closing line of a cut-short list: `count` problems from (line, column) on."""
+    what = "1 more problem" if count == 1 else f"{count:,} more problems"
+    return Problem(line, column, f"{what} from here on (not shown; fix the ones above first)")
+
+
+def _locate(err: dict[str, Any], doc: Document) -> _Located:
+    """Find where an error is (cheap: O(depth) with the document's key index)."""
     loc = tuple(err.get("loc", ()))
     kind = err.get("type", "")
     msg, relocated = str(err.get("msg", "invalid value")), False
     if kind == "value_error":
         msg = msg.removeprefix("Value error, ")
         loc, msg, relocated = _relocate(doc, loc, msg)
+    msg = _plain(msg)
     path, node, tags, data = _walk(doc, loc, kind)
-    value = err.get("input")
-    show_got = not relocated and not (
-        kind == "value_error" and (isinstance(value, (dict, list, tuple)) or str(value) in msg)
-    )
-    text = _message(dict(err, msg=msg), kind, loc, model_cls, show_got)
     if kind in ("union_tag_invalid", "union_tag_not_found"):
-        field = _QUOTED.findall(str((err.get("ctx") or {}).get("discriminator", "")))
-        if field and isinstance(data, dict) and field[0] in data:
-            path, node, _, _ = _walk(doc, loc + (field[0],), kind)
-    if tags:
-        text += f" (as {' / '.join(tags)})"
+        field_name = _QUOTED.findall(str((err.get("ctx") or {}).get("discriminator", "")))
+        if field_name and isinstance(data, dict) and field_name[0] in data:
+            path, node, _, _ = _walk(doc, loc + (field_name[0],), kind)
     line, col = node_position(node)
-    return Problem(line, col, f"{path}: {text}" if path else text)
+    return _Located(line, col, path, tuple(tags), kind, msg, loc, relocated)
+
+
+def _word(place: _Located, err: dict[str, Any], model_cls: type[BaseModel]) -> Problem:
+    """The full problem line of a located error."""
+    value = err.get("input")
+    show_got = not place.relocated and not (
+        place.kind == "value_error"
+        and (isinstance(value, (dict, list, tuple)) or _mentions(place.msg, value))
+    )
+    text = _message(dict(err, msg=place.msg), place.kind, place.loc, model_cls, show_got)
+    if place.tags:
+        text += f" (as {' / '.join(place.tags)})"
+    return Problem(place.line, place.column, f"{place.path}: {text}" if place.path else text)
+
+
+def _mentions(msg: str, value: Any) -> bool:
+    """True if a validator's message already shows the value."""
+    try:
+        return str(value) in msg
+    except ValueError:  # an integer too long to print
+        return False
 
 
 _PATH_PREFIX = re.compile(r"([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*|\[\d+\])*)(: | )")
@@ -87,17 +143,24 @@ def _relocate(doc: Document, loc: tuple, text: str) -> tuple[tuple, str, bool]:
     )
     if len(extra) < 2 and match.group(2) != ": ":
         return loc, text, False  # a single plain word followed by a space is just prose
-    data = doc.data
+    data, depth = doc.data, len(loc)
     for i, elem in enumerate(loc + extra):
         if isinstance(data, dict) and _has_key(data, elem):
-            data = _get(data, elem)
+            data = data[elem]
         elif isinstance(data, list) and isinstance(elem, int) and 0 <= elem < len(data):
             data = data[elem]
-        elif i >= len(loc):  # (elements of loc not in the data are union tags)
-            return loc, text, False
-    if match.group(2) == ": ":
-        text = text[match.end() :]
-    return loc + extra, text, True
+        elif i >= len(loc):
+            break
+        else:
+            continue  # (elements of loc not in the data are union tags)
+        depth = max(depth, i + 1)
+    rest = extra[depth - len(loc) :]
+    if depth == len(loc) or (rest and match.group(2) != ": "):
+        return loc, text, False
+    text = text[match.end() :] if match.group(2) == ": " else text
+    if rest:  # a key left at its default: report it at the nearest key the file has
+        text = "".join(path_part(e) for e in rest).lstrip(".") + ": " + text
+    return loc + extra[: depth - len(loc)], text, True
 
 
 def _walk(doc: Document, loc: tuple, kind: str):
@@ -112,10 +175,10 @@ def _walk(doc: Document, loc: tuple, kind: str):
     for i, elem in enumerate(loc):
         last = i == len(loc) - 1
         if isinstance(data, dict) and _has_key(data, elem):
-            key_node, value_node = _find_pair(doc, node, elem)
+            key_node, value_node = doc.find_pair(node, elem)
             if not (last and kind == "invalid_key"):
-                parts.append(_path_part(elem))
-            data = _get(data, elem)
+                parts.append(path_part(elem))
+            data = data[elem]
             if key_node is None:
                 continue
             node = key_node if (last and want_key) else value_node
@@ -125,7 +188,7 @@ def _walk(doc: Document, loc: tuple, kind: str):
             if hasattr(node, "value") and isinstance(node.value, list) and elem < len(node.value):
                 node = node.value[elem]
         elif last and kind == "missing" and isinstance(data, dict):
-            parts.append(_path_part(elem))  # a missing key: stay at the parent mapping
+            parts.append(path_part(elem))  # a missing key: stay at the parent mapping
         elif isinstance(elem, str) and not elem.startswith("["):
             tags.append(elem)  # a union member tag, not part of the file
     return "".join(parts).lstrip("."), node, tags, data
@@ -133,50 +196,15 @@ def _walk(doc: Document, loc: tuple, kind: str):
 
 def _has_key(data: dict, elem: Any) -> bool:
     try:
-        return elem in data or any(k == elem for k in data)
+        return elem in data
     except TypeError:
         return False
-
-
-def _get(data: dict, elem: Any) -> Any:
-    if elem in data:
-        return data[elem]
-    return next(v for k, v in data.items() if k == elem)
-
-
-def _find_pair(doc: Document, node: Any, elem: Any):
-    """(key node, value node) of the mapping entry for `elem`; the last one wins, like YAML."""
-    pairs = getattr(node, "value", None)
-    if not isinstance(pairs, list):
-        return None, None
-    loose = None
-    for key_node, value_node in reversed(pairs):
-        if not hasattr(key_node, "tag"):
-            continue
-        key = doc.key_value(key_node)
-        if type(key) is type(elem) and key == elem:
-            return key_node, value_node
-        if loose is None and (key == elem or str(key) == str(elem)):
-            loose = (key_node, value_node)
-    return loose or (None, None)
-
-
-def _path_part(elem: Any) -> str:
-    if isinstance(elem, int) and not isinstance(elem, bool):
-        return f"[{elem}]"
-    text = str(elem)
-    return f".{text}" if re.fullmatch(r"[A-Za-z_][\w-]*", text) else f"[{text!r}]"
 
 
 def _message(
     err: dict[str, Any], kind: str, loc: tuple, model_cls: type[BaseModel], show_got: bool
 ) -> str:
     msg = str(err.get("msg", "invalid value"))
-    for old, new in _REWRITES:
-        if msg.startswith(old):
-            msg = new + msg[len(old) :]
-    msg = re.sub(r"^(List|Tuple|Dictionary|Set|Frozenset|String|Value) should ", "should ", msg)
-    msg = msg.replace(" after validation", "")
     if kind == "invalid_key":
         return f"key {format_value(err.get('input'))} should be text (put it in quotes)"
     ctx = err.get("ctx") or {}
@@ -191,7 +219,8 @@ def _message(
     if kind == "union_tag_invalid":
         field = ", ".join(_QUOTED.findall(str(ctx.get("discriminator", "")))) or "tag"
         expected = _QUOTED.findall(str(ctx.get("expected_tags", "")))
-        msg = f"unknown {field} {ctx.get('tag')!r}, expected one of {', '.join(expected)}"
+        tag = format_value(ctx.get("tag"))
+        msg = f"unknown {field} {tag}, expected one of {', '.join(expected)}"
         hint = suggest(str(ctx.get("tag")), expected)
         return msg + (f"; did you mean {hint!r}?" if hint else "")
     if kind == "union_tag_not_found":
@@ -206,6 +235,16 @@ def _message(
     return msg
 
 
+@functools.lru_cache(maxsize=1024)
+def _plain(msg: str) -> str:
+    """pydantic's wording made plainer ('Input should be' -> 'should be', ...)."""
+    for old, new in _REWRITES:
+        if msg.startswith(old):
+            msg = new + msg[len(old) :]
+    msg = re.sub(r"^(List|Tuple|Dictionary|Set|Frozenset|String|Value) should ", "should ", msg)
+    return msg.replace(" after validation", "")
+
+
 def suggest(word: str, choices: Sequence[str]) -> str | None:
     """The closest valid choice to a misspelt `word` (case-insensitive difflib), or None."""
     lowered = {c.lower(): c for c in choices}
@@ -214,19 +253,34 @@ def suggest(word: str, choices: Sequence[str]) -> str | None:
 
 
 def format_value(value: Any) -> str:
-    """A short, YAML-flavoured rendering of an offending input value."""
+    """An offending input value as a YAML file would write it, cut short when long: `null`,
+    `true`, `.nan`, `'text'`, `2026-01-01 (read as a date)`; containers by their size."""
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and not math.isfinite(value):
         return ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")
-    if isinstance(value, dict):
+    if isinstance(value, int):
+        if value.bit_length() > 1000:  # too long to print in full (or at all)
+            digits = int(value.bit_length() * math.log10(2)) + 1
+            return f"a number with about {digits:,} digits"
+        return elide(str(value))
+    if isinstance(value, float):
+        return elide(repr(value))
+    if isinstance(value, str):
+        text = "'" + value.replace("'", "''") + "'" if value.isprintable() else json.dumps(value)
+        return elide(text)
+    if isinstance(value, (datetime.date, datetime.time)):  # datetime is a date
+        return f"{value.isoformat()} (read as a date; put it in quotes for text)"
+    if isinstance(value, (bytes, bytearray)):
+        return f"binary data ({len(value):,} bytes)"
+    if isinstance(value, Mapping):
         return "a mapping"
-    if isinstance(value, (list, tuple)):
-        return f"a list of {len(value)} item{'s' if len(value) != 1 else ''}"
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    if isinstance(value, (list, tuple, set, frozenset)):
+        kind = "set" if isinstance(value, (set, frozenset)) else "list"
+        return f"a {kind} of {len(value):,} item{'s' if len(value) != 1 else ''}"
+    return f"a value of type {type(value).__name__}"
 
 
 def valid_keys(model_cls: type, loc: tuple) -> list[str]:
@@ -288,8 +342,8 @@ def _is_tagged(tp: Any, tag: Any) -> bool:
         return getattr(tp, "__name__", None) == tag
     if tp.__name__ == tag:
         return True
-    for field in tp.model_fields.values():
-        for leaf in _leaves(field.annotation):
+    for info in tp.model_fields.values():
+        for leaf in _leaves(info.annotation):
             if typing.get_origin(leaf) is typing.Literal and tag in typing.get_args(leaf):
                 return True
     return False

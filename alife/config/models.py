@@ -18,6 +18,7 @@ from pydantic import Field, field_validator, model_validator
 
 from alife.config.base import StrictModel
 from alife.config.evolution import EvolutionConfig
+from alife.config.resources import layout_of
 
 #: Limits that keep a world file from asking for more memory than a workstation has.
 MAX_AGENTS = 2_000_000
@@ -198,7 +199,20 @@ class MemoryConfig(StrictModel):
     value_size: int = Field(8, ge=1, le=256, description="numbers stored per item")
     rounds: int = Field(2, ge=1, le=16, description="hash rounds (1 = locality-sensitive)")
     mode: Literal["sign", "reservoir"] = Field("sign", description="hash output kind")
-    reads: int = Field(2, ge=1, le=16, description="read heads (keys read per tick)")
+    reads: int = Field(2, ge=1, le=16, description="read heads (addresses read per tick)")
+    addressing: Literal["content", "location", "both"] = Field(
+        "content",
+        description="how the heads address memory: content (hashed keys), location (each head "
+        "has a position on a tape of `width` cells that it shifts by -1/0/+1 or sends home), "
+        "or both (a per-head gate mixes the key's address and the position's)",
+    )
+
+    @property
+    def head_outputs(self) -> int:
+        """Net outputs per head: key (unless location), shift 3 + home 1 (unless content),
+        interpolation 1 (both)."""
+        key = 0 if self.addressing == "location" else self.key_size
+        return key + 4 * (self.addressing != "content") + (self.addressing == "both")
 
     @field_validator("width")
     @classmethod
@@ -313,14 +327,17 @@ class SpeciesConfig(StrictModel):
                 f"{reads} memory reads + 1 bias) do not fit brain.width {w}; use fewer rays "
                 f"or classes, or a wider brain"
             )
-        n_out = self.n_motors
+        n_out, parts = self.n_motors, f"{self.n_motors} motors"
         if mem.enabled:
-            n_out += (mem.reads + 1) * mem.key_size + mem.value_size + 1
+            n_out += (mem.reads + 1) * mem.head_outputs + mem.value_size + 1
+            head = {"content": "key_size", "location": "shift 3 + home 1",
+                    "both": "key_size + shift 3 + home 1 + interpolation 1"}[mem.addressing]
+            parts += (f" + {mem.reads + 1} memory heads x {mem.head_outputs} ({head}; "
+                      f"{mem.addressing} addressing) + value_size {mem.value_size} + 1 gate")
         if n_out > w:
             raise ValueError(
-                f"species '{self.name}': {n_out} brain outputs (motors, read/write keys, value, "
-                f"gate) do not fit brain.width {w}; use a smaller key_size or fewer reads, "
-                f"or a wider brain"
+                f"species '{self.name}': {n_out} brain outputs ({parts}) do not fit "
+                f"brain.width {w}; use a smaller key_size or fewer reads, or a wider brain"
             )
         return self
 
@@ -334,7 +351,7 @@ class EpisodeConfig(StrictModel):
 class WorldConfig(StrictModel):
     """A whole world file."""
 
-    name: str = Field("world", description="a short name shown in the window")
+    name: str = Field("world", max_length=80, description="a short name shown in the window")
     description: str = Field("", description="free text")
     seed: int = Field(0, ge=0, le=2**63 - 1, description="random seed (same seed, same run)")
     arena: ArenaConfig = Field(default_factory=ArenaConfig)
@@ -393,16 +410,35 @@ class WorldConfig(StrictModel):
             for p in list(self.cue.lights) + list(self.cue.goals):
                 if not (0 <= p[0] <= w and 0 <= p[1] <= h):
                     raise ValueError(f"cue position {list(p)} is outside the arena")
-        agents = sum(s.count for s in self.species) * self.arena.count
-        if agents > MAX_AGENTS:
-            raise ValueError(
-                f"{agents:,} agents in total (species counts x arena.count) is more than "
-                f"{MAX_AGENTS:,}"
-            )
-        items = (self.food.capacity + self.poison.capacity) * self.arena.count
-        if items > MAX_ITEMS:
-            raise ValueError(
-                f"{items:,} food and poison slots in total (max_count x arena.count) is more "
-                f"than {MAX_ITEMS:,}"
-            )
+        self._check_sizes()
         return self
+
+    def _check_sizes(self) -> None:
+        """The agents and item slots of the file's arena.count arenas (a World of the file)
+        and of its evolution (alife.config.resources.layout_of: a generation's arenas, or an
+        open-ended world's at their most) stay within MAX_AGENTS and MAX_ITEMS. Messages start
+        with the key to change."""
+        try:
+            lay = layout_of(self)
+        except ValueError as err:
+            raise ValueError(f"evolution.{err}") from None
+        counts = [s.count for s in self.species]
+        big = max(range(len(counts)), key=lambda s: counts[s])
+        file_key = "arena.count" if self.arena.count > 1 else f"species[{big}].count"
+        slots = self.food.capacity + self.poison.capacity
+        for key, what, arenas, per, how in (
+            (file_key, "the world", self.arena.count, sum(counts), "arena.count x species counts"),
+            (lay.key, "a generation" if lay.generational else "the world", lay.arenas,
+             sum(lay.per_arena), lay.how),
+        ):  # fmt: skip
+            held = f"{key}: {what} would hold {arenas:,} arena{'s' * (arenas != 1)} x"
+            if arenas * per > MAX_AGENTS:
+                raise ValueError(
+                    f"{held} {per:,} agents = {arenas * per:,} agents ({how}), more than "
+                    f"{MAX_AGENTS:,}"
+                )
+            if arenas * slots > MAX_ITEMS:
+                raise ValueError(
+                    f"{held} {slots:,} food and poison slots = {arenas * slots:,}, more than "
+                    f"{MAX_ITEMS:,}"
+                )

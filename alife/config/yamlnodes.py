@@ -5,22 +5,37 @@ then *constructs* plain Python data from it. We keep both, so a validation error
 path can be reported at the line and column of the node it came from (the approach of
 neat-python / Polyworld style strict configs: errors carry file:line:column).
 
+The tree is composed by libyaml (PyYAML's C parser) when it is installed; a text libyaml rejects
+is parsed again by the pure-Python parser, whose messages are clearer (and whose verdict
+counts). Marks are the same with both, and so is the data (both use the same constructor).
+
 Checks made here, on the node tree, before any data is built:
 - duplicate keys in one mapping (PyYAML silently keeps the last one);
-- aliases that refer to themselves or expand to an absurd number of values ("alias bombs").
+- aliases that refer to themselves, and more than MAX_VALUES values in all (counted with aliases
+  expanded, so "alias bombs" and absurdly long lists are refused before they are built).
 Anchors, aliases and merge keys (`<<: *base`) are otherwise fine. Only the safe tags exist.
+A scalar the safe constructor cannot build (`2026-13-45`, a number with millions of digits) is
+reported at its key path.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-MAX_EXPANDED_NODES = 1_000_000  # values after alias expansion; far beyond any real world file
+#: Values (scalars, lists, mappings, with aliases expanded) a file may hold. The largest world
+#: the models accept (8 species, 256 circles, 256 rects, every key written) has about 6,000.
+MAX_VALUES = 100_000
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_INT_TAG = "tag:yaml.org,2002:int"
+_STR_TAG = "tag:yaml.org,2002:str"
+SHOWN_CHARS = 60  # longest rendering of one value in a message
+_NAME = re.compile(r"[A-Za-z_][\w-]*")  # keys shown as .name in a key path
 
 
 class Problem(NamedTuple):
@@ -40,13 +55,19 @@ class YamlProblems(Exception):
         self.problems = problems
 
 
-class _PositionLoader(yaml.SafeLoader):
-    """SafeLoader whose constructor errors always carry the position of the offending node.
+class BadValue(yaml.YAMLError):
+    """A scalar the safe constructor could not build (raised while constructing)."""
 
-    A few safe constructors raise plain exceptions on odd input (e.g. `2026-13-45` matches the
-    timestamp pattern, then `datetime.date` raises ValueError); we re-raise them as marked
-    ConstructorErrors so the user sees where.
-    """
+    def __init__(self, node: Node, text: str):
+        super().__init__(text)
+        self.node = node
+        self.text = text
+
+
+class _Constructing:
+    """Constructor mixin: a safe constructor's plain exception on odd input (`2026-13-45` matches
+    the timestamp pattern, then `datetime.date` raises ValueError) becomes a BadValue that
+    carries the offending node."""
 
     def construct_object(self, node: Node, deep: bool = False) -> Any:
         try:
@@ -54,9 +75,41 @@ class _PositionLoader(yaml.SafeLoader):
         except (yaml.YAMLError, RecursionError):
             raise
         except Exception as err:  # noqa: BLE001 - any constructor failure is a user input error
-            raise yaml.constructor.ConstructorError(
-                None, None, f"cannot read value {node.value!r} ({err})", node.start_mark
-            ) from err
+            raise BadValue(node, _unreadable(node, err)) from None
+
+
+class _PositionLoader(_Constructing, yaml.SafeLoader):
+    """The pure-Python safe loader (the reference for what a file means)."""
+
+
+if getattr(yaml, "__with_libyaml__", False):
+
+    class _FastLoader(_Constructing, yaml.CSafeLoader):
+        """libyaml's parser with the same constructor and resolver."""
+
+else:
+    _FastLoader = None
+
+
+def _unreadable(node: Node, err: Exception) -> str:
+    """What is wrong with a scalar the constructor rejected, showing what the file says."""
+    written = elide(str(node.value))
+    if node.tag == _INT_TAG and "digits" in str(err):
+        digits = sum(c.isdigit() for c in str(node.value))
+        return f"a number with {digits:,} digits is far too big (got {written})"
+    if node.tag == _TIMESTAMP_TAG:
+        return (
+            f"{written} looks like a date but is not a valid one ({err}); "
+            "put it in quotes if it is meant as text"
+        )
+    return f"cannot read the value {written} ({elide(str(err))})"
+
+
+def elide(text: str, limit: int = SHOWN_CHARS) -> str:
+    """`text` cut to about `limit` characters: head ... tail, with the full length."""
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 20]}...{text[-8:]} ({len(text):,} characters)"
 
 
 @dataclass
@@ -65,16 +118,59 @@ class Document:
 
     data: Any
     node: Node
-    loader: _PositionLoader  # kept to construct mapping keys while walking the tree
+    loader: yaml.SafeLoader  # kept to construct mapping keys while walking the tree
+    _index: dict[int, tuple[dict, dict, dict]] = field(default_factory=dict, repr=False)
 
     def key_value(self, key_node: Node) -> Any:
         """The Python value of a scalar mapping key (as `safe_load` would construct it)."""
         if not isinstance(key_node, ScalarNode):
             return _Unmatchable
+        if key_node.tag == _STR_TAG:
+            return key_node.value
         try:
             return self.loader.construct_object(key_node, deep=True)
         except Exception:  # noqa: BLE001 - unreadable keys never match a path element
             return _Unmatchable
+
+    def find_pair(self, node: Any, elem: Any) -> tuple[Node | None, Node | None]:
+        """(key node, value node) of the entry for data key `elem` in mapping `node`; the last
+        one wins, like YAML. A key equal in value and type matches first, then one equal in
+        value, then one equal as text. (None, None) if there is none. Each mapping's keys are
+        constructed and indexed once, so finding many keys costs O(1) each."""
+        if not isinstance(node, MappingNode):
+            return None, None
+        index = self._index.get(id(node))
+        if index is None:
+            index = self._index[id(node)] = self._index_pairs(node)
+        exact, equal, text = index
+        try:
+            pair = exact.get((type(elem), elem)) or equal.get(elem)
+        except TypeError:  # an unhashable element never names a key
+            return None, None
+        return pair or text.get(_as_text(elem)) or (None, None)
+
+    def _index_pairs(self, node: MappingNode) -> tuple[dict, dict, dict]:
+        exact: dict = {}
+        equal: dict = {}
+        text: dict = {}
+        for pair in node.value:
+            key = self.key_value(pair[0])
+            if key is _Unmatchable:
+                continue
+            try:
+                exact[(type(key), key)] = pair
+                equal[key] = pair
+            except TypeError:
+                pass
+            text[_as_text(key)] = pair
+        return exact, equal, text
+
+
+def _as_text(value: Any) -> str | None:
+    try:
+        return str(value)
+    except ValueError:  # an integer too long to print
+        return None
 
 
 class _Unmatchable:
@@ -94,21 +190,22 @@ def node_position(node: Node) -> tuple[int, int]:
 def parse(text: str) -> Document | None:
     """Compose and construct one YAML document; None when the text holds no document.
 
-    Raises `YamlProblems` for syntax errors, duplicate keys, recursive or exploding aliases and
-    values the safe constructor cannot build.
+    Raises `YamlProblems` for syntax errors, duplicate keys, recursive aliases, more than
+    MAX_VALUES values and values the safe constructor cannot build.
     """
     loader = None
     try:
         try:
-            loader = _PositionLoader(text)
-            node = loader.get_single_node()
+            loader, node = _compose(text)
             if node is None:
                 return None
-            problems = find_duplicate_keys(node)
-            if problems:
-                raise YamlProblems(problems)
-            _check_expansion(node)
+            check_tree(node)
             data = loader.construct_document(node)
+        except BadValue as err:
+            line, col = node_position(err.node)
+            path = node_path(node, err.node)
+            what = f"{path}: {err.text}" if path else err.text
+            raise YamlProblems([Problem(line, col, what)]) from None
         except yaml.MarkedYAMLError as err:
             raise YamlProblems([_syntax_problem(err)]) from None
         except yaml.reader.ReaderError as err:
@@ -124,6 +221,55 @@ def parse(text: str) -> Document | None:
         if loader is not None:
             loader.dispose()
     return Document(data=data, node=node, loader=loader)
+
+
+def _compose(text: str) -> tuple[yaml.SafeLoader, Node | None]:
+    """(loader, root node or None), composed by libyaml when available. A text libyaml rejects
+    is composed again by the pure-Python parser: it raises the clearer message (or accepts the
+    text, and then its reading counts)."""
+    if _FastLoader is not None:
+        loader = _FastLoader(text)
+        try:
+            return loader, loader.get_single_node()
+        except Exception:  # noqa: BLE001 - the pure-Python parser below has the last word
+            loader.dispose()
+    loader = _PositionLoader(text)
+    try:
+        return loader, loader.get_single_node()
+    except BaseException:
+        loader.dispose()
+        raise
+
+
+def node_path(root: Node, target: Node) -> str:
+    """The key path (`species[0].brain.width`) of `target` (a value or key node) below `root`;
+    "" when `target` is the root or is not found."""
+    stack: list[tuple[Node, str]] = [(root, "")]
+    seen: set[int] = set()
+    while stack:
+        node, path = stack.pop()
+        if node is target:
+            return path.lstrip(".")
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            for key_node, value_node in node.value:
+                if key_node is target:
+                    return path.lstrip(".")
+                part = path_part(key_node.value) if isinstance(key_node, ScalarNode) else "[?]"
+                stack.append((value_node, path + part))
+        elif isinstance(node, SequenceNode):
+            stack.extend((item, f"{path}[{i}]") for i, item in enumerate(node.value))
+    return ""
+
+
+def path_part(elem: Any) -> str:
+    """One element of a key path as text: `[3]` for an index, `.name` or `['odd key']`."""
+    if isinstance(elem, int) and not isinstance(elem, bool):
+        return f"[{elem}]"
+    text = elide(str(elem))
+    return f".{text}" if _NAME.fullmatch(text) else f"['{text}']"
 
 
 _HINTS = (
@@ -161,69 +307,64 @@ def _offset_position(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (before.rfind("\n") + 1) + 1
 
 
-def find_duplicate_keys(root: Node) -> list[Problem]:
-    """Problems for every key that appears twice in one mapping (merge keys `<<` excepted)."""
-    problems: list[Problem] = []
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, MappingNode):
-            first: dict[tuple[str, str], Node] = {}
-            for key_node, value_node in node.value:
-                stack.extend((key_node, value_node))
-                if not isinstance(key_node, ScalarNode) or key_node.tag == _MERGE_TAG:
-                    continue
-                key = (key_node.tag, key_node.value)
-                if key in first:
-                    line, col = node_position(key_node)
-                    fline = node_position(first[key])[0]
-                    problems.append(
-                        Problem(
-                            line,
-                            col,
-                            f"duplicate key {key_node.value!r} (first defined at line {fline}; "
-                            "YAML would silently keep only the last one)",
-                        )
-                    )
-                else:
-                    first[key] = key_node
-        elif isinstance(node, SequenceNode):
-            stack.extend(node.value)
-    problems.sort()
-    return problems
-
-
-def _check_expansion(root: Node) -> None:
-    """Reject aliases that contain themselves or expand beyond MAX_EXPANDED_NODES values."""
-    sizes: dict[int, int] = {}
+def check_tree(root: Node) -> None:
+    """Raise YamlProblems for keys that appear twice in one mapping (merge keys `<<` excepted),
+    an anchor that refers to itself, or more than MAX_VALUES values in all (aliases expanded;
+    reported at the smallest part of the file that holds too many). One walk over the tree."""
+    sizes: dict[int, tuple[int, bool]] = {}
     active: set[int] = set()
+    duplicates: list[Problem] = []
 
-    def size(node: Node) -> int:
+    def size(node: Node) -> tuple[int, bool]:
+        """(values in node with aliases expanded, whether an alias repeats part of them)"""
         key = id(node)
         if key in sizes:
-            return sizes[key]
+            return sizes[key][0], True
         if key in active:
             line, col = node_position(node)
             raise YamlProblems([Problem(line, col, "an anchor refers to itself (recursive alias)")])
         active.add(key)
-        total = 1
+        total, aliased = 1, False
         if isinstance(node, MappingNode):
-            for k, v in node.value:
-                total += size(k) + size(v)
-        elif isinstance(node, SequenceNode):
-            for item in node.value:
-                total += size(item)
+            duplicates.extend(_duplicate_keys(node))
+            parts = [part for pair in node.value for part in pair]
+        else:
+            parts = node.value if isinstance(node, SequenceNode) else ()
+        for part in parts:
+            n, a = size(part)
+            total, aliased = total + n, aliased or a
         active.discard(key)
-        if total > MAX_EXPANDED_NODES:
+        if total > MAX_VALUES:
             line, col = node_position(node)
-            raise YamlProblems(
-                [Problem(line, col, f"aliases expand to more than {MAX_EXPANDED_NODES} values")]
+            path = node_path(root, node)
+            what = (
+                f"aliases expand to more than {MAX_VALUES:,} values"
+                if aliased
+                else f"holds more than {MAX_VALUES:,} values (a whole world needs a few thousand)"
             )
-        sizes[key] = total
-        return total
+            raise YamlProblems([Problem(line, col, f"{path}: {what}" if path else what)])
+        sizes[key] = (total, aliased)
+        return total, aliased
 
     size(root)
+    if duplicates:
+        raise YamlProblems(sorted(duplicates))
+
+
+def _duplicate_keys(node: MappingNode) -> list[Problem]:
+    problems = []
+    first: dict[tuple[str, str], Node] = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, ScalarNode) or key_node.tag == _MERGE_TAG:
+            continue
+        key = (key_node.tag, key_node.value)
+        if key not in first:
+            first[key] = key_node
+            continue
+        line, col = node_position(key_node)
+        what = (
+            f"duplicate key '{elide(key_node.value)}' (first defined at line "
+            f"{node_position(first[key])[0]}; YAML would silently keep only the last one)"
+        )
+        problems.append(Problem(line, col, what))
+    return problems
