@@ -49,7 +49,7 @@ class AgentColumns(NamedTuple):
     counters: np.ndarray  # event counts (alife.world.interact C_*)
 
 
-MIN_ROOM = 16  # free rows kept after the rows in use (at least; a quarter of them if more)
+MIN_ROOM = 16  # free rows made after the rows in use once births need room (or a quarter of them)
 
 # name -> (dtype, trailing shape), in AgentColumns order
 AGENT_FIELDS: dict[str, tuple[type, tuple[int, ...]]] = {
@@ -122,13 +122,13 @@ class AgentTable:
     """Columns (AgentColumns), and per species s its genomes (n_s, P_s) float32 and brain state
     (a ControllerState of n_s rows), rows of species s being span(s) = offsets[s]:offsets[s + 1].
 
-    `columns` has room for more rows than the n in use: rows n.. are free (dead, of the last
-    species), so births of the last species are appended in place (`append`). Dead rows stay
-    where they are until `relayout`: a dead agent takes part in nothing (it is not sensed, moved,
-    fed or counted), so when dead rows are dropped never changes what happens, only where rows
-    are. Kernels get `columns` (all rows); everything else reads the rows in use (`table["x"]`,
-    `used()`, `genomes[s]`, `states[s]`). `genomes[s]` is replaced, never written, so a cache
-    keyed on the array object stays valid."""
+    Once births need it, `columns` has room for more rows than the n in use: rows n.. are free
+    (dead, of the last species), so births of the last species are appended in place
+    (`append`). Dead rows stay where they are until `relayout`: a dead agent takes part in
+    nothing (it is not sensed, moved, fed or counted), so when dead rows are dropped never
+    changes what happens, only where rows are. Kernels get `columns` (all rows); everything else
+    reads the rows in use (`table["x"]`, `used()`, `genomes[s]`, `states[s]`). `genomes[s]` is
+    replaced, never written, so a cache keyed on the array object stays valid."""
 
     def __init__(
         self,
@@ -140,11 +140,12 @@ class AgentTable:
     ):
         self.next_id = int(next_id)
         self._new_state = new_state
-        self._build(columns, genomes, states)
+        self._build(columns, genomes, states, room=0)
 
-    def _build(self, columns, genomes, states) -> None:
-        """Store the rows in use (columns, genomes, states: exactly n rows) with free rows after
-        them for appends."""
+    def _build(self, columns, genomes, states, room: int) -> None:
+        """Store the rows in use (columns, genomes, states: exactly n rows) with `room` free
+        rows after them for appends (none until births ask for them: a world without births
+        needs no more memory than its agents)."""
         counts = [g.shape[0] for g in genomes]
         n = columns.x.shape[0]
         if sum(counts) != n or [len(st) for st in states] != counts:
@@ -152,17 +153,18 @@ class AgentTable:
                 f"{n} agent rows do not match genomes {counts} and brain states "
                 f"{[len(st) for st in states]}"
             )
-        room = max(MIN_ROOM, n // 4)
-        free = empty_columns(room)
-        free.species[:] = len(counts) - 1
-        free.ids[:] = -1
-        self.columns = concat_columns([columns, free])
         last = len(counts) - 1
         self._genomes = list(genomes)
-        pad = np.zeros((room, genomes[last].shape[1]), np.float32)
-        self._genomes[last] = np.concatenate([genomes[last], pad])
         self._states = list(states)
-        self._states[last] = states[last].concat(self._new_state[last](room))
+        self.columns = columns
+        if room:
+            free = empty_columns(room)
+            free.species[:] = last
+            free.ids[:] = -1
+            self.columns = concat_columns([columns, free])
+            pad = np.zeros((room, genomes[last].shape[1]), np.float32)
+            self._genomes[last] = np.concatenate([genomes[last], pad])
+            self._states[last] = states[last].concat(self._new_state[last](room))
         self.offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         self._views()
 
@@ -215,7 +217,8 @@ class AgentTable:
         if n + k > self.capacity:
             used = self.used()
             self._build(AgentColumns(*(c.copy() for c in used)), list(self.genomes),
-                        [st.take(np.arange(len(st))) for st in self.states])  # fmt: skip
+                        [st.take(np.arange(len(st))) for st in self.states],
+                        room=max(MIN_ROOM, (n + k) // 4) + k)  # fmt: skip
         last = self.n_species - 1
         for mine, theirs in zip(self.columns, columns, strict=True):
             mine[n : n + k] = theirs
@@ -243,5 +246,5 @@ class AgentTable:
         new = np.flatnonzero(columns.ids < 0)
         columns.ids[new] = self.next_id + np.arange(new.size)
         self.next_id += int(new.size)
-        self._build(columns, genomes, states)
+        self._build(columns, genomes, states, room=max(MIN_ROOM, len(columns.x) // 4))
         return int(new.size)
