@@ -32,6 +32,8 @@ from alife.world.tables import WorldTables
 MAX_MOTORS = 5  # turn, thrust, signal r, g, b
 SERIAL_BELOW = 256  # agents; smaller worlds tick on one thread
 PROBE_EVERY = 64  # ticks between tries of the thread count not in use (0: never try)
+FIRST_PROBE = 8  # ticks before the first try (a new World finds its faster count early)
+UNTIMED_TICKS = 1  # a World's first ticks are not timed (first touch of memory, compiling)
 PROBE_TICKS = 2  # ticks per try
 MAX_PROBE_EVERY = 4096  # a count that keeps losing is tried this rarely at most
 
@@ -42,16 +44,18 @@ class ThreadChoice:
     worlds) one thread can be faster than several.
 
     Worlds of fewer than SERIAL_BELOW agents always use one thread. Otherwise the choice in use
-    is timed every tick (seconds per agent-tick, averaged over recent ticks); every
-    `probe_every` ticks the other choice runs PROBE_TICKS ticks, and it takes over if it is
-    faster. A try that loses doubles the wait before the next one (up to MAX_PROBE_EVERY)."""
+    is timed every tick after the first UNTIMED_TICKS (seconds per agent-tick, averaged over
+    recent ticks); after FIRST_PROBE ticks, then every `probe_every` ticks, the other choice
+    runs PROBE_TICKS ticks, and it takes over if it is faster. A try that loses doubles the
+    wait before the next one (up to MAX_PROBE_EVERY)."""
 
     def __init__(self):
         self.cost: dict[bool, float] = {}  # parallel? -> seconds per agent-tick, recent average
         self.parallel = True
         self.probe_every = PROBE_EVERY
-        self.countdown = PROBE_EVERY
+        self.countdown = FIRST_PROBE
         self.probing = 0  # ticks left in the current try
+        self.untimed = UNTIMED_TICKS
 
     def pick(self, allowed: int, n: int) -> int:
         """The thread count for the next tick (allowed: Numba's count; n: agents)."""
@@ -67,6 +71,9 @@ class ThreadChoice:
 
     def record(self, threads: int, seconds_per_agent: float) -> None:
         """The last tick's wall time per agent on `threads` threads."""
+        if self.untimed:
+            self.untimed -= 1
+            return
         parallel = threads > 1
         old = self.cost.get(parallel)
         self.cost[parallel] = (
