@@ -4,12 +4,12 @@ The default world (worlds/foraging.yaml: 40 foragers per 400x400 arena, default 
 memory) is run with N/40 arenas, so density - and therefore the work per agent - is the same at
 every size; what changes is only how many agents one kernel call steps. Numba is pinned to 2
 threads (stated in the output). The per-agent cost ratio 100k/1k shows whether anything grows
-faster than O(N). Think (the controllers' step) and the rest (everything else: sensing, acting,
-physics, interactions, Python) are wall-clock ns per agent-tick, with the CPU time of all
-threads per agent-tick, measured in the same run; the sizes run blocks of ticks in interleaved
-rounds (so all see the same mix of the host's faster and slower minutes) and each reports its
-fastest block (the least disturbed by other processes). The "world only" row replaces the brain
-by constant motors.
+faster than O(N). Sense (the sensing pass, with the grid build), think (the controllers' step)
+and the rest (everything else: acting, physics, interactions, births, Python) are wall-clock ns
+per agent-tick, with the CPU time of all threads per agent-tick, measured in the same run; the
+sizes run blocks of ticks in interleaved rounds (so all see the same mix of the host's faster
+and slower minutes) and each reports its fastest block (the least disturbed by other
+processes). The "world only" row replaces the brain by constant motors.
 
 `--against REV` runs the same cases on the alife package of git revision REV too (imported next
 to this tree's, see benchmarks/baseline.py), interleaved block by block, and prints new/old.
@@ -72,7 +72,8 @@ class Engine:
         self.factory = "controller_factory" in inspect.signature(self.World).parameters
 
     def world(self, path: Path, arenas: int, acc: dict, fixed=None):
-        """A World of `arenas` arenas whose controllers' steps are timed into acc["think"]."""
+        """A World of `arenas` arenas whose controllers' steps are timed into acc["think"] and
+        its sensing into acc["sense"]."""
         config = self.load_world(path)
         ids = np.arange(arenas)
         if self.factory:
@@ -82,13 +83,33 @@ class Engine:
                 ctrl = make(config, s)
                 return _Timed(ctrl, acc, None if fixed is None else fixed[: ctrl.n_motors])
 
-            return self.World(config, 1, arena_ids=ids, controller_factory=factory)
-        world = self.World(config, 1, arena_ids=ids)  # revisions before controller factories
-        world.controllers = [
-            _Timed(c, acc, None if fixed is None else fixed[: c.n_motors])
-            for c in world.controllers
-        ]
+            world = self.World(config, 1, arena_ids=ids, controller_factory=factory)
+        else:
+            world = self.World(config, 1, arena_ids=ids)  # revisions before controller factories
+            world.controllers = [
+                _Timed(c, acc, None if fixed is None else fixed[: c.n_motors])
+                for c in world.controllers
+            ]
+        _time_sensing(world, acc)
         return world
+
+
+def _time_sensing(world, acc: dict) -> None:
+    """Time the World's sensing pass into acc["sense"] (revisions with one: a tick's
+    pipeline calling `_sense_pass`)."""
+    pipeline = getattr(world, "_pipeline", None)
+    sense = getattr(pipeline, "_sense_pass", None)
+    if sense is None:
+        return
+
+    def timed(*args):
+        t0 = time.perf_counter()
+        try:
+            return sense(*args)
+        finally:
+            acc["sense"] += time.perf_counter() - t0
+
+    pipeline._sense_pass = timed
 
 
 class Case:
@@ -102,7 +123,7 @@ class Case:
         self.agents = self.arenas * per_arena
         self.ticks, self.think = ticks, think
         self.label = f"{self.agents}" if think else f"{self.agents}*"
-        self.acc = {"think": 0.0}
+        self.acc = {"think": 0.0, "sense": 0.0}
         fixed = None if think else FIXED_MOTORS
         self.world = engine.world(WORLD, self.arenas, self.acc, fixed)
         for _ in range(3):  # warm up (JIT, caches, first-touch of memory)
@@ -112,7 +133,7 @@ class Case:
     def block(self) -> None:
         """Time one block of ticks; keep it if it is the fastest so far (the least disturbed
         by other processes and by the host's slower phases)."""
-        self.acc["think"] = 0.0
+        self.acc.update(think=0.0, sense=0.0)
         n0 = self.world.agent_ticks
         c0 = time.process_time()
         t0 = time.perf_counter()
@@ -135,8 +156,9 @@ class Case:
             "rate": done / dt,
             "ns_per_agent": 1e9 * dt / done,
             "cpu_ns": 1e9 * b["cpu"] / done,
+            "sense": 1e9 * b["sense"] / done,
             "think": 1e9 * b["think"] / done,
-            "rest": 1e9 * (dt - b["think"]) / done,
+            "rest": 1e9 * (dt - b["think"] - b["sense"]) / done,
         }
 
 
@@ -167,7 +189,7 @@ def fixed_overhead(engine: Engine, rounds: int) -> tuple[float, float]:
 
     before = numba.get_num_threads()
     set_threads(1)
-    acc = {"think": 0.0}
+    acc = {"think": 0.0, "sense": 0.0}
     worlds = {k: engine.world(WORLD, k, acc, FIXED_MOTORS) for k in (1, 25)}
     times = {k: [] for k in worlds}
     for w in worlds.values():
@@ -236,13 +258,14 @@ def _print_rows(title: str, rows: list[dict], base: list[dict] | None) -> None:
     extra = f" {'old ns':>7} {'new/old':>7}" if base else ""
     print(
         f"{'agents':>8} {'arenas':>7} {'ticks':>6} {'agent-ticks/s':>14} {'ns/agent':>9} "
-        f"{'cpu ns':>7} {'think':>7} {'rest':>7} {'cost vs 1k':>10}{extra}"
+        f"{'cpu ns':>7} {'sense':>7} {'think':>7} {'rest':>7} {'cost vs 1k':>10}{extra}"
     )
     first = rows[0]["ns_per_agent"]
     for k, r in enumerate(rows):
         line = (
             f"{r['label']:>8} {r['arenas']:>7} {r['ticks']:>6} {r['rate']:>14,.0f} "
-            f"{r['ns_per_agent']:>9.0f} {r['cpu_ns']:>7.0f} {r['think']:>7.0f} {r['rest']:>7.0f} "
+            f"{r['ns_per_agent']:>9.0f} {r['cpu_ns']:>7.0f} {r['sense']:>7.0f} {r['think']:>7.0f} "
+            f"{r['rest']:>7.0f} "
             f"{r['ns_per_agent'] / first:>10.2f}"
         )
         if base:
