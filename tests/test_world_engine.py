@@ -207,6 +207,29 @@ def test_when_dead_rows_are_dropped_changes_nothing():
         np.testing.assert_array_equal(v, _living(eager)[k], err_msg=k)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_census_says_when_births_are_due(seed):
+    """The census kernel's (births due, living agents) against the same rule in NumPy."""
+    from alife.world.births import _census
+
+    rng = np.random.default_rng(seed)
+    n, n_ar, n_sp = 300, 3, 2
+    alive = rng.random(n) < 0.7
+    energy, age = rng.random(n) * 2.0, rng.integers(0, 50, n)
+    apos, species = rng.integers(0, n_ar, n), rng.integers(0, n_sp, n)
+    group = apos * n_sp + species
+    living = np.bincount(group[alive], minlength=n_ar * n_sp)
+    ready = alive & (energy >= 1.5) & (age >= 20)
+    wanting = np.bincount(group[ready], minlength=n_ar * n_sp)
+    for max_pop, min_pop in [(living.max() + 1, 0), (living.min(), 0), (0, living.min() + 1),
+                             (0, living.min())]:  # fmt: skip
+        want = bool((((wanting > 0) & (living < max_pop)) | (living < min_pop)).any())
+        count = np.empty((2, n_ar * n_sp), np.int64)
+        got = _census(alive, energy, age, apos, species, n_sp, 1.5, 20, int(max_pop),
+                      int(min_pop), count)  # fmt: skip
+        assert got == (want, int(alive.sum()))
+
+
 def test_from_state_arrays_rejects_bad_input():
     cfg = config()
     arrays = World(cfg).state_arrays()

@@ -60,13 +60,12 @@ class Reproduction:
         n_sp = agents.n_species
         n_ar = arenas.ids.shape[0]
         cols = agents.columns
-        count = np.empty((2, n_ar * n_sp), np.int64)  # living, and of those wanting a child
-        _census(cols.alive, cols.energy, cols.age, cols.apos, cols.species, n_sp,
-                oe.reproduce_energy, oe.min_age, count)  # fmt: skip
-        living, wanting = count
-        can = ((wanting > 0) & (living < oe.max_population)) | (living < oe.min_population)
-        n_born = self._births(agents, arenas, tick) if can.any() else 0
-        dead = agents.n - int(np.count_nonzero(agents["alive"]))
+        count = np.empty((2, n_ar * n_sp), np.int64)  # work space of _census
+        can, n_alive = _census(cols.alive, cols.energy, cols.age, cols.apos, cols.species, n_sp,
+                               oe.reproduce_energy, oe.min_age, oe.max_population,
+                               oe.min_population, count)  # fmt: skip
+        n_born = self._births(agents, arenas, tick) if can else 0
+        dead = agents.n - (n_alive + n_born)  # newborns live; a birth kills no one
         if dead > self.dead_rows_kept(agents.n):
             agents.relayout([(empty_columns(0), self._no_genomes(s)) for s in range(n_sp)])
         return n_born
@@ -171,16 +170,26 @@ class Reproduction:
 
 
 @njit_serial
-def _census(alive, energy, age, apos, species, n_species, min_energy, min_age, count):
-    """Per group g = arena * n_species + species: count[0, g] living agents, count[1, g] of them
-    with the energy and age to reproduce."""
+def _census(alive, energy, age, apos, species, n_species, min_energy, min_age, max_population,
+            min_population, count):  # fmt: skip
+    """(any births due, living agents). Per group g = arena * n_species + species, count[0, g]
+    is its living agents and count[1, g] those of them with the energy and age to reproduce;
+    births are due in g if one can reproduce below max_population, or fewer than
+    min_population live."""
     count[:] = 0
+    n_alive = 0
     for i in range(alive.shape[0]):
         if alive[i]:
+            n_alive += 1
             g = apos[i] * n_species + species[i]
             count[0, g] += 1
             if energy[i] >= min_energy and age[i] >= min_age:
                 count[1, g] += 1
+    due = False
+    for g in range(count.shape[1]):
+        living = count[0, g]
+        due |= (count[1, g] > 0 and living < max_population) or living < min_population
+    return due, n_alive
 
 
 def fit_inside(child: AgentColumns, r: float, tables: WorldTables) -> None:
