@@ -105,12 +105,17 @@ class Reproduction:
                 parents = cand[(cols.apos[cand] == a) & (cols.species[cand] == s)]
                 k_f = int(founders[a, s])
                 if parents.size + k_f:
-                    born[s].append(self._children(agents, s, a, parents, k_f, rng))
+                    born[s].append(self._children(agents, cols, s, a, parents, k_f, rng))
         if not any(born):
             return 0
         newborns = []
         for s, parts in enumerate(born):
-            cols_s = concat_columns([p[0] for p in parts]) if parts else empty_columns(0)
+            if not parts:
+                cols_s = empty_columns(0)
+            elif len(parts) == 1:
+                cols_s = parts[0][0]
+            else:
+                cols_s = concat_columns([p[0] for p in parts])
             genomes = [p[1] for p in parts] or [self._no_genomes(s)]
             newborns.append((cols_s, np.concatenate(genomes)))
         if all(len(cols_s.x) == 0 for cols_s, _ in newborns[:-1]):
@@ -122,6 +127,7 @@ class Reproduction:
     def _children(
         self,
         agents: AgentTable,
+        cols: AgentColumns,
         s: int,
         a: int,
         parents: np.ndarray,
@@ -129,8 +135,8 @@ class Reproduction:
         rng: np.random.Generator,
     ) -> tuple[AgentColumns, np.ndarray]:
         """Children of `parents` (rows of species s in arena a), then k_f founders: their
-        columns and genomes."""
-        cfg, t, cols = self.config, self.tables.species, agents.used()
+        columns and genomes. cols: the table's rows in use (agents.used())."""
+        cfg, t = self.config, self.tables.species
         oe = cfg.evolution.open_ended
         k = parents.size + k_f
         child = empty_columns(k)
