@@ -103,9 +103,9 @@ def test_view_shows_a_runs_best_genome(tmp_path, capsys):
     assert main(["view", str(run), "--frames", "2", "--screenshot", str(out)]) == 0
     assert out.exists()
     (run / "metrics.csv").write_text(
-        "generation,species,best,mean,median,worst,diversity,best_ever,agent_ticks,"
-        "agent_ticks_per_s,wall_time\n"
-        "0,forager,2.0,0.5,0,0,1,2.0,100,10,1\n1,forager,4.0,1.5,0,0,1,4.0,100,10,1\n"
+        "generation,species,best,mean,median,worst,diversity,best_ever,clusters,cluster_sizes,"
+        "agent_ticks,agent_ticks_per_s,wall_time\n"
+        "0,forager,2.0,0.5,0,0,1,2.0,1,0:320,100,10,1\n1,forager,4.0,1.5,0,0,1,4.0,1,0:320,100,10,1\n"
     )
     history = load_run_history(run, load_world(run / "world.yaml"))
     assert history == {"best": [2.0, 4.0], "mean": [0.5, 1.5]}
