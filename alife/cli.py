@@ -1,8 +1,8 @@
 """Command-line interface: `python run.py [command] [args]` or the `alife` console script.
 
 Commands: play (the window; default), evolve (headless runs), view (a run's best genomes),
-validate (world files), schema (write assets/world.schema.json), bench (benchmarks),
-experiment (the evidence experiments of docs/RESULTS.md).
+lineage (a run's phylogeny), validate (world files), schema (write assets/world.schema.json),
+bench (benchmarks), experiment (the evidence experiments of docs/RESULTS.md).
 Every `AlifeError` is printed as one clear message with exit status 1; no tracebacks.
 """
 
@@ -196,6 +196,16 @@ def _cmd_evolve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_lineage(args: argparse.Namespace) -> int:
+    """Draw a run's phylogeny as a PNG."""
+    from alife.evolve.lineage import save_lineage_png
+    from alife.render.launch import parse_size
+
+    path, count = save_lineage_png(Path(args.run), args.out, parse_size(args.size))
+    print(f"wrote {path} ({count:,} genomes)")
+    return 0
+
+
 def _cmd_experiment(args: argparse.Namespace) -> int:
     """Run one evidence experiment (figures + tables into --out), or list them."""
     from alife.experiments import describe, run_experiment
@@ -228,6 +238,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_window_arguments(view)
     _add_memory_argument(view)
     view.set_defaults(func=_cmd_view)
+
+    lineage = sub.add_parser("lineage", help="draw a run's phylogeny (runs/NAME/lineage.png)")
+    lineage.add_argument("run", help="run directory made by `evolve` (runs/NAME)")
+    lineage.add_argument("--out", default=None, metavar="PNG", help="default: RUN/lineage.png")
+    lineage.add_argument("--size", default="1400x900", metavar="WxH", help="image size")
+    lineage.set_defaults(func=_cmd_lineage)
 
     bench = sub.add_parser("bench", help="run the benchmarks and print ratio tables")
     bench.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")

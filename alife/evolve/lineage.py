@@ -189,3 +189,57 @@ def read_lineage(path: Path) -> Lineage:
         bad = int(np.flatnonzero(np.diff(ids) <= 0)[0]) + 3
         raise CheckpointError(f"{path}:{bad}: ids must increase row by row")
     return out
+
+
+def ancestors_of(lineage: Lineage, rows: np.ndarray) -> np.ndarray:
+    """(N,) bool: `rows` (int64 rows of the table) and all their ancestors (both parents)."""
+    marked = np.zeros(len(lineage), bool)
+    frontier = np.asarray(rows, np.int64)
+    marked[frontier] = True
+    while frontier.size:
+        both = np.concatenate([lineage["parent_id"][frontier],
+                               lineage["second_parent_id"][frontier]])  # fmt: skip
+        up = lineage.rows_of(np.unique(both[both >= 0]))
+        frontier = up[(up >= 0) & ~marked[np.maximum(up, 0)]]
+        marked[frontier] = True
+    return marked
+
+
+def save_lineage_png(run_dir: Path, out: Path | None = None, size=(1400, 900)) -> tuple[Path, int]:
+    """Draw the run's phylogeny (alife.chart.tree) into `out` (default RUN/lineage.png): time
+    left to right, the ancestors of the newest genomes coloured by cluster. Returns (path, number
+    of genomes drawn). CheckpointError for a missing or damaged run."""
+    from alife.chart.png import write_png
+    from alife.chart.tree import render_tree
+    from alife.evolve.rundir import read_manifest
+
+    run_dir = Path(run_dir)
+    manifest = read_manifest(run_dir)
+    lineage = read_lineage(run_dir / LINEAGE_FILE)
+    if len(lineage) == 0:
+        raise CheckpointError(f"{run_dir / LINEAGE_FILE}: no genomes recorded yet")
+    generational = manifest.get("mode") != "open_ended"
+    names = [str(n) for n in manifest.get("species", [])]
+    gen = lineage["generation"]
+    newest = np.flatnonzero(gen == gen.max())
+    parent_rows = lineage.rows_of(lineage["parent_id"])
+    second_rows = lineage.rows_of(lineage["second_parent_id"])
+    last = int(gen.max())
+    what = f"generation {last}" if generational else f"chunk {last}"
+    chart = render_tree(
+        lineage["generation"] if generational else lineage["tick"],
+        np.where(lineage["parent_id"] >= 0, parent_rows, -1),
+        lineage["cluster"],
+        ancestors_of(lineage, newest),
+        size,
+        band=lineage["species"],
+        band_names=names if len(names) > 1 else None,
+        second_parent=np.where(lineage["second_parent_id"] >= 0, second_rows, -1),
+        title=f"lineage of {run_dir.name}: {len(lineage):,} genomes",
+        x_label="generation" if generational else "tick",
+        legend=f"coloured by genome cluster: the ancestors of {what}'s genomes; "
+        "grey: lines that died out",
+    )
+    path = Path(out) if out is not None else run_dir / "lineage.png"
+    write_png(path, np.ascontiguousarray(chart.pixels[..., :3]))
+    return path, len(lineage)
