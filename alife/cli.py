@@ -108,11 +108,22 @@ def _window_options(args: argparse.Namespace) -> dict:
     )
 
 
+def _compiling_notice() -> None:
+    """Say so before a window's first World compiles its kernels (about a minute)."""
+    from alife.evolve.progress import numba_cache_cold
+
+    if numba_cache_cold():
+        print("compiling kernels, first run only ...", flush=True)
+
+
 def _cmd_play(args: argparse.Namespace) -> int:
     """Open a world file in the interactive window."""
     from alife.render.launch import play
 
-    for line in play(args.world, **_window_options(args)):
+    # with --load and no world file given, the snapshot names its world file
+    world = None if args.load and args.world == str(DEFAULT_WORLD) else args.world
+    _compiling_notice()
+    for line in play(world, load=args.load, **_window_options(args)):
         print(line)
     return 0
 
@@ -121,6 +132,7 @@ def _cmd_view(args: argparse.Namespace) -> int:
     """Open a run's world with its best genomes in the interactive window."""
     from alife.render.launch import view
 
+    _compiling_notice()
     for line in view(args.run, **_window_options(args)):
         print(line)
     return 0
@@ -229,6 +241,10 @@ def build_parser() -> argparse.ArgumentParser:
         "play", help="open a world in the interactive window (default: worlds/foraging.yaml)"
     )
     play.add_argument("world", nargs="?", default=str(DEFAULT_WORLD), help="world file (*.yaml)")
+    play.add_argument(
+        "--load", default=None, metavar="SNAPSHOT",
+        help="continue from a snapshot saved with S (its folder, or its name)",
+    )  # fmt: skip
     _add_window_arguments(play)
     _add_memory_argument(play)
     play.set_defaults(func=_cmd_play)

@@ -142,3 +142,23 @@ def test_unreachable_display_is_a_clear_error():
     assert out.returncode == 1
     assert "cannot open a window" in out.stderr and "evolve" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_play_load_continues_from_a_named_snapshot(tmp_path, monkeypatch, capsys):
+    from alife.render.session import Session
+    from alife.render.snapshots import save_snapshot
+
+    monkeypatch.chdir(tmp_path)
+    world = tmp_path / "foraging.yaml"
+    world.write_text(FORAGING.read_text())
+    session = Session(world)  # saves into runs/window-foraging, as the window's S does
+    session.tick(3)
+    info = save_snapshot(session, session.checkpoint_dir)
+    assert info.path.parent.parent == Path("runs") / "window-foraging"
+    assert main(["play", str(world), "--load", info.name, "--frames", "2"]) == 0
+    assert f"continuing from snapshot {info.name} (tick 3)" in capsys.readouterr().out
+    # no world file given: the snapshot's own
+    assert main(["play", "--load", str(info.path.parent), "--frames", "1"]) == 0
+    assert "continuing from snapshot" in capsys.readouterr().out
+    assert main(["play", str(world), "--load", "nope", "--frames", "1"]) == 1
+    assert "no such snapshot" in capsys.readouterr().err

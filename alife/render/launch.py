@@ -1,7 +1,8 @@
 """Entry points behind `python run.py play` and `python run.py view` (called from alife/cli.py).
 
-`play(...)` opens a world file live; `view(...)` opens a headless run's world with its best
-genomes. Both support scripted use: `frames=N` stops after N frames and `screenshot=PATH`
+`play(...)` opens a world file live (or a named snapshot of one: `load=`); `view(...)` opens a
+headless run's world with its best genomes (open-ended runs: the living population of its last
+checkpoint). Both support scripted use: `frames=N` stops after N frames and `screenshot=PATH`
 saves the last one (with no display these fall back to SDL's off-screen driver). Returns a
 list of messages for the CLI to print.
 """
@@ -101,18 +102,31 @@ def _open_early(window: dict, label: str) -> None:
     pygame.display.flip()
 
 
-def play(world: str | Path, *, seed: int | None = None, **window) -> list[str]:
-    """`python run.py play WORLD.yaml`: the world file live."""
-    if not Path(world).exists():
-        raise AlifeError(f"{world}: no such world file (try worlds/foraging.yaml)")
+def play(
+    world: str | Path | None, *, seed: int | None = None, load: str | None = None, **window
+) -> list[str]:
+    """`python run.py play WORLD.yaml [--load SNAPSHOT]`: the world file live, or continuing
+    from a named snapshot (world None: the world file the snapshot was saved from)."""
     from alife.config import load_world
     from alife.render.session import Session
+    from alife.render.snapshots import find_snapshot, load_snapshot, snapshot_world
 
+    snapshot = None
+    if load is not None:
+        folder = None if world is None else Path("runs") / f"window-{Path(world).stem}"
+        snapshot = find_snapshot(load, folder)
+        world = world if world is not None else snapshot_world(snapshot)
+    if world is None or not Path(world).exists():
+        raise AlifeError(f"{world}: no such world file (try worlds/foraging.yaml)")
     config = load_world(world)  # a broken file is reported before any window (or its absence)
     _open_early(window, str(world))
+    messages = []
     with _closing_display():
         session = Session(world, seed=seed, config=config)
-    return run_window(session, **window)
+        if snapshot is not None:
+            info = load_snapshot(session, snapshot)
+            messages.append(f"continuing from snapshot {info.name} (tick {info.tick})")
+    return messages + run_window(session, **window)
 
 
 def view(run_dir: str | Path, *, seed: int | None = None, **window) -> list[str]:
