@@ -175,6 +175,13 @@ def _cmd_evolve(args: argparse.Namespace) -> int:
     command = [Path(sys.argv[0]).name, *sys.argv[1:]]
     if args.resume:
         run = EvolutionRun.resume(Path(args.resume), generations=args.generations, command=command)
+        if run.generation >= run.target:
+            print(
+                f"{run.run_dir} is complete: generation {run.generation} of {run.target}.\n"
+                f"to run it further: python run.py evolve --resume {run.run_dir} "
+                f"--generations N   (N > {run.generation}: the new total)"
+            )
+            return 0
         print(f"resuming {run.run_dir} at generation {run.generation} of {run.target}")
     else:
         world = Path(args.world) if args.world else DEFAULT_WORLD

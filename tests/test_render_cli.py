@@ -162,3 +162,24 @@ def test_play_load_continues_from_a_named_snapshot(tmp_path, monkeypatch, capsys
     assert "continuing from snapshot" in capsys.readouterr().out
     assert main(["play", str(world), "--load", "nope", "--frames", "1"]) == 1
     assert "no such snapshot" in capsys.readouterr().err
+
+
+def test_view_of_an_open_ended_run_shows_its_living_population(tmp_path, capsys):
+    from alife.evolve import checkpoint as ck
+    from alife.render.launch import open_ended_session
+
+    from run_helpers import ECO, run, write_world
+
+    out = tmp_path / "eco"
+    run(write_world(tmp_path, ECO), out)
+    session = open_ended_session(out)
+    latest = ck.load_checkpoint(ck.latest_checkpoint(out / "checkpoints"))
+    assert np.array_equal(session.world.agents["ids"], latest.arrays["world_agent_ids"])
+    assert session.world.tick_count == 4 * 40 and session.generation == 4
+    ids = session.world.snapshot().ids
+    lines = session.family.ancestry_lines(int(ids[-1]))
+    assert lines[0].startswith(f"genome #{ids[-1]}  born t")  # from the run's lineage.csv
+    assert len(session.history["grazer"]) > 0
+    shot = tmp_path / "eco.png"
+    assert main(["view", str(out), "--frames", "2", "--screenshot", str(shot)]) == 0
+    assert shot.exists() and "no best genomes" not in capsys.readouterr().err

@@ -136,6 +136,9 @@ def view(run_dir: str | Path, *, seed: int | None = None, **window) -> list[str]
     from alife.render.session import Session
 
     with _closing_display():
+        if _run_mode(Path(run_dir)) == "open_ended":
+            session = open_ended_session(Path(run_dir), seed)
+            return run_window(session, **window)
         world_file, genomes, generation = load_run_best(Path(run_dir))
         config = load_world(world_file)
         history = load_run_history(Path(run_dir), config)
@@ -146,6 +149,57 @@ def view(run_dir: str | Path, *, seed: int | None = None, **window) -> list[str]
         session.history = history
         session.history_version += 1
     return run_window(session, **window)
+
+
+def _run_mode(run_dir: Path) -> str | None:
+    """The mode a run directory's manifest names (None when there is no readable manifest)."""
+    from alife.evolve.rundir import read_manifest
+
+    try:
+        return read_manifest(run_dir).get("mode")
+    except CheckpointError:
+        return None
+
+
+def open_ended_session(run_dir: Path, seed: int | None = None):
+    """A Session on the living population of an open-ended run's newest checkpoint, with the
+    run's lineage and clusters (so the inspector shows ancestry) and its population chart."""
+    from alife.config import load_world
+    from alife.evolve import checkpoint as ck
+    from alife.evolve.clusters import Clusters
+    from alife.evolve.lineage import LINEAGE_FILE, read_lineage
+    from alife.evolve.metrics import OPEN_ENDED_COLUMNS, MetricsLog
+    from alife.evolve.mutation import births_mutate
+    from alife.evolve.rundir import WORLD_FILE
+    from alife.render.session import HISTORY_EVERY, Session
+    from alife.world import World
+
+    world_file = run_dir / WORLD_FILE
+    config = load_world(world_file)
+    ckpt = ck.load_checkpoint(ck.latest_checkpoint(run_dir / "checkpoints"))
+    state = {k[6:]: v for k, v in ckpt.arrays.items() if k.startswith("world_")}
+    try:
+        world = World.from_state_arrays(config, state, mutate=births_mutate(config))
+    except AlifeError as err:
+        raise CheckpointError(f"{run_dir}: checkpoint {ckpt.generation}: {err}") from None
+    session = Session(world_file, seed=seed, config=config, generation=ckpt.generation)
+    session.world = world
+    family = session.family
+    try:
+        family.clusters = Clusters.from_arrays(ckpt.arrays, [c.n_params for c in world.controllers])
+    except ValueError:
+        family.recluster(world)  # a checkpoint without clusters: cluster the living now
+    if (run_dir / LINEAGE_FILE).exists():
+        family.lineage = read_lineage(run_dir / LINEAGE_FILE)
+    if (run_dir / "metrics.csv").exists():
+        log = MetricsLog(run_dir / "metrics.csv", OPEN_ENDED_COLUMNS)
+        # the chart continues the run's population curve (one point per HISTORY_EVERY ticks)
+        repeat = max(1, config.evolution.open_ended.chunk_ticks // HISTORY_EVERY)
+        for sp in config.species:
+            values = log.series("population", sp.name)
+            session.history[sp.name] = np.repeat(values, repeat).tolist()
+        session.history_version += 1
+    return session
 
 
 def load_run_history(run_dir: Path, config) -> dict[str, list[float]]:
