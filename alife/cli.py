@@ -1,8 +1,9 @@
 """Command-line interface: `python run.py [command] [args]` or the `alife` console script.
 
 Commands: play (the window; default), evolve (headless runs), view (a run's best genomes),
-lineage (a run's phylogeny), validate (world files), schema (write assets/world.schema.json),
-bench (benchmarks), experiment (the evidence experiments of docs/RESULTS.md).
+replay (a generation of a run, with a tick slider), lineage (a run's phylogeny), validate
+(world files), schema (write assets/world.schema.json), bench (benchmarks), experiment (the
+evidence experiments of docs/RESULTS.md).
 Every `AlifeError` is printed as one clear message with exit status 1; no tracebacks.
 """
 
@@ -105,6 +106,7 @@ def _window_options(args: argparse.Namespace) -> dict:
         ticks_per_frame=args.ticks_per_frame,
         paused=args.paused,
         threads=args.threads,
+        record=args.record,
     )
 
 
@@ -147,6 +149,11 @@ def _add_window_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--size", default="1280x800", metavar="WxH", help="window size")
     p.add_argument("--ticks-per-frame", type=int, default=1, metavar="K", help="speed")
     p.add_argument("--paused", action="store_true", help="start paused")
+    p.add_argument(
+        "--record", default=None, metavar="VIDEO",
+        help="write the frames off-screen to a .gif or .mp4 (needs the video extra; "
+        "default --frames: 300, a replay's whole episode)",
+    )  # fmt: skip
     p.add_argument(
         "--threads", type=int, default=None, metavar="K", help="simulation threads (default: 1)"
     )
@@ -215,6 +222,18 @@ def _cmd_evolve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_replay(args: argparse.Namespace) -> int:
+    """Re-simulate one generation of a run and open it with a tick slider."""
+    from alife.render.launch import replay
+
+    _compiling_notice()
+    options = _window_options(args)
+    options.update(generation=args.generation, keyframe_every=args.keyframe_every)
+    for line in replay(args.run, progress=lambda m: print(m, flush=True), **options):
+        print(line)
+    return 0
+
+
 def _cmd_lineage(args: argparse.Namespace) -> int:
     """Draw a run's phylogeny as a PNG."""
     from alife.evolve.lineage import save_lineage_png
@@ -261,6 +280,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_window_arguments(view)
     _add_memory_argument(view)
     view.set_defaults(func=_cmd_view)
+
+    replay = sub.add_parser(
+        "replay", help="re-simulate a generation of a run and scrub through it (runs/NAME)"
+    )
+    replay.add_argument("run", help="run directory made by `evolve` (runs/NAME)")
+    replay.add_argument("--generation", type=int, default=None, metavar="G",
+                        help="the generation (open-ended: chunk) to replay (default: the last)")
+    replay.add_argument("--keyframe-every", type=int, default=50, metavar="K",
+                        help="ticks between the keyframes seeking starts from (default 50)")
+    _add_window_arguments(replay)
+    _add_memory_argument(replay)
+    replay.set_defaults(func=_cmd_replay)
 
     lineage = sub.add_parser("lineage", help="draw a run's phylogeny (runs/NAME/lineage.png)")
     lineage.add_argument("run", help="run directory made by `evolve` (runs/NAME)")
@@ -326,7 +357,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from alife.config import resources
 
-    runs = {"play": [resources.WINDOW], "view": [resources.WINDOW], "evolve": [resources.EVOLVE]}
+    runs = {"play": [resources.WINDOW], "view": [resources.WINDOW], "replay": [resources.WINDOW],
+            "evolve": [resources.EVOLVE]}  # fmt: skip
     runs = runs.get(args.command, [resources.WINDOW, resources.EVOLVE])
     try:
         with resources.checking(*runs, limit=getattr(args, "max_memory", None)):

@@ -80,10 +80,24 @@ def _generation(row: dict[str, str]) -> float:
         return float("inf")  # unreadable rows are dropped by truncate()
 
 
-def _fmt(value) -> str:
+def cell_text(value) -> str:
+    """How a value is written to a CSV cell (floats exactly: repr round-trips)."""
     if isinstance(value, float):
         return repr(value)  # round-trips exactly
     return str(value)
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of a metrics.csv as text (CheckpointError if it is missing or unreadable)."""
+    from alife.errors import CheckpointError
+
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            return [r for r in csv.DictReader(fh) if None not in r.values() and None not in r]
+    except FileNotFoundError:
+        raise CheckpointError(f"{path}: missing (no generation has been recorded)") from None
+    except (OSError, UnicodeDecodeError, csv.Error) as err:
+        raise CheckpointError(f"{path}: unreadable ({err})") from None
 
 
 class MetricsLog:
@@ -123,7 +137,7 @@ class MetricsLog:
         self.rows = rows if self.keep_rows else []
 
     def append(self, rows: list[dict]) -> None:
-        text_rows = [{k: _fmt(r[k]) for k in self.columns} for r in rows]
+        text_rows = [{k: cell_text(r[k]) for k in self.columns} for r in rows]
         with open(self.path, "a", newline="") as fh:
             csv.DictWriter(fh, fieldnames=self.columns).writerows(text_rows)
             fh.flush()

@@ -4,7 +4,9 @@
 tick the world `ticks_per_frame` times (x `FAST_FORWARD` when fast-forward is on), hot-reload
 the world file when it changes, draw the scene, HUD, chart, inspector and overlays. The arenas
 are fitted into the area the status panel and chart leave free; S saves a named snapshot, L
-picks one to load (alife.render.picker), C colours agents by genome cluster. Tests and
+picks one to load (alife.render.picker), C colours agents by genome cluster. A replay session
+(alife.render.replay) gets a tick slider (alife.render.slider); `recorder` (a video writer)
+receives every frame drawn. Tests and
 scripts drive it by posting pygame events and calling `frame()`; `run(frames=N)` stops after
 N frames. Without a display it raises `DisplayError` with a headless suggestion.
 """
@@ -27,6 +29,8 @@ from alife.render.inspector import PANEL_WIDTH, draw_inspector
 from alife.render.picker import SnapshotPicker
 from alife.render.scene import SceneRenderer, arena_layout, layout_bounds
 from alife.render.session import Session
+from alife.render.slider import HEIGHT as SLIDER_HEIGHT
+from alife.render.slider import TickSlider
 from alife.render.snapshots import list_snapshots, load_snapshot, save_snapshot
 
 FAST_FORWARD = 10  # fast-forward draws one frame per this many frames' worth of ticks
@@ -84,7 +88,9 @@ class App:
         self._inspector_key = None
         self.picker: SnapshotPicker | None = None
         self.color_clusters = False
-        self.bottom_bar = 0  # pixels at the bottom kept free of the arenas (the replay slider)
+        self.slider = TickSlider() if getattr(session, "replay", False) else None
+        self.bottom_bar = SLIDER_HEIGHT if self.slider else 0  # kept free of the arenas
+        self.recorder = None  # alife.render.video.VideoWriter: gets every frame drawn
         self._layout()
 
     # ----- layout -----------------------------------------------------------------------------
@@ -177,6 +183,8 @@ class App:
             chosen = self.picker.handle(event)
             if chosen is not None:
                 self.load_snapshot(chosen.path)
+            return
+        if self.slider is not None and self.slider.handle(event, self):
             return
         if event.type == pygame.QUIT:
             self.running = False
@@ -290,10 +298,18 @@ class App:
                 self._layout()
         return ok
 
+    def seek(self, tick: int) -> None:
+        """Replays: show the episode at `tick` (the slider); scrubbing pauses."""
+        self.session.seek(tick)
+        self._snap = self.session.world.snapshot()
+        self.paused = True
+
     # ----- frame ------------------------------------------------------------------------------
     def _advance(self, ticks: int) -> None:
         self.session.tick(ticks)
         self._total_ticks += ticks
+        if getattr(self.session, "at_end", False):
+            self.paused = True  # a replay stops at its episode's end
 
     def frame(self) -> bool:
         """One frame: events, ticks, reload check, draw, flip. Returns False after quit."""
@@ -310,6 +326,8 @@ class App:
         now = time.perf_counter()
         self._tick_times.append((now, self._total_ticks))
         self.draw()
+        if self.recorder is not None:
+            self.recorder.add(pygame.surfarray.array3d(self.screen).transpose(1, 0, 2))
         pygame.display.flip()
         self.frames += 1
         if self.max_fps and not self.fast_forward:
@@ -376,6 +394,8 @@ class App:
                 session.error,
                 right=self.camera.viewport.right,
             )
+        if self.slider is not None:
+            self.slider.draw(self.screen, self.camera.viewport, session)
         if self.picker is not None and self.picker.open:
             self.picker.draw(self.screen)
         if self.notice and time.monotonic() < self._notice_until:
@@ -430,9 +450,10 @@ class App:
         title, x_label, x_step = session.chart_title()
         w, h = self.camera.viewport.size
         cw, ch = self.chart.size
-        if w >= cw + 16 and h >= ch + 200:
+        if w >= cw + 16 and h >= ch + 200 + self.bottom_bar:
             series, version = session.chart_series()
-            self.chart.draw(self.screen, (8, h - ch - 8), series, title, x_label, version, x_step)
+            pos = (8, h - ch - 8 - self.bottom_bar)
+            self.chart.draw(self.screen, pos, series, title, x_label, version, x_step)
 
 
 def _count(value: float) -> str:

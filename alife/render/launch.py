@@ -2,9 +2,10 @@
 
 `play(...)` opens a world file live (or a named snapshot of one: `load=`); `view(...)` opens a
 headless run's world with its best genomes (open-ended runs: the living population of its last
-checkpoint). Both support scripted use: `frames=N` stops after N frames and `screenshot=PATH`
-saves the last one (with no display these fall back to SDL's off-screen driver). Returns a
-list of messages for the CLI to print.
+checkpoint); `replay(...)` re-simulates one generation of a run with a tick slider. All support
+scripted use: `frames=N` stops after N frames, `screenshot=PATH` saves the last one and
+`record=PATH` writes every frame to a GIF or MP4 (alife.render.video); with no display these
+fall back to SDL's off-screen driver. Returns a list of messages for the CLI to print.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def run_window(
     ticks_per_frame: int = 1,
     paused: bool = False,
     threads: int | None = None,
+    record: str | Path | None = None,
 ) -> list[str]:
     """Open the window on `session` and run it (see module docstring). threads: Numba
     threads for the simulation (default 1: a frame lasts ~16 ms, too short for parallel
@@ -55,8 +57,16 @@ def run_window(
         raise AlifeError(f"--frames must be at least 1, got {frames}")
     if ticks_per_frame < 1:
         raise AlifeError(f"--ticks-per-frame must be at least 1, got {ticks_per_frame}")
+    if record is not None and frames is None:
+        frames = record_frames(session, ticks_per_frame)
     scripted = frames is not None
+    recorder = None
+    if record is not None:
+        from alife.render.video import VideoWriter
+
+        recorder = VideoWriter(record, parse_size(size), frames)  # checks before any window
     app = App(session, size=parse_size(size), max_fps=0 if scripted else 60, offscreen_ok=scripted)
+    app.recorder = recorder
     messages = []
     if app.offscreen and scripted:
         messages.append("rendering off-screen (no display needed for --frames)")
@@ -80,7 +90,20 @@ def run_window(
         import pygame
 
         pygame.display.quit()
+        if recorder is not None:
+            messages.append(f"video saved: {recorder.close()} ({recorder.count} frames)")
     return messages
+
+
+RECORD_FRAMES = 300  # a recording's frames when --frames is not given (10 s at 30 fps)
+
+
+def record_frames(session, ticks_per_frame: int) -> int:
+    """Frames a recording takes by default: a replay's whole episode, else RECORD_FRAMES."""
+    if getattr(session, "replay", False):
+        ticks = session.last - session.world.tick_count
+        return max(1, -(-ticks // max(1, ticks_per_frame)))
+    return RECORD_FRAMES
 
 
 def _open_early(window: dict, label: str) -> None:
@@ -149,6 +172,39 @@ def view(run_dir: str | Path, *, seed: int | None = None, **window) -> list[str]
         session.history = history
         session.history_version += 1
     return run_window(session, **window)
+
+
+def replay(
+    run_dir: str | Path,
+    *,
+    generation: int | None = None,
+    keyframe_every: int = 50,
+    seed: int | None = None,
+    progress=None,
+    **window,
+) -> list[str]:
+    """`python run.py replay runs/NAME --generation G`: generation G re-simulated from the run's
+    nearest checkpoint, checked against its metrics.csv, shown with a tick slider."""
+    from alife.evolve.replay import start_of
+    from alife.render.replay import ReplaySession
+
+    if seed is not None:
+        raise AlifeError("--seed: a replay uses the run's own seed")
+    if keyframe_every < 1:
+        raise AlifeError(f"--keyframe-every must be at least 1, got {keyframe_every}")
+    start = start_of(Path(run_dir), generation, progress)
+    _open_early(window, f"{run_dir} generation {start.generation}")
+    with _closing_display():
+        session = ReplaySession(start, keyframe_every=keyframe_every)
+        diffs = session.verify()
+    what = "chunk" if session.open_ended else "generation"
+    if diffs:
+        messages = [f"warning: the replay of {what} {start.generation} differs from "
+                    "metrics.csv: " + "; ".join(diffs[:4])]  # fmt: skip
+    else:
+        checked = "population, births, deaths" if session.open_ended else "every score"
+        messages = [f"replay of {what} {start.generation} matches metrics.csv ({checked})"]
+    return messages + run_window(session, **window)
 
 
 def _run_mode(run_dir: Path) -> str | None:
