@@ -30,6 +30,7 @@ CONTROLS: tuple[tuple[str, str], ...] = (
     ("S", "save a named snapshot (named by time, generation, tick)"),
     ("L", "load a snapshot: pick one from the list"),
     ("C", "colour agents by genome cluster / by species"),
+    ("Left / Right", "replay: step a tick (Shift: 10); drag the slider to scrub"),
     ("P", "save a screenshot (PNG)"),
     ("wheel / drag", "zoom around the cursor / pan"),
     ("Home", "fit all arenas in the window"),

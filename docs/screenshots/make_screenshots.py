@@ -46,7 +46,8 @@ def shoot(app: App, name: str) -> None:
 
 
 def main() -> None:
-    run_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "runs" / "screenshots-foraging"
+    default = ROOT / "runs" / "screenshots-foraging"
+    run_dir = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else default
     if not (run_dir / "manifest.json").exists():
         subprocess.run([sys.executable, str(ROOT / "run.py"), "evolve", "worlds/foraging.yaml",
                         "--generations", "15", "--out", str(run_dir), "--no-progress"],
@@ -61,7 +62,8 @@ def main() -> None:
     shoot(app, "replay.png")
     pygame.display.quit()
     # an open-ended world coloured by genome cluster, then the inspector's ancestry
-    session = Session(ROOT / "worlds" / "ecology.yaml", checkpoint_dir=tempfile.mkdtemp())
+    os.chdir(tempfile.mkdtemp())  # snapshots go to runs/window-ecology there
+    session = Session(ROOT / "worlds" / "ecology.yaml")
     app = App(session, size=SIZE, max_fps=0)
     app.ticks_per_frame = 20
     app.run(90)
