@@ -488,3 +488,45 @@ def world_tick_ref(world, motors, tick, uniform, place_item):
             I["fx"][f], I["fy"][f] = place_item(keys[a], tick, 3 + 16, I["flocal"][f], kind, a)
             I["factive"][f] = True
     return A, I, eaten, deaths
+
+
+# Evolution: genome clusters (NEAT-style speciation, alife.evolve.clusters)
+# ---------------------------------------------------------------------------------------------
+
+
+def speciate_ref(genomes, old_reps, old_ids, next_id, threshold):
+    """NEAT speciation written out with full float64 distances (mean |a - b|).
+
+    Returns (reps (K, P) float64, ids (K,), members (n,), next_id), reps in id order."""
+    g = np.asarray(genomes, np.float64)
+
+    def dist(a, b):
+        return float(np.mean(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))))
+
+    reps, ids = [], []  # the new clusters, in creation order
+    member = [None] * len(g)
+    for rep, cid in zip(old_reps, old_ids, strict=True):
+        free = [i for i in range(len(g)) if member[i] is None]
+        if not free:
+            continue
+        d = [dist(g[i], rep) for i in free]
+        k = int(np.argmin(d))
+        if d[k] < threshold:
+            member[free[k]] = len(reps)
+            reps.append(g[free[k]])
+            ids.append(int(cid))
+    for i in range(len(g)):
+        if member[i] is not None:
+            continue
+        d = [dist(g[i], r) for r in reps]
+        if d and min(d) < threshold:
+            member[i] = int(np.argmin(d))
+        else:
+            member[i] = len(reps)
+            reps.append(g[i])
+            ids.append(next_id)
+            next_id += 1
+    order = np.argsort(ids, kind="stable")
+    members = np.array([ids[m] for m in member], np.int64)
+    reps_arr = np.array(reps, np.float64).reshape(len(reps), g.shape[1])[order]
+    return reps_arr, np.array(ids, np.int64)[order], members, next_id
