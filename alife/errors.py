@@ -26,3 +26,8 @@ class BackendError(AlifeError):
 
 class ExperimentError(AlifeError):
     """An experiment was asked for something it cannot do (unknown name, bad output folder)."""
+
+
+class WorldStateError(CheckpointError, ValueError):
+    """Saved World state arrays that a World of its config cannot hold (out-of-range index,
+    non-finite value, wrong shape); a ValueError too, as World.from_state_arrays documents."""

@@ -12,6 +12,7 @@ import numpy as np
 
 from alife.brain import NTMState
 from alife.world.state import AGENT_FIELDS, ITEM_FIELDS, check_agents
+from alife.world.state_checks import check_state
 
 FORMAT_VERSION = 1
 _SCALARS = ("seed", "generation", "tick_count", "agent_ticks", "next_id")
@@ -48,6 +49,7 @@ def _get(arrays, name):
 
 def from_state_arrays(cls, config, arrays: dict[str, np.ndarray], mutate=None):
     """Rebuild a World of `config` from state_arrays(); raises ValueError if they do not fit."""
+    check_state(config, arrays)
     version = int(_get(arrays, "world_format"))
     if version != FORMAT_VERSION:
         raise ValueError(f"world state format {version} is not supported ({FORMAT_VERSION})")
