@@ -135,14 +135,21 @@ def _cmd_evolve(args: argparse.Namespace) -> int:
     for flag, value, low in (
         ("--generations", args.generations, 1),
         ("--seed", args.seed, 0),
+        ("--from-generation", args.from_generation, 0),
         ("--workers", args.workers, 1),
     ):
         if value is not None and value < low:
             raise AlifeError(f"{flag} must be >= {low} (got {value})")
     backend_name = args.backend or ("ray" if args.address else "processes")
     command = [Path(sys.argv[0]).name, *sys.argv[1:]]
+    if args.from_generation is not None and not args.resume:
+        raise AlifeError("--from-generation is only used with --resume RUN_DIR")
     if args.resume:
-        run = EvolutionRun.resume(Path(args.resume), generations=args.generations, command=command)
+        run = EvolutionRun.resume(Path(args.resume), generations=args.generations, command=command,
+                                  from_generation=args.from_generation)  # fmt: skip
+        if run.set_aside:
+            print(f"moved the checkpoints of generation(s) {', '.join(map(str, run.set_aside))} "
+                  f"to {run.ckpt_dir / 'set_aside'}")  # fmt: skip
         print(f"resuming {run.run_dir} at generation {run.generation} of {run.target}")
     else:
         world = Path(args.world) if args.world else DEFAULT_WORLD
@@ -227,6 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
     evolve = sub.add_parser("evolve", help="headless evolution run (or --resume one)")
     evolve.add_argument("world", nargs="?", help="world file (default: worlds/foraging.yaml)")
     evolve.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its checkpoint")
+    evolve.add_argument("--from-generation", type=int, metavar="G",
+                        help="with --resume: continue from generation G's checkpoint (newer ones "
+                             "are moved to checkpoints/set_aside/)")  # fmt: skip
     evolve.add_argument("--generations", type=int, help="total generations (default: world file)")
     evolve.add_argument("--seed", type=int, help="run seed (default: the world file's seed)")
     evolve.add_argument("--out", help="run directory (default: runs/WORLD-DATE-TIME)")

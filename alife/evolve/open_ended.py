@@ -6,7 +6,9 @@ child genomes, deaths by energy or age). This module drives it in chunks of
 checkpoints), records per species population, births, deaths, mean energy and age and the
 deepest lineage, and appends every birth to `lineage.csv` (id, parent id, species, arena, tick;
 founders have parent -1), as Polyworld and Avida record their lineages. Checkpoints hold the
-World's `state_arrays()` and the lineage depths, so a resumed run continues bit-identically.
+World's `state_arrays()` and the lineage depths, so a resumed run continues bit-identically;
+restoring one checks the world state (alife.world.state_checks) and that it is the world the
+metrics rows before it describe.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ import time
 import numpy as np
 
 from alife.errors import CheckpointError
+from alife.evolve import checkpoint as ck
 from alife.evolve.metrics import MetricsLog
 from alife.evolve.mode import Backend, EvolutionMode, InterruptGuard
 from alife.evolve.progress import Progress
 
 LINEAGE_COLUMNS = ("generation", "id", "parent_id", "species", "arena", "tick")
+LINEAGE_FILE = "lineage.csv"
 _PREFIX = "world_"
 
 
@@ -43,7 +47,7 @@ class OpenEndedMode(EvolutionMode):
     def __init__(self, run):
         self.run = run
         self.world = None
-        self.lineage = MetricsLog(run.run_dir / "lineage.csv", LINEAGE_COLUMNS)
+        self.lineage = MetricsLog(run.run_dir / LINEAGE_FILE, LINEAGE_COLUMNS)
         self.depth_ids = np.zeros(0, dtype=np.int64)  # sorted ids of agents alive at last count
         self.depth = np.zeros(0, dtype=np.int64)
 
@@ -69,23 +73,36 @@ class OpenEndedMode(EvolutionMode):
         out["lineage_depth"] = self.depth
         return out, {"tick": int(self.world.tick_count)}
 
-    def restore(self, ckpt) -> None:
+    def logs(self) -> dict[str, MetricsLog]:
+        return {LINEAGE_FILE: self.lineage}
+
+    def restore(self, ckpt, metrics: list[dict[str, str]]) -> None:
         from alife.world.engine import World
 
+        run, where = self.run, ckpt.path
         arrays = {k[len(_PREFIX) :]: v for k, v in ckpt.arrays.items() if k.startswith(_PREFIX)}
         try:
-            self.world = World.from_state_arrays(self.run.config, arrays)
+            world = World.from_state_arrays(run.config, arrays)
         except (ValueError, KeyError, IndexError) as err:
-            raise CheckpointError(
-                f"checkpoint generation {ckpt.generation}: world state does not fit the world "
-                f"file ({err})"
-            ) from None
-        ids = ckpt.arrays.get("lineage_ids")
-        depth = ckpt.arrays.get("lineage_depth")
-        if ids is None or depth is None or ids.shape != depth.shape or ids.dtype != np.int64:
-            raise CheckpointError(f"checkpoint generation {ckpt.generation}: lineage missing")
-        self.depth_ids, self.depth = ids.copy(), depth.astype(np.int64)
-        self.lineage.truncate(ckpt.generation)
+            raise CheckpointError(f"{where}: {err}") from None
+        tick = ckpt.generation * run.config.evolution.open_ended.chunk_ticks
+        if not ckpt.meta.get("tick") == world.tick_count == tick:
+            raise CheckpointError(f"{where}: the world is at tick {world.tick_count}, not at "
+                                  f"generation {ckpt.generation}'s tick {tick}")  # fmt: skip
+        ids = ck.require_array(ckpt, "lineage_ids", np.int64, (None,))
+        depth = ck.require_array(ckpt, "lineage_depth", np.int64, ids.shape)
+        if not np.array_equal(ids, np.sort(world.agents["ids"])) or (depth < 0).any():
+            raise CheckpointError(f"{where}: the lineage depths do not match the world's agents")
+        counts = np.bincount(world.agents["species"], minlength=len(run.species))
+        last = metrics[-len(run.species) :] if ckpt.generation else []
+        for s, row in enumerate(last):
+            if row["tick"] != str(tick) or row["population"] != str(counts[s]):
+                raise CheckpointError(
+                    f"{where}: its world (tick {tick}, {counts[s]} {run.species[s]}) is not the "
+                    f"one metrics.csv recorded last (tick {row['tick'][:20]}, "
+                    f"{row['population'][:20]})"
+                )
+        self.world, self.depth_ids, self.depth = world, ids.copy(), depth.copy()
 
     # ----------------------------------------------------------------------- one chunk
     def _birth_rows(self, generation: int, rows: np.ndarray) -> list[dict]:
