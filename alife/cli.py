@@ -31,7 +31,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     import importlib.util
 
     found = importlib.util.find_spec("benchmarks") is not None  # scripts at the project root
-    names = [n for n in ("brain", "world", "evolve", "render")
+    names = [n for n in ("brain", "world", "evolve", "render", "determinism")
              if found and importlib.util.find_spec(f"benchmarks.{n}")]
     if not names:
         raise AlifeError("the benchmarks live in the source checkout: run `python run.py bench` "
@@ -144,6 +144,8 @@ def _cmd_evolve(args: argparse.Namespace) -> int:
     command = [Path(sys.argv[0]).name, *sys.argv[1:]]
     if args.from_generation is not None and not args.resume:
         raise AlifeError("--from-generation is only used with --resume RUN_DIR")
+    backend = make_backend(backend_name, args.workers, args.address)
+    backend.connect()  # a cluster that cannot be reached fails here, before any run directory
     if args.resume:
         run = EvolutionRun.resume(Path(args.resume), generations=args.generations, command=command,
                                   from_generation=args.from_generation)  # fmt: skip
@@ -163,7 +165,6 @@ def _cmd_evolve(args: argparse.Namespace) -> int:
     if run.generation < run.target and numba_cache_cold():
         print("compiling kernels, first run only ...", flush=True)
         warm_up(run.config, run.seed)
-    backend = make_backend(backend_name, args.workers, args.address)
     if not run.open_ended:
         auto = backend.name == "ray" and args.address and not args.workers
         count = "one per cluster CPU" if auto else f"{backend.workers} worker(s)"
