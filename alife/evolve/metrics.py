@@ -95,13 +95,14 @@ class MetricsLog:
     shortened file is an error, never silently rewritten. `MetricsLog(path, columns)` alone
     reads an existing file leniently (for display; unreadable rows are skipped)."""
 
-    def __init__(self, path: Path, columns: tuple[str, ...]):
+    def __init__(self, path: Path, columns: tuple[str, ...], keep_rows: bool = True):
         self.path = Path(path)
         self.columns = columns
+        self.keep_rows = keep_rows  # False: rows go to the file only (long logs, no chart)
         self.rows: list[dict[str, str]] = []
         self._hash = hashlib.sha256()
         self._size = 0
-        if self.path.is_file():
+        if keep_rows and self.path.is_file():
             with open(self.path, newline="", encoding="utf-8", errors="replace") as fh:
                 reader = csv.DictReader(fh)
                 if tuple(reader.fieldnames or ()) == columns:
@@ -123,7 +124,8 @@ class MetricsLog:
     def append(self, rows: list[dict]) -> None:
         text_rows = [{k: cell_text(r[k]) for k in self.columns} for r in rows]
         self._write(_csv_text([list(r.values()) for r in text_rows]).encode())
-        self.rows.extend(text_rows)
+        if self.keep_rows:
+            self.rows.extend(text_rows)
 
     def mark(self) -> dict:
         """{"bytes": length written, "sha256": of those bytes}, flushed to disk first."""
@@ -165,7 +167,7 @@ class MetricsLog:
             os.fsync(fh.fileno())
             self._hash = hashlib.sha256(fh.read(size))
         self._size = size
-        self.rows = list(rows)
+        self.rows = list(rows) if self.keep_rows else []
 
     def _parse(self, data: bytes, checkpoint: Path) -> list[dict[str, str]]:
         try:

@@ -47,7 +47,7 @@ class OpenEndedMode(EvolutionMode):
     def __init__(self, run):
         self.run = run
         self.world = None
-        self.lineage = MetricsLog(run.run_dir / LINEAGE_FILE, LINEAGE_COLUMNS)
+        self.lineage = MetricsLog(run.run_dir / LINEAGE_FILE, LINEAGE_COLUMNS, keep_rows=False)
         self.depth_ids = np.zeros(0, dtype=np.int64)  # sorted ids of agents alive at last count
         self.depth = np.zeros(0, dtype=np.int64)
 

@@ -182,6 +182,7 @@ class EvolutionRun:
                 "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "command": command if command is not None else rundir.command_line(),
             })  # fmt: skip
+            validated(RunManifest, run.manifest, run_dir / rundir.MANIFEST_FILE)
             rundir.write_manifest(run_dir, run.manifest)
         return run
 
