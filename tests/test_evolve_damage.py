@@ -200,6 +200,8 @@ def generational_cases(f: Path) -> dict:
         "best genome inf": lambda: plant(
             f, best_genome_0=modified(f, "best_genome_0", lambda a: a.__setitem__(0, np.inf))),
         "object array": lambda: plant_object(f),
+        "manifest layout": lambda: reseal(f / "manifest.json", layout={
+            **json.loads((f / "manifest.json").read_text())["layout"], "arenas": 7}),
         "best.npz junk": lambda: (f / "best.npz").write_bytes(b"junk"),
     }
 
@@ -243,6 +245,7 @@ def open_ended_cases(f: Path) -> dict:
         "arena_ids repeat": lambda: plant(f, world_arena_ids=np.zeros(2, np.int64)),
         "agents dropped": lambda: plant(f, **{k: v[1:] for k, v in ck.load_checkpoint(
             newest(f)).arrays.items() if k.startswith("world_agent_") and v.ndim}),  # fmt: skip
+        "manifest arenas": lambda: reseal(f / "manifest.json", arenas=3),
         "lineage.csv deleted": (f / "lineage.csv").unlink,
         "lineage.csv edited": lambda: replace_text(f / "lineage.csv", "\r\n-1,0,", "\r\n-1,9,"),
     }
@@ -291,7 +294,7 @@ def flip_random_bit(folder: Path, rnd: random.Random) -> str:
     return str(path.relative_to(folder))
 
 
-@pytest.mark.parametrize("mode, flips", [("generational", 60), ("open_ended", 40)])
+@pytest.mark.parametrize("mode, flips", [("generational", 40), ("open_ended", 30)])
 def test_random_bit_flips(runs, tmp_path, capsys, mode, flips):
     """A random bit of a random file of the run directory flipped: refused or harmless."""
     tally = random_flips(runs[mode], tmp_path, capsys, flips, seed=len(mode))

@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 
 import numpy as np
 import pytest
@@ -266,3 +267,34 @@ def test_open_ended_interrupt_mid_chunk_then_resume(tmp_path):
     for k in a["arrays"]:
         assert a["arrays"][k].tobytes() == b["arrays"][k].tobytes(), k
     assert (out / "lineage.csv").read_text() == (full / "lineage.csv").read_text()
+
+
+def test_interrupted_creation_leaves_nothing_and_the_same_command_works(reference, tmp_path,
+                                                                        monkeypatch):
+    """A start cut short (an error, Ctrl-C, or kill -9 leaving a half-made copy) leaves no run
+    directory; the next start with the same --out removes what was left and succeeds."""
+    world, _, ref = reference
+    out = tmp_path / "r"
+    real = ck.save_checkpoint
+
+    def crash(*args, **kw):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ck, "save_checkpoint", crash)
+    with pytest.raises(KeyboardInterrupt):
+        EvolutionRun.new(world, out)
+    assert not out.exists() and not list(tmp_path.iterdir())
+    monkeypatch.setattr(ck, "save_checkpoint", real)
+    dead = _dead_pid()
+    (tmp_path / f".r.creating-{dead}" / "checkpoints").mkdir(parents=True)  # what kill -9 leaves
+    with pytest.raises(CheckpointError, match="interrupted while being created.*same command"):
+        EvolutionRun.resume(out)
+    run(world, out)
+    assert [p.name for p in tmp_path.iterdir()] == ["r"]
+    assert_same(comparable(out), ref)
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid

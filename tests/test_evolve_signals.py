@@ -160,8 +160,8 @@ def kill_runs(tmp_path: Path, text: str, generations: int, kills: int, seed: int
 
 
 @pytest.mark.parametrize("text, generations, kills", [
-    (WORLD.replace("checkpoint_every: 1", "checkpoint_every: 2"), 30, 10),
-    (ECO.replace("checkpoint_every: 1", "checkpoint_every: 2"), 8, 6),
+    (WORLD.replace("checkpoint_every: 1", "checkpoint_every: 2"), 20, 8),
+    (ECO.replace("checkpoint_every: 1", "checkpoint_every: 2"), 8, 5),
 ], ids=["generational", "open_ended"])  # fmt: skip
 def test_kill_9_at_any_moment_then_resume_is_bit_identical(tmp_path, text, generations, kills):
     counts = kill_runs(tmp_path, text, generations, kills, seed=kills)

@@ -205,6 +205,10 @@ class EvolutionRun:
                 f"{', '.join(map(str, available))})"
             )
         run = cls(run_dir, config, manifest["world_sha256"], manifest)
+        for key, value in run.mode.manifest_extra().items():
+            if manifest.get(key) != value:
+                raise CheckpointError(f"{run_dir}/{rundir.MANIFEST_FILE}: its {key} is not the "
+                                      f"one of the run's {rundir.WORLD_FILE}")  # fmt: skip
         try:
             rows = run._load(start)
         except CheckpointError as err:
