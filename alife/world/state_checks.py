@@ -4,7 +4,8 @@
 `World.state_arrays()`; it raises `WorldStateError` (a ValueError and an AlifeError) naming the
 first array and value that a World of that config cannot hold: a wrong dtype or shape, an agent
 whose arena position, species or position is out of range, ids that repeat or pass `next_id`,
-rows not in species order, a non-finite genome, brain state, energy or position, item tables
+rows not in species order, a non-finite genome, brain state, energy or position, memory
+positions (`positions_<s>`, (B, reads + 1) int32, when saved) outside the memory, item tables
 that are not the config's, negative counters. Kernels index arrays with these values without
 bounds checks, so a state that passes cannot crash them.
 """
@@ -93,12 +94,9 @@ def check_state(config, arrays: dict[str, np.ndarray]) -> None:
     _finite("patch_xy", patch_xy)
 
     # agents
-    agents = {}
-    n = None
-    for k, (dtype, tail) in AGENT_FIELDS.items():
-        a = _array(arrays, f"agent_{k}", dtype, (n, *tail))
-        n = a.shape[0]
-        agents[k] = a
+    n = _array(arrays, "agent_ids", np.int64, (None,)).shape[0]  # one row per agent id
+    agents = {k: _array(arrays, f"agent_{k}", dtype, (n, *tail))
+              for k, (dtype, tail) in AGENT_FIELDS.items()}  # fmt: skip
     n_sp = len(config.species)
     species = agents["species"]
     _in_range("agent_species", species, 0, n_sp, f"is not a species index (0..{n_sp - 1})")
@@ -140,10 +138,12 @@ def check_state(config, arrays: dict[str, np.ndarray]) -> None:
         g = _array(arrays, f"genomes_{s}", np.float32, (count, ctrl.n_params))
         _finite(f"genomes_{s}", g)
         empty = ctrl.new_state(0)
-        for f in dataclasses.fields(empty):
-            ref = getattr(empty, f.name)
-            key = f"{f.name}_{s}"
-            if key not in arrays and f.name not in ("memory", "reads"):
+        layout = {f.name: getattr(empty, f.name) for f in dataclasses.fields(empty)}
+        reads = int(sp.memory.reads) if sp.memory.enabled else 0
+        layout.setdefault("positions", np.zeros((0, reads + 1), np.int32))  # location heads
+        for name, ref in layout.items():
+            key = f"{name}_{s}"
+            if key not in arrays and name not in ("memory", "reads"):
                 continue  # optional state (older checkpoints): the World starts it fresh
             a = _array(arrays, key, ref.dtype, (count, *ref.shape[1:]))
             if a.dtype.kind == "f":
