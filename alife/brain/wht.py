@@ -31,8 +31,9 @@ from alife.jit import njit_inline, njit_parallel, njit_serial
 
 ROWS_PER_TASK = 32  # rows per parallel task
 # compile-time constant: radix-16 passes only with 32 vector registers; ALIFE_RADIX16=0 turns
-# them off (with its own NUMBA_CACHE_DIR: Numba's cache does not see this switch)
-RADIX16 = host_has_avx512() and os.environ.get("ALIFE_RADIX16", "1") != "0"
+# them off, =1 on (on any CPU; both give the same bits), each with its own NUMBA_CACHE_DIR:
+# Numba's cache does not see this switch
+RADIX16 = {"0": False, "1": True}.get(os.environ.get("ALIFE_RADIX16", ""), host_has_avx512())
 
 
 @njit_inline
