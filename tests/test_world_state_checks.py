@@ -10,6 +10,7 @@ import pytest
 from alife.config.loader import parse_model
 from alife.config.models import WorldConfig
 from alife.errors import AlifeError, WorldStateError
+from alife.evolve.mutation import births_mutate
 from alife.world import World
 from alife.world.engine import make_controller
 from alife.world.state_checks import check_state
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.usefixtures("single_thread")
 def eco():
     """The open-ended test world after 60 ticks (births and deaths have happened)."""
     config = parse_model(ECO, WorldConfig, source="eco.yaml")
-    world = World(config, 5)
+    world = World(config, 5, mutate=births_mutate(config))
     for _ in range(60):
         world.tick()
     return config, world.state_arrays()
@@ -43,7 +44,7 @@ def changed(arrays, name, index, value):
 def test_a_worlds_own_state_passes_and_round_trips(eco):
     config, arrays = eco
     check(config, arrays)
-    again = World.from_state_arrays(config, arrays).state_arrays()
+    again = World.from_state_arrays(config, arrays, mutate=births_mutate(config)).state_arrays()
     assert all(np.array_equal(arrays[k], again[k]) for k in arrays)
 
 
@@ -73,7 +74,7 @@ def test_out_of_range_values_are_refused(eco, name, index, value, match):
     with pytest.raises(WorldStateError, match=match):
         check(config, bad)
     with pytest.raises(WorldStateError, match=match) as info:
-        World.from_state_arrays(config, bad)
+        World.from_state_arrays(config, bad, mutate=births_mutate(config))
     assert isinstance(info.value, AlifeError)
 
 
@@ -110,9 +111,13 @@ def test_shapes_dtypes_order_and_missing_arrays_are_refused(eco, tiny):
         check(config, changed(arrays, "memory_0", (1, 0, 1), np.inf))
 
 
-def test_memory_positions_are_checked_when_present(tiny):
+def test_memory_positions_are_checked_when_present():
     """Location heads save per-agent memory positions (B, reads + 1) int32: inside the memory."""
-    config, arrays = tiny
+    text = TINY.replace("rounds: 2, reads: 1}", "rounds: 2, reads: 1, addressing: location}")
+    config = parse_model(text, WorldConfig, source="tiny.yaml")
+    world = World(config, 3)
+    world.tick()
+    arrays = world.state_arrays()
     n = arrays["genomes_0"].shape[0]
     memory = config.species[0].memory
     ok = np.full((n, memory.reads + 1), memory.width - 1, np.int32)
