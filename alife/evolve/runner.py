@@ -11,6 +11,7 @@ never prints; the CLI shows progress through the `progress` callback.
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from collections.abc import Callable
@@ -156,6 +157,7 @@ class EvolutionRun:
             rundir.write_manifest(folder, manifest)
 
         rundir.create(Path(run_dir), populate)
+        gc.collect()  # the populated run (run <-> mode is a cycle) holds a generation's arrays
         with rundir.locked(run_dir):
             return cls._open(Path(run_dir))
 
