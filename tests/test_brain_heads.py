@@ -16,8 +16,8 @@ from alife.jit import set_threads
 from reference import address_matrix_ref, heads_ref, ntm_step_ref
 
 # sha256 (first 32 hex digits) of 6 ticks of motors, then the final memory and reads, of
-# _fingerprint's runs, computed with the controller as it was before heads had positions
-# (x86-64, AVX2 + FMA)
+# _fingerprint's runs with content heads, pinned: content addressing must reproduce them bit for
+# bit (x86-64, AVX2 + FMA)
 CONTENT_FINGERPRINTS = {
     (16, 8, 256, 2, "sign", 1, 64): "937f818b5ba56c951d207944a50fb3dc",
     (16, 8, 256, 2, "reservoir", 2, 64): "1672a35ca6a32452578ed26971dcbd28",

@@ -1,4 +1,4 @@
-"""Checkpoints are data: one .npz of arrays + one JSON manifest per save (DESIGN section 5).
+"""Checkpoints are data: one .npz of arrays + one JSON manifest per save.
 
 Layout inside a run directory: ``checkpoints/gen_000010.npz`` and ``checkpoints/gen_000010.json``.
 Both are written to a temporary file, flushed to disk and renamed (``os.replace``), the .npz

@@ -1,4 +1,4 @@
-"""A run directory: world copy, manifest.json, best.npz (DESIGN section 5, "Checkpoints are data").
+"""A run directory: world copy, manifest.json, best.npz.
 
 ```
 runs/NAME/
