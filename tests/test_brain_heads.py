@@ -16,8 +16,8 @@ from alife.jit import set_threads
 from reference import address_matrix_ref, heads_ref, ntm_step_ref
 
 # sha256 (first 32 hex digits) of 6 ticks of motors, then the final memory and reads, of
-# _fingerprint's runs, computed with the controller without heads (content addressing only),
-# compiled with alife.jit's exact arithmetic
+# _fingerprint's runs, pinned: content addressing must reproduce them bit for bit (they are
+# those of a controller with content-only memory, compiled with alife.jit's exact arithmetic)
 CONTENT_FINGERPRINTS = {
     (16, 8, 256, 2, "sign", 1, 64): "937f818b5ba56c951d207944a50fb3dc",
     (16, 8, 256, 2, "reservoir", 2, 64): "ad2a4fe7878249033b3d1b3dd2d9f1a3",

@@ -57,10 +57,10 @@ def _small_vec(src, dst, scale):
 def fwht_vec(src, dst, scale):
     """dst = scale * H src for one contiguous float32 vector (n,), n a power of two.
 
-    src may be dst (in place). A leaf function, called per agent (inlining it everywhere costs
-    ~6 s more cold compile for no measured gain). Passes, on 16-float vectors (one
-    AVX-512 register; LLVM splits them in two where there is none; ~25% faster than 8-float
-    ones at n = 256 and 1024): h16 (stages 1..8 by shuffles, scale fused), then cross16.
+    src may be dst (in place). A leaf function, called per agent (inlining it everywhere
+    lengthens the cold compile for no gain). Passes, on 16-float vectors (one
+    AVX-512 register; LLVM splits them in two where there is none; faster than 8-float
+    ones): h16 (stages 1..8 by shuffles, scale fused), then cross16.
     """
     n = src.shape[0]
     if n < 16:

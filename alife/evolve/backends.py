@@ -1,11 +1,11 @@
-"""Evaluation backends behind one interface: serial, processes, ray (DESIGN section 4).
+"""Evaluation backends behind one interface: serial, processes, ray.
 
 `backend.start(evaluator)` ships the evaluator (world config + seed) to the workers once;
 `backend.map(tasks)` returns one `Result` per task, in task order; `backend.close()` stops the
 workers. Workers are long-lived (one process or Ray actor per worker for the whole run) and pull
 batches of arenas, so per-generation overhead is a few messages. Every worker pins Numba, OpenMP
-and BLAS to one thread: K workers use K cores without oversubscription (DESIGN section 5,
-"Threads"). Results never depend on the backend or worker count: tasks are cut from the layout
+and BLAS to one thread: K workers use K cores without oversubscription.
+Results never depend on the backend or worker count: tasks are cut from the layout
 alone and each arena is seeded from (seed, generation, arena).
 """
 

@@ -88,8 +88,8 @@ def _mismatch(what: str, got: np.ndarray, want: np.ndarray) -> str:
 
 def _check_addressing(arrays, s: int, ctrl) -> None:
     """WorldError if species s's state was saved with another addressing mode than `ctrl`
-    uses (location tape cells and `both`/content memories have the same shapes). States saved
-    before the marker existed hold content addressing."""
+    uses (location tape cells and `both`/content memories have the same shapes). States
+    without the marker hold content addressing."""
     if getattr(ctrl, "memory", None) is None:
         return
     code = int(arrays[f"addressing_{s}"]) if f"addressing_{s}" in arrays else 0
