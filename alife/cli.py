@@ -34,7 +34,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     import importlib.util
 
     found = importlib.util.find_spec("benchmarks") is not None  # scripts at the project root
-    names = [n for n in ("brain", "world", "evolve", "render", "config")
+    names = [n for n in ("brain", "world", "evolve", "render", "config", "determinism")
              if found and importlib.util.find_spec(f"benchmarks.{n}")]
     if not names:
         raise AlifeError("the benchmarks live in the source checkout: run `python run.py bench` "
@@ -155,9 +155,9 @@ def _cmd_evolve(args: argparse.Namespace) -> int:
     """Headless evolution: start a run from a world file, or continue one with --resume."""
     import time
 
-    from alife.config import load_world
     from alife.evolve.backends import make_backend
     from alife.evolve.progress import ProgressBar, numba_cache_cold
+    from alife.evolve.rundir import WORLD_FILE
     from alife.evolve.runner import EvolutionRun, warm_up
     from alife.jit import set_threads
 
@@ -168,6 +168,7 @@ def _cmd_evolve(args: argparse.Namespace) -> int:
     for flag, value, low in (
         ("--generations", args.generations, 1),
         ("--seed", args.seed, 0),
+        ("--from-generation", args.from_generation, 0),
         ("--workers", args.workers, 1),
         ("--threads", args.threads, 1),
     ):
@@ -175,9 +176,23 @@ def _cmd_evolve(args: argparse.Namespace) -> int:
             raise AlifeError(f"{flag} must be >= {low} (got {value})")
     backend_name = args.backend or ("ray" if args.address else "processes")
     command = [Path(sys.argv[0]).name, *sys.argv[1:]]
+    if args.from_generation is not None and not args.resume:
+        raise AlifeError("--from-generation is only used with --resume RUN_DIR")
+    world = Path(args.world) if args.world else DEFAULT_WORLD
+    open_ended = _open_ended(Path(args.resume) / WORLD_FILE if args.resume else world)
+    _no_workers_when_open_ended(args, open_ended)
+    if open_ended:
+        backend_name = "serial"
+        if args.threads is not None:
+            set_threads(args.threads)
+    backend = make_backend(backend_name, args.workers, args.address, threads=args.threads)
+    backend.connect()  # a cluster that cannot be reached fails here, before any run directory
     if args.resume:
-        run = EvolutionRun.resume(Path(args.resume), generations=args.generations, command=command)
-        _no_workers_when_open_ended(args, run.open_ended)
+        run = EvolutionRun.resume(Path(args.resume), generations=args.generations, command=command,
+                                  from_generation=args.from_generation)  # fmt: skip
+        if run.set_aside:
+            print(f"moved the checkpoints of generation(s) {', '.join(map(str, run.set_aside))} "
+                  f"to {run.ckpt_dir / 'set_aside'}")  # fmt: skip
         if run.generation >= run.target:
             print(
                 f"{run.run_dir} is complete: generation {run.generation} of {run.target}.\n"
@@ -187,8 +202,6 @@ def _cmd_evolve(args: argparse.Namespace) -> int:
             return 0
         print(f"resuming {run.run_dir} at generation {run.generation} of {run.target}")
     else:
-        world = Path(args.world) if args.world else DEFAULT_WORLD
-        _no_workers_when_open_ended(args, load_world(world).evolution.mode == "open_ended")
         out = args.out
         if out is None:
             out = Path("runs") / f"{world.stem}-{time.strftime('%Y%m%d-%H%M%S')}"
@@ -196,13 +209,8 @@ def _cmd_evolve(args: argparse.Namespace) -> int:
             world, Path(out), seed=args.seed, generations=args.generations, command=command
         )
         print(f"run directory: {run.run_dir} (seed {run.seed}, {run.target} generations)")
-    if run.open_ended:
-        backend_name = "serial"
-        if args.threads is not None:
-            set_threads(args.threads)
     if run.generation < run.target and numba_cache_cold():
         warm_up(run.config, run.seed)  # here, before workers start: they load the cache
-    backend = make_backend(backend_name, args.workers, args.address, threads=args.threads)
     if not run.open_ended:
         auto = backend.name == "ray" and args.address and not args.workers
         count = "one per cluster CPU" if auto else f"{backend.workers} worker(s)"
@@ -220,6 +228,17 @@ def _cmd_evolve(args: argparse.Namespace) -> int:
         return 130
     print(f"done: {result.generation} generations in {run.run_dir}")
     return 0
+
+
+def _open_ended(world: Path) -> bool:
+    """Does this world file evolve open-ended? (False if it cannot be read here: starting or
+    resuming the run then reports what is wrong with it.)"""
+    from alife.config import load_world
+
+    try:
+        return load_world(world).evolution.mode == "open_ended"
+    except (AlifeError, OSError):
+        return False
 
 
 def _no_workers_when_open_ended(args: argparse.Namespace, open_ended: bool) -> None:
@@ -356,6 +375,9 @@ def build_parser() -> argparse.ArgumentParser:
     evolve = sub.add_parser("evolve", help="headless evolution run (or --resume one)")
     evolve.add_argument("world", nargs="?", help="world file (default: worlds/foraging.yaml)")
     evolve.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its checkpoint")
+    evolve.add_argument("--from-generation", type=int, metavar="G",
+                        help="with --resume: continue from generation G's checkpoint (newer ones "
+                             "are moved to checkpoints/set_aside/)")  # fmt: skip
     evolve.add_argument("--generations", type=int, help="total generations (default: world file)")
     evolve.add_argument("--seed", type=int, help="run seed (default: the world file's seed)")
     evolve.add_argument("--out", help="run directory (default: runs/WORLD-DATE-TIME)")
