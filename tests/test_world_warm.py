@@ -53,3 +53,23 @@ def test_warm_up_with_the_steps_in_a_child_process():
     world = World(cfg, 3, mutate=births_mutate(cfg))
     world.tick()
     assert world.agent_ticks > 0
+
+
+def test_window_commands_warm_up_only_a_cold_cache(monkeypatch, tmp_path):
+    """play / view / replay warm up (both cores) before the window opens, only on a cold cache
+    and only for a world file that can be read (else the command itself reports it)."""
+    from alife import cli
+    from alife.evolve import progress
+    from alife.world import warm
+
+    warmed = []
+    monkeypatch.setattr(warm, "warm_up", lambda config, seed, mutate: warmed.append(config.name))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("species: [")
+    for cold, path, want in ((True, WORLDS / "ecology.yaml", ["ecology"]),
+                             (False, WORLDS / "ecology.yaml", []), (True, bad, []),
+                             (True, tmp_path / "missing.yaml", []), (True, None, [])):  # fmt: skip
+        warmed.clear()
+        monkeypatch.setattr(progress, "numba_cache_cold", lambda cold=cold: cold)
+        cli._warm_first_start(path)
+        assert warmed == want
