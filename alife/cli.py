@@ -264,8 +264,10 @@ def _open_ended(world: Path) -> bool:
 
 
 def _no_workers_when_open_ended(args: argparse.Namespace, open_ended: bool) -> None:
-    """An open-ended run steps one World in this process: worker options would do nothing."""
-    options = {"--backend": args.backend, "--workers": args.workers, "--address": args.address}
+    """An open-ended run steps one World in this process (--backend serial, which it is, may be
+    given): worker options would do nothing."""
+    backend = None if args.backend == "serial" else args.backend
+    options = {"--backend": backend, "--workers": args.workers, "--address": args.address}
     given = [flag for flag, value in options.items() if value is not None]
     if open_ended and given:
         raise AlifeError(

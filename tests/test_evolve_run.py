@@ -224,7 +224,8 @@ def test_open_ended_run_records_births_and_resumes_identically(tmp_path):
 
 def test_cli_open_ended_threads_and_refused_workers(tmp_path, capsys):
     """`evolve --threads N` runs an open-ended World on N threads (same results as 1);
-    --backend / --workers / --address would be silently meaningless there, so they are refused."""
+    --backend processes|ray / --workers / --address would be silently meaningless there, so
+    they are refused (--backend serial is what it does, and accepted)."""
     import numba
 
     world = write_world(tmp_path, ECO, "eco.yaml")
@@ -233,7 +234,8 @@ def test_cli_open_ended_threads_and_refused_workers(tmp_path, capsys):
     for threads in ("1", "2"):
         out = tmp_path / f"t{threads}"
         argv = ["evolve", str(world), "--out", str(out), "--generations", "2", "--no-progress"]
-        assert cli.main([*argv, "--threads", threads]) == 0
+        serial = ["--backend", "serial"] if threads == "2" else []
+        assert cli.main([*argv, "--threads", threads, *serial]) == 0
         outs.append(comparable(out))
     numba.set_num_threads(before)
     assert outs[0]["rows"] == outs[1]["rows"]
