@@ -10,7 +10,10 @@ state, C-contiguous float32 sensors), so what it compiles is what the World call
 
 from __future__ import annotations
 
-import multiprocessing
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -36,6 +39,15 @@ def _fixed_motors(config: WorldConfig, s: int) -> _FixedMotors:
     return _FixedMotors(make_controller(config, s))
 
 
+# the child process: reads the WorldConfig as JSON on stdin, then compiles the steps
+_CHILD = (
+    "import sys\n"
+    "from alife.config.models import WorldConfig\n"
+    "from alife.world.warm import compile_steps\n"
+    "compile_steps(WorldConfig.model_validate_json(sys.stdin.buffer.read()))\n"
+)
+
+
 def compile_steps(config: WorldConfig) -> None:
     """Compile (or load) every species' controller step: one step of two agents each."""
     rng = np.random.default_rng(0)
@@ -51,18 +63,27 @@ def warm_up(
     """Compile (or load from cache) every kernel a World of `config` ticks with (mutate: as the
     World takes it), by two ticks of a one-arena World. steps_elsewhere (for a cold cache: a
     child process costs a second or two to start): the controllers' steps compile in a child
-    process meanwhile; one that fails costs only time (the first World that steps them
-    compiles them)."""
+    Python process meanwhile (silent; killed if this one is interrupted); one that fails costs
+    only time (the first World that steps them compiles them)."""
     child, factory = None, make_controller
     if steps_elsewhere:
-        child = multiprocessing.get_context("spawn").Process(target=compile_steps, args=(config,))
-        child.start()
+        root = str(Path(__file__).resolve().parents[2])  # where this alife package is found
+        path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
+        child = subprocess.Popen([sys.executable, "-c", _CHILD], stdin=subprocess.PIPE,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                 env={**os.environ, "PYTHONPATH": path})  # fmt: skip
+        with child.stdin:
+            child.stdin.write(config.model_dump_json().encode())
         factory = _fixed_motors
+    done = False
     try:
         world = World(config, seed, arena_ids=np.zeros(1, np.int64), mutate=mutate,
                       controller_factory=factory)  # fmt: skip
         for _ in range(2):
             world.tick()
+        done = True
     finally:
         if child is not None:
-            child.join()
+            if not done:
+                child.kill()
+            child.wait()
