@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from alife.errors import AlifeError
@@ -26,6 +27,7 @@ def _shipped(relative: str) -> Path:
 
 
 DEFAULT_WORLD = _shipped("worlds/foraging.yaml")
+COMPILING = "compiling kernels (first start only) ..."
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
@@ -110,12 +112,23 @@ def _window_options(args: argparse.Namespace) -> dict:
     )
 
 
-def _compiling_notice() -> None:
-    """Say so before a window's first World compiles its kernels (about a minute)."""
+def _warm_first_start(world: Path | None) -> None:
+    """On a cold kernel cache, compile the kernels of this world file on two cores before its
+    window opens (alife.world.warm); nothing if the file cannot be read here (the command
+    itself then says what is wrong with it)."""
     from alife.evolve.progress import numba_cache_cold
 
-    if numba_cache_cold():
-        print("compiling kernels, first run only ...", flush=True)
+    if world is None or not numba_cache_cold():
+        return
+    from alife.config import load_world
+    from alife.evolve.mutation import births_mutate
+    from alife.world.warm import warm_up
+
+    try:
+        config = load_world(world)
+    except (AlifeError, OSError):
+        return
+    warm_up(config, config.seed, births_mutate(config))
 
 
 def _cmd_play(args: argparse.Namespace) -> int:
@@ -124,7 +137,7 @@ def _cmd_play(args: argparse.Namespace) -> int:
 
     # with --load and no world file given, the snapshot names its world file
     world = None if args.load and args.world == str(DEFAULT_WORLD) else args.world
-    _compiling_notice()
+    _warm_first_start(None if world is None else Path(world))
     for line in play(world, load=args.load, **_window_options(args)):
         print(line)
     return 0
@@ -132,9 +145,10 @@ def _cmd_play(args: argparse.Namespace) -> int:
 
 def _cmd_view(args: argparse.Namespace) -> int:
     """Open a run's world with its best genomes in the interactive window."""
+    from alife.evolve.rundir import WORLD_FILE
     from alife.render.launch import view
 
-    _compiling_notice()
+    _warm_first_start(Path(args.run) / WORLD_FILE)
     for line in view(args.run, **_window_options(args)):
         print(line)
     return 0
@@ -165,7 +179,9 @@ def _cmd_evolve(args: argparse.Namespace) -> int:
 
     from alife.evolve.backends import make_backend
     from alife.evolve.progress import ProgressBar, numba_cache_cold
+    from alife.evolve.rundir import WORLD_FILE
     from alife.evolve.runner import EvolutionRun, warm_up
+    from alife.jit import set_threads
 
     if args.resume and args.world:
         raise AlifeError("give either a world file or --resume RUN_DIR, not both")
@@ -176,6 +192,7 @@ def _cmd_evolve(args: argparse.Namespace) -> int:
         ("--seed", args.seed, 0),
         ("--from-generation", args.from_generation, 0),
         ("--workers", args.workers, 1),
+        ("--threads", args.threads, 1),
     ):
         if value is not None and value < low:
             raise AlifeError(f"{flag} must be >= {low} (got {value})")
@@ -183,7 +200,14 @@ def _cmd_evolve(args: argparse.Namespace) -> int:
     command = [Path(sys.argv[0]).name, *sys.argv[1:]]
     if args.from_generation is not None and not args.resume:
         raise AlifeError("--from-generation is only used with --resume RUN_DIR")
-    backend = make_backend(backend_name, args.workers, args.address)
+    world = Path(args.world) if args.world else DEFAULT_WORLD
+    open_ended = _open_ended(Path(args.resume) / WORLD_FILE if args.resume else world)
+    _no_workers_when_open_ended(args, open_ended)
+    if open_ended:
+        backend_name = "serial"
+        if args.threads is not None:
+            set_threads(args.threads)
+    backend = make_backend(backend_name, args.workers, args.address, threads=args.threads)
     backend.connect()  # a cluster that cannot be reached fails here, before any run directory
     if args.resume:
         run = EvolutionRun.resume(Path(args.resume), generations=args.generations, command=command,
@@ -200,7 +224,6 @@ def _cmd_evolve(args: argparse.Namespace) -> int:
             return 0
         print(f"resuming {run.run_dir} at generation {run.generation} of {run.target}")
     else:
-        world = Path(args.world) if args.world else DEFAULT_WORLD
         out = args.out
         if out is None:
             out = Path("runs") / f"{world.stem}-{time.strftime('%Y%m%d-%H%M%S')}"
@@ -209,8 +232,7 @@ def _cmd_evolve(args: argparse.Namespace) -> int:
         )
         print(f"run directory: {run.run_dir} (seed {run.seed}, {run.target} generations)")
     if run.generation < run.target and numba_cache_cold():
-        print("compiling kernels, first run only ...", flush=True)
-        warm_up(run.config, run.seed)
+        warm_up(run.config, run.seed)  # here, before workers start: they load the cache
     if not run.open_ended:
         auto = backend.name == "ray" and args.address and not args.workers
         count = "one per cluster CPU" if auto else f"{backend.workers} worker(s)"
@@ -230,11 +252,36 @@ def _cmd_evolve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_ended(world: Path) -> bool:
+    """Does this world file evolve open-ended? (False if it cannot be read here: starting or
+    resuming the run then reports what is wrong with it.)"""
+    from alife.config import load_world
+
+    try:
+        return load_world(world).evolution.mode == "open_ended"
+    except (AlifeError, OSError):
+        return False
+
+
+def _no_workers_when_open_ended(args: argparse.Namespace, open_ended: bool) -> None:
+    """An open-ended run steps one World in this process (--backend serial, which it is, may be
+    given): worker options would do nothing."""
+    backend = None if args.backend == "serial" else args.backend
+    options = {"--backend": backend, "--workers": args.workers, "--address": args.address}
+    given = [flag for flag, value in options.items() if value is not None]
+    if open_ended and given:
+        raise AlifeError(
+            f"{' and '.join(given)}: an open-ended run steps one World in this process, so "
+            "there is nothing to spread over workers; use --threads N for its threads"
+        )
+
+
 def _cmd_replay(args: argparse.Namespace) -> int:
     """Re-simulate one generation of a run and open it with a tick slider."""
+    from alife.evolve.rundir import WORLD_FILE
     from alife.render.launch import replay
 
-    _compiling_notice()
+    _warm_first_start(Path(args.run) / WORLD_FILE)
     options = _window_options(args)
     options.update(generation=args.generation, keyframe_every=args.keyframe_every)
     for line in replay(args.run, progress=lambda m: print(m, flush=True), **options):
@@ -262,6 +309,32 @@ def _cmd_experiment(args: argparse.Namespace) -> int:
     result = run_experiment(args.name, args.out, quick=args.quick, seed=args.seed)
     print("\n".join(result.summary_lines()))
     return 0
+
+
+@contextmanager
+def _compile_notice():
+    """Tell the user when a command compiles kernels (a cold Numba cache: the first start, or
+    after an update): one line when it starts, the count and seconds so far on a terminal,
+    a summary when the command ends."""
+    from alife.jit import watch_compiles
+
+    live = sys.stdout.isatty()
+    shown = {"line": False}
+
+    def report(compiled: int, seconds: float) -> None:
+        if not shown["line"]:
+            shown["line"] = True
+            print(COMPILING, end="" if live else "\n", flush=True)
+        if live:
+            print(f"\r{COMPILING} {compiled} functions, {seconds:.0f} s", end="", flush=True)
+
+    with watch_compiles(report) as counter:
+        try:
+            yield
+        finally:
+            if shown["line"]:
+                done = f"compiled {counter.compiled} functions in {counter.seconds:.0f} s"
+                print(("\n" if live else "") + done + " (cached for next time)", flush=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -339,6 +412,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evolve.add_argument("--workers", type=int, help="worker processes/actors (default: all cores)")
     evolve.add_argument("--address", help="Ray cluster HOST:PORT (default: start a local Ray)")
+    evolve.add_argument(
+        "--threads",
+        type=int,
+        metavar="N",
+        help="simulation threads in this process: the open-ended World, or --backend serial "
+        "(default: all cores open-ended, 1 serial; workers use one each)",
+    )
     evolve.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_memory_argument(evolve)
     evolve.set_defaults(func=_cmd_evolve)
@@ -372,7 +452,8 @@ def main(argv: list[str] | None = None) -> int:
             "evolve": [resources.EVOLVE]}  # fmt: skip
     runs = runs.get(args.command, [resources.WINDOW, resources.EVOLVE])
     try:
-        with resources.checking(*runs, limit=getattr(args, "max_memory", None)):
+        limit = getattr(args, "max_memory", None)
+        with resources.checking(*runs, limit=limit), _compile_notice():
             return int(args.func(args) or 0)
     except AlifeError as err:
         print(f"error: {err}", file=sys.stderr)

@@ -13,8 +13,22 @@ its entries by these options; `_KeyedCache` adds them, so changing them never lo
 compiled with others.
 """
 
-import numba
-from numba.core.caching import FunctionCache
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+# OpenMP threads that wait for work sleep instead of spinning: a spinning thread takes a core
+# from whatever else runs (another process, or this process's own Python between parallel
+# regions), which on a busy machine made two threads ten times slower than one. Set before Numba
+# starts its threads; an explicit setting in the environment wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numba  # noqa: E402
+import numpy as np  # noqa: E402
+from numba.core import event  # noqa: E402
+from numba.core.caching import FunctionCache  # noqa: E402
+from numba.core.typing.typeof import _typeof_tuple, typeof_impl  # noqa: E402
 
 MIN_CHUNK = 64  # items: the smallest piece of a parallel loop (each piece is one call)
 
@@ -57,6 +71,29 @@ def set_threads(count: int) -> None:
 
 
 
+def kernel_tuple(cls):
+    """Class decorator for a NamedTuple that kernels take: Numba then types it from a cache
+    keyed on its members' kinds (dtype, dimensions, layout, writeability of arrays; the type of
+    scalars) instead of rebuilding every member's type on every call (~10 us per array)."""
+    cache: dict = {}
+
+    def member_key(value):
+        if isinstance(value, np.ndarray):
+            f = value.flags
+            return value.dtype, value.ndim, f.c_contiguous, f.f_contiguous, f.writeable
+        return type(value), typeof_impl(value, None) if isinstance(value, tuple) else None
+
+    @typeof_impl.register(cls)
+    def _typeof(value, context):
+        key = tuple(map(member_key, value))
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = _typeof_tuple(value, context)
+        return found
+
+    return cls
+
+
 class Dispatch:
     """Calls a compiled kernel that is called again and again with the same arrays (a tick's
     passes), skipping Numba's typing of every argument when it can.
@@ -86,3 +123,35 @@ class Dispatch:
         compiled = self.kernel.overloads.get(types)
         self._last, self._entry = (args, compiled.entry_point) if compiled else (None, None)
         return out
+
+
+class _CompileCounter(event.Listener):
+    def __init__(self, report: Callable[[int, float], None]):
+        self.report = report
+        self.compiled = 0
+        self.seconds = 0.0
+        self._t0: float | None = None
+        self._depth = 0
+
+    def on_start(self, ev) -> None:
+        if self._depth == 0:
+            self._t0 = time.perf_counter()
+        self._depth += 1
+
+    def on_end(self, ev) -> None:
+        self._depth -= 1
+        self.compiled += 1
+        running = time.perf_counter() - self._t0
+        if self._depth == 0:
+            self.seconds += running
+            running = 0.0
+        self.report(self.compiled, self.seconds + running)
+
+
+@contextmanager
+def watch_compiles(report: Callable[[int, float], None]) -> Iterator[_CompileCounter]:
+    """While active, report(kernels compiled, seconds spent compiling) after each function Numba
+    compiles (functions loaded from its cache do not count). The counter is yielded."""
+    counter = _CompileCounter(report)
+    with event.install_listener("numba:compile", counter):
+        yield counter

@@ -4,18 +4,21 @@ The default world (worlds/foraging.yaml: 40 foragers per 400x400 arena, default 
 memory) is run with N/40 arenas, so density - and therefore the work per agent - is the same at
 every size; what changes is only how many agents one kernel call steps. Numba is pinned to 2
 threads (stated in the output). The per-agent cost ratio 100k/1k shows whether anything grows
-faster than O(N). Think (the controllers' step) and the rest (everything else: sensing, acting,
-physics, interactions, Python) are wall-clock ns per agent-tick, with the CPU time of all
-threads per agent-tick, measured in the same run; the sizes run blocks of ticks in interleaved
-rounds (so all see the same mix of the host's faster and slower minutes) and each reports its
-fastest block (the least disturbed by other processes). The "world only" row replaces the brain
-by constant motors.
+faster than O(N). Sense (the sensing pass, with the grid build), think (the controllers' step)
+and the rest (everything else: acting, physics, interactions, births, Python) are wall-clock ns
+per agent-tick, with the CPU time of all threads per agent-tick, measured in the same run; the
+sizes run blocks of ticks in interleaved rounds (so all see the same mix of the host's faster
+and slower minutes) and each reports its fastest block (the least disturbed by other
+processes). The "world only" row replaces the brain by constant motors.
 
 `--against REV` runs the same cases on the alife package of git revision REV too (imported next
 to this tree's, see benchmarks/baseline.py), interleaved block by block, and prints new/old.
 
 The machine's speed is printed before and after (fht-cpu ns per 256-float transform, the unit of
 benchmarks/brain.py's 'x fht'): on a shared or virtual machine it drifts by tens of percent.
+
+It also prints the fixed (not per-agent) cost of a tick, and the open-ended ecology world's
+rate on one and on two threads, as the machine is and with another process spinning on a core.
 
 Usage: python -m benchmarks.world [--quick] [--against REV]   (or python run.py bench)
 """
@@ -31,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 WORLD = Path(__file__).resolve().parent.parent / "worlds" / "foraging.yaml"
+ECOLOGY = WORLD.parent / "ecology.yaml"
 THREADS = int(os.environ.get("ALIFE_BENCH_THREADS", "2"))
 FIXED_MOTORS = np.array([0.2, 0.6, 0.0, 0.0, 0.0], np.float32)
 
@@ -68,7 +72,8 @@ class Engine:
         self.factory = "controller_factory" in inspect.signature(self.World).parameters
 
     def world(self, path: Path, arenas: int, acc: dict, fixed=None):
-        """A World of `arenas` arenas whose controllers' steps are timed into acc["think"]."""
+        """A World of `arenas` arenas whose controllers' steps are timed into acc["think"] and
+        its sensing into acc["sense"]."""
         config = self.load_world(path)
         ids = np.arange(arenas)
         if self.factory:
@@ -78,13 +83,33 @@ class Engine:
                 ctrl = make(config, s)
                 return _Timed(ctrl, acc, None if fixed is None else fixed[: ctrl.n_motors])
 
-            return self.World(config, 1, arena_ids=ids, controller_factory=factory)
-        world = self.World(config, 1, arena_ids=ids)  # revisions before controller factories
-        world.controllers = [
-            _Timed(c, acc, None if fixed is None else fixed[: c.n_motors])
-            for c in world.controllers
-        ]
+            world = self.World(config, 1, arena_ids=ids, controller_factory=factory)
+        else:
+            world = self.World(config, 1, arena_ids=ids)  # revisions before controller factories
+            world.controllers = [
+                _Timed(c, acc, None if fixed is None else fixed[: c.n_motors])
+                for c in world.controllers
+            ]
+        _time_sensing(world, acc)
         return world
+
+
+def _time_sensing(world, acc: dict) -> None:
+    """Time the World's sensing pass into acc["sense"] (revisions with one: a tick's
+    pipeline calling `_sense_pass`)."""
+    pipeline = getattr(world, "_pipeline", None)
+    sense = getattr(pipeline, "_sense_pass", None)
+    if sense is None:
+        return
+
+    def timed(*args):
+        t0 = time.perf_counter()
+        try:
+            return sense(*args)
+        finally:
+            acc["sense"] += time.perf_counter() - t0
+
+    pipeline._sense_pass = timed
 
 
 class Case:
@@ -98,7 +123,7 @@ class Case:
         self.agents = self.arenas * per_arena
         self.ticks, self.think = ticks, think
         self.label = f"{self.agents}" if think else f"{self.agents}*"
-        self.acc = {"think": 0.0}
+        self.acc = {"think": 0.0, "sense": 0.0}
         fixed = None if think else FIXED_MOTORS
         self.world = engine.world(WORLD, self.arenas, self.acc, fixed)
         for _ in range(3):  # warm up (JIT, caches, first-touch of memory)
@@ -108,7 +133,7 @@ class Case:
     def block(self) -> None:
         """Time one block of ticks; keep it if it is the fastest so far (the least disturbed
         by other processes and by the host's slower phases)."""
-        self.acc["think"] = 0.0
+        self.acc.update(think=0.0, sense=0.0)
         n0 = self.world.agent_ticks
         c0 = time.process_time()
         t0 = time.perf_counter()
@@ -131,8 +156,9 @@ class Case:
             "rate": done / dt,
             "ns_per_agent": 1e9 * dt / done,
             "cpu_ns": 1e9 * b["cpu"] / done,
+            "sense": 1e9 * b["sense"] / done,
             "think": 1e9 * b["think"] / done,
-            "rest": 1e9 * (dt - b["think"]) / done,
+            "rest": 1e9 * (dt - b["think"] - b["sense"]) / done,
         }
 
 
@@ -153,6 +179,74 @@ def machine_yardstick() -> str:
     return f"fht-cpu n=256 {1e9 * float(np.median(times)) / 1000:.0f} ns/vector"
 
 
+def fixed_overhead(engine: Engine, rounds: int) -> tuple[float, float]:
+    """(us per tick not explained by agents, ns per agent) on one thread, world only: the tick
+    time of 1 and of 25 arenas (40 and 1000 agents) fitted by a line, medians of interleaved
+    blocks. What does not grow with the agents is Python and dispatch."""
+    import numba
+
+    from alife.jit import set_threads
+
+    before = numba.get_num_threads()
+    set_threads(1)
+    acc = {"think": 0.0, "sense": 0.0}
+    worlds = {k: engine.world(WORLD, k, acc, FIXED_MOTORS) for k in (1, 25)}
+    times = {k: [] for k in worlds}
+    for w in worlds.values():
+        for _ in range(3):
+            w.tick()
+    for _ in range(rounds):
+        for k, w in worlds.items():
+            t0 = time.perf_counter()
+            for _ in range(20):
+                w.tick()
+            times[k].append((time.perf_counter() - t0) / 20)
+    set_threads(before)
+    small, big = (float(np.median(times[k])) for k in (1, 25))
+    n_small, n_big = worlds[1].agent_ticks / worlds[1].tick_count, 1000.0
+    per_agent = (big - small) / (n_big - n_small)
+    return 1e6 * (small - per_agent * n_small), 1e9 * per_agent
+
+
+def open_ended(engine: Engine, rounds: int, ticks: int, busy: bool) -> dict[int, float]:
+    """Agent-ticks/s of the open-ended ecology world once its population has filled (about
+    400 agents), on 1 and on THREADS threads: blocks of `ticks` ticks, each from the same saved
+    state, interleaved; medians. busy: with another process spinning on a core meanwhile."""
+    import subprocess
+    import sys
+
+    import numba
+
+    from alife.evolve.mutation import births_mutate
+    from alife.jit import set_threads
+
+    config = engine.load_world(ECOLOGY)
+    kw = {"mutate": births_mutate(config)} if engine.factory else {}
+    world = engine.World(config, 11, **kw)
+    while world.tick_count < 4000 and int(world.agents["alive"].sum()) < 390:
+        world.tick()
+    state = world.state_arrays()
+    before = numba.get_num_threads()
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
+    rates: dict[int, list[float]] = {1: [], THREADS: []}
+    try:
+        for r in range(rounds):
+            for threads in (1, THREADS) if r % 2 == 0 else (THREADS, 1):
+                set_threads(threads)
+                w = engine.World.from_state_arrays(config, state, **kw)
+                w.tick()
+                n0, t0 = w.agent_ticks, time.perf_counter()
+                for _ in range(ticks):
+                    w.tick()
+                rates[threads].append((w.agent_ticks - n0) / (time.perf_counter() - t0))
+    finally:
+        if spinner is not None:
+            spinner.kill()
+            spinner.wait()
+        set_threads(before)
+    return {k: float(np.median(v)) for k, v in rates.items()}
+
+
 def _cases(engine: Engine, sizes: list[int]) -> list[Case]:
     cases = [Case(engine, n, max(2, min(20, 20_000 // n))) for n in sizes]
     cases.append(Case(engine, 1_000, 20, think=False))
@@ -164,13 +258,14 @@ def _print_rows(title: str, rows: list[dict], base: list[dict] | None) -> None:
     extra = f" {'old ns':>7} {'new/old':>7}" if base else ""
     print(
         f"{'agents':>8} {'arenas':>7} {'ticks':>6} {'agent-ticks/s':>14} {'ns/agent':>9} "
-        f"{'cpu ns':>7} {'think':>7} {'rest':>7} {'cost vs 1k':>10}{extra}"
+        f"{'cpu ns':>7} {'sense':>7} {'think':>7} {'rest':>7} {'cost vs 1k':>10}{extra}"
     )
     first = rows[0]["ns_per_agent"]
     for k, r in enumerate(rows):
         line = (
             f"{r['label']:>8} {r['arenas']:>7} {r['ticks']:>6} {r['rate']:>14,.0f} "
-            f"{r['ns_per_agent']:>9.0f} {r['cpu_ns']:>7.0f} {r['think']:>7.0f} {r['rest']:>7.0f} "
+            f"{r['ns_per_agent']:>9.0f} {r['cpu_ns']:>7.0f} {r['sense']:>7.0f} {r['think']:>7.0f} "
+            f"{r['rest']:>7.0f} "
             f"{r['ns_per_agent'] / first:>10.2f}"
         )
         if base:
@@ -216,6 +311,20 @@ def main(quick: bool = False, against: str | None = None) -> int:
     for e in engines:
         _print_rows(f"-- {e.label}", rows[e.label], base if e.label == "new" else None)
     print("* world only: the same world with the brain replaced by constant motors (no think)")
+    print(f"\nPer tick, world only, 1 thread ({os.environ.get('OMP_WAIT_POLICY', '')} wait):")
+    for e in engines:
+        fixed, per_agent = fixed_overhead(e, 3 if quick else 15)
+        print(f"  {e.label:>16}: {fixed:6.0f} us fixed + {per_agent:4.0f} ns per agent")
+    rounds, ticks = (2, 40) if quick else (6, 200)
+    print(f"\nOpen-ended ({ECOLOGY.name}, ~400 agents), agent-ticks/s, medians of {rounds} "
+          f"interleaved blocks of {ticks} ticks from the same state:")  # fmt: skip
+    for e in engines:
+        for busy in (False, True):
+            r = open_ended(e, rounds, ticks, busy)
+            label = "with a busy process" if busy else "as the machine is"
+            print(f"  {e.label:>16} {label:>20}: 1 thread {r[1]:>9,.0f}, {THREADS} threads "
+                  f"{r[THREADS]:>9,.0f} ({r[THREADS] / r[1]:.2f}x)")  # fmt: skip
+    print(f"machine speed after: {machine_yardstick()}")
     return 0
 
 

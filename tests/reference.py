@@ -293,6 +293,203 @@ def gray_apply_ref(genomes, mask, u, sign_u, c, precision) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------
+# World: one tick after sensing and thinking (act, physics, eating, predation, cue goals,
+# metabolism, regrowth), written out per agent with plain loops over every pair, no grid.
+# ---------------------------------------------------------------------------------------------
+
+
+def _wrap_d(d, size, wrap):
+    if wrap:
+        if d > 0.5 * size:
+            d -= size
+        elif d < -0.5 * size:
+            d += size
+    return d
+
+
+def _out_of_circle(px, py, r, cx, cy, cr):
+    dx, dy = px - cx, py - cy
+    d2 = dx * dx + dy * dy
+    need = r + cr
+    if d2 >= need * need:
+        return px, py
+    d = np.sqrt(d2)
+    if d < 1e-12:
+        return cx + need, cy
+    return cx + dx * need / d, cy + dy * need / d
+
+
+def _out_of_rect(px, py, r, x0, y0, x1, y1):
+    qx, qy = min(max(px, x0), x1), min(max(py, y0), y1)
+    if qx == px and qy == py:
+        sides = [(px - x0, (x0 - r, py)), (x1 - px, (x1 + r, py)), (py - y0, (px, y0 - r)),
+                 (y1 - py, (px, y1 + r))]  # fmt: skip
+        return min(sides, key=lambda s: s[0])[1]
+    dx, dy = px - qx, py - qy
+    d2 = dx * dx + dy * dy
+    if d2 >= r * r:
+        return px, py
+    d = np.sqrt(d2)
+    return qx + dx * r / d, qy + dy * r / d
+
+
+def world_tick_ref(world, motors, tick, uniform, place_item):
+    """The rest of a tick after the brains, on copies of world's agent columns and item slots:
+    returns (agents dict, items dict, eaten, deaths). motors (N, >=2) float32; uniform and
+    place_item draw the engine's counter-based random numbers (one stream per slot)."""
+    cfg, t = world.config, world.tables
+    sp, it = t.species, t.items
+    A = {k: world.agents[k].copy() for k in world.agents.columns._fields}
+    I = {k: v.copy() for k, v in world.items._asdict().items()}
+    n = A["x"].shape[0]
+    W, H, wrap = t.grid.width, t.grid.height, t.grid.wrap
+    circles, rects = t.obstacles
+    cue = cfg.cue
+    held = cue is not None and cue.hold_agents and tick < cue.show_ticks
+    alive0 = A["alive"].copy()
+    px, py = A["x"].copy(), A["y"].copy()
+    for i in range(n):  # act
+        s = A["species"][i]
+        if sp.signal[s]:
+            A["signal"][i] = 0.5 * (motors[i, 2:5] + 1.0)
+        if not A["alive"][i] or A["done"][i] or held:
+            A["speed"][i] = 0.0
+            continue
+        h = A["heading"][i] + motors[i, 0] * sp.max_turn[s]
+        h = (h + np.pi) % (2 * np.pi) - np.pi
+        v = motors[i, 1] * sp.max_speed[s] * (sp.reverse[s] if motors[i, 1] < 0 else 1.0)
+        A["heading"][i], A["speed"][i] = h, v
+        px[i], py[i] = A["x"][i] + np.cos(h) * v, A["y"][i] + np.sin(h) * v
+    for i in range(n):  # collisions, from everyone's proposed positions
+        s = A["species"][i]
+        xi, yi = px[i], py[i]
+        if A["alive"][i]:
+            if sp.collide[s]:
+                sx = sy = 0.0
+                for j in range(n):
+                    sj = A["species"][j]
+                    if j == i or not alive0[j] or A["apos"][j] != A["apos"][i]:
+                        continue
+                    if not sp.collide[sj]:
+                        continue
+                    dx, dy = _wrap_d(xi - px[j], W, wrap), _wrap_d(yi - py[j], H, wrap)
+                    need = sp.radius[s] + sp.radius[sj]
+                    d2 = dx * dx + dy * dy
+                    if d2 >= need * need:
+                        continue
+                    if d2 < 1e-18:
+                        sx += -0.5 * need if i < j else 0.5 * need
+                        continue
+                    d = np.sqrt(d2)
+                    sx, sy = sx + dx * 0.5 * (need - d) / d, sy + dy * 0.5 * (need - d) / d
+                xi, yi = xi + sx, yi + sy
+            r = sp.radius[s]
+            for _ in range(2):
+                before = (xi, yi)
+                for cx, cy, cr in circles:
+                    cx, cy = _wrap_d(cx - xi, W, wrap) + xi, _wrap_d(cy - yi, H, wrap) + yi
+                    xi, yi = _out_of_circle(xi, yi, r, cx, cy, cr)
+                for x0, y0, x1, y1 in rects:
+                    mx = _wrap_d(0.5 * (x0 + x1) - xi, W, wrap) + xi
+                    my = _wrap_d(0.5 * (y0 + y1) - yi, H, wrap) + yi
+                    hx, hy = 0.5 * (x1 - x0), 0.5 * (y1 - y0)
+                    xi, yi = _out_of_rect(xi, yi, r, mx - hx, my - hy, mx + hx, my + hy)
+                if wrap:
+                    xi, yi = xi % W, yi % H
+                    xi, yi = (0.0 if xi >= W else xi), (0.0 if yi >= H else yi)
+                else:
+                    xi, yi = min(max(xi, r), W - r), min(max(yi, r), H - r)
+                if (xi, yi) == before:
+                    break
+        A["x"][i], A["y"][i] = xi, yi
+    active0 = I["factive"].copy()
+    eaten = deaths = 0
+    for i in range(n):  # eat: each agent claims the nearest item it touches, lowest row wins
+        s = A["species"][i]
+        if not A["alive"][i] or A["done"][i]:
+            continue
+        best, best_d2 = -1, 0.0
+        for f in np.flatnonzero(active0 & (I["farena"] == A["apos"][i])):
+            kind = I["fkind"][f]
+            if not sp.eat[s, kind]:
+                continue
+            dx = _wrap_d(I["fx"][f] - A["x"][i], W, wrap)
+            dy = _wrap_d(I["fy"][f] - A["y"][i], H, wrap)
+            d2 = dx * dx + dy * dy
+            if d2 <= (sp.radius[s] + it.radius[kind]) ** 2 and (best < 0 or d2 < best_d2):
+                best, best_d2 = f, d2
+        if best < 0 or not I["factive"][best]:
+            continue
+        I["factive"][best] = False
+        eaten += 1
+        e = it.energy[I["fkind"][best]]
+        if I["fkind"][best] == 0:
+            A["energy"][i] = min(A["energy"][i] + e, sp.max_energy[s])
+            A["counters"][i, 0] += 1
+        else:
+            A["energy"][i] -= e
+            A["counters"][i, 1] += 1
+    catchers = {}
+    for i in range(n):  # predators: the lowest-row touching predator catches the prey
+        si = A["species"][i]
+        if not A["alive"][i] or not sp.is_prey[si]:
+            continue
+        for j in range(n):
+            sj = A["species"][j]
+            if not (A["alive"][j] and alive0[j]) or A["done"][j] or not sp.pred[sj, si]:
+                continue
+            if A["apos"][j] != A["apos"][i]:
+                continue
+            dx = _wrap_d(A["x"][j] - A["x"][i], W, wrap)
+            dy = _wrap_d(A["y"][j] - A["y"][i], H, wrap)
+            if dx * dx + dy * dy <= (sp.radius[si] + sp.radius[sj]) ** 2:
+                catchers[i] = j
+                break
+    for i, j in sorted(catchers.items()):
+        if not (A["alive"][i] and A["alive"][j]):
+            continue
+        sj = A["species"][j]
+        gain = sp.prey_frac[sj] * max(A["energy"][i], 0.0)
+        A["energy"][i], A["alive"][i] = 0.0, False
+        A["energy"][j] = min(A["energy"][j] + gain, sp.max_energy[sj])
+        A["counters"][j, 2] += 1
+        eaten += 1
+        deaths += 1
+    if cue is not None:  # cue goals
+        for i in range(n):
+            if not A["alive"][i] or A["done"][i]:
+                continue
+            for g in range(2):
+                d = np.hypot(A["x"][i] - t.goals[g, 0], A["y"][i] - t.goals[g, 1])
+                A["goal_d"][i] = min(A["goal_d"][i], d)
+                if d <= cue.goal_radius:
+                    side = world.arenas.cue_side[A["apos"][i]]
+                    A["counters"][i, 3 if g == side else 4] = 1
+                    A["done"][i] = A["done"][i] or cue.stop_at_goal
+                    break
+    for i in range(n):  # metabolism
+        s = A["species"][i]
+        if not A["alive"][i]:
+            continue
+        v = A["speed"][i] / sp.max_speed[s]
+        A["energy"][i] -= sp.base_cost[s] + sp.move_cost[s] * v * v + sp.brain_cost[s]
+        A["age"][i] += 1
+        A["counters"][i, 5] += 1
+        if A["energy"][i] <= 0.0 or (sp.max_age[s] > 0 and A["age"][i] >= sp.max_age[s]):
+            A["alive"][i] = False
+            deaths += 1
+    keys = world.arenas.keys
+    for f in range(I["fx"].shape[0]):  # regrowth
+        kind = I["fkind"][f]
+        if I["factive"][f] or not I["can_regrow"][f] or it.regrow[kind] <= 0:
+            continue
+        a = I["farena"][f]
+        if uniform(keys[a], tick, 3, I["flocal"][f], 0) < it.regrow[kind]:
+            I["fx"][f], I["fy"][f] = place_item(keys[a], tick, 3 + 16, I["flocal"][f], kind, a)
+            I["factive"][f] = True
+    return A, I, eaten, deaths
+
+
 # Evolution: genome clusters (NEAT-style speciation, alife.evolve.clusters)
 # ---------------------------------------------------------------------------------------------
 

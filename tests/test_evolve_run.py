@@ -222,6 +222,34 @@ def test_open_ended_run_records_births_and_resumes_identically(tmp_path):
     assert (tmp_path / "full" / "lineage.csv").read_text() == (half / "lineage.csv").read_text()
 
 
+def test_cli_open_ended_threads_and_refused_workers(tmp_path, capsys):
+    """`evolve --threads N` runs an open-ended World on N threads (same results as 1);
+    --backend processes|ray / --workers / --address would be silently meaningless there, so
+    they are refused (--backend serial is what it does, and accepted)."""
+    import numba
+
+    world = write_world(tmp_path, ECO, "eco.yaml")
+    before = numba.get_num_threads()
+    outs = []
+    for threads in ("1", "2"):
+        out = tmp_path / f"t{threads}"
+        argv = ["evolve", str(world), "--out", str(out), "--generations", "2", "--no-progress"]
+        serial = ["--backend", "serial"] if threads == "2" else []
+        assert cli.main([*argv, "--threads", threads, *serial]) == 0
+        outs.append(comparable(out))
+    numba.set_num_threads(before)
+    assert outs[0]["rows"] == outs[1]["rows"]
+    for k in outs[0]["arrays"]:
+        assert outs[0]["arrays"][k].tobytes() == outs[1]["arrays"][k].tobytes(), k
+    capsys.readouterr()
+    for k, extra in enumerate((["--workers", "2"], ["--backend", "processes"], ["--threads", "0"])):
+        argv = ["evolve", str(world), "--out", str(tmp_path / f"x{k}"), *extra]
+        assert cli.main(argv) == 1
+        err = capsys.readouterr().err
+        assert extra[0] in err and "Traceback" not in err
+        assert not (tmp_path / f"x{k}").exists()  # refused before anything was written
+
+
 def test_interrupt_during_evaluation_then_resume(reference, tmp_path):
     """SIGINT while a generation is evaluated: that generation is dropped, resume redoes it."""
     world, _, ref = reference

@@ -67,6 +67,7 @@ def test_thread_count_never_changes_results(monkeypatch):
     from alife.jit import set_threads
 
     monkeypatch.setattr(tick, "SERIAL_BELOW", 0)  # use the parallel kernels even for 45 agents
+    monkeypatch.setattr(tick, "PROBE_EVERY", 0)  # and never switch to one thread
     cfg = _predators()
     states = []
     for threads in (1, 2):
@@ -76,6 +77,33 @@ def test_thread_count_never_changes_results(monkeypatch):
             w.tick()
         states.append(w.state_arrays())
     _state_equal(*states)
+
+
+def test_thread_choice_follows_the_faster_count(monkeypatch):
+    """Tries the other thread count every so often, switches when it is faster, and tries a
+    count that keeps losing less and less often."""
+    import alife.world.tick as tick
+
+    monkeypatch.setattr(tick, "PROBE_EVERY", 4)
+    monkeypatch.setattr(tick, "PROBE_TICKS", 2)
+    monkeypatch.setattr(tick, "FIRST_PROBE", 3)
+    choice = tick.ThreadChoice()
+    cost = {2: 1.0, 1: 3.0}  # two threads faster
+    used = []
+    for i in range(60):
+        threads = choice.pick(2, 1000)
+        used.append(threads)
+        choice.record(threads, 1e3 if i == 0 else cost[threads])  # the first tick is not timed
+    tries = [i for i in range(1, 60) if used[i] == 1 and used[i - 1] == 2]
+    assert used[0] == 2 and tries[0] == 2 and len(tries) >= 3  # the first try comes early
+    assert used[4] == 2  # a slow first tick (compiling) did not make one thread win
+    assert all(b - a > 4 for a, b in zip(tries, tries[1:], strict=False))  # backing off
+    cost = {2: 5.0, 1: 1.0}  # the machine got busy: one thread is faster now
+    for _ in range(200):
+        threads = choice.pick(2, 1000)
+        choice.record(threads, cost[threads])
+    assert choice.pick(2, 1000) == 1 or choice.probing
+    assert choice.pick(2, 100) == 1 and choice.pick(1, 10_000) == 1  # small world; one allowed
 
 
 def test_splitting_arenas_never_changes_results():
@@ -151,6 +179,57 @@ def test_checkpoint_restore_then_tick_equals_never_stopping(tmp_path):
     _state_equal(a.state_arrays(), b.state_arrays())
 
 
+def _living(world) -> dict:
+    """The living agents' columns, genomes and brain states, ordered by id."""
+    A = world.agents
+    alive = A["alive"]
+    order = np.argsort(A["ids"][alive])
+    out = {k: A[k][alive][order] for k in ("ids", "x", "y", "heading", "energy", "age", "parent")}
+    out["genomes"] = world.genomes[0][alive][order]
+    out["memory"] = world.states[0].memory[alive][order]
+    return out
+
+
+def test_when_dead_rows_are_dropped_changes_nothing():
+    """Open-ended worlds keep dead rows until they are a quarter of the table (or drop them at
+    once when another species has births): living agents evolve the same either way."""
+    cfg = load_world(WORLDS / "ecology.yaml")
+    lazy = make_world(cfg, 3)
+    eager = make_world(cfg, 3)
+    eager._births.dead_rows_kept = lambda n: 0  # drop dead rows after every tick
+    for _ in range(300):
+        lazy.tick()
+        eager.tick()
+        assert eager.agents.n == int(eager.agents["alive"].sum())
+    assert lazy.agents.n > int(lazy.agents["alive"].sum()) > 0  # lazy kept some dead rows
+    assert lazy.totals == eager.totals and lazy.agents.next_id == eager.agents.next_id
+    for k, v in _living(lazy).items():
+        np.testing.assert_array_equal(v, _living(eager)[k], err_msg=k)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_census_says_when_births_are_due(seed):
+    """The census kernel's (births due, living agents) against the same rule in NumPy."""
+    from alife.world.births import _census
+
+    rng = np.random.default_rng(seed)
+    n, n_ar, n_sp = 300, 3, 2
+    alive = rng.random(n) < 0.7
+    energy, age = rng.random(n) * 2.0, rng.integers(0, 50, n)
+    apos, species = rng.integers(0, n_ar, n), rng.integers(0, n_sp, n)
+    group = apos * n_sp + species
+    living = np.bincount(group[alive], minlength=n_ar * n_sp)
+    ready = alive & (energy >= 1.5) & (age >= 20)
+    wanting = np.bincount(group[ready], minlength=n_ar * n_sp)
+    for max_pop, min_pop in [(living.max() + 1, 0), (living.min(), 0), (0, living.min() + 1),
+                             (0, living.min())]:  # fmt: skip
+        want = bool((((wanting > 0) & (living < max_pop)) | (living < min_pop)).any())
+        count = np.empty((2, n_ar * n_sp), np.int64)
+        got = _census(alive, energy, age, apos, species, n_sp, 1.5, 20, int(max_pop),
+                      int(min_pop), count)  # fmt: skip
+        assert got == (want, int(alive.sum()))
+
+
 def test_from_state_arrays_rejects_bad_input():
     cfg = config()
     arrays = World(cfg).state_arrays()
@@ -214,4 +293,4 @@ def test_python_overhead_does_not_grow_with_arenas(monkeypatch):
         w = World(cfg, arena_ids=range(n))
         calls["n"] = 0
         w.tick()
-        assert calls["n"] == 2  # sense_pass and act_pass
+        assert calls["n"] == 3  # sense_pass, act_pass, finish_pass

@@ -184,10 +184,10 @@ def test_open_ended_birth_gives_mutated_child():
     diff = np.flatnonzero(w.genomes[0][child] != parent_genome)
     assert 1 <= diff.size <= cfg.evolution.mutation.count
     assert w.states[0].memory.shape[0] == 4 and not w.states[0].memory[child].any()
-    # starvation removes rows
+    # starvation kills: the row stays, dead, until dead rows make up a quarter of the table
     A["energy"][0] = 0.001
     w.tick()
-    assert len(w.agents["x"]) == 3 and 0 not in w.agents["ids"] and w.last["deaths"] == 1
+    assert not w.agents["alive"][0] and w.last["deaths"] == 1 and w.snapshot().population == 3
 
 
 def test_newborns_are_placed_outside_obstacles():

@@ -350,10 +350,13 @@ class _RayWorker:
         return node_fingerprint()
 
 
-def make_backend(name: str, workers: int | None = None, address: str | None = None):
-    """A backend by name ('serial', 'processes', 'ray'); workers None = all local cores."""
+def make_backend(
+    name: str, workers: int | None = None, address: str | None = None, threads: int | None = None
+):
+    """A backend by name ('serial', 'processes', 'ray'); workers None = all local cores;
+    threads: Numba threads of the serial backend (default 1; workers always use one)."""
     if name == "serial":
-        return SerialBackend()
+        return SerialBackend(threads or 1)
     if name == "processes":
         return ProcessBackend(workers)
     if name == "ray":

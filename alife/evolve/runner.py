@@ -19,12 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-import numpy as np
-
 from alife.errors import AlifeError, CheckpointError
 from alife.evolve import checkpoint as ck
 from alife.evolve import rundir
-from alife.evolve.evaluate import Layout, new_world
+from alife.evolve.evaluate import Layout
 from alife.evolve.files import fsync_dir, sha256_bytes
 from alife.evolve.generational import GenerationalMode
 from alife.evolve.metrics import (
@@ -34,7 +32,8 @@ from alife.evolve.metrics import (
     save_fitness_chart,
 )
 from alife.evolve.mode import EvolutionMode, InterruptGuard
-from alife.evolve.progress import Progress
+from alife.evolve.mutation import births_mutate
+from alife.evolve.progress import Progress, numba_cache_cold
 from alife.evolve.schema import RunCheckpoint, RunManifest, validated
 
 CHART_EVERY_S = 2.0
@@ -50,13 +49,14 @@ class RunResult:
 
 
 def warm_up(config, seed: int) -> None:
-    """Compile (or load from cache) every tick kernel in this process: one small World, 2 ticks.
+    """Compile (or load from cache) every tick kernel: one small World, 2 ticks; on a cold
+    cache the brains compile in a child process meanwhile (alife.world.warm).
 
     Run before spawning workers on a cold cache, so they load compiled code instead of each
     compiling it again."""
-    world = new_world(config, seed, 0, np.zeros(1, dtype=np.int64), None)
-    for _ in range(2):
-        world.tick()
+    from alife.world.warm import warm_up as warm
+
+    warm(config, seed, births_mutate(config), steps_elsewhere=numba_cache_cold())
 
 
 class EvolutionRun:

@@ -4,11 +4,11 @@ An agent whose energy passes `evolution.open_ended.reproduce_energy` (and is at 
 old) gives `child_energy` of its energy to a child placed beside it, whose genome is the
 parent's mutated by the `mutate` function the World was given (the evolution side's mutation,
 as configured by `evolution.mutation`). Births are capped at `max_population` agents of a
-species per arena; below `min_population` fresh random founders are added. Dead agents are then
-removed. Everything is applied in a fixed order (species, then row), and each arena's draws come
-from its own generator seeded by (seed, generation, arena index, tick), so arenas stay
-independent. The per-tick Python work here is vectorised; only the few arenas that have births
-this tick are visited one by one.
+species per arena; below `min_population` fresh random founders are added. Dead agents' rows are
+dropped a batch at a time (they take part in nothing meanwhile). Everything is applied in a
+fixed order (species, then row), and each arena's draws come from its own generator seeded by
+(seed, generation, arena index, tick), so arenas stay independent. The per-tick Python work
+here is vectorised; only the few arenas that have births this tick are visited one by one.
 """
 
 from __future__ import annotations
@@ -19,7 +19,14 @@ from collections.abc import Callable
 import numpy as np
 
 from alife.config.models import WorldConfig
-from alife.world.agents import AgentColumns, AgentTable, concat_columns, empty_columns
+from alife.jit import njit_serial
+from alife.world.agents import (
+    MIN_ROOM,
+    AgentColumns,
+    AgentTable,
+    concat_columns,
+    empty_columns,
+)
 from alife.world.controller import Controller
 from alife.world.geometry import push_out_circle, push_out_rect
 from alife.world.interact import L_CHILD
@@ -47,8 +54,33 @@ class Reproduction:
         self.mutate, self.seed, self.generation = mutate, int(seed), int(generation)
 
     def apply(self, agents: AgentTable, arenas: Arenas, tick: int) -> int:
-        """Apply births, founders and removal of the dead; returns the number of agents born."""
+        """Apply births and founders (appended in place when only the last species has any);
+        drop the dead rows once they are a quarter of the table. Returns the agents born."""
+        oe = self.config.evolution.open_ended
+        n_sp = agents.n_species
+        n_ar = arenas.ids.shape[0]
         cols = agents.columns
+        count = np.empty((2, n_ar * n_sp), np.int64)  # work space of _census
+        can, n_alive = _census(cols.alive, cols.energy, cols.age, cols.apos, cols.species, n_sp,
+                               oe.reproduce_energy, oe.min_age, oe.max_population,
+                               oe.min_population, count)  # fmt: skip
+        n_born = self._births(agents, arenas, tick) if can else 0
+        dead = agents.n - (n_alive + n_born)  # newborns live; a birth kills no one
+        if dead > self.dead_rows_kept(agents.n):
+            agents.relayout([(empty_columns(0), self._no_genomes(s)) for s in range(n_sp)])
+        return n_born
+
+    @staticmethod
+    def dead_rows_kept(n: int) -> int:
+        """How many dead rows a table of n rows keeps before they are dropped."""
+        return max(MIN_ROOM, n // 4)
+
+    def _no_genomes(self, s: int) -> np.ndarray:
+        return np.empty((0, self.controllers[s].n_params), np.float32)
+
+    def _births(self, agents: AgentTable, arenas: Arenas, tick: int) -> int:
+        """Children of the agents that can reproduce, and founders where too few live."""
+        cols = agents.used()
         oe = self.config.evolution.open_ended
         n_sp = agents.n_species
         n_ar = arenas.ids.shape[0]
@@ -66,8 +98,6 @@ class Reproduction:
             cand = cand[count[g] + rank < oe.max_population]
         count = count + np.bincount(group[cand], minlength=n_ar * n_sp)
         founders = np.maximum(oe.min_population - count, 0).reshape(n_ar, n_sp)
-        if cand.size == 0 and not founders.any() and alive.all():
-            return 0
         born: list[list[tuple]] = [[] for _ in range(n_sp)]
         for a in np.union1d(cols.apos[cand], np.flatnonzero(founders.any(axis=1))):
             rng = arena_generator(self.seed, self.generation, arenas.ids[a], tick, P_BIRTH)
@@ -75,20 +105,29 @@ class Reproduction:
                 parents = cand[(cols.apos[cand] == a) & (cols.species[cand] == s)]
                 k_f = int(founders[a, s])
                 if parents.size + k_f:
-                    born[s].append(self._children(agents, s, a, parents, k_f, rng))
+                    born[s].append(self._children(agents, cols, s, a, parents, k_f, rng))
+        if not any(born):
+            return 0
         newborns = []
         for s, parts in enumerate(born):
-            ctrl = self.controllers[s]
-            cols_s = concat_columns([p[0] for p in parts]) if parts else empty_columns(0)
-            genomes = [p[1] for p in parts] or [np.empty((0, ctrl.n_params), np.float32)]
-            newborns.append((cols_s, np.concatenate(genomes), ctrl.new_state(len(cols_s.x))))
-        n_born = sum(len(p[0].x) for p in newborns)
-        agents.relayout(newborns)
-        return n_born
+            if not parts:
+                cols_s = empty_columns(0)
+            elif len(parts) == 1:
+                cols_s = parts[0][0]
+            else:
+                cols_s = concat_columns([p[0] for p in parts])
+            genomes = [p[1] for p in parts] or [self._no_genomes(s)]
+            newborns.append((cols_s, np.concatenate(genomes)))
+        if all(len(cols_s.x) == 0 for cols_s, _ in newborns[:-1]):
+            agents.append(*newborns[-1])  # the common case: no row moves
+        else:
+            agents.relayout(newborns)
+        return sum(len(cols_s.x) for cols_s, _ in newborns)
 
     def _children(
         self,
         agents: AgentTable,
+        cols: AgentColumns,
         s: int,
         a: int,
         parents: np.ndarray,
@@ -96,8 +135,8 @@ class Reproduction:
         rng: np.random.Generator,
     ) -> tuple[AgentColumns, np.ndarray]:
         """Children of `parents` (rows of species s in arena a), then k_f founders: their
-        columns and genomes."""
-        cfg, t, cols = self.config, self.tables.species, agents.columns
+        columns and genomes. cols: the table's rows in use (agents.used())."""
+        cfg, t = self.config, self.tables.species
         oe = cfg.evolution.open_ended
         k = parents.size + k_f
         child = empty_columns(k)
@@ -132,8 +171,31 @@ class Reproduction:
         child.species[:] = s
         child.apos[:] = a
         child.born_gen[:] = self.generation
-        child.ids[:] = -1  # numbered by relayout, in row order
+        child.ids[:] = -1  # numbered by the table, in row order
         return child, np.asarray(genomes, dtype=np.float32)
+
+
+@njit_serial
+def _census(alive, energy, age, apos, species, n_species, min_energy, min_age, max_population,
+            min_population, count):  # fmt: skip
+    """(any births due, living agents). Per group g = arena * n_species + species, count[0, g]
+    is its living agents and count[1, g] those of them with the energy and age to reproduce;
+    births are due in g if one can reproduce below max_population, or fewer than
+    min_population live."""
+    count[:] = 0
+    n_alive = 0
+    for i in range(alive.shape[0]):
+        if alive[i]:
+            n_alive += 1
+            g = apos[i] * n_species + species[i]
+            count[0, g] += 1
+            if energy[i] >= min_energy and age[i] >= min_age:
+                count[1, g] += 1
+    due = False
+    for g in range(count.shape[1]):
+        living = count[0, g]
+        due |= (count[1, g] > 0 and living < max_population) or living < min_population
+    return due, n_alive
 
 
 def fit_inside(child: AgentColumns, r: float, tables: WorldTables) -> None:

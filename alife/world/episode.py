@@ -61,12 +61,13 @@ def founders(
     columns = concat_columns(parts)
     columns.ids[:] = np.arange(columns.x.shape[0])
     states = [c.new_state(len(g)) for c, g in zip(controllers, all_genomes, strict=True)]
-    return AgentTable(columns, all_genomes, states, next_id=columns.x.shape[0])
+    new_state = [c.new_state for c in controllers]
+    return AgentTable(columns, all_genomes, states, columns.x.shape[0], new_state)
 
 
 def renumber_local(agents: AgentTable) -> None:
     """local = rank of each row among rows of the same (arena, species), in row order."""
-    cols = agents.columns
+    cols = agents.used()
     key = cols.apos * agents.n_species + cols.species
     order = np.argsort(key, kind="stable")
     sk = key[order]
@@ -94,7 +95,7 @@ def start(
 ) -> None:
     """Start an episode: every agent alive at its start pose with full energy, zeroed brain
     state, ledger and counters; patch centres and cue sides drawn; items placed."""
-    cols = agents.columns
+    cols = agents.used()
     renumber_local(agents)
     cols.energy[:] = tables.species.initial_energy[cols.species]
     cols.energy0[:] = cols.energy
@@ -122,7 +123,7 @@ def start(
 
 def release_hold(agents: AgentTable) -> None:
     """The cue is gone: put everyone back where they started (no body memory)."""
-    cols = agents.columns
+    cols = agents.used()
     cols.x[:] = cols.spawn_x
     cols.y[:] = cols.spawn_y
     cols.heading[:] = cols.spawn_h

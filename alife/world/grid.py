@@ -14,11 +14,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from alife.jit import njit_inline, njit_serial
+from alife.jit import kernel_tuple, njit_inline, njit_serial
 
 MAX_CELLS_PER_SIDE = 128
 
 
+@kernel_tuple
 class GridSpec(NamedTuple):
     """Geometry of an arena and its grid (scalars; kernels unpack it). width, height: arena
     size; gx, gy: cells per arena side; cw, ch: cell size; wrap: wrap-around edges."""
@@ -43,6 +44,7 @@ def grid_spec(width: float, height: float, cell_min: float, wrap: bool) -> GridS
     return GridSpec(float(width), float(height), gx, gy, width / gx, height / gy, bool(wrap))
 
 
+@kernel_tuple
 class ObjectGrid(NamedTuple):
     """Living agents and active items in cell order: start (cells + 1,) int64, then per object
     row (agent row, or -2 - item slot), x, y (float64) and tag (species, or n_species + item
@@ -66,18 +68,12 @@ def cell_of(x, y, arena, gx, gy, cw, ch):
 
 
 @njit_serial
-def build_objects(agents, items, n_species, gx, gy, cw, ch, out):
-    """Counting sort of living agents and active items into one grid (out: ObjectGrid), writing
-    their x, y, tag (species, or n_species + item kind) and row (agent row; -2 - slot for items)
-    in cell order. Returns the number of objects."""
-    return _build_objects(agents.x, agents.y, agents.apos, agents.alive, agents.species, items.fx,
-                          items.fy, items.farena, items.factive, items.fkind, n_species, gx, gy,
-                          cw, ch, out.start, out.x, out.y, out.tag, out.row)
-
-
-@njit_serial
-def _build_objects(ax, ay, aarena, alive, species, fx, fy, farena, factive, fkind, n_species, gx,
+def build_objects(ax, ay, aarena, alive, species, fx, fy, farena, factive, fkind, n_species, gx,
                    gy, cw, ch, start, ox, oy, otag, orow):
+    """Counting sort of living agents (ax, ay, aarena, alive, species) and active items (fx, fy,
+    farena, factive, fkind) into one grid: start (cells + 1,) and, in cell order, their x, y
+    (ox, oy), tag (otag: species, or n_species + item kind) and row (orow: agent row; -2 - slot
+    for items). Returns the number of objects."""
     n_cells = start.shape[0] - 1
     na = ax.shape[0]
     nf = fx.shape[0]

@@ -26,22 +26,14 @@ COUNTER_COLUMNS = 6
 
 
 @njit_serial
-def claim_rows(lo, hi, agents, sp, it, grid, objects, claim):
-    """claim[i] = item slot of the nearest active item agent i (lo <= i < hi) touches and eats,
-    else -1.
-
-    Items come from the object grid (ObjectGrid: row = -2 - slot for items, tag = n_species +
-    kind); items never move, so cells around the agent's new position within one contact are
-    enough."""
-    _claim(lo, hi, agents.x, agents.y, agents.alive, agents.done, agents.species, agents.apos,
-           sp.radius, sp.eat, it.radius, grid.width, grid.height, grid.wrap, grid.gx, grid.gy,
-           grid.cw, grid.ch, objects.start, objects.row, objects.x, objects.y, objects.tag,
-           claim)
-
-
-@njit_serial
-def _claim(lo, hi, x, y, alive, done, species, apos, radius_tab, eat_tab, item_radius, width,
+def claim_rows(lo, hi, x, y, alive, done, species, apos, radius_tab, eat_tab, item_radius, width,
            height, wrap, gx, gy, cw, ch, o_start, o_row, o_x, o_y, o_tag, claim):
+    """claim[i] = item slot of the nearest active item agent i (lo <= i < hi) touches and eats
+    (eat_tab (S, 2) bool), else -1.
+
+    Items come from the object grid (o_row = -2 - slot for items, o_tag = n_species + kind);
+    items never move, so cells around the agent's new position within one contact are
+    enough."""
     n_species = radius_tab.shape[0]
     rf_max = max(item_radius[0], item_radius[1])
     for i in range(lo, hi):
@@ -79,17 +71,11 @@ def _claim(lo, hi, x, y, alive, done, species, apos, radius_tab, eat_tab, item_r
 
 
 @njit_serial
-def apply_food(claim, agents, items, it, sp):
-    """Serial, in agent row order: each agent eats the item it claimed if nobody before it
-    did (so the lowest row wins a shared item; one item per agent per tick). Returns items
-    eaten."""
-    return _apply_food(claim, items.fkind, items.factive, it.energy, agents.energy,
-                       agents.species, sp.max_energy, agents.ledger, agents.counters)
-
-
-@njit_serial
-def _apply_food(claim, fkind, factive, item_energy, energy, species, max_energy_tab, ledger,
+def apply_food(claim, fkind, factive, item_energy, energy, species, max_energy_tab, ledger,
                 counters):
+    """Serial, in agent row order: each agent eats the item it claimed (claim (N,) int64 slot or
+    -1) if nobody before it did (so the lowest row wins a shared item; one item per agent per
+    tick), with the energy, ledger and counter changes. Returns items eaten."""
     eaten = 0
     for j in range(claim.shape[0]):
         f = claim[j]
@@ -115,17 +101,11 @@ def _apply_food(claim, fkind, factive, item_energy, energy, species, max_energy_
 
 
 @njit_serial
-def catch_rows(lo, hi, agents, sp, grid, reach, objects, catcher):
-    """catcher[i] = lowest row of a predator touching prey i (lo <= i < hi), else -1 (objects:
-    ObjectGrid from before the move; reach covers the moves and pushes since)."""
-    _catch(lo, hi, agents.x, agents.y, agents.alive, agents.done, agents.species, agents.apos,
-           sp.radius, sp.pred, sp.is_prey, grid.width, grid.height, grid.wrap, grid.gx, grid.gy,
-           grid.cw, grid.ch, reach, objects.start, objects.row, catcher)
-
-
-@njit_serial
-def _catch(lo, hi, x, y, alive, done, species, apos, radius_tab, pred_tab, is_prey, width,
+def catch_rows(lo, hi, x, y, alive, done, species, apos, radius_tab, pred_tab, is_prey, width,
            height, wrap, gx, gy, cw, ch, reach, o_start, o_row, catcher):
+    """catcher[i] = lowest row of a predator touching prey i (lo <= i < hi), else -1 (pred_tab
+    (S, S) bool: pred_tab[a, b] = a eats b; the object grid o_start, o_row is from before the
+    move; reach covers the moves and pushes since)."""
     for i in range(lo, hi):
         catcher[i] = -1
         if not alive[i] or not is_prey[species[i]]:
@@ -224,17 +204,10 @@ def goals_reached(agents, cue_side, goals, goal_radius, stop):
 
 
 @njit_serial
-def metabolism(agents, sp):
+def metabolism(alive, speed, species, energy, age, base_tab, move_tab, brain_tab, max_speed_tab,
+                max_age_tab, ledger, counters):
     """Pay the cost of living; age; mark deaths (energy <= 0 or too old). Returns the number of
     deaths."""
-    return _metabolism(agents.alive, agents.speed, agents.species, agents.energy, agents.age,
-                       sp.base_cost, sp.move_cost, sp.brain_cost, sp.max_speed, sp.max_age,
-                       agents.ledger, agents.counters)
-
-
-@njit_serial
-def _metabolism(alive, speed, species, energy, age, base_tab, move_tab, brain_tab, max_speed_tab,
-                max_age_tab, ledger, counters):
     deaths = 0
     for i in range(alive.shape[0]):
         if not alive[i]:

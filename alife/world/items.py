@@ -12,9 +12,11 @@ from typing import NamedTuple
 import numpy as np
 
 from alife.config.models import WorldConfig
+from alife.jit import kernel_tuple
 from alife.world.rng import arena_keys
 
 
+@kernel_tuple
 class ItemSlots(NamedTuple):
     """(F,) arrays over all slots of all arenas: position fx, fy float64; kind fkind int64
     (0 food, 1 poison); factive bool; farena int64 (arena position); flocal int64 (index among
@@ -58,6 +60,7 @@ def item_slots(config: WorldConfig, n_arenas: int) -> ItemSlots:
     )
 
 
+@kernel_tuple
 class Arenas(NamedTuple):
     """Per arena (A arenas): ids (A,) int64 (the arena's index in the world file's numbering,
     which names its random streams); keys (A,) uint64 (alife.world.rng); patch_xy (A, P, 2)

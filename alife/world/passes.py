@@ -1,15 +1,19 @@
-"""The compiled passes of a tick: each one parallel region (or none) over all agents of all
+"""The compiled passes of a tick, each one parallel region (or none) over all agents of all
 arenas and species, so a tick's Python and dispatch cost does not grow with its stages.
 
 sense_pass  build the object grid (serial), then the sensor inputs of every agent;
 act_pass    act (motors -> proposed moves), then collide + claim food per agent, then eat
-            (serial, row order) and, when `finish`, metabolism and food regrowth;
+            (serial, row order);
 catch_pass  predators catch touching prey (worlds with predators), then apply the catches;
-finish_pass metabolism and food regrowth, when catches or cue goals came in between.
+finish_pass metabolism and food regrowth (serial).
 
-Parallel loops run over `n_chunks` contiguous pieces of the agents, each on one thread through
-the serial per-range functions of alife.world.sensors / physics / interact, so every piece keeps
-its agents' data in cache from one stage to the next; results never depend on the chunking.
+The passes take the World's NamedTuples (AgentColumns, SensorTables, ...) and hand plain arrays
+and scalars to the kernels of alife.world.sensors / physics / interact / spawn / grid (a loop
+compiles to faster code on arrays passed in than on arrays read from a NamedTuple in the same
+function). Parallel loops run over `n_chunks` contiguous pieces of the agents, each on one
+thread, so a piece keeps its agents' data in cache from one stage to the next; results never
+depend on the chunking. Arrays written inside a parallel loop are bound by plain assignments
+(see alife.jit).
 """
 
 from __future__ import annotations
@@ -26,14 +30,33 @@ from alife.world.spawn import regrow
 
 @njit_parallel
 def sense_pass(rows, dest, bounds, agents, items, se, obstacles, grid, tick, cue_on, cue_side,
-               n_chunks, objects, out):
+               n_chunks, objects, out):  # fmt: skip
     """Fill objects (ObjectGrid buffers) with the living agents and active items, then the
-    sensor inputs of agents rows (int64 (B,)) into out at offsets dest (see sensors.sense_rows);
+    sensor inputs of agents rows (int64 (B,)): agent rows[r], of species s, gets
+    out[dest[r] : dest[r] + n_sensors[s]] (out float32, flat; dest int64 (B,));
     rows[bounds[s]:bounds[s + 1]] are of species s (bounds int64 (S + 1,)). Returns the number
     of objects in the grid."""
     width, height, gx, gy, cw, ch, wrap = grid
-    n_objects = build_objects(agents, items, se.n_rays.shape[0], gx, gy, cw, ch, objects)
-    clock = clock_inputs(se, tick)
+    n_objects = build_objects(
+        agents.x, agents.y, agents.apos, agents.alive, agents.species, items.fx, items.fy,
+        items.farena, items.factive, items.fkind, se.n_rays.shape[0], gx, gy, cw, ch,
+        objects.start, objects.x, objects.y, objects.tag, objects.row,
+    )  # fmt: skip
+    clock = clock_inputs(se.clock_period, tick)
+    x = agents.x
+    y = agents.y
+    heading = agents.heading
+    speed = agents.speed
+    energy = agents.energy
+    alive = agents.alive
+    apos = agents.apos
+    circles = obstacles.circles
+    rects = obstacles.rects
+    o_start = objects.start
+    o_row = objects.row
+    o_x = objects.x
+    o_y = objects.y
+    o_tag = objects.tag
     n = rows.shape[0]
     for c in prange(n_chunks):
         lo = n * c // n_chunks
@@ -42,51 +65,103 @@ def sense_pass(rows, dest, bounds, agents, items, se, obstacles, grid, tick, cue
             a = max(lo, bounds[s])
             b = min(hi, bounds[s + 1])
             if a < b:
-                sense_rows(a, b, s, rows, dest, agents, se, obstacles, grid, objects, clock,
-                           cue_on, cue_side, out)
+                k = se.n_rays[s]
+                sense_rows(
+                    a, b, rows, dest, x, y, heading, speed, energy, alive, apos,
+                    se.ray_ct[s, :k].copy(), se.ray_st[s, :k].copy(), se.srange[s], se.n_cls[s],
+                    se.ch_wall[s], se.ch_tag[s].copy(), se.rad_tag, se.see_radius[s],
+                    se.see_any[s], se.cull[s], se.max_speed[s], se.max_energy[s], se.energy[s],
+                    se.speed[s], se.clock[s], clock[0, s], clock[1, s], se.cue[s], cue_on,
+                    cue_side, width, height, wrap, circles, rects, gx, gy, cw, ch, o_start,
+                    o_row, o_x, o_y, o_tag, out,
+                )  # fmt: skip
     return n_objects
 
 
 @njit_parallel
-def act_pass(motors, agents, items, sp, it, arenas, obstacles, grid, reach, held, tick,
-             finish, n_chunks, objects, px, py, claim):
-    """Move every agent by its motors (N, >=2) float32, resolve collisions, claim and eat food;
-    when `finish`, also metabolism and regrowth (finish_pass). objects: this tick's ObjectGrid
-    (from sense_pass); px, py, claim (N,): work space. Returns (agents alive at the start,
-    items eaten, deaths)."""
-    n = agents.x.shape[0]
+def act_pass(motors, agents, items, sp, it, obstacles, grid, reach, held, n_chunks, objects, px,
+             py, claim):  # fmt: skip
+    """Move every agent by its motors (N, >=2) float32, resolve collisions, claim and eat food.
+    objects: this tick's ObjectGrid (from sense_pass); px, py, claim (N,): work space. Returns
+    (agents alive at the start, items eaten)."""
+    width, height, gx, gy, cw, ch, wrap = grid
+    x = agents.x
+    y = agents.y
+    heading = agents.heading
+    speed = agents.speed
     alive = agents.alive
+    done = agents.done
+    species = agents.species
+    apos = agents.apos
+    signal = agents.signal
+    circles = obstacles.circles
+    rects = obstacles.rects
+    o_start = objects.start
+    o_row = objects.row
+    o_x = objects.x
+    o_y = objects.y
+    o_tag = objects.tag
+    n = x.shape[0]
     n_alive = 0
     for i in range(n):
         n_alive += alive[i]
     for c in prange(n_chunks):
-        move_rows(n * c // n_chunks, n * (c + 1) // n_chunks, motors, agents, sp, held, px, py)
+        move_rows(
+            n * c // n_chunks, n * (c + 1) // n_chunks, motors, x, y, heading, speed, alive,
+            done, species, signal, held, sp.max_turn, sp.max_speed, sp.reverse, sp.signal, px,
+            py,
+        )  # fmt: skip
     for c in prange(n_chunks):
         lo = n * c // n_chunks
         hi = n * (c + 1) // n_chunks
-        collide_rows(lo, hi, agents, sp, obstacles, grid, reach, objects, px, py)
-        claim_rows(lo, hi, agents, sp, it, grid, objects, claim)
-    eaten = apply_food(claim, agents, items, it, sp)
-    deaths = 0
-    if finish:
-        deaths = finish_pass(agents, items, sp, it, arenas, obstacles, grid, tick)
-    return n_alive, eaten, deaths
+        collide_rows(
+            lo, hi, px, py, alive, species, apos, sp.radius, sp.collide, width, height, wrap,
+            circles, rects, gx, gy, cw, ch, reach, o_start, o_row, x, y,
+        )  # fmt: skip
+        claim_rows(
+            lo, hi, x, y, alive, done, species, apos, sp.radius, sp.eat, it.radius, width,
+            height, wrap, gx, gy, cw, ch, o_start, o_row, o_x, o_y, o_tag, claim,
+        )  # fmt: skip
+    eaten = apply_food(
+        claim, items.fkind, items.factive, it.energy, agents.energy, species, sp.max_energy,
+        agents.ledger, agents.counters,
+    )  # fmt: skip
+    return n_alive, eaten
 
 
 @njit_parallel
 def catch_pass(agents, sp, grid, reach, n_chunks, objects, catcher):
     """Predators catch the prey they touch (see interact.catch_rows / apply_catch); catcher
     (N,) is work space. Returns the number of prey caught."""
-    n = agents.x.shape[0]
+    width, height, gx, gy, cw, ch, wrap = grid
+    x = agents.x
+    y = agents.y
+    alive = agents.alive
+    done = agents.done
+    species = agents.species
+    apos = agents.apos
+    o_start = objects.start
+    o_row = objects.row
+    n = x.shape[0]
     for c in prange(n_chunks):
-        catch_rows(n * c // n_chunks, n * (c + 1) // n_chunks, agents, sp, grid, reach, objects,
-                   catcher)
+        catch_rows(
+            n * c // n_chunks, n * (c + 1) // n_chunks, x, y, alive, done, species, apos,
+            sp.radius, sp.pred, sp.is_prey, width, height, wrap, gx, gy, cw, ch, reach, o_start,
+            o_row, catcher,
+        )  # fmt: skip
     return apply_catch(catcher, agents, sp)
 
 
 @njit_serial
 def finish_pass(agents, items, sp, it, arenas, obstacles, grid, tick):
     """Metabolism (returns the deaths), then food regrowth."""
-    deaths = metabolism(agents, sp)
-    regrow(items, arenas, it, obstacles, grid, tick)
+    deaths = metabolism(
+        agents.alive, agents.speed, agents.species, agents.energy, agents.age, sp.base_cost,
+        sp.move_cost, sp.brain_cost, sp.max_speed, sp.max_age, agents.ledger, agents.counters,
+    )  # fmt: skip
+    regrow(
+        arenas.keys, items.farena, items.flocal, items.fkind, items.can_regrow, it.regrow,
+        arenas.patch_xy, it, obstacles.circles, obstacles.rects, grid.width, grid.height, tick,
+        items.fx, items.fy, items.factive,
+    )  # fmt: skip
     return deaths

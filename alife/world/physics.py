@@ -21,19 +21,12 @@ TWO_PI = 2.0 * math.pi
 
 
 @njit_serial
-def move_rows(lo, hi, motors, agents, sp, held, px, py):
-    """Apply motors (N, >=2) float32 (turn, thrust in [-1, 1]) of agents lo..hi-1; write their
-    proposed positions px, py (float64 (N,)) and update heading and speed (agents:
-    AgentColumns; sp: SpeciesTables). Dead, finished (done) and held agents stay put. Species
-    with `signal` show motors 2..4 as their colour."""
-    _move(lo, hi, motors, agents.x, agents.y, agents.heading, agents.speed, agents.alive,
-          agents.done, agents.species, agents.signal, held, sp.max_turn, sp.max_speed,
-          sp.reverse, sp.signal, px, py)
-
-
-@njit_serial
-def _move(lo, hi, motors, x, y, heading, speed, alive, done, species, signal, held, max_turn,
+def move_rows(lo, hi, motors, x, y, heading, speed, alive, done, species, signal, held, max_turn,
           max_speed, reverse, shows, px, py):
+    """Apply motors (N, >=2) float32 (turn, thrust in [-1, 1]) of agents lo..hi-1; write their
+    proposed positions px, py (float64 (N,)) and update heading and speed. Dead, finished
+    (done) and held agents stay put. Species s with shows[s] show motors 2..4 as their colour
+    (signal (N, 3) float32); max_turn, max_speed, reverse (S,) per species."""
     for i in range(lo, hi):
         s = species[i]
         if shows[s]:
@@ -57,22 +50,15 @@ def _move(lo, hi, motors, x, y, heading, speed, alive, done, species, signal, he
 
 
 @njit_serial
-def collide_rows(lo, hi, agents, sp, obstacles, grid, reach, objects, px, py):
-    """Resolve collisions of the proposed positions px, py of agents lo..hi-1; write their
-    final agents.x, agents.y.
-
-    objects (ObjectGrid; its agents are those with row >= 0) is from before the move; reach
-    (two bodies plus one move) is how far a touching neighbour's grid position can be from this
-    agent's proposed one. Neighbours are visited in cell order, agents of a cell by row."""
-    _collide(lo, hi, px, py, agents.alive, agents.species, agents.apos, sp.radius, sp.collide,
-             grid.width, grid.height, grid.wrap, obstacles.circles, obstacles.rects, grid.gx,
-             grid.gy, grid.cw, grid.ch, reach, objects.start, objects.row, agents.x,
-             agents.y)
-
-
-@njit_serial
-def _collide(lo, hi, px, py, alive, species, apos, radius_tab, collide_tab, width, height, wrap,
+def collide_rows(lo, hi, px, py, alive, species, apos, radius_tab, collide_tab, width, height, wrap,
              circles, rects, gx, gy, cw, ch, reach, o_start, o_row, x, y):
+    """Resolve collisions of the proposed positions px, py of agents lo..hi-1; write their
+    final x, y.
+
+    The object grid (o_start, o_row: agents have row >= 0 and come first in a cell) is from
+    before the move; reach (two bodies plus one move) is how far a touching neighbour's grid
+    position can be from this agent's proposed one. Neighbours are visited in cell order,
+    agents of a cell by row."""
     for i in range(lo, hi):
         if not alive[i]:
             x[i] = px[i]

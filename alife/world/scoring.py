@@ -25,7 +25,7 @@ from alife.world.interact import (
 def episode_scores(config: WorldConfig, agents: AgentTable, goals: np.ndarray) -> list[np.ndarray]:
     """Score so far per species, (n_s,) float64 each, in the species' row (= genome) order;
     goals (2, 2) float64 are the cue goals (for the approach score)."""
-    cols = agents.columns
+    cols = agents.used()
     c = cols.counters.astype(np.float64)
     has_cue = config.cue is not None
     out = []

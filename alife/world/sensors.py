@@ -1,4 +1,4 @@
-"""Ray-cast sensing: the sensor inputs of a range of agents (of any species), on one thread.
+"""Ray-cast sensing: the sensor inputs of a range of agents of one species, on one thread.
 
 Each agent casts `rays` rays spread evenly over its field of view (ray k at relative angle
 -fov/2 + (k + 1/2) fov/rays). Per ray and per seen object class the input is the proximity
@@ -165,31 +165,7 @@ def _sector_cells(xi, yi, c_h, s_h, cm, sm, srange, pad, cw, ch, gx, gy, wrap):
 
 
 @njit_serial
-def sense_rows(lo, hi, s, rows, dest, agents, se, obstacles, grid, objects, clock, cue_on,
-               cue_side, out):
-    """Sensor inputs of agents rows[lo:hi] (int64), all of species s: agent rows[r] gets
-    out[dest[r] : dest[r] + n_sensors[s]] (out float32, flat; dest int64).
-
-    agents: AgentColumns; se: SensorTables; obstacles: Obstacles; grid: GridSpec; objects: the
-    ObjectGrid of living agents and items (x, y, tag and row gathered in cell order, so
-    neighbour scans read memory contiguously); clock (2, S) float64: each species' clock inputs
-    (sin, cos) now; cue_on (A,) bool and cue_side (A,) int64 per arena. Tag t is seen by
-    species s in ray channel ch_tag[s, t] (-1 = unseen) as a disc of radius rad_tag[t]."""
-    n_rays = se.n_rays[s]
-    _sense(
-        lo, hi, rows, dest, agents.x, agents.y, agents.heading, agents.speed, agents.energy,
-        agents.alive, agents.apos, se.ray_ct[s, :n_rays].copy(), se.ray_st[s, :n_rays].copy(),
-        se.srange[s], se.n_cls[s], se.ch_wall[s], se.ch_tag[s].copy(), se.rad_tag,
-        se.see_radius[s], se.see_any[s], se.cull[s], se.max_speed[s], se.max_energy[s],
-        se.energy[s], se.speed[s], se.clock[s], clock[0, s], clock[1, s], se.cue[s], cue_on,
-        cue_side, grid.width, grid.height, grid.wrap, obstacles.circles, obstacles.rects,
-        grid.gx, grid.gy, grid.cw, grid.ch, objects.start, objects.row, objects.x, objects.y,
-        objects.tag, out,
-    )
-
-
-@njit_serial
-def _sense(
+def sense_rows(
     lo, hi, rows, dest, x, y, heading, speed, energy, alive, apos,
     ray_ct, ray_st, srange, n_cls, ch_wall, ch_tag, rad_tag, max_rad, see_any, cull,
     max_speed, max_energy, use_energy, use_speed, use_clock, clock_sin, clock_cos, use_cue,
@@ -197,8 +173,18 @@ def _sense(
     gx, gy, cw, ch, o_start, o_row, o_x, o_y, o_tag,
     out,
 ):
-    """sense_rows' loop, on plain arrays and scalars of one species (a loop over arrays taken
-    from NamedTuples in the same function compiles to slower code)."""
+    """Sensor inputs of agents rows[lo:hi] (int64), all of one species: agent rows[r] gets
+    out[dest[r]:...] (out float32, flat; dest int64), n_rays * n_cls ray inputs, then energy,
+    speed, clock, cue as the species' flags say.
+
+    Agent columns x ... apos (N,) (alive bool, apos int64 arena position); the species' rays
+    ray_ct, ray_st (n_rays,) (cos, sin of the angle to the heading), sight range srange, n_cls
+    classes, walls seen in channel ch_wall (-1: unseen); object tag t is seen in channel
+    ch_tag[t] (-1 = unseen) as a disc of radius rad_tag[t], max_rad the largest seen, see_any:
+    any tag seen; cull: the field of view is convex. cue_on (A,) bool and cue_side (A,) int64
+    per arena. Objects (living agents and items) come from the grid of the cells gx x gy of size
+    cw x ch, gathered in cell order (o_start (cells + 1,), o_row, o_x, o_y, o_tag), so neighbour
+    scans read memory contiguously."""
     n_rays = ray_ct.shape[0]
     n_out = n_rays * n_cls + use_energy + use_speed + 2 * use_clock + 2 * use_cue
     inv = 1.0 / srange
@@ -272,11 +258,11 @@ def _sense(
 
 
 @njit_serial
-def clock_inputs(se, tick):
-    """(2, S) float64: sin and cos of each species' clock at this tick."""
-    clock = np.empty((2, se.clock_period.shape[0]))
+def clock_inputs(clock_period, tick):
+    """(2, S) float64: sin and cos of each species' clock (period (S,) int64) at this tick."""
+    clock = np.empty((2, clock_period.shape[0]))
     for s in range(clock.shape[1]):
-        period = se.clock_period[s]
+        period = clock_period[s]
         phase = 2.0 * math.pi * (tick % period) / period
         clock[0, s] = math.sin(phase)
         clock[1, s] = math.cos(phase)

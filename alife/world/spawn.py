@@ -75,7 +75,7 @@ def place_agents(rows, keys, agents, sp, obstacles, grid, tick):
             heading[i] = heading_tab[s]
 
 
-@njit_inline
+@njit_serial
 def _place_item(f, key, tick, stream, local, kind, patch_xy, a, it, circles, rects, width, height,
                 fx, fy):
     """Draw a free place for slot f (of arena a, kind, local index) into fx, fy; it: ItemTables."""
@@ -125,16 +125,10 @@ def place_items(items, arenas, it, obstacles, grid, tick):
 
 
 @njit_serial
-def regrow(items, arenas, it, obstacles, grid, tick):
-    """Each empty slot grows a new item with probability it.regrow[kind] (ItemTables)."""
-    _regrow(arenas.keys, items.farena, items.flocal, items.fkind, items.can_regrow, it.regrow,
-            arenas.patch_xy, it, obstacles.circles, obstacles.rects, grid.width, grid.height,
-            tick, items.fx, items.fy, items.factive)
-
-
-@njit_serial
-def _regrow(keys, farena, flocal, fkind, can_regrow, regrow_p, patch_xy, it, circles, rects,
+def regrow(keys, farena, flocal, fkind, can_regrow, regrow_p, patch_xy, it, circles, rects,
             width, height, tick, fx, fy, factive):
+    """Each empty slot f that can regrow (can_regrow) grows a new item with probability
+    regrow_p[fkind[f]], placed as at the episode start (it: ItemTables)."""
     for f in range(fx.shape[0]):
         if factive[f] or not can_regrow[f]:
             continue

@@ -146,7 +146,8 @@ def load(
         raise WorldError(f"agent species do not match the genome counts {counts}")
     if columns.apos.size and not 0 <= columns.apos.min() <= columns.apos.max() < len(arenas.ids):
         raise WorldError(f"agent arena positions must be in 0..{len(arenas.ids) - 1}")
-    agents = AgentTable(columns, genomes, states, int(_get(arrays, "next_id")))
+    new_state = [c.new_state for c in controllers]
+    agents = AgentTable(columns, genomes, states, int(_get(arrays, "next_id")), new_state)
     slots = {}
     for k, ref in items._asdict().items():
         arr = _get(arrays, f"item_{k}")

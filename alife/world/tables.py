@@ -14,10 +14,12 @@ from typing import NamedTuple
 import numpy as np
 
 from alife.config.models import WorldConfig
+from alife.jit import kernel_tuple
 from alife.world.grid import GridSpec, grid_spec
 from alife.world.sensors import ray_angles
 
 
+@kernel_tuple
 class SpeciesTables(NamedTuple):
     """Body, energy, diet and spawn parameters, (S,) or (S, k) arrays indexed by species."""
 
@@ -42,6 +44,7 @@ class SpeciesTables(NamedTuple):
     signal: np.ndarray  # bool: motors 2..4 are an emitted colour
 
 
+@kernel_tuple
 class SensorTables(NamedTuple):
     """What each species senses, (S,) or (S, k) arrays indexed by species.
 
@@ -73,6 +76,7 @@ class SensorTables(NamedTuple):
     max_energy: np.ndarray
 
 
+@kernel_tuple
 class ItemTables(NamedTuple):
     """Per item kind (food, poison): radius, energy, regrowth chance, patch layout (2,) arrays;
     patch_r_of (P,) the radius of each of the P patch centres of an arena."""
@@ -86,6 +90,7 @@ class ItemTables(NamedTuple):
     patch_r_of: np.ndarray
 
 
+@kernel_tuple
 class Obstacles(NamedTuple):
     """circles (nc, 3) [x, y, r] and rects (nr, 4) [x0, y0, x1, y1], float64."""
 
@@ -93,6 +98,7 @@ class Obstacles(NamedTuple):
     rects: np.ndarray
 
 
+@kernel_tuple
 class WorldTables(NamedTuple):
     """Everything static about a world, built once by build_tables.
 

@@ -1,18 +1,19 @@
 """One tick of every arena of a World: sense -> think -> act + physics -> interact ->
 metabolism -> food regrowth, for all arenas and species at once.
 
-A tick is two compiled passes (alife.world.passes) around the controllers' steps: sense_pass
+A tick is three compiled passes (alife.world.passes) around the controllers' steps: sense_pass
 builds the grid and fills one flat sensor buffer for every agent (each species' rows are a
 contiguous (n_s, n_sensors_s) block of it, the block its controller steps); each controller's
-motors go into one (N, MAX_MOTORS) array; act_pass moves, collides, eats, pays metabolism and
-regrows food. Worlds with predators or cue goals add their stage between eating and metabolism.
-Buffers are sized for the agent table's layout and rebuilt when births and deaths change it.
-Births and deaths are the World's next step (alife.world.births); regrowth touches only items
-and does not depend on them.
+motors go into one (N, MAX_MOTORS) array; act_pass moves, collides and eats; finish_pass pays
+metabolism and regrows food. Worlds with predators or cue goals add their stage before it.
+Buffers are sized for the agent table's rows (in use and free) and rebuilt when its columns are
+replaced. Births and deaths are the World's next step (alife.world.births); regrowth touches
+only items and does not depend on them.
 """
 
 from __future__ import annotations
 
+import time
 from typing import NamedTuple
 
 import numba
@@ -30,6 +31,66 @@ from alife.world.tables import WorldTables
 
 MAX_MOTORS = 5  # turn, thrust, signal r, g, b
 SERIAL_BELOW = 256  # agents; smaller worlds tick on one thread
+PROBE_EVERY = 64  # ticks between tries of the thread count not in use (0: never try)
+FIRST_PROBE = 8  # ticks before the first try (a new World finds its faster count early)
+UNTIMED_TICKS = 1  # a World's first ticks are not timed (first touch of memory, compiling)
+PROBE_TICKS = 2  # ticks per try
+MAX_PROBE_EVERY = 4096  # a count that keeps losing is tried this rarely at most
+
+
+class ThreadChoice:
+    """Whether a World ticks on all its Numba threads or on one: whichever has been faster
+    lately. A parallel region waits for every thread, so on a busy machine (or for small
+    worlds) one thread can be faster than several.
+
+    Worlds of fewer than SERIAL_BELOW agents always use one thread. Otherwise the choice in use
+    is timed every tick after the first UNTIMED_TICKS (seconds per agent-tick, averaged over
+    recent ticks); after FIRST_PROBE ticks, then every `probe_every` ticks, the other choice
+    runs PROBE_TICKS ticks, and it takes over if it is faster. A try that loses doubles the
+    wait before the next one (up to MAX_PROBE_EVERY)."""
+
+    def __init__(self):
+        self.cost: dict[bool, float] = {}  # parallel? -> seconds per agent-tick, recent average
+        self.parallel = True
+        self.probe_every = PROBE_EVERY
+        self.countdown = FIRST_PROBE
+        self.probing = 0  # ticks left in the current try
+        self.untimed = UNTIMED_TICKS
+
+    def pick(self, allowed: int, n: int) -> int:
+        """The thread count for the next tick (allowed: Numba's count; n: agents)."""
+        if allowed == 1 or n < SERIAL_BELOW:
+            return 1
+        if PROBE_EVERY and not self.probing:
+            self.countdown -= 1
+            if self.countdown <= 0:
+                self.probing = PROBE_TICKS
+                self.cost.pop(not self.parallel, None)  # the try's own ticks decide
+        use_parallel = self.parallel != bool(self.probing)
+        return allowed if use_parallel else 1
+
+    def record(self, threads: int, seconds_per_agent: float) -> None:
+        """The last tick's wall time per agent on `threads` threads."""
+        if self.untimed:
+            self.untimed -= 1
+            return
+        parallel = threads > 1
+        old = self.cost.get(parallel)
+        self.cost[parallel] = (
+            seconds_per_agent if old is None else old + 0.25 * (seconds_per_agent - old)
+        )
+        if not self.probing:
+            return
+        self.probing -= 1
+        if self.probing:
+            return
+        tried = not self.parallel
+        if self.cost[tried] < self.cost.get(self.parallel, float("inf")):
+            self.parallel = tried
+            self.probe_every = PROBE_EVERY
+        else:
+            self.probe_every = min(2 * self.probe_every, MAX_PROBE_EVERY)
+        self.countdown = self.probe_every
 
 
 class TickCounts(NamedTuple):
@@ -41,12 +102,13 @@ class TickCounts(NamedTuple):
 
 
 class _Buffers(NamedTuple):
-    """Per-tick work arrays for one agent-table layout (N rows)."""
+    """Per-tick work arrays for one agent-table layout (N rows: in use and free)."""
 
     rows: np.ndarray  # int64 (N,): 0..N-1
+    bounds: np.ndarray  # int64 (S + 1,): rows of species s are bounds[s]:bounds[s + 1]
+    base: np.ndarray  # int64 (S,): where species s's block starts in `sensors`
     dest: np.ndarray  # int64 (N,): where each row's sensor inputs start in `sensors`
-    sensors: np.ndarray  # float32 flat: species s's rows are one (n_s, n_sensors_s) block
-    views: list[np.ndarray]  # those blocks
+    sensors: np.ndarray  # float32 flat: species s's rows are one (rows, n_sensors_s) block
     motors: np.ndarray  # float32 (N, MAX_MOTORS)
     objects: ObjectGrid  # this tick's grid of agents and item slots
     px: np.ndarray  # float64 (N,) proposed positions
@@ -70,6 +132,7 @@ class TickPipeline:
         self._sense_pass, self._act_pass = Dispatch(sense_pass), Dispatch(act_pass)
         self._catch_pass, self._finish_pass = Dispatch(catch_pass), Dispatch(finish_pass)
         self._goals = Dispatch(goals_reached)
+        self.threads = ThreadChoice()
 
     def cue_on(self, tick: int, n_arenas: int) -> np.ndarray:
         """(A,) bool: is the cue light showing at this tick (read-only)."""
@@ -100,7 +163,7 @@ class TickPipeline:
         dest = np.arange(rows.size, dtype=np.int64) * n
         bounds = np.zeros(agents.n_species + 1, np.int64)
         bounds[s + 1 :] = rows.size
-        objects = object_grid(self.tables.grid, len(arenas.ids), agents.n + len(items.fx))
+        objects = object_grid(self.tables.grid, len(arenas.ids), agents.capacity + len(items.fx))
         n_chunks = _chunks(rows.size, numba.get_num_threads())
         self._sense(agents, items, arenas, tick, rows, dest, bounds, n_chunks, objects,
                     out.reshape(-1))
@@ -115,46 +178,52 @@ class TickPipeline:
                          out)
 
     def run(self, agents: AgentTable, items: ItemSlots, arenas: Arenas, tick: int) -> TickCounts:
-        """Advance every arena by one tick, except births and deaths. Worlds of fewer than
-        SERIAL_BELOW agents tick on one thread: their passes are too short for a parallel region
-        to pay off (results are the same on any thread count)."""
-        threads = numba.get_num_threads()
-        if agents.n >= SERIAL_BELOW or threads == 1:
-            return self._run(agents, items, arenas, tick, threads)
-        set_threads(1)
+        """Advance every arena by one tick, except births and deaths, on the Numba thread count
+        or on one thread, whichever ThreadChoice finds faster (results are the same on any)."""
+        allowed = numba.get_num_threads()
+        threads = self.threads.pick(allowed, agents.n)
+        if threads == allowed:
+            return self._timed(agents, items, arenas, tick, threads)
+        set_threads(threads)
         try:
-            return self._run(agents, items, arenas, tick, 1)
+            return self._timed(agents, items, arenas, tick, threads)
         finally:
-            set_threads(threads)
+            set_threads(allowed)
+
+    def _timed(self, agents, items, arenas, tick: int, threads: int) -> TickCounts:
+        t0 = time.perf_counter()
+        counts = self._run(agents, items, arenas, tick, threads)
+        self.threads.record(threads, (time.perf_counter() - t0) / max(1, agents.n))
+        return counts
 
     def _run(self, agents, items, arenas, tick: int, threads: int) -> TickCounts:
         t, cols = self.tables, agents.columns
         buf = self._buffers(agents, items, len(arenas.ids))
-        n_chunks = _chunks(agents.n, threads)
-        self._sense(agents, items, arenas, tick, buf.rows, buf.dest, agents.offsets, n_chunks,
+        n_chunks = _chunks(agents.capacity, threads)
+        self._sense(agents, items, arenas, tick, buf.rows, buf.dest, buf.bounds, n_chunks,
                     buf.objects, buf.sensors)
         for s, ctrl in enumerate(self.controllers):
             lo, hi = agents.span(s)
             if hi > lo:
-                motors = ctrl.step(self._prepare(agents, s), agents.states[s], buf.views[s])
+                k = int(t.sensors.n_sensors[s])
+                inputs = buf.sensors[buf.base[s] : buf.base[s] + (hi - lo) * k].reshape(-1, k)
+                motors = ctrl.step(self._prepare(agents, s), agents.states[s], inputs)
                 buf.motors[lo:hi, : motors.shape[1]] = motors
         sp, it, obstacles, grid = t.species, t.items, t.obstacles, t.grid
+        n_alive, eaten = self._act_pass(
+            buf.motors, cols, items, sp, it, obstacles, grid, t.reach_collide, self.held(tick),
+            n_chunks, buf.objects, buf.px, buf.py, buf.claim,
+        )  # fmt: skip
+        deaths = 0
+        if self.has_prey:
+            caught = self._catch_pass(cols, sp, grid, t.reach_catch, n_chunks, buf.objects,
+                                      buf.catcher)  # fmt: skip
+            eaten += caught
+            deaths += caught
         cue = self.cue
-        finish = cue is None and not self.has_prey
-        n_alive, eaten, deaths = self._act_pass(
-            buf.motors, cols, items, sp, it, arenas, obstacles, grid, t.reach_collide,
-            self.held(tick), tick, finish, n_chunks, buf.objects, buf.px, buf.py, buf.claim,
-        )
-        if not finish:
-            if self.has_prey:
-                caught = self._catch_pass(cols, sp, grid, t.reach_catch, n_chunks, buf.objects,
-                                    buf.catcher)
-                eaten += caught
-                deaths += caught
-            if cue is not None:
-                self._goals(cols, arenas.cue_side, t.goals, float(cue.goal_radius),
-                              cue.stop_at_goal)
-            deaths += self._finish_pass(cols, items, sp, it, arenas, obstacles, grid, tick)
+        if cue is not None:
+            self._goals(cols, arenas.cue_side, t.goals, float(cue.goal_radius), cue.stop_at_goal)
+        deaths += self._finish_pass(cols, items, sp, it, arenas, obstacles, grid, tick)
         return TickCounts(int(n_alive), int(eaten), int(deaths))
 
     def _prepare(self, agents: AgentTable, s: int):
@@ -168,25 +237,24 @@ class TickPipeline:
         return hit[1]
 
     def _buffers(self, agents: AgentTable, items: ItemSlots, n_arenas: int) -> _Buffers:
+        """The work arrays for the table's rows (rebuilt when its columns are replaced; rows
+        appended in its free rows already have their places)."""
         if self._columns is agents.columns and self._buf is not None:
             return self._buf
-        n = agents.n
+        n = agents.capacity
         n_sens = self.tables.sensors.n_sensors
-        counts = np.diff(agents.offsets)
-        base = np.concatenate([[0], np.cumsum(counts * n_sens)]).astype(np.int64)
-        sensors = np.zeros(int(base[-1]), np.float32)
+        bounds = agents.offsets.copy()
+        bounds[-1] = n  # the free rows belong to the last species
+        base = np.concatenate([[0], np.cumsum(np.diff(bounds) * n_sens)]).astype(np.int64)
         species = agents.columns.species
         rows = np.arange(n, dtype=np.int64)
-        dest = base[species] + (rows - agents.offsets[species]) * n_sens[species]
-        views = [
-            sensors[base[s] : base[s + 1]].reshape(-1, int(n_sens[s]))
-            for s in range(agents.n_species)
-        ]
+        dest = base[species] + (rows - bounds[species]) * n_sens[species]
         self._buf = _Buffers(
             rows=rows,
+            bounds=bounds,
+            base=base[:-1].copy(),
             dest=dest.astype(np.int64),
-            sensors=sensors,
-            views=views,
+            sensors=np.zeros(int(base[-1]), np.float32),
             motors=np.zeros((n, MAX_MOTORS), np.float32),
             objects=object_grid(self.tables.grid, n_arenas, n + len(items.fx)),
             px=np.empty(n),

@@ -23,7 +23,7 @@ def _ro(a: np.ndarray, dtype=None) -> np.ndarray:
 
 def make_snapshot(world) -> Snapshot:
     """The state of every arena now; agent arrays list living agents only."""
-    cols, items, cfg, sp = world.agents.columns, world.items, world.config, world.tables.species
+    cols, items, cfg, sp = world.agents.used(), world.items, world.config, world.tables.species
     live = cols.alive
     act = items.factive
     cue = cfg.cue
@@ -72,7 +72,7 @@ def make_agent_view(world, agent_id: int) -> AgentView | None:
     row = agents.row_of(agent_id)
     if row is None or not agents["alive"][row]:
         return None
-    cols = agents.columns
+    cols = agents.used()
     s = agents.species_of_row(row)
     sp = world.config.species[s]
     ctrl = world.controllers[s]
