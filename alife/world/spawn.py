@@ -126,10 +126,23 @@ def place_items(items, arenas, it, obstacles, grid, tick):
 
 @njit_serial
 def regrow(items, arenas, it, obstacles, grid, tick):
-    """Each empty slot grows a new item with probability it.regrow[kind] (ItemTables)."""
-    _regrow(arenas.keys, items.farena, items.flocal, items.fkind, items.can_regrow, it.regrow,
-            arenas.patch_xy, it, obstacles.circles, obstacles.rects, grid.width, grid.height,
-            tick, items.fx, items.fy, items.factive)
+    """Each empty slot grows a new item with its kind's regrowth chance at this tick (ItemTables:
+    it.regrow, varied by the seasons where a kind has them)."""
+    _regrow(arenas.keys, items.farena, items.flocal, items.fkind, items.can_regrow,
+            regrowth_at(it.regrow, it.season_period, it.season_amp, tick), arenas.patch_xy, it,
+            obstacles.circles, obstacles.rects, grid.width, grid.height, tick, items.fx, items.fy,
+            items.factive)
+
+
+@njit_serial
+def regrowth_at(regrow, season_period, season_amp, tick):
+    """(2,) float64: each item kind's regrowth chance at `tick` (see ItemTables)."""
+    out = regrow.copy()
+    for k in range(out.shape[0]):
+        if season_period[k] > 0:
+            phase = 2.0 * math.pi * (tick % season_period[k]) / season_period[k]
+            out[k] = regrow[k] * (1.0 + season_amp[k] * math.sin(phase))
+    return out
 
 
 @njit_serial
