@@ -31,3 +31,9 @@ class BackendError(AlifeError):
 
 class ExperimentError(AlifeError):
     """An experiment was asked for something it cannot do (unknown name, bad output folder)."""
+
+
+class EnvError(AlifeError):
+    """An environment (alife.env) was given something it cannot run: an unknown species,
+    actions of the wrong shape or for agents that are not there, a step after the episode
+    ended, or the optional packages it needs are missing."""

@@ -13,6 +13,8 @@ workers gives the same per-arena results.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from alife.brain import HashMemory, NTMController
@@ -143,9 +145,13 @@ class World:
         self.totals = {"births": 0, "deaths": 0, "eaten": 0}
         self.last = {"births": 0, "deaths": 0, "eaten": 0}
 
-    def tick(self) -> None:
-        """Advance every arena by one tick."""
+    def tick(self, after_acting: Callable[[], None] | None = None) -> None:
+        """Advance every arena by one tick. after_acting, if given, is called once the agents
+        have acted, eaten and paid for the tick, before births and the removal of the dead
+        (open-ended worlds): the rows are still those the tick started with."""
         counts = self._pipeline.run(self.agents, self.items, self.arenas, self.tick_count)
+        if after_acting is not None:
+            after_acting()
         self.agent_ticks += counts.alive
         born = self._births.apply(self.agents, self.arenas, self.tick_count) if self._births else 0
         held = self._pipeline.held(self.tick_count)
