@@ -12,6 +12,7 @@ Units: lengths in arena units, angles in degrees, time in ticks, energy in "meal
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -71,6 +72,16 @@ class SeasonsConfig(StrictModel):
         0.8, ge=0.0, le=1.0, description="swing as a fraction of regrowth (1: nothing grows "
         "in the depth of winter, twice as much at the height of summer)"
     )
+
+    def factor(self, tick: int) -> float:
+        """Regrowth at `tick` as a multiple of `regrowth`."""
+        return 1.0 + self.amplitude * math.sin(2.0 * math.pi * (tick % self.period) / self.period)
+
+    def season(self, tick: int) -> str:
+        """spring (regrowth rising through its mean), summer (its peak), autumn, winter."""
+        eighth = int(8 * (tick % self.period) / self.period)
+        return ("spring", "summer", "summer", "autumn", "autumn", "winter", "winter",
+                "spring")[eighth]  # fmt: skip
 
 
 class ItemConfig(StrictModel):

@@ -6,7 +6,7 @@ runs/NAME/
   manifest.json    format version, seed, mode, target generations, layout, package versions,
                    git revision, command lines (start and every resume)
   metrics.csv      see alife.evolve.metrics
-  fitness.png      chart, refreshed as the run goes
+  fitness.png      chart, refreshed as the run goes (population.png in open-ended runs)
   best.npz         best genome ever per species: genome_<s> (n_params,) float32,
                    fitness (S,) float64, generation (S,) int64, species (S,) str
   checkpoints/     see alife.evolve.checkpoint

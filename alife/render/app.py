@@ -348,7 +348,6 @@ class App:
 
     def _draw_hud(self, snap) -> None:
         session = self.session
-        best, mean = session.fitness_summary()
         fps = self.clock.get_fps()
         tps = self.ticks_per_second()
         fast = f"FAST x{FAST_FORWARD}" if self.fast_forward else ""
@@ -363,8 +362,7 @@ class App:
             f"FPS {fps:.0f}   {self.ticks_per_frame} tick{'s' if self.ticks_per_frame > 1 else ''}"
             f"/frame   {tps:,.0f} ticks/s   "
             f"{_count(tps * snap.population)} agent-ticks/s",
-            f"episode score: best {best:.2f}  mean {mean:.2f}   births {snap.births}  "
-            f"deaths {snap.deaths}",
+            session.score_line(snap.births, snap.deaths),
             "H: help   I: inspector   click: select",
         ]
         hud.draw_status(self.screen, (8, 8), lines)
@@ -373,7 +371,8 @@ class App:
         cw, ch = self.chart.size
         if w >= cw + 16 and h >= ch + 200:
             series, version = session.chart_series()
-            self.chart.draw(self.screen, (8, h - ch - 8), series, title, x_label, version, x_step)
+            self.chart.draw(self.screen, (8, h - ch - 8), series, title, x_label, version, x_step,
+                            colors=session.chart_colors())
 
 
 def _count(value: float) -> str:
