@@ -119,6 +119,7 @@ def _trajectory(env: WorldParallelEnv, seed: int, steps: int) -> list:
         if not env.agents:
             break
         obs, rew, term, trunc, infos = env.step(_random_actions(env, rng))
+        assert all(env.observation_space(a).contains(o) for a, o in obs.items())
         out.append(sorted((a, obs[a].tobytes(), rew[a], term[a], trunc[a], str(infos[a]))
                           for a in obs))  # fmt: skip
     return out
@@ -163,6 +164,17 @@ class Replay:
         out = np.zeros((sensors.shape[0], self.ctrl.n_motors), np.float32)
         out[rows] = np.clip(motors[:, : self.ctrl.n_motors], -1, 1)
         return out
+
+
+def test_sense_all_is_sense_of_every_row():
+    cfg = _two_species()
+    world = make_world(cfg, 2, arena_ids=[0, 3])
+    for _ in range(5):
+        world.tick()
+    every = world.sense_all()
+    for s in range(2):
+        lo, hi = world.agents.span(s)
+        np.testing.assert_array_equal(every[s], world.sense(s, np.arange(lo, hi)))
 
 
 def _play(cfg, seed: int, steps: int):
@@ -345,6 +357,8 @@ def test_bad_input_is_a_clear_error():
         BatchEnv(cfg, genomes={"prey": np.zeros((2, 5), np.float32)})
     with pytest.raises(EnvError, match="max_steps"):
         BatchEnv(cfg, max_steps=0)
+    with pytest.raises(EnvError, match="seed must be"):
+        BatchEnv(cfg).reset(-1)
     env = WorldParallelEnv(cfg)
     with pytest.raises(EnvError, match="call reset"):
         env.step({})

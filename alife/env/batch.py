@@ -6,7 +6,8 @@ actions given as one (k, n_actions) float32 array per learner species; what come
 arrays too. Nothing here loops over agents in Python.
 
 - Observation: the agent's sensor inputs (alife.world.sensors, all in [-1, 1]) as its brain
-  would get them, then, with `memory=True`, its last memory reads (see alife.env.puppet).
+  would get them (World.sense_all), then, with `memory=True`, its last memory reads (see
+  alife.env.puppet).
 - Action: its motors in [-1, 1] (turn, thrust, and the signal colour where the species signals),
   then, with `memory=True`, its memory operations. Values outside [-1, 1] are clipped.
 - Reward: the change of the agent's episode score (the world file's `scoring:`, computed by
@@ -151,9 +152,8 @@ class BatchEnv:
         return 4 * max(count, oe.max_population) * self.n_arenas
 
     def obs_size(self, s: int) -> int:
-        """Observation length of species s's agents."""
-        ctrl = self.controllers[s]
-        return ctrl.n_sensors + (ctrl.n_reads if isinstance(ctrl, Puppet) else 0)
+        """Observation length of learner species s's agents (s: a species index)."""
+        return self.controllers[s].n_sensors + self.controllers[s].read_size
 
     def obs_bounds(self, s: int) -> tuple[np.ndarray, np.ndarray]:
         """(low, high) float32 (obs_size,): sensors lie in [-1, 1], memory reads are unbounded."""
@@ -163,11 +163,15 @@ class BatchEnv:
         return low, -low
 
     def n_actions(self, s: int) -> int:
+        """Action length of learner species s's agents (s: a species index)."""
         return self.controllers[s].n_actions
 
     # ------------------------------------------------------------------ episodes
     def reset(self, seed: int) -> Report:
-        """Start an episode: the World of `seed` with every agent at its start."""
+        """Start an episode: the World of `seed` (an int >= 0) with every agent at its start."""
+        if int(seed) != seed or not 0 <= seed < 2**63:
+            raise EnvError(f"seed must be an integer from 0 to 2**63 - 1; got {seed}")
+        seed = int(seed)
         config, ids = self.config, np.arange(self.n_arenas, dtype=np.int64)
         genomes = None
         if self.genomes:
@@ -191,9 +195,10 @@ class BatchEnv:
         self.over, self.out_of_names = False, False
         self._find_live()
         m = [len(r) for r in self.live]
+        sensors = self.world.sense_all()
         return Report(
             names=[n[r] for n, r in zip(self.name_of_row, self.live, strict=True)],
-            obs=[self._observe(i, r) for i, r in enumerate(self.live)],
+            obs=[self._observe(i, r, sensors) for i, r in enumerate(self.live)],
             rewards=[np.zeros(k) for k in m],
             terminated=[np.zeros(k, np.bool_) for k in m],
             truncated=[np.zeros(k, np.bool_) for k in m],
@@ -236,8 +241,9 @@ class BatchEnv:
             parents = [p[:0] for p in parents]
         self._find_live()
         report = Report([], [], [], [], [], [], [])
+        sensors = self.world.sense_all()
         for i, (names, rewards, term) in enumerate(acted):
-            live_obs = self._observe(i, self.live[i])
+            live_obs = self._observe(i, self.live[i], sensors)
             slot = np.full(self.n_names[i], -1, np.int64)
             slot[self.name_of_row[i][self.live[i]]] = np.arange(len(self.live[i]))
             names = np.concatenate([names, born[i]])
@@ -320,12 +326,13 @@ class BatchEnv:
             lo, hi = self.world.agents.span(s)
             self.live.append(np.flatnonzero(alive[lo:hi] & (self.name_of_row[i] >= 0)))
 
-    def _observe(self, i: int, rows: np.ndarray) -> np.ndarray:
-        """Observations (len(rows), obs_size) float32 of rows of learner species i."""
+    def _observe(self, i: int, rows: np.ndarray, sensors: list[np.ndarray]) -> np.ndarray:
+        """Observations (len(rows), obs_size) float32 of rows of learner species i; sensors:
+        World.sense_all() now."""
         s = self.learners[i]
-        obs = self.world.sense(s, rows + self.world.agents.span(s)[0])
+        obs = sensors[s][rows]
         ctrl = self.controllers[s]
-        if ctrl.n_reads:
+        if ctrl.read_size:
             reads = self.world.states[s].reads[rows].reshape(rows.size, -1)
             obs = np.concatenate([obs, reads], axis=1)
         return obs

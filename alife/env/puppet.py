@@ -30,7 +30,7 @@ class Puppet:
         mem = getattr(inner, "memory", None) if memory else None
         self.memory = mem
         self.reads = int(inner.reads) if mem is not None else 0
-        self.n_reads = self.reads * mem.value_size if mem is not None else 0
+        self.read_size = self.reads * mem.value_size if mem is not None else 0
         self.n_actions = self.n_motors + (
             (self.reads + 1) * mem.key_size + mem.value_size + 1 if mem is not None else 0
         )

@@ -183,6 +183,11 @@ class World:
             raise WorldError(f"rows must be rows of species {s} ({lo}..{hi - 1})")
         return self._pipeline.sense(self.agents, self.items, self.arenas, self.tick_count, s, rows)
 
+    def sense_all(self) -> list[np.ndarray]:
+        """Sensor inputs of every row, per species (n_s, n_sensors) float32 (new arrays), as
+        the brains would get them now."""
+        return self._pipeline.sense_all(self.agents, self.items, self.arenas, self.tick_count)
+
     def fitness(self) -> list[np.ndarray]:
         """Episode score so far, per species (n,) float64, in genome order."""
         return scoring.episode_scores(self.config, self.agents, self.tables.goals)

@@ -106,6 +106,16 @@ class TickPipeline:
                     out.reshape(-1))
         return out
 
+    def sense_all(self, agents: AgentTable, items: ItemSlots, arenas: Arenas,
+                  tick: int) -> list[np.ndarray]:
+        """Every agent's sensor inputs at this tick, per species (n_s, n_sensors) float32
+        (copies), computed in the tick's own buffers exactly as run() computes them."""
+        buf = self._buffers(agents, items, len(arenas.ids))
+        threads = numba.get_num_threads() if agents.n >= SERIAL_BELOW else 1
+        self._sense(agents, items, arenas, tick, buf.rows, buf.dest, agents.offsets,
+                    _chunks(agents.n, threads), buf.objects, buf.sensors)
+        return [v.copy() for v in buf.views]
+
     def _sense(self, agents, items, arenas, tick, rows, dest, bounds, n_chunks, objects,
                out) -> None:
         t = self.tables
