@@ -73,7 +73,7 @@ class WorldParallelEnv(ParallelEnv):
             raise EnvError("the episode is over: call reset() to start another")
         arrays = []
         for i, names in enumerate(self._names):
-            live = [names[k] for k in b.live_names(i)]
+            live = [names[k] for k in b.live_names(i).tolist()]
             missing = [a for a in live if a not in actions]
             if missing:
                 raise EnvError(f"no action for {', '.join(missing[:5])}")
@@ -86,13 +86,13 @@ class WorldParallelEnv(ParallelEnv):
             raise EnvError(f"actions for agents that are not there: {sorted(extra)[:5]}")
         out = self._dicts(b.step(arrays))
         self.agents = [self._names[i][k] for i in range(len(self._names))
-                       for k in b.live_names(i)]
+                       for k in b.live_names(i).tolist()]
         return out
 
     def _dicts(self, report: Report):
         obs, rewards, terminated, truncated, infos = {}, {}, {}, {}, {}
         for i, names in enumerate(self._names):
-            agents = [names[k] for k in report.names[i]]
+            agents = [names[k] for k in report.names[i].tolist()]
             obs.update(zip(agents, report.obs[i], strict=True))
             rewards.update(zip(agents, report.rewards[i].tolist(), strict=True))
             terminated.update(zip(agents, report.terminated[i].tolist(), strict=True))
