@@ -1,8 +1,9 @@
 """Command-line interface: `python run.py [command] [args]` or the `alife` console script.
 
 Commands: play (the window; default), evolve (headless runs), view (a run's best genomes),
-validate (world files), schema (write assets/world.schema.json), bench (benchmarks),
-experiment (the evidence experiments of docs/RESULTS.md).
+replay (a generation of a run, with a tick slider), lineage (a run's phylogeny), validate
+(world files), schema (write assets/world.schema.json), bench (benchmarks), experiment (the
+evidence experiments of docs/RESULTS.md).
 Every `AlifeError` is printed as one clear message with exit status 1; no tracebacks.
 """
 
@@ -105,14 +106,26 @@ def _window_options(args: argparse.Namespace) -> dict:
         ticks_per_frame=args.ticks_per_frame,
         paused=args.paused,
         threads=args.threads,
+        record=args.record,
     )
+
+
+def _compiling_notice() -> None:
+    """Say so before a window's first World compiles its kernels (about a minute)."""
+    from alife.evolve.progress import numba_cache_cold
+
+    if numba_cache_cold():
+        print("compiling kernels, first run only ...", flush=True)
 
 
 def _cmd_play(args: argparse.Namespace) -> int:
     """Open a world file in the interactive window."""
     from alife.render.launch import play
 
-    for line in play(args.world, **_window_options(args)):
+    # with --load and no world file given, the snapshot names its world file
+    world = None if args.load and args.world == str(DEFAULT_WORLD) else args.world
+    _compiling_notice()
+    for line in play(world, load=args.load, **_window_options(args)):
         print(line)
     return 0
 
@@ -121,6 +134,7 @@ def _cmd_view(args: argparse.Namespace) -> int:
     """Open a run's world with its best genomes in the interactive window."""
     from alife.render.launch import view
 
+    _compiling_notice()
     for line in view(args.run, **_window_options(args)):
         print(line)
     return 0
@@ -135,6 +149,11 @@ def _add_window_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--size", default="1280x800", metavar="WxH", help="window size")
     p.add_argument("--ticks-per-frame", type=int, default=1, metavar="K", help="speed")
     p.add_argument("--paused", action="store_true", help="start paused")
+    p.add_argument(
+        "--record", default=None, metavar="VIDEO",
+        help="write the frames off-screen to a .gif or .mp4 (needs the video extra; "
+        "default --frames: 300, a replay's whole episode)",
+    )  # fmt: skip
     p.add_argument(
         "--threads", type=int, default=None, metavar="K", help="simulation threads (default: 1)"
     )
@@ -163,6 +182,13 @@ def _cmd_evolve(args: argparse.Namespace) -> int:
     command = [Path(sys.argv[0]).name, *sys.argv[1:]]
     if args.resume:
         run = EvolutionRun.resume(Path(args.resume), generations=args.generations, command=command)
+        if run.generation >= run.target:
+            print(
+                f"{run.run_dir} is complete: generation {run.generation} of {run.target}.\n"
+                f"to run it further: python run.py evolve --resume {run.run_dir} "
+                f"--generations N   (N > {run.generation}: the new total)"
+            )
+            return 0
         print(f"resuming {run.run_dir} at generation {run.generation} of {run.target}")
     else:
         world = Path(args.world) if args.world else DEFAULT_WORLD
@@ -196,6 +222,28 @@ def _cmd_evolve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_replay(args: argparse.Namespace) -> int:
+    """Re-simulate one generation of a run and open it with a tick slider."""
+    from alife.render.launch import replay
+
+    _compiling_notice()
+    options = _window_options(args)
+    options.update(generation=args.generation, keyframe_every=args.keyframe_every)
+    for line in replay(args.run, progress=lambda m: print(m, flush=True), **options):
+        print(line)
+    return 0
+
+
+def _cmd_lineage(args: argparse.Namespace) -> int:
+    """Draw a run's phylogeny as a PNG."""
+    from alife.evolve.lineage import save_lineage_png
+    from alife.render.launch import parse_size
+
+    path, count = save_lineage_png(Path(args.run), args.out, parse_size(args.size))
+    print(f"wrote {path} ({count:,} genomes)")
+    return 0
+
+
 def _cmd_experiment(args: argparse.Namespace) -> int:
     """Run one evidence experiment (figures + tables into --out), or list them."""
     from alife.experiments import describe, run_experiment
@@ -219,6 +267,10 @@ def build_parser() -> argparse.ArgumentParser:
         "play", help="open a world in the interactive window (default: worlds/foraging.yaml)"
     )
     play.add_argument("world", nargs="?", default=str(DEFAULT_WORLD), help="world file (*.yaml)")
+    play.add_argument(
+        "--load", default=None, metavar="SNAPSHOT",
+        help="continue from a snapshot saved with S (its folder, or its name)",
+    )  # fmt: skip
     _add_window_arguments(play)
     _add_memory_argument(play)
     play.set_defaults(func=_cmd_play)
@@ -228,6 +280,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_window_arguments(view)
     _add_memory_argument(view)
     view.set_defaults(func=_cmd_view)
+
+    replay = sub.add_parser(
+        "replay", help="re-simulate a generation of a run and scrub through it (runs/NAME)"
+    )
+    replay.add_argument("run", help="run directory made by `evolve` (runs/NAME)")
+    replay.add_argument("--generation", type=int, default=None, metavar="G",
+                        help="the generation (open-ended: chunk) to replay (default: the last)")
+    replay.add_argument("--keyframe-every", type=int, default=50, metavar="K",
+                        help="ticks between the keyframes seeking starts from (default 50)")
+    _add_window_arguments(replay)
+    _add_memory_argument(replay)
+    replay.set_defaults(func=_cmd_replay)
+
+    lineage = sub.add_parser("lineage", help="draw a run's phylogeny (runs/NAME/lineage.png)")
+    lineage.add_argument("run", help="run directory made by `evolve` (runs/NAME)")
+    lineage.add_argument("--out", default=None, metavar="PNG", help="default: RUN/lineage.png")
+    lineage.add_argument("--size", default="1400x900", metavar="WxH", help="image size")
+    lineage.set_defaults(func=_cmd_lineage)
 
     bench = sub.add_parser("bench", help="run the benchmarks and print ratio tables")
     bench.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
@@ -287,7 +357,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from alife.config import resources
 
-    runs = {"play": [resources.WINDOW], "view": [resources.WINDOW], "evolve": [resources.EVOLVE]}
+    runs = {"play": [resources.WINDOW], "view": [resources.WINDOW], "replay": [resources.WINDOW],
+            "evolve": [resources.EVOLVE]}  # fmt: skip
     runs = runs.get(args.command, [resources.WINDOW, resources.EVOLVE])
     try:
         with resources.checking(*runs, limit=getattr(args, "max_memory", None)):

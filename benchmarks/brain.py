@@ -79,7 +79,7 @@ def bench_wht(reps: int) -> bool:
     import fht_cpu
     import numba
 
-    from alife.brain.wht import from_lanes, to_lanes, wht, wht_blocks_inplace, wht_rows
+    from alife.brain.wht import wht, wht_rows
 
     numba.set_num_threads(1)
     _rule(
@@ -89,13 +89,12 @@ def bench_wht(reps: int) -> bool:
     print("   (a) public wht(x): (B, n) row-major in, new (B, n) out, everything included;")
     print("       vs fht(x, inplace=False). (b) the batched kernel in the controllers' layout:")
     print("       wht_rows(x, x) in place on (B, n) rows (the FFB net, hash and NTM kernels run")
-    print("       fwht_vec per agent row) vs in-place fht(x). lanes: the older layout kernel")
-    print("       wht_blocks_inplace on (B/LANES, n, LANES), in place, for information.")
+    print("       fwht_vec per agent row) vs in-place fht(x).")
     print("       Ours is orthonormal (scale fused), fht-cpu unnormalised; one call per sample,")
     print("       in-place buffers refreshed (untimed) before each call.")
     head = (
-        f"{'n':>5} {'(a) wht':>9} {'(b) rows':>9} {'lanes':>8} {'fht new':>9} {'fht inpl':>9} "
-        f"{'X@H BLAS':>9} {'(a)/fht':>8} {'(b)/fht':>8} {'lanes/fht':>9}  bars: (a)<=2 (b)<=1.25"
+        f"{'n':>5} {'(a) wht':>9} {'(b) rows':>9} {'fht new':>9} {'fht inpl':>9} "
+        f"{'X@H BLAS':>9} {'(a)/fht':>8} {'(b)/fht':>8}  bars: (a)<=2 (b)<=1.25"
     )
     print(head)
     ok = True
@@ -108,40 +107,33 @@ def bench_wht(reps: int) -> bool:
             h = np.block([[h, h], [h, -h]])
         h = np.ascontiguousarray(h * scale, dtype=np.float32)
         dense_out = np.empty_like(x)
-        lanes0 = to_lanes(x)
-        bufs = {"rows": x.copy(), "fht_inplace": x.copy(), "lanes": lanes0.copy()}
-        fresh = {"rows": x, "fht_inplace": x, "lanes": lanes0}
+        bufs = {"rows": x.copy(), "fht_inplace": x.copy()}
         np.testing.assert_allclose(wht(x), fht_cpu.fht(x, inplace=False) * scale, atol=1e-4)
         check = x.copy()
         wht_rows(check, check, scale)
         np.testing.assert_allclose(check, wht(x), atol=1e-5)
-        check = lanes0.copy()
-        wht_blocks_inplace(check, scale)
-        np.testing.assert_allclose(from_lanes(check, BATCH), wht(x), atol=1e-5)
-        rows_buf, lanes_buf, fht_buf = bufs["rows"], bufs["lanes"], bufs["fht_inplace"]
+        rows_buf, fht_buf = bufs["rows"], bufs["fht_inplace"]
         sides = {
             "pub": lambda x=x: wht(x),
             "rows": lambda b=rows_buf, s=scale: wht_rows(b, b, s),
-            "lanes": lambda b=lanes_buf, s=scale: wht_blocks_inplace(b, s),
             "fht": lambda x=x: fht_cpu.fht(x, inplace=False, num_threads=1),
             "fht_inplace": lambda b=fht_buf: fht_cpu.fht(b, num_threads=1),
             "dense": lambda x=x, h=h, o=dense_out: np.matmul(x, h, out=o),
         }
 
-        def prepare(name, bufs=bufs, fresh=fresh):
+        def prepare(name, bufs=bufs, x=x):
             if name in bufs:
-                np.copyto(bufs[name], fresh[name])
+                np.copyto(bufs[name], x)
 
         med = interleaved(sides, reps, prepare)
         ns = {k: v / BATCH * 1e9 for k, v in med.items()}
         ra, rb = ns["pub"] / ns["fht"], ns["rows"] / ns["fht_inplace"]
-        rl = ns["lanes"] / ns["fht_inplace"]
         barred = n >= 256
         ok &= not barred or (ra <= 2.0 and rb <= 1.25)
         flag = f"  {_verdict(ra <= 2.0 and rb <= 1.25)}" if barred else ""
         print(
-            f"{n:>5} {ns['pub']:>9.1f} {ns['rows']:>9.1f} {ns['lanes']:>8.1f} {ns['fht']:>9.1f} "
-            f"{ns['fht_inplace']:>9.1f} {ns['dense']:>9.1f} {ra:>8.2f} {rb:>8.2f} {rl:>9.2f}{flag}"
+            f"{n:>5} {ns['pub']:>9.1f} {ns['rows']:>9.1f} {ns['fht']:>9.1f} "
+            f"{ns['fht_inplace']:>9.1f} {ns['dense']:>9.1f} {ra:>8.2f} {rb:>8.2f}{flag}"
         )
     return ok
 
@@ -216,11 +208,15 @@ def bench_ffb(reps: int) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 
-def _ntm(memory: bool):
+def _ntm(memory: bool, addressing: str = "content"):
     from alife.brain import HashMemory, NTMController
 
     mem = HashMemory(key_size=16, value_size=8, width=256, rounds=2, mode="sign", seed=1)
-    return NTMController(40, 3, memory=mem if memory else None, reads=1, width=64, depth=3, seed=2)
+    return NTMController(40, 3, memory=mem if memory else None, reads=1, width=64, depth=3, seed=2,
+                         addressing=addressing)
+
+
+HEAD_BAR = 1.2  # location and both heads: at most this times the content step
 
 
 def bench_ntm(reps: int) -> bool:
@@ -232,6 +228,9 @@ def bench_ntm(reps: int) -> bool:
     print("   reads 1. agent-steps/s from the median wall time of interleaved calls (wrapper")
     print("   checks included); target >= 1,000,000 on 2 threads. 'prepared' = genomes passed")
     print("   through controller.prepare() once (skips the per-call finiteness scan).")
+    print("   Addressing: content (hashed keys; 'memory'), location (positions on a tape of 256")
+    print("   cells), both (interpolated); x content = time over the 'memory, per-agent genomes'")
+    print(f"   row's time: 1 thread wall, 1 thread CPU, 2 threads wall (bar: all <= {HEAD_BAR}).")
     print("   1t cpu: the same from process CPU time (cost without time spent descheduled on a")
     print("   busy machine); x fht: 1-thread CPU time per agent over the CPU time of one fht-cpu")
     print("   n=256 transform of one vector, measured interleaved (a machine-speed yardstick).")
@@ -239,17 +238,20 @@ def bench_ntm(reps: int) -> bool:
     sensors = rng.standard_normal((BATCH, 40)).astype(np.float32)
     rows = []
     sides = {}
-    for memory in (True, False):
-        ctrl = _ntm(memory)
+    for memory, addressing in ((True, "content"), (True, "location"), (True, "both"),
+                               (False, "content")):
+        ctrl = _ntm(memory, addressing)
         genomes = ctrl.init_genomes(rng, BATCH)
         state = ctrl.new_state(BATCH)
         ctrl.step(genomes, state, sensors)
-        variants = [("per-agent genomes", genomes), ("one shared genome", genomes[0])]
-        if hasattr(ctrl, "prepare"):
-            variants.insert(1, ("prepared per-agent genomes", ctrl.prepare(genomes)))
+        variants = [("per-agent genomes", genomes)]
+        if addressing == "content":
+            variants += [("prepared per-agent genomes", ctrl.prepare(genomes)),
+                         ("one shared genome", genomes[0])]
         for label, g in variants:
             ctrl.step(g, state, sensors)
-            key = f"{'memory' if memory else 'no memory'}, {label}"
+            name = addressing if addressing != "content" else "memory"
+            key = f"{name if memory else 'no memory'}, {label}"
             sides[key] = lambda c=ctrl, g=g, s=state: c.step(g, s, sensors)
             rows.append(key)
     x256 = rng.standard_normal((BATCH, 256)).astype(np.float32)
@@ -257,22 +259,29 @@ def bench_ntm(reps: int) -> bool:
     ok = True
     print(
         f"{'variant':<38} {'1 thread':>10} {'2 threads':>10} {'2t/1t':>6} {'1t cpu':>10} "
-        f"{'x fht':>6}"
+        f"{'x fht':>6}  x content: {'1t':>4} {'1t cpu':>6} {'2t':>5}"
     )
     results, cpu1 = {}, {}
     for threads in (1, 2):
         numba.set_num_threads(threads)
         results[threads] = interleaved(sides, reps, cpu=cpu1 if threads == 1 else None)
+    base = "memory, per-agent genomes"
     for key in rows:
         r1, r2 = BATCH / results[1][key], BATCH / results[2][key]
         rc = BATCH / cpu1[key]
+        x1, x2 = results[1][key] / results[1][base], results[2][key] / results[2][base]
+        xc = cpu1[key] / cpu1[base]
         tail = ""
-        if key == "memory, per-agent genomes":
-            ok = r2 >= 1e6
-            tail = f"  target {_verdict(ok)}"
+        if key == base:
+            ok &= r2 >= 1e6
+            tail = f"  target {_verdict(r2 >= 1e6)}"
+        elif key.startswith(("location", "both")):
+            fits = max(x1, xc, x2) <= HEAD_BAR
+            ok &= fits
+            tail = f"  bar {_verdict(fits)}"
         print(
             f"{key:<38} {r1:>10,.0f} {r2:>10,.0f} {r2 / r1:>6.2f} {rc:>10,.0f} "
-            f"{cpu1[key] / cpu1['fht']:>6.2f}{tail}"
+            f"{cpu1[key] / cpu1['fht']:>6.2f}  {'':>10} {x1:>4.2f} {xc:>6.2f} {x2:>5.2f}{tail}"
         )
     passive = _ntm_passive(reps)
     if passive:
@@ -345,8 +354,8 @@ mem = HashMemory(16, 8, 256, 2, "sign", seed=0)
 w = mem.new_state(40)
 mem.write(w, x[:, :16], x[:, :8], np.ones(40, np.float32))
 mem.read(w, x[:, :16])
-for m in (mem, None):
-    c = NTMController(40, 3, memory=m, reads=1, width=64, depth=3, seed=0)
+for m, addressing in ((mem, "content"), (mem, "location"), (mem, "both"), (None, "content")):
+    c = NTMController(40, 3, memory=m, reads=1, width=64, depth=3, seed=0, addressing=addressing)
     st = c.new_state(40)
     gg = c.init_genomes(rng, 40)
     c.step(gg, st, x[:, :40])
@@ -366,8 +375,9 @@ def bench_compile() -> bool:
         "fresh subprocesses"
     )
     print("   first calls = wht, FFBNet.forward (per-agent + shared), HashMemory write/read,")
-    print("   NTMController.step with and without memory (all genome forms); child CPU = user +")
-    print("   system CPU seconds of the subprocess (wall includes waiting for a busy CPU)")
+    print("   NTMController.step with and without memory (all genome forms; content, location")
+    print("   and both addressing); child CPU = user + system CPU seconds of the subprocess")
+    print("   (wall includes waiting for a busy CPU)")
     with tempfile.TemporaryDirectory(prefix="alife-numba-cache-") as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache, **_PIN)
         out = {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 # ---------------------------------------------------------------------------------------------
-# Brain: WHT, FFB net, hashed memory, NTM controller (DESIGN section 3)
+# Brain: WHT, FFB net, hashed memory, NTM controller and its heads
 # ---------------------------------------------------------------------------------------------
 
 
@@ -70,10 +70,40 @@ def memory_read_ref(w, h) -> np.ndarray:
     return np.asarray(w, np.float64) @ h / (h @ h)
 
 
-def ntm_step_ref(ctrl, genome, memory, reads, sensors):
-    """One agent, one tick of DESIGN section 3's NTM controller.
+def walsh_address_ref(p: int, signs) -> np.ndarray:
+    """Location address a(p) (m,) float64: a(p)[j] = signs[j] * (-1)^popcount(p & j)."""
+    return np.array([signs[j] * (-1.0) ** bin(p & j).count("1") for j in range(len(signs))])
 
-    Returns (motors (M,), new memory (d, m), new reads (R, d)) in float64.
+
+def address_matrix_ref(signs) -> np.ndarray:
+    """A (m, m) float64 with column p = a(p)."""
+    return np.stack([walsh_address_ref(p, signs) for p in range(len(signs))], axis=1)
+
+
+def tape_ref(w, a_matrix) -> np.ndarray:
+    """Memory W (d, m) as tape cells V = W A / m (A from address_matrix_ref): column p is what
+    a read at a(p) returns."""
+    return np.asarray(w, np.float64) @ a_matrix / a_matrix.shape[0]
+
+
+def move_head_ref(p: int, shift_logits, home_logit: float, m: int) -> int:
+    """Home (0) if home_logit > 0, then shift by argmax(shift_logits) - 1 (first max), mod m."""
+    start = 0 if home_logit > 0 else p
+    return (start + int(np.argmax(shift_logits)) - 1) % m
+
+
+def _sigmoid(x) -> float:
+    return 1.0 / (1.0 + np.exp(-float(x)))
+
+
+def ntm_step_ref(ctrl, genome, memory, reads, sensors, positions=(), interp=None):
+    """One agent, one tick of the NTM controller, all addressing modes, memory W in the hash
+    basis (a location-mode kernel keeps tape_ref(W) instead). positions (R+1,) for positional
+    heads; interp: see heads_ref.
+
+    Net output: motors | R read heads | write head | value | gate; each head: key (k) unless
+    location, shift logits (3) and home (1) unless content, interpolation (1) in both mode.
+    Returns (motors (M,), memory (d, m), reads (R, d) float64, positions (R+1,) ints).
     """
     x = np.concatenate([sensors, np.ravel(reads), [1.0]])
     net = ctrl.net
@@ -81,17 +111,56 @@ def ntm_step_ref(ctrl, genome, memory, reads, sensors):
     motors = np.tanh(y[: ctrl.n_motors])
     mem = ctrl.memory
     if mem is None:
-        return motors, memory, reads
-    k, d, r = mem.key_size, mem.value_size, ctrl.reads
-    o = ctrl.n_motors
-    read_keys = [y[o + i * k: o + (i + 1) * k] for i in range(r)]
-    o += r * k
-    write_key, value, gate = y[o: o + k], y[o + k: o + k + d], y[o + k + d]
-    memory = memory_write_ref(memory, hash_ref(write_key, mem.signs, mem.mode), value,
-                              1.0 / (1.0 + np.exp(-gate)))
-    new_reads = np.stack([memory_read_ref(memory, hash_ref(key, mem.signs, mem.mode))
-                          for key in read_keys])
-    return motors, memory, new_reads
+        return motors, memory, reads, positions
+    mode, k, d = ctrl.addressing, mem.key_size, mem.value_size
+    rest = list(y[ctrl.n_motors:])
+
+    def take(count):
+        part = np.array(rest[:count])
+        del rest[:count]
+        return part
+
+    heads = []
+    for _q in range(ctrl.reads + 1):  # the read heads, then the write head
+        head = {}
+        if mode != "location":
+            head["key"] = take(k)
+        if mode != "content":
+            head["shift"], head["home"] = take(3), take(1)[0]
+        if mode == "both":
+            head["interp"] = take(1)[0]
+        heads.append(head)
+    value, gate = take(d), take(1)[0]
+    assert not rest
+    return (motors, *heads_ref(mode, heads, value, gate, memory, positions, mem,
+                               ctrl.address_signs, interp))
+
+
+def heads_ref(mode, heads, value, gate_logit, memory, positions, mem, address_signs,
+              interp=None):
+    """The heads' tick on memory W (d, m): move, write, read. heads: R+1 dicts (read heads,
+    then the write head) with key (k,), shift (3,), home, interp as the mode has them;
+    interp: if given, every head's interpolation gate (both mode) instead of its own.
+    Returns (memory (d, m), reads (R, d), positions (R+1,))."""
+    m = mem.width
+    new_positions = list(positions)
+    addresses = []
+    for q, head in enumerate(heads):
+        if mode != "content":
+            new_positions[q] = move_head_ref(positions[q], head["shift"], head["home"], m)
+            at = walsh_address_ref(new_positions[q], address_signs)
+        if mode != "location":
+            h = hash_ref(head["key"], mem.signs, mem.mode)
+        if mode == "content":
+            addresses.append(h)
+        elif mode == "location":
+            addresses.append(at)
+        else:
+            c = _sigmoid(head["interp"]) if interp is None else interp
+            addresses.append(c * h + (1 - c) * at)
+    memory = memory_write_ref(memory, addresses[-1], value, _sigmoid(gate_logit))
+    reads = np.stack([memory_read_ref(memory, x) for x in addresses[:-1]])
+    return memory, reads, new_positions
 
 
 # ---------------------------------------------------------------------------------------------
@@ -221,3 +290,46 @@ def gray_apply_ref(genomes, mask, u, sign_u, c, precision) -> np.ndarray:
                 out[r, k] = np.float32(out[r, k] + np.float32(sign * c * np.exp(-u[j] * precision)))
                 j += 1
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Evolution: genome clusters (NEAT-style speciation, alife.evolve.clusters)
+# ---------------------------------------------------------------------------------------------
+
+
+def speciate_ref(genomes, old_reps, old_ids, next_id, threshold):
+    """NEAT speciation written out with full float64 distances (mean |a - b|).
+
+    Returns (reps (K, P) float64, ids (K,), members (n,), next_id), reps in id order."""
+    g = np.asarray(genomes, np.float64)
+
+    def dist(a, b):
+        return float(np.mean(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))))
+
+    reps, ids = [], []  # the new clusters, in creation order
+    member = [None] * len(g)
+    for rep, cid in zip(old_reps, old_ids, strict=True):
+        free = [i for i in range(len(g)) if member[i] is None]
+        if not free:
+            continue
+        d = [dist(g[i], rep) for i in free]
+        k = int(np.argmin(d))
+        if d[k] < threshold:
+            member[free[k]] = len(reps)
+            reps.append(g[free[k]])
+            ids.append(int(cid))
+    for i in range(len(g)):
+        if member[i] is not None:
+            continue
+        d = [dist(g[i], r) for r in reps]
+        if d and min(d) < threshold:
+            member[i] = int(np.argmin(d))
+        else:
+            member[i] = len(reps)
+            reps.append(g[i])
+            ids.append(next_id)
+            next_id += 1
+    order = np.argsort(ids, kind="stable")
+    members = np.array([ids[m] for m in member], np.int64)
+    reps_arr = np.array(reps, np.float64).reshape(len(reps), g.shape[1])[order]
+    return reps_arr, np.array(ids, np.int64)[order], members, next_id

@@ -92,6 +92,7 @@ def comparable(out: Path) -> dict:
     best = rundir.load_best(out) if (out / "best.npz").exists() else None
     return {
         "rows": rows,
+        "lineage": (out / "lineage.csv").read_bytes(),
         "generation": latest.generation,
         "arrays": dict(latest.arrays),
         "best": best
@@ -101,6 +102,7 @@ def comparable(out: Path) -> dict:
 
 def assert_same(a: dict, b: dict) -> None:
     assert a["rows"] == b["rows"]
+    assert a["lineage"] == b["lineage"]
     assert a["generation"] == b["generation"]
     assert a["arrays"].keys() == b["arrays"].keys()
     for k in a["arrays"]:

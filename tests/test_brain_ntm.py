@@ -7,37 +7,48 @@ from hypothesis import strategies as st
 
 from alife.brain import HashMemory, NTMController
 
-from reference import ntm_step_ref
+from reference import address_matrix_ref, ntm_step_ref, tape_ref
 
 
-def _controller(memory=True, mode="sign", rounds=2, reads=1, width=64, seed=1, value_size=8):
-    mem = HashMemory(16, value_size, 256, rounds, mode, seed=seed) if memory else None
-    return NTMController(40, 3, mem, reads=reads, width=width, depth=3, seed=seed)
+def _controller(memory=True, mode="sign", rounds=2, reads=1, width=64, seed=1, value_size=8,
+                key_size=16, mem_width=256, addressing="content"):
+    mem = HashMemory(key_size, value_size, mem_width, rounds, mode, seed=seed) if memory else None
+    return NTMController(40, 3, mem, reads=reads, width=width, depth=3, seed=seed,
+                         addressing=addressing)
 
 
-# value size 8: rows 4 at a time (SIMD dot products, read hashes in pairs); 6: one row at a time
-@pytest.mark.parametrize("memory, mode, reads, value_size",
-                         [(True, "sign", 1, 8), (True, "reservoir", 2, 8), (True, "sign", 3, 8),
-                          (True, "sign", 2, 6), (False, "sign", 1, 8)])
-def test_batched_step_equals_reference_agent_by_agent(memory, mode, reads, value_size):
-    ctrl = _controller(memory, mode, reads=reads, value_size=value_size,
-                       width=64 if reads < 3 else 128)
+# value size 8: rows 4 at a time (SIMD dot products, read hashes in pairs); 6: one row at a
+# time; key 12 with memory width 64: the hash for any key size
+@pytest.mark.parametrize("addressing", ["content", "location", "both"])
+@pytest.mark.parametrize("memory, mode, reads, value_size, key_size, mem_width",
+                         [(True, "sign", 1, 8, 16, 256), (True, "reservoir", 2, 8, 16, 256),
+                          (True, "sign", 3, 8, 16, 256), (True, "sign", 2, 6, 16, 256),
+                          (True, "sign", 2, 6, 12, 64), (False, "sign", 1, 8, 16, 256)])
+def test_batched_step_equals_reference_agent_by_agent(addressing, memory, mode, reads, value_size,
+                                                      key_size, mem_width):
+    ctrl = _controller(memory, mode, reads=reads, value_size=value_size, key_size=key_size,
+                       mem_width=mem_width, addressing=addressing,
+                       width=64 if reads < 2 or (reads == 2 and addressing != "both") else 128)
     rng = np.random.default_rng(5)
-    batch = 45  # not a multiple of the lane count
+    batch = 45  # not a multiple of the rows per task
     genomes = ctrl.init_genomes(rng, batch)
     state = ctrl.new_state(batch)
-    ref = [(state.memory[i].astype(np.float64), state.reads[i].astype(np.float64))
-           for i in range(batch)]
+    ref = [(state.memory[i].astype(np.float64), state.reads[i].astype(np.float64),
+            list(state.positions[i])) for i in range(batch)]
+    # in location mode the kernel keeps tape cells V = W A / m
+    tape = address_matrix_ref(ctrl.address_signs) if addressing == "location" and memory else None
     for _tick in range(4):
         sensors = rng.uniform(-1, 1, (batch, 40)).astype(np.float32)
         motors = ctrl.step(genomes, state, sensors)
         assert motors.shape == (batch, 3) and (np.abs(motors) <= 1).all()
         for i in range(batch):
-            m, mem, rd = ntm_step_ref(ctrl, genomes[i], ref[i][0], ref[i][1], sensors[i])
-            ref[i] = (mem, rd)
+            m, mem, rd, pos = ntm_step_ref(ctrl, genomes[i], *ref[i][:2], sensors[i], ref[i][2])
+            ref[i] = (mem, rd, pos)
             np.testing.assert_allclose(motors[i], m, atol=1e-4)
             np.testing.assert_allclose(state.reads[i], rd, atol=1e-3, rtol=1e-3)
-            np.testing.assert_allclose(state.memory[i], mem, atol=1e-3, rtol=1e-3)
+            expected = mem if tape is None else tape_ref(mem, tape)
+            np.testing.assert_allclose(state.memory[i], expected, atol=1e-3, rtol=1e-3)
+            np.testing.assert_array_equal(state.positions[i], pos)
 
 
 def test_same_seed_gives_identical_results_and_shared_genome_works():

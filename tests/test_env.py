@@ -357,6 +357,10 @@ def test_bad_input_is_a_clear_error():
         BatchEnv(cfg, genomes={"prey": np.zeros((2, 5), np.float32)})
     with pytest.raises(EnvError, match="max_steps"):
         BatchEnv(cfg, max_steps=0)
+    tape = {"enabled": True, "width": 64, "key_size": 8, "value_size": 4, "reads": 1,
+            "addressing": "location"}
+    with pytest.raises(EnvError, match="content-addressed memories"):
+        BatchEnv(config(species=[species(memory=tape)]), memory=True)
     with pytest.raises(EnvError, match="seed must be"):
         BatchEnv(cfg).reset(-1)
     env = WorldParallelEnv(cfg)

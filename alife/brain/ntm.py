@@ -1,16 +1,19 @@
-"""Neural Turing Machine controller: an FFB net that reads and writes a hashed memory.
+"""Neural Turing Machine controller: an FFB net that reads and writes a memory through heads.
 
-DESIGN section 3 (one agent, one tick):
+One agent, one tick:
     x = [sensors, previous reads, 1];  y = ffb_net(genome, x)
-    y = motor (M) | read keys (R x k) | write key (k) | write value (d) | write gate (1)
-    write(write key, value, sigmoid(gate)); reads = [read(key_r)]  (after the write)
-    actions = tanh(motor)
-Memory None is the memory-off ablation: no read inputs, no memory outputs.
+    y = motor (M) | R read heads | write head | write value (d) | write gate (1)
+    the write head moves and writes the value with gate sigmoid(gate output);
+    then each read head moves and reads (after the write); actions = tanh(motor)
+How heads address the memory (content keys, positions on a tape, or both) and what each head's
+block of outputs holds: alife.brain.heads. Memory None is the memory-off ablation: no read
+inputs, no memory outputs.
 Evolved NTMs: Greve, Jacobsen & Risi, "Evolving Neural Turing Machines" (GECCO 2016).
-One compiled, parallel kernel steps every agent; each task takes ROWS_PER_TASK agents, one
-at a time, row-major (no transpositions), with explicit-SIMD transforms (alife.brain.simd).
-The per-agent helpers are inlined (a call with array arguments costs ~100 ns of atomic
-reference counting), and the next agent's memory is prefetched while this one computes.
+One compiled, parallel kernel steps every agent in every addressing mode; each task takes
+ROWS_PER_TASK agents, one at a time, row-major (no transpositions), with explicit-SIMD
+transforms (alife.brain.simd). The per-agent helpers are inlined (a call with array arguments
+costs ~100 ns of atomic reference counting), and where a step reads the whole memory the next
+agent's memory is prefetched while this one computes.
 """
 
 from __future__ import annotations
@@ -24,6 +27,20 @@ from numba import prange
 from alife.brain.checks import require_float32, require_positive
 from alife.brain.ffb import FFBNet, PreparedGenomes, embed_vec, ffb_vec
 from alife.brain.hashmem import HashMemory, hash_at, memory_vec
+from alife.brain.heads import (
+    ADDRESSING,
+    BOTH,
+    CONTENT,
+    LOCATION,
+    SHIFTS,
+    HeadLayout,
+    HeadTrace,
+    address_tables,
+    mix_address,
+    move_head,
+    sigmoid,
+    tape_vec,
+)
 from alife.brain.simd import prefetch
 from alife.brain.wht import ROWS_PER_TASK
 from alife.jit import njit_inline, njit_parallel
@@ -31,13 +48,21 @@ from alife.jit import njit_inline, njit_parallel
 
 @dataclass
 class NTMState:
-    """Per-agent runtime state: memory (B, d, m) and last reads (B, R, d), float32.
+    """Per-agent runtime state: memory (B, d, m) and last reads (B, R, d) float32, head
+    positions (B, P) int32 (P = R + 1 for positional heads, read heads first, write head last;
+    P = 0 otherwise). In location mode memory holds tape cells (alife.brain.heads).
 
-    With memory off both have zero-sized trailing axes. Not part of the genome.
+    With memory off, memory and reads have zero-sized trailing axes. Not part of the genome.
+    `NTMState(memory, reads)` means heads without positions.
     """
 
     memory: np.ndarray
     reads: np.ndarray
+    positions: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.positions is None:
+            self.positions = np.zeros((len(self), 0), np.int32)
 
     def __len__(self) -> int:
         return self.reads.shape[0]
@@ -45,19 +70,22 @@ class NTMState:
     def take(self, idx) -> NTMState:
         """A new state holding rows `idx` (an index array or boolean mask)."""
         return NTMState(np.ascontiguousarray(self.memory[idx]),
-                        np.ascontiguousarray(self.reads[idx]))
+                        np.ascontiguousarray(self.reads[idx]),
+                        np.ascontiguousarray(self.positions[idx]))
 
     def reset_rows(self, mask) -> None:
-        """Zero the memory and reads of rows `mask` (births, episode starts)."""
+        """Zero the memory, reads and head positions of rows `mask` (births, episode starts)."""
         self.memory[mask] = 0.0
         self.reads[mask] = 0.0
+        self.positions[mask] = 0
 
     def concat(self, other: NTMState) -> NTMState:
         return NTMState(np.concatenate([self.memory, other.memory]),
-                        np.concatenate([self.reads, other.reads]))
+                        np.concatenate([self.reads, other.reads]),
+                        np.concatenate([self.positions, other.positions]))
 
     def copy(self) -> NTMState:
-        return NTMState(self.memory.copy(), self.reads.copy())
+        return NTMState(self.memory.copy(), self.reads.copy(), self.positions.copy())
 
 
 @njit_inline
@@ -84,9 +112,12 @@ def _prefetch_part(memory, agent, part, parts):
 
 
 @njit_parallel
-def _step(genomes, shared, sensors, reads, memory, net_signs, depth, mem_tables, reservoir,
-          key_size, motors):
-    """One tick of every agent; agents stay row-major, one agent's vectors live in L1 at a time."""
+def _step(genomes, shared, sensors, reads, memory, positions, net_signs, depth, mem_tables,
+          addr_tables, reservoir, key_size, addressing, head_size, motors):
+    """One tick of every agent; agents stay row-major, one agent's vectors live in L1 at a time.
+
+    addressing: CONTENT, LOCATION or BOTH (alife.brain.heads); head q's outputs start at
+    n_motors + q head_size (key first, then shift logits, home, interpolation)."""
     batch, n_sensors = sensors.shape
     n_reads, value_size = reads.shape[1], reads.shape[2]
     n = net_signs.shape[0]
@@ -94,7 +125,9 @@ def _step(genomes, shared, sensors, reads, memory, net_signs, depth, mem_tables,
     n_motor = motors.shape[1]
     n_in = n_sensors + n_reads * value_size + 1
     has_memory = memory.shape[2] > 0
-    off_value = n_motor + (n_reads + 1) * key_size
+    keyed = addressing != LOCATION  # the whole W is read: prefetch the next agent's
+    shift = key_size if keyed else 0
+    off_value = n_motor + (n_reads + 1) * head_size
     off_gate = off_value + value_size
     for c in prange((batch + ROWS_PER_TASK - 1) // ROWS_PER_TASK):
         # task-local scratch and copies of the shared read-only arrays: views of arrays that all
@@ -103,12 +136,13 @@ def _step(genomes, shared, sensors, reads, memory, net_signs, depth, mem_tables,
         v = np.empty(n, dtype=np.float32)
         nsigns = net_signs.copy()
         mtables = mem_tables.copy()
-        hashes = np.empty((n_reads + 1) * m, dtype=np.float32)  # flat: read hashes, write hash
+        atables = addr_tables.copy()
+        hashes = np.empty((n_reads + 1) * m, dtype=np.float32)  # flat: read heads, write head
         norms = np.empty(2 * n_reads + 1, dtype=np.float32)
         dots = np.empty(12 * ((n_reads + 3) // 3), dtype=np.float32)
         stop = min(batch, (c + 1) * ROWS_PER_TASK)
         for a in range(c * ROWS_PER_TASK, stop):
-            nxt = a + 1 if has_memory and a + 1 < stop else -1
+            nxt = a + 1 if has_memory and keyed and a + 1 < stop else -1
             _prefetch_part(memory, nxt, 0, n_reads + 3)
             for i in range(n_sensors):
                 xin[i] = sensors[a, i]
@@ -122,36 +156,63 @@ def _step(genomes, shared, sensors, reads, memory, net_signs, depth, mem_tables,
                 motors[a, i] = _tanh(v[i])
             if not has_memory:
                 continue
+            gate = sigmoid(v[off_gate])
+            if addressing != CONTENT:  # positions (B, R+1): read heads, then the write head
+                for q in range(n_reads + 1):
+                    positions[a, q] = move_head(v, n_motor + q * head_size + shift,
+                                                positions[a, q], m)
+            if addressing == LOCATION:
+                tape_vec(memory, a, positions, v, off_value, gate, reads)
+                continue
             _prefetch_part(memory, nxt, 1, n_reads + 3)
             for q in range(n_reads + 1):
-                hash_at(v, n_motor + q * key_size, key_size, mtables, reservoir, hashes, q * m)
+                o = n_motor + q * head_size
+                hash_at(v, o, key_size, mtables, reservoir, hashes, q * m)
+                if addressing == BOTH:
+                    mix_address(hashes, q * m, atables, positions[a, q],
+                                sigmoid(v[o + shift + SHIFTS + 1]))
                 _prefetch_part(memory, nxt, 2 + q, n_reads + 3)
-            gate = np.float32(1.0 / (1.0 + math.exp(-v[off_gate])))
-            memory_vec(memory, a, hashes, v, off_value, gate, reads, norms, dots, not reservoir)
+            memory_vec(memory, a, hashes, v, off_value, gate, reads, norms, dots,
+                       addressing == CONTENT and not reservoir)
 
 
 class NTMController:
-    """Batched NTM controllers sharing one architecture; genomes are the net's slopes."""
+    """Batched NTM controllers sharing one architecture; genomes are the net's slopes.
+
+    addressing: "content", "location" or "both" (alife.brain.heads); `layout` (a HeadLayout,
+    None with memory off) says where each head's outputs sit; `address_signs` (m,) float32 is
+    the diagonal D of the location addresses (None with memory off)."""
 
     def __init__(self, n_sensors: int, n_motors: int, memory: HashMemory | None = None,
-                 reads: int = 1, width: int = 64, depth: int = 3, seed: int = 0):
+                 reads: int = 1, width: int = 64, depth: int = 3, seed: int = 0,
+                 addressing: str = "content"):
         self.n_sensors = require_positive("n_sensors", n_sensors)
         self.n_motors = require_positive("n_motors", n_motors)
+        if addressing not in ADDRESSING:
+            raise ValueError(f"addressing must be one of {ADDRESSING}, got {addressing!r}")
+        self.addressing = addressing
         self.memory = memory
         self.reads = require_positive("reads", reads) if memory is not None else 0
         value = memory.value_size if memory is not None else 0
-        key = memory.key_size if memory is not None else 0
         self.n_inputs = n_sensors + self.reads * value + 1
-        self.n_outputs = n_motors + (self.reads * key + key + value + 1 if memory else 0)
+        self.layout = None if memory is None else HeadLayout(
+            addressing, n_motors, self.reads, memory.key_size, value)
+        self.n_outputs = n_motors if memory is None else self.layout.n_outputs
         if self.n_inputs > width or self.n_outputs > width:
+            outputs = f"motors {n_motors}" if memory is None else self.layout.describe()
             raise ValueError(
                 f"brain width {width} is too small: it needs inputs {self.n_inputs} "
                 f"(sensors + reads x value size + bias) and outputs {self.n_outputs} "
-                f"(motors + (reads + 1) x key size + value size + gate) to fit")
+                f"({outputs}) to fit")
         self.net = FFBNet(self.n_inputs, self.n_outputs, width, depth, seed)
+        self._address_tables = None if memory is None else address_tables(memory.seed,
+                                                                          memory.width)
+        self.address_signs = None if memory is None else self._address_tables[: memory.width]
         empty = self.new_state(0)  # trailing shapes step() checks, fixed per controller
-        self._state_tails = {"memory": empty.memory.shape[1:], "reads": empty.reads.shape[1:]}
-        self._empty_mem_tables = np.ones((2, 1), dtype=np.float32)
+        self._state_tails = {"memory": (empty.memory.shape[1:], np.float32),
+                             "reads": (empty.reads.shape[1:], np.float32),
+                             "positions": (empty.positions.shape[1:], np.int32)}
+        self._empty_tables = np.ones((2, 1), dtype=np.float32)
 
     @property
     def n_params(self) -> int:
@@ -166,48 +227,49 @@ class NTMController:
         return self.net.prepare(genomes)
 
     def new_state(self, batch: int) -> NTMState:
+        """Zeroed state for `batch` agents (birth, episode start)."""
         mem = self.memory
         if mem is None:
             empty = np.zeros((batch, 0, 0), np.float32)
             return NTMState(empty, empty.copy())
+        heads = self.reads + 1 if self.layout.positional else 0
         return NTMState(mem.new_state(batch),
-                        np.zeros((batch, self.reads, mem.value_size), dtype=np.float32))
+                        np.zeros((batch, self.reads, mem.value_size), dtype=np.float32),
+                        np.zeros((batch, heads), dtype=np.int32))
 
     def _check_state(self, state: NTMState, batch: int) -> None:
-        for name, tail in self._state_tails.items():
+        for name, (tail, dtype) in self._state_tails.items():
             arr = getattr(state, name)
-            if not (isinstance(arr, np.ndarray) and arr.dtype == np.float32
+            if not (isinstance(arr, np.ndarray) and arr.dtype == dtype
                     and arr.flags.c_contiguous and arr.shape == (batch, *tail)):
-                raise ValueError(f"state.{name} must be a C-contiguous float32 array of shape "
-                                 f"{(batch, *tail)}, got {getattr(arr, 'shape', arr)}")
+                raise ValueError(f"state.{name} must be a C-contiguous {np.dtype(dtype)} array "
+                                 f"of shape {(batch, *tail)}, got "
+                                 f"{getattr(arr, 'dtype', '')} {getattr(arr, 'shape', arr)}")
 
     def step(self, genomes: np.ndarray, state: NTMState, sensors: np.ndarray) -> np.ndarray:
         """One tick for B agents: sensors (B, n_sensors) float32 -> motors (B, n_motors) in
-        [-1, 1]; memory and reads in `state` are updated in place. genomes (B, P) or (P,) or
-        a PreparedGenomes from `prepare`."""
+        [-1, 1]; memory, reads and head positions in `state` are updated in place (positions
+        are taken mod m). genomes (B, P) or (P,) or a PreparedGenomes from `prepare`."""
         sensors = require_float32("sensors", sensors, (None, self.n_sensors))
         batch = sensors.shape[0]
         g, shared = self.net.check_genomes(genomes, batch)
         self._check_state(state, batch)
         motors = np.empty((batch, self.n_motors), dtype=np.float32)
         if batch:
-            mem = self.memory
-            _step(g, shared, sensors, state.reads, state.memory, self.net.signs, self.net.depth,
-                  mem.tables if mem else self._empty_mem_tables, bool(mem and mem.reservoir),
-                  mem.key_size if mem else 0, motors)
+            mem, lay = self.memory, self.layout
+            _step(g, shared, sensors, state.reads, state.memory, state.positions,
+                  self.net.signs, self.net.depth, mem.tables if mem else self._empty_tables,
+                  self._address_tables if mem else self._empty_tables[0],
+                  bool(mem and mem.reservoir), mem.key_size if mem else 0,
+                  lay.code if mem else 0, lay.head_size if mem else 0, motors)
         return motors
 
     def split_outputs(self, y: np.ndarray) -> dict:
-        """Name the parts of one raw net output y (n_outputs,)."""
+        """Name the parts of one raw net output y (n_outputs,): motor_raw (M,) and, with memory,
+        the heads' parts (HeadLayout.split)."""
         parts = {"motor_raw": y[: self.n_motors]}
-        if self.memory is not None:
-            k, d = self.memory.key_size, self.memory.value_size
-            o = self.n_motors
-            parts["read_keys"] = y[o: o + self.reads * k].reshape(self.reads, k)
-            o += self.reads * k
-            parts["write_key"] = y[o: o + k]
-            parts["write_value"] = y[o + k: o + k + d]
-            parts["write_gate"] = float(1.0 / (1.0 + np.exp(-float(y[o + k + d]))))
+        if self.layout is not None:
+            parts.update(self.layout.split(y))
         return parts
 
     def inputs(self, state: NTMState, row: int, sensors_row: np.ndarray) -> np.ndarray:
@@ -219,7 +281,9 @@ class NTMController:
         """Everything one agent's step computes, for the inspector; `state` is not modified.
 
         Keys: inputs, raw (n_outputs,), motor_raw, motors (tanh), switch_states, condensed,
-        read_keys, write_key, write_value, write_gate, memory and reads (after the write).
+        the heads' parts (split_outputs), memory and reads (after the write), and heads: a
+        HeadTrace (positions before and after, shifts, home flags, interpolation gates) for
+        positional heads, else None.
         """
         sensors_row = require_float32("sensors_row", sensors_row, (self.n_sensors,))
         x = self.inputs(state, row, sensors_row)
@@ -227,9 +291,17 @@ class NTMController:
         raw = self.net.forward(genome, x[None])[0]
         after = state.take([row])
         motors = self.step(genome, after, sensors_row[None])[0]
+        parts = self.split_outputs(raw)
+        heads = None
+        if self.layout is not None and self.layout.positional:
+            interp = parts.get("interp_gates")
+            heads = HeadTrace(self.addressing, self.memory.width, state.positions[row].copy(),
+                              after.positions[0].copy(), parts["shifts"].astype(np.int8),
+                              parts["home"].copy(),
+                              None if interp is None else interp.astype(np.float32))
         return {"inputs": x, "raw": raw, "motors": motors, "switch_states": switch_states,
-                "condensed": condensed, **self.split_outputs(raw),
-                "memory": after.memory[0], "reads": after.reads[0]}
+                "condensed": condensed, **parts, "memory": after.memory[0],
+                "reads": after.reads[0], "heads": heads}
 
     def input_names(self, sensor_names: list[str]) -> list[str]:
         value = self.memory.value_size if self.memory else 0

@@ -416,3 +416,24 @@ def h16_sign(typingctx, x, i, d, i_d, scale):
         return context.get_dummy_value()
 
     return sig, codegen
+
+
+@intrinsic
+def mix16(typingctx, z, i, t, i_t, d, i_d, c, s):
+    """z[i:+16] = c * z[i:+16] + s * (t[i_t:+16] * d[i_d:+16]): a blend with a ±1 pattern."""
+    if not (_is_vec_array(z) and _is_vec_array(t) and _is_vec_array(d)):
+        return None
+    sig = types.void(z, i, t, i_t, d, i_d, c, s)
+
+    def codegen(context, builder, signature, args):
+        a = signature.args
+        p = _ptr(context, builder, a[0], args[0], args[1], 16)
+        tv = _load(builder, _ptr(context, builder, a[2], args[2], args[3], 16))
+        dv = _load(builder, _ptr(context, builder, a[4], args[4], args[5], 16))
+        cv = _splat(builder, _as_f32(context, builder, a[6], args[6]), 16)
+        sv = _splat(builder, _as_f32(context, builder, a[7], args[7]), 16)
+        pattern = builder.fmul(sv, builder.fmul(tv, dv))
+        _store(builder, builder.fadd(builder.fmul(cv, _load(builder, p)), pattern), p)
+        return context.get_dummy_value()
+
+    return sig, codegen

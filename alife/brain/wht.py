@@ -1,13 +1,10 @@
 """Walsh–Hadamard transform (Sylvester / natural order), orthonormal: Hn = H / sqrt(n).
 
-Two batched layouts:
-- rows (B, n), one vector per row: `fwht_vec` transforms one contiguous vector with explicit
-  16-wide SIMD (alife.brain.simd): the in-vector stages h = 1..8 by shuffles (`h16`), then the
-  stages across vectors by radix-16 (AVX-512) or 8, then 4 or 2 butterfly passes, all in L1.
-  This is what the public `wht`, the FFB net and the NTM controllers use: agents stay row-major,
-  so no transposition is needed.
-- lanes (nblocks, n, LANES), LANES vectors innermost (the first layout, kept for callers that
-  batch that way): every butterfly is a contiguous loop across vectors.
+Batches are rows (B, n), one vector per row: `fwht_vec` transforms one contiguous vector with
+explicit 16-wide SIMD (alife.brain.simd): the in-vector stages h = 1..8 by shuffles (`h16`), then
+the stages across vectors by radix-16 (AVX-512) or 8, then 4 or 2 butterfly passes, all in L1.
+The public `wht`, the FFB net and the NTM controllers all use it: agents stay row-major, so no
+transposition is needed.
 Reference: the fast WHT as in Fino & Algazi (1976); fht-cpu is the speed yardstick.
 """
 
@@ -32,11 +29,7 @@ from alife.brain.simd import (
 )
 from alife.jit import njit_inline, njit_parallel, njit_serial
 
-LANES = 32  # vectors per block in the lanes layout
-
-
-CHUNK = 256  # rows per L1-resident chunk: 256 x LANES float32 = 32 KiB
-ROWS_PER_TASK = 32  # rows per parallel task in the row layout
+ROWS_PER_TASK = 32  # rows per parallel task
 # compile-time constant: radix-16 passes only with 32 vector registers; ALIFE_RADIX16=0 turns
 # them off (with its own NUMBA_CACHE_DIR: Numba's cache does not see this switch)
 RADIX16 = host_has_avx512() and os.environ.get("ALIFE_RADIX16", "1") != "0"
@@ -116,80 +109,6 @@ def wht_rows(x, out, scale):
             fwht_vec(x[r], out[r], scale)
 
 
-@njit_serial
-def _radix4_pass(v, lo, hi, h, scale):
-    """Butterfly stages h and 2h on rows [lo, hi) of v (n, LANES), outputs times scale."""
-    for i in range(lo, hi, 4 * h):
-        for j in range(i, i + h):
-            # row views, not v[j, t]: lets LLVM prove the rows apart and emit packed SIMD
-            ra = v[j]
-            rb = v[j + h]
-            rc = v[j + 2 * h]
-            rd = v[j + 3 * h]
-            for t in range(LANES):
-                s1 = ra[t] + rb[t]
-                d1 = ra[t] - rb[t]
-                s2 = rc[t] + rd[t]
-                d2 = rc[t] - rd[t]
-                ra[t] = (s1 + s2) * scale
-                rb[t] = (d1 + d2) * scale
-                rc[t] = (s1 - s2) * scale
-                rd[t] = (d1 - d2) * scale
-
-
-@njit_serial
-def _radix2_pass(v, lo, hi, h, scale):
-    """Butterfly stage h on rows [lo, hi) of v (n, LANES), outputs times scale."""
-    for i in range(lo, hi, 2 * h):
-        for j in range(i, i + h):
-            ra = v[j]
-            rb = v[j + h]
-            for t in range(LANES):
-                a = ra[t]
-                b = rb[t]
-                ra[t] = (a + b) * scale
-                rb[t] = (a - b) * scale
-
-
-@njit_serial
-def _stages(v, lo, hi, h_first, h_stop, scale):
-    """Stages h_first, 2 h_first, ... < h_stop on rows [lo, hi); the last pass applies scale."""
-    h = h_first
-    while h < h_stop:
-        last4 = 4 * h >= h_stop
-        if 2 * h == h_stop:
-            _radix2_pass(v, lo, hi, h, scale)
-            h *= 2
-        else:
-            _radix4_pass(v, lo, hi, h, scale if last4 else np.float32(1.0))
-            h *= 4
-
-
-@njit_serial
-def fwht_lanes(v, scale):
-    """WHT times scale in place of every column of v (n, LANES) float32, n a power of two.
-
-    Stages below CHUNK run chunk by chunk while the chunk sits in L1; the rest run over all rows.
-    """
-    n = v.shape[0]
-    chunk = min(n, CHUNK)
-    outer = chunk < n
-    for lo in range(0, n, chunk):
-        _stages(v, lo, lo + chunk, 1, chunk, np.float32(1.0) if outer else scale)
-    if outer:
-        _stages(v, 0, n, chunk, n, scale)
-    elif n == 1:
-        for t in range(LANES):
-            v[0, t] *= scale
-
-
-@njit_parallel
-def wht_blocks_inplace(blocks, scale):
-    """Orthonormal-scaled WHT in place of blocks (nblocks, n, LANES): the controllers' layout."""
-    for blk in prange(blocks.shape[0]):
-        fwht_lanes(blocks[blk], scale)
-
-
 def wht(x: np.ndarray) -> np.ndarray:
     """Orthonormal WHT (H / sqrt(n)) along the last axis of float32 x (B, n) or (n,); new array."""
     if not isinstance(x, np.ndarray) or x.dtype != np.float32 or x.ndim not in (1, 2):
@@ -204,18 +123,3 @@ def wht(x: np.ndarray) -> np.ndarray:
     if rows.shape[0]:
         wht_rows(rows, out, np.float32(1.0 / math.sqrt(n)))
     return out.reshape(x.shape)
-
-
-def to_lanes(rows: np.ndarray) -> np.ndarray:
-    """(B, n) -> (ceil(B / LANES), n, LANES), zero-padded: the controllers' batch layout."""
-    batch, n = rows.shape
-    nblocks = -(-batch // LANES)
-    padded = np.zeros((nblocks * LANES, n), dtype=np.float32)
-    padded[:batch] = rows
-    return np.ascontiguousarray(padded.reshape(nblocks, LANES, n).transpose(0, 2, 1))
-
-
-def from_lanes(blocks: np.ndarray, batch: int) -> np.ndarray:
-    """Inverse of `to_lanes`: (nblocks, n, LANES) -> (batch, n)."""
-    n = blocks.shape[1]
-    return np.ascontiguousarray(blocks.transpose(0, 2, 1).reshape(-1, n)[:batch])

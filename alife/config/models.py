@@ -224,7 +224,20 @@ class MemoryConfig(StrictModel):
     value_size: int = Field(8, ge=1, le=256, description="numbers stored per item")
     rounds: int = Field(2, ge=1, le=16, description="hash rounds (1 = locality-sensitive)")
     mode: Literal["sign", "reservoir"] = Field("sign", description="hash output kind")
-    reads: int = Field(2, ge=1, le=16, description="read heads (keys read per tick)")
+    reads: int = Field(2, ge=1, le=16, description="read heads (addresses read per tick)")
+    addressing: Literal["content", "location", "both"] = Field(
+        "content",
+        description="how the heads address memory: content (hashed keys), location (each head "
+        "has a position on a tape of `width` cells that it shifts by -1/0/+1 or sends home), "
+        "or both (a per-head gate mixes the key's address and the position's)",
+    )
+
+    @property
+    def head_outputs(self) -> int:
+        """Net outputs per head: key (unless location), shift 3 + home 1 (unless content),
+        interpolation 1 (both)."""
+        key = 0 if self.addressing == "location" else self.key_size
+        return key + 4 * (self.addressing != "content") + (self.addressing == "both")
 
     @field_validator("width")
     @classmethod
@@ -339,14 +352,17 @@ class SpeciesConfig(StrictModel):
                 f"{reads} memory reads + 1 bias) do not fit brain.width {w}; use fewer rays "
                 f"or classes, or a wider brain"
             )
-        n_out = self.n_motors
+        n_out, parts = self.n_motors, f"{self.n_motors} motors"
         if mem.enabled:
-            n_out += (mem.reads + 1) * mem.key_size + mem.value_size + 1
+            n_out += (mem.reads + 1) * mem.head_outputs + mem.value_size + 1
+            head = {"content": "key_size", "location": "shift 3 + home 1",
+                    "both": "key_size + shift 3 + home 1 + interpolation 1"}[mem.addressing]
+            parts += (f" + {mem.reads + 1} memory heads x {mem.head_outputs} ({head}; "
+                      f"{mem.addressing} addressing) + value_size {mem.value_size} + 1 gate")
         if n_out > w:
             raise ValueError(
-                f"species '{self.name}': {n_out} brain outputs (motors, read/write keys, value, "
-                f"gate) do not fit brain.width {w}; use a smaller key_size or fewer reads, "
-                f"or a wider brain"
+                f"species '{self.name}': {n_out} brain outputs ({parts}) do not fit "
+                f"brain.width {w}; use a smaller key_size or fewer reads, or a wider brain"
             )
         return self
 

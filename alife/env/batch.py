@@ -109,6 +109,12 @@ class BatchEnv:
         )
         self.controllers = [make_controller(config, s) for s in range(len(names))]
         for s in self.learners:
+            mem = config.species[s].memory
+            if memory and mem.enabled and mem.addressing != "content":
+                raise EnvError(
+                    f"memory=True drives content-addressed memories (hashed keys) only; species "
+                    f"{names[s]} has memory.addressing: {mem.addressing}"
+                )
             self.controllers[s] = Puppet(self.controllers[s], memory)
         self.genomes = self._check_genomes(genomes or {})
         self.n_names = [self._names_of(s, max_agents) for s in self.learners]

@@ -5,10 +5,10 @@ tick the environment says which rows of the species it drives and with what acti
 tick the Puppet returns those actions as the rows' motors, and steps the species' own
 controller for the other rows only when some of them are alive (`brains`).
 
-With `memory` on, a driven agent also uses its species' hashed memory (alife.brain.HashMemory)
-the way the NTM does: its action is [motors, read keys (R x key_size), write key (key_size),
-value (value_size), gate] and, in the tick, the memory is written (gate (a + 1) / 2) and then
-read with each read key; the reads are part of its next observation.
+With `memory` on, a driven agent also uses its species' hashed memory (alife.brain.HashMemory,
+content addressing) the way the NTM does: its action is [motors, read keys (R x key_size),
+write key (key_size), value (value_size), gate] and, in the tick, the memory is written (gate
+(a + 1) / 2) and then read with each read key; the reads are part of its next observation.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ class Puppet:
         self.inner = inner
         self.n_sensors = inner.n_sensors
         self.n_motors = inner.n_motors
+        self.addressing = getattr(inner, "addressing", None)  # saved with the world's state
         mem = getattr(inner, "memory", None) if memory else None
         self.memory = mem
         self.reads = int(inner.reads) if mem is not None else 0

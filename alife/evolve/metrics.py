@@ -1,6 +1,8 @@
 """Run metrics: one CSV row per species per generation (or per open-ended chunk), and the chart.
 
-`metrics.csv` columns are fixed per mode (`GENERATIONAL_COLUMNS`, `OPEN_ENDED_COLUMNS`). All
+`metrics.csv` columns are fixed per mode (`GENERATIONAL_COLUMNS`, `OPEN_ENDED_COLUMNS`);
+`clusters` and `cluster_sizes` ("id:size id:size ...") describe the genome clusters of the
+species that generation (alife.evolve.clusters). All
 columns except the timing ones (`TIMING_COLUMNS`) are a pure function of (world file, seed), so
 runs on different backends or resumed runs can be compared row by row. On resume the file is cut
 back to the checkpoint's generation, so rows never repeat. The run's chart (`CHART_FILES`:
@@ -26,6 +28,8 @@ GENERATIONAL_COLUMNS = (
     "worst",
     "diversity",
     "best_ever",
+    "clusters",
+    "cluster_sizes",
     "agent_ticks",
     "agent_ticks_per_s",
     "wall_time",
@@ -40,6 +44,8 @@ OPEN_ENDED_COLUMNS = (
     "mean_energy",
     "mean_age",
     "max_lineage_depth",
+    "clusters",
+    "cluster_sizes",
     "agent_ticks",
     "agent_ticks_per_s",
     "wall_time",
@@ -76,23 +82,39 @@ def _generation(row: dict[str, str]) -> float:
         return float("inf")  # unreadable rows are dropped by truncate()
 
 
-def _fmt(value) -> str:
+def cell_text(value) -> str:
+    """How a value is written to a CSV cell (floats exactly: repr round-trips)."""
     if isinstance(value, float):
         return repr(value)  # round-trips exactly
     return str(value)
 
 
-class MetricsLog:
-    """Append-only CSV with a fixed header; keeps the rows in memory for the chart."""
+def read_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of a metrics.csv as text (CheckpointError if it is missing or unreadable)."""
+    from alife.errors import CheckpointError
 
-    def __init__(self, path: Path, columns: tuple[str, ...]):
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            return [r for r in csv.DictReader(fh) if None not in r.values() and None not in r]
+    except FileNotFoundError:
+        raise CheckpointError(f"{path}: missing (no generation has been recorded)") from None
+    except (OSError, UnicodeDecodeError, csv.Error) as err:
+        raise CheckpointError(f"{path}: unreadable ({err})") from None
+
+
+class MetricsLog:
+    """Append-only CSV with a fixed header; keeps the rows in memory for the chart unless
+    keep_rows is False (long logs such as lineage.csv)."""
+
+    def __init__(self, path: Path, columns: tuple[str, ...], keep_rows: bool = True):
         self.path = Path(path)
         self.columns = columns
+        self.keep_rows = keep_rows
         self.rows: list[dict[str, str]] = []
-        if self.path.exists():
+        if not self.path.exists():
+            self._rewrite([])
+        elif keep_rows:
             self.rows = self._read()
-        else:
-            self._rewrite()
 
     def _read(self) -> list[dict[str, str]]:
         with open(self.path, newline="") as fh:
@@ -102,25 +124,27 @@ class MetricsLog:
             # a row cut short by a crash lacks trailing fields; drop it
             return [r for r in reader if None not in r.values() and None not in r]
 
-    def _rewrite(self) -> None:
+    def _rewrite(self, rows: list[dict[str, str]]) -> None:
         tmp = self.path.with_name(f".{self.path.name}.tmp")
         with open(tmp, "w", newline="") as fh:
             writer = csv.DictWriter(fh, fieldnames=self.columns)
             writer.writeheader()
-            writer.writerows(self.rows)
+            writer.writerows(rows)
         os.replace(tmp, self.path)
 
     def truncate(self, generation: int) -> None:
         """Keep only rows with generation < `generation` (used when resuming)."""
-        self.rows = [r for r in self.rows if _generation(r) < generation]
-        self._rewrite()
+        rows = [r for r in self._read() if _generation(r) < generation]
+        self._rewrite(rows)
+        self.rows = rows if self.keep_rows else []
 
     def append(self, rows: list[dict]) -> None:
-        text_rows = [{k: _fmt(r[k]) for k in self.columns} for r in rows]
+        text_rows = [{k: cell_text(r[k]) for k in self.columns} for r in rows]
         with open(self.path, "a", newline="") as fh:
             csv.DictWriter(fh, fieldnames=self.columns).writerows(text_rows)
             fh.flush()
-        self.rows.extend(text_rows)
+        if self.keep_rows:
+            self.rows.extend(text_rows)
 
     def series(self, column: str, species: str) -> np.ndarray:
         """One column for one species as float64, in row order."""

@@ -2,7 +2,8 @@
 
 ```
 runs/NAME/
-  world.yaml       the world file as it was when the run started (resume reads this copy)
+  world.yaml       the world file as it was when the run started (resume reads this copy; a
+                   schema modeline is re-pointed from here, see `world_copy`)
   manifest.json    format version, seed, mode, target generations, layout, package versions,
                    git revision, command lines (start and every resume)
   metrics.csv      see alife.evolve.metrics
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -148,6 +150,29 @@ def load_best(run_dir_or_file: Path) -> BestGenomes:
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
         raise CheckpointError(f"{path}: unreadable best-genome file ({err})") from None
     return BestGenomes(species, genomes, fitness, generation)
+
+
+SCHEMA_MODELINE = "# yaml-language-server: $schema="
+
+
+def world_copy(raw: bytes, world_path: Path, run_dir: Path) -> bytes:
+    """The bytes of the run's world.yaml: the world file, with a first-line schema modeline
+    that points relative to the world file (`../assets/world.schema.json`) re-pointed from the
+    run directory, or turned into a plain comment when the schema is not there. Line numbers
+    stay those of the original; the run's world SHA-256 is that of these bytes."""
+    first, sep, rest = raw.partition(b"\n")
+    line = first.decode("utf-8", errors="replace").rstrip("\r")
+    if not line.startswith(SCHEMA_MODELINE):
+        return raw
+    target = line[len(SCHEMA_MODELINE) :].strip()
+    if "://" in target or Path(target).is_absolute():
+        return raw
+    schema = (Path(world_path).resolve().parent / target).resolve()
+    if schema.is_file():
+        new = SCHEMA_MODELINE + os.path.relpath(schema, Path(run_dir).resolve())
+    else:
+        new = f"# (schema modeline removed: {target} is not there from this run directory)"
+    return new.encode() + sep + rest
 
 
 def command_line() -> list[str]:

@@ -125,7 +125,7 @@ class EvolutionRun:
         evo = config.evolution
         if evo.mode == "generational":
             Layout.of(config, str(world_path))
-        raw = Path(world_path).read_bytes()
+        raw = rundir.world_copy(Path(world_path).read_bytes(), Path(world_path), run_dir)
         created = not run_dir.exists()
         try:
             run_dir.mkdir(parents=True, exist_ok=True)

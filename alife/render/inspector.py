@@ -3,9 +3,11 @@
 Shows energy, age, generation and parent; the controller inputs x as bars; the condensed map
 C of the "ReLU is a switch" view (DESIGN section 2: for this input every switch is fixed, so
 output = C x) as a heatmap whose columns line up with the input bars and carry the input names;
-the motor outputs; each layer's switch states as an on/off grid; and the hashed memory: W as a
-heatmap, the read keys, write key, write value and write gate. Heatmaps are built in NumPy and
-scaled with pygame.transform (no per-cell drawing).
+the motor outputs; each layer's switch states as an on/off grid; and the memory: W (or, with
+location heads, the tape of cells with each head's position marked) as a heatmap, the read keys,
+write key, write value and write gate, and for positional heads a table of each head's move
+(position before -> after, shift, home) and its content/position mix. Heatmaps are built in
+NumPy and scaled with pygame.transform (no per-cell drawing).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import math
 import numpy as np
 import pygame
 
+from alife.render.ancestry import draw_ancestry
 from alife.render.hud import DIM, PANEL, TEXT, get_font, panel, text
 from alife.world.snapshot import AgentView
 
@@ -24,6 +27,8 @@ POS = np.array([255, 150, 50], np.float32)
 ZERO = np.array([30, 32, 40], np.float32)
 SWITCH_ON = (120, 220, 140)
 SWITCH_OFF = (44, 48, 60)
+READ_HEAD = (120, 220, 140)
+WRITE_HEAD = (255, 110, 90)
 _ROTATED: dict[tuple[str, int], pygame.Surface] = {}
 
 
@@ -91,8 +96,10 @@ def draw_inspector(
     *,
     species_name: str = "",
     max_energy: float | None = None,
+    ancestry: list[str] | None = None,
 ) -> None:
-    """Draw the inspector for `view` into `rect` (clipped to it)."""
+    """Draw the inspector for `view` into `rect` (clipped to it); ancestry: lines about the
+    agent's genome and its ancestors (alife.render.family), drawn below its body."""
     old_clip = surface.get_clip()
     surface.set_clip(rect)
     if surface.get_flags() & pygame.SRCALPHA:
@@ -107,13 +114,16 @@ def draw_inspector(
     surface.blit(text(who, 22, TEXT), (x0, y))
     y += 24
     parent = "founder" if view.parent_id < 0 else f"#{view.parent_id}"
-    info = f"age {view.age}   generation {view.generation}   parent {parent}   arena {view.arena}"
+    parent = "" if ancestry else f"   parent {parent}"  # the ancestry section says more
+    info = f"age {view.age}   generation {view.generation}{parent}   arena {view.arena}"
     surface.blit(text(info, 16, DIM), (x0, y))
     y += 18
     emax = max_energy if max_energy and max_energy > 0 else max(view.energy, 1.0)
     surface.blit(text(f"energy {view.energy:.1f}", 16, DIM), (x0, y))
     _bar(surface, pygame.Rect(x0 + 100, y + 3, inner - 100, 10), view.energy, 0.0, emax)
     y += 22
+    if ancestry:
+        y = draw_ancestry(surface, x0, y, inner, ancestry)
 
     # ----- inputs as column bars, aligned with the condensed-map columns -----
     inputs = np.asarray(view.inputs, dtype=np.float32)
@@ -181,9 +191,18 @@ def draw_inspector(
         surface.set_clip(old_clip)
         return
     mem = np.asarray(view.memory, dtype=np.float32)
-    y = _section(surface, x0, y, "memory W", f"{mem.shape[0]} x {mem.shape[1]}")
+    tape = view.addressing == "location"
+    size = f"{mem.shape[0]} x {mem.shape[1]}"
+    if tape:
+        y = _section(surface, x0, y, "memory tape", f"{size} cells; triangles: heads")
+    else:
+        y = _section(surface, x0, y, "memory W", size)
     mh = max(8, min(60, 10 * mem.shape[0]))
-    surface.blit(heatmap(mem, (inner - label_w, mh)), (cx, y))
+    map_w = inner - label_w
+    if tape and view.heads is not None:  # head positions over their cells: reads, then write
+        _head_marks(surface, cx, y, map_w, view.heads)
+        y += 7
+    surface.blit(heatmap(mem, (map_w, mh)), (cx, y))
     y += mh + 6
     for label, arr in (
         ("read keys", view.read_keys),
@@ -200,4 +219,40 @@ def draw_inspector(
     if view.write_gate is not None:
         surface.blit(text(f"gate {view.write_gate:.2f}", 15, DIM), (x0, y))
         _bar(surface, pygame.Rect(cx, y + 3, inner - label_w, 9), float(view.write_gate), 0, 1)
+        y += 18
+    if view.heads is not None:
+        _heads_table(surface, x0, y + 4, view.heads)
     surface.set_clip(old_clip)
+
+
+def _head_colour(name: str) -> tuple[int, int, int]:
+    return WRITE_HEAD if name == "write" else READ_HEAD
+
+
+def _head_marks(surface, x: int, y: int, w: int, heads) -> None:
+    """A small triangle above each head's cell of a (d, m) tape heatmap at (x, y), w wide."""
+    for name, p in zip(heads.names, heads.after.tolist(), strict=True):
+        px = x + int((p + 0.5) * w / heads.width)
+        pygame.draw.polygon(surface, _head_colour(name), [(px - 3, y), (px + 3, y), (px, y + 5)])
+
+
+def _heads_table(surface, x: int, y: int, heads) -> None:
+    """One row per head: position before -> after, shift, home, interpolation gate (both)."""
+    cols = [x, x + 64, x + 164, x + 214, x + 264]
+    header = ["head", "position", "shift", "home"] + (["content mix"] if heads.interp is not None
+                                                       else [])
+    for cx, label in zip(cols, header, strict=False):
+        surface.blit(text(label, 15, DIM), (cx, y))
+    y += 17
+    for q, name in enumerate(heads.names):
+        before, after = int(heads.before[q]), int(heads.after[q])
+        shift = int(heads.shifts[q])
+        cells = [name, f"{before} -> {after}", f"{shift:+d}" if shift else "0",
+                 "home" if heads.home[q] else "-"]
+        for cx, cell in zip(cols, cells, strict=False):
+            surface.blit(text(cell, 15, _head_colour(name) if cx == x else TEXT), (cx, y))
+        if heads.interp is not None:
+            g = float(heads.interp[q])
+            surface.blit(text(f"{g:.2f}", 15, TEXT), (cols[4], y))
+            _bar(surface, pygame.Rect(cols[4] + 40, y + 4, 100, 9), g, 0, 1)
+        y += 17

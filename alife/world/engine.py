@@ -40,7 +40,7 @@ def make_controller(config: WorldConfig, s: int) -> NTMController:
         memory = HashMemory(mem.key_size, mem.value_size, mem.width, mem.rounds, mem.mode, seed)
     return NTMController(
         sp.n_sensors, sp.n_motors, memory=memory, reads=mem.reads,
-        width=sp.brain.width, depth=sp.brain.depth, seed=seed,
+        width=sp.brain.width, depth=sp.brain.depth, seed=seed, addressing=mem.addressing,
     )  # fmt: skip
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from alife.brain.heads import HeadTrace
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -69,7 +71,10 @@ class AgentView:
     memory (value_size, mem_width) float32 or None when memory is off;
     read_keys (R, key_size), write_key (key_size,), write_value (value_size,) float32 or None;
     write_gate float or None; ray_angles (rays,) float32 (relative to heading) and ray_range float
-    for drawing the sensor rays.
+    for drawing the sensor rays; heads: the positional heads' step (alife.brain.heads.HeadTrace:
+    positions before and after, shifts, home flags, interpolation gates) or None (content
+    addressing or memory off); addressing: "content", "location" (memory holds tape cells,
+    column p = cell p) or "both".
     """
 
     agent_id: int
@@ -95,3 +100,5 @@ class AgentView:
     write_gate: float | None
     ray_angles: np.ndarray
     ray_range: float
+    heads: HeadTrace | None = None
+    addressing: str = "content"

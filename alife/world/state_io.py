@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from alife.brain.heads import ADDRESSING
 from alife.errors import WorldError
 from alife.world.agents import AGENT_FIELDS, AgentTable, check_columns
 from alife.world.controller import Controller, ControllerState
@@ -69,6 +70,9 @@ def save(world) -> dict[str, np.ndarray]:
         out[f"genomes_{s}"] = agents.genomes[s].copy()
         for name, arr in state_fields(state).items():
             out[f"{name}_{s}"] = arr.copy()
+        addressing = getattr(world.controllers[s], "addressing", None)
+        if addressing is not None:
+            out[f"addressing_{s}"] = np.array(ADDRESSING.index(addressing))
     return out
 
 
@@ -80,6 +84,19 @@ def _get(arrays, name: str) -> np.ndarray:
 
 def _mismatch(what: str, got: np.ndarray, want: np.ndarray) -> str:
     return f"{what} has {got.dtype} {got.shape}, expected {want.dtype} {want.shape}"
+
+
+def _check_addressing(arrays, s: int, ctrl) -> None:
+    """WorldError if species s's state was saved with another addressing mode than `ctrl`
+    uses (location tape cells and `both`/content memories have the same shapes). States saved
+    before the marker existed hold content addressing."""
+    if getattr(ctrl, "memory", None) is None:
+        return
+    code = int(arrays[f"addressing_{s}"]) if f"addressing_{s}" in arrays else 0
+    saved = ADDRESSING[code] if 0 <= code < len(ADDRESSING) else f"unknown ({code})"
+    if saved != ctrl.addressing:
+        raise WorldError(f"species {s}: the world state was saved with {saved} addressing, "
+                         f"the world file asks for {ctrl.addressing}")
 
 
 def header(arrays: dict[str, np.ndarray]) -> Header:
@@ -113,12 +130,19 @@ def load(
             raise WorldError(f"genomes_{s} must be {want}, got {g.dtype} {g.shape}")
         genomes.append(np.ascontiguousarray(g).copy())
         template = ctrl.new_state(g.shape[0])
+        _check_addressing(arrays, s, ctrl)
         loaded = {}
         for name, want in state_fields(template).items():
+            if name == "positions" and f"positions_{s}" not in arrays and not want.shape[1]:
+                continue  # saved before heads had positions: content addressing, none to load
             arr = _get(arrays, f"{name}_{s}")
             if arr.shape != want.shape or arr.dtype != want.dtype:
                 raise WorldError(_mismatch(f"{name}_{s}", arr, want))
             loaded[name] = np.ascontiguousarray(arr).copy()
+        if "positions" in loaded and loaded["positions"].size:
+            width = ctrl.memory.width
+            if not ((loaded["positions"] >= 0) & (loaded["positions"] < width)).all():
+                raise WorldError(f"positions_{s}: head positions must lie in [0, {width})")
         states.append(dataclasses.replace(template, **loaded))
     counts = [g.shape[0] for g in genomes]
     if not np.array_equal(columns.species, np.repeat(np.arange(len(counts)), counts)):

@@ -100,12 +100,14 @@ def make_agent_view(world, agent_id: int) -> AgentView | None:
         switch_states=_ro(tr["switch_states"]),
         condensed=_ro(tr["condensed"], np.float32),
         memory=_ro(tr["memory"], np.float32) if mem else None,
-        read_keys=_ro(tr["read_keys"], np.float32) if mem else None,
-        write_key=_ro(tr["write_key"], np.float32) if mem else None,
+        read_keys=_ro(tr["read_keys"], np.float32) if "read_keys" in tr else None,
+        write_key=_ro(tr["write_key"], np.float32) if "write_key" in tr else None,
         write_value=_ro(tr["write_value"], np.float32) if mem else None,
         write_gate=float(tr["write_gate"]) if mem else None,
         ray_angles=_ro(ray_angles(sp.sensors.rays, sp.sensors.fov), np.float32),
         ray_range=float(sp.sensors.range),
+        heads=tr["heads"],
+        addressing=sp.memory.addressing if mem else "content",
     )
 
 
