@@ -177,6 +177,22 @@ def test_sense_all_is_sense_of_every_row():
         np.testing.assert_array_equal(every[s], world.sense(s, np.arange(lo, hi)))
 
 
+@pytest.mark.parametrize("open_ended", [False, True])
+def test_a_tick_on_sense_all_inputs_is_the_same_tick(open_ended):
+    """tick(sensed=True) after sense_all() (what the env does) == a plain tick, births too."""
+    cfg = _open_ended(episode={"length": 200}) if open_ended else _two_species()
+    plain, reused = make_world(cfg, 4), make_world(cfg, 4)
+    for t in range(150 if open_ended else 40):
+        plain.tick()
+        if t % 3:  # sensed=True without a sense_all() since the last tick senses as usual
+            reused.sense_all()
+        reused.tick(sensed=True)
+    if open_ended:
+        assert plain.totals["births"] > 0
+    for k, v in plain.state_arrays().items():
+        np.testing.assert_array_equal(v, reused.state_arrays()[k], err_msg=k)
+
+
 def _play(cfg, seed: int, steps: int):
     """Random actions in a BatchEnv of every species; returns the env, per species the script
     (rows, actions) per tick, the observations per tick and the summed rewards per name."""

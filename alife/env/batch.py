@@ -239,7 +239,7 @@ class BatchEnv:
             lo, hi = self.world.agents.span(s)
             brains = bool((cols.alive[lo:hi] & (self.name_of_row[i] < 0)).any())
             self.controllers[s].drive(self.live[i], np.clip(a, -1.0, 1.0), brains)
-        self.world.tick(after_acting=self._settle)
+        self.world.tick(after_acting=self._settle, sensed=True)  # reset/step sensed it
         acted, born, parents = self._follow_births()
         truncate = self.world.tick_count >= self.max_steps or self.out_of_names
         if truncate:  # born after the episode's last tick: they never join it

@@ -145,11 +145,14 @@ class World:
         self.totals = {"births": 0, "deaths": 0, "eaten": 0}
         self.last = {"births": 0, "deaths": 0, "eaten": 0}
 
-    def tick(self, after_acting: Callable[[], None] | None = None) -> None:
+    def tick(self, after_acting: Callable[[], None] | None = None, sensed: bool = False) -> None:
         """Advance every arena by one tick. after_acting, if given, is called once the agents
         have acted, eaten and paid for the tick, before births and the removal of the dead
-        (open-ended worlds): the rows are still those the tick started with."""
-        counts = self._pipeline.run(self.agents, self.items, self.arenas, self.tick_count)
+        (open-ended worlds): the rows are still those the tick started with. sensed: the caller
+        called sense_all() and changed nothing since, so the tick takes the inputs it computed
+        instead of sensing again (ignored after another tick)."""
+        counts = self._pipeline.run(self.agents, self.items, self.arenas, self.tick_count,
+                                    sensed)
         if after_acting is not None:
             after_acting()
         self.agent_ticks += counts.alive

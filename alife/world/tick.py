@@ -65,6 +65,7 @@ class TickPipeline:
         self.has_prey = bool(tables.species.is_prey.any())
         self._columns = None  # the layout the buffers are sized for
         self._buf: _Buffers | None = None
+        self._sensed: tuple[int, _Buffers] | None = None  # sense_all()'s tick and buffers
         self._prepared: dict[int, tuple[np.ndarray, object]] = {}
         self._flags = {}  # (arenas, on) -> (A,) bool cue flags, never written
         self._sense_pass, self._act_pass = Dispatch(sense_pass), Dispatch(act_pass)
@@ -114,6 +115,7 @@ class TickPipeline:
         threads = numba.get_num_threads() if agents.n >= SERIAL_BELOW else 1
         self._sense(agents, items, arenas, tick, buf.rows, buf.dest, agents.offsets,
                     _chunks(agents.n, threads), buf.objects, buf.sensors)
+        self._sensed = (tick, buf)
         return [v.copy() for v in buf.views]
 
     def _sense(self, agents, items, arenas, tick, rows, dest, bounds, n_chunks, objects,
@@ -124,25 +126,31 @@ class TickPipeline:
                          t.grid, tick, cue_on, arenas.cue_side, n_chunks, objects,
                          out)
 
-    def run(self, agents: AgentTable, items: ItemSlots, arenas: Arenas, tick: int) -> TickCounts:
+    def run(self, agents: AgentTable, items: ItemSlots, arenas: Arenas, tick: int,
+            sensed: bool = False) -> TickCounts:
         """Advance every arena by one tick, except births and deaths. Worlds of fewer than
         SERIAL_BELOW agents tick on one thread: their passes are too short for a parallel region
-        to pay off (results are the same on any thread count)."""
+        to pay off (results are the same on any thread count). sensed: sense_all() ran on this
+        very state, so its inputs (still in the buffers) are used instead of sensing again."""
         threads = numba.get_num_threads()
         if agents.n >= SERIAL_BELOW or threads == 1:
-            return self._run(agents, items, arenas, tick, threads)
+            return self._run(agents, items, arenas, tick, threads, sensed)
         set_threads(1)
         try:
-            return self._run(agents, items, arenas, tick, 1)
+            return self._run(agents, items, arenas, tick, 1, sensed)
         finally:
             set_threads(threads)
 
-    def _run(self, agents, items, arenas, tick: int, threads: int) -> TickCounts:
+    def _run(self, agents, items, arenas, tick: int, threads: int, sensed: bool) -> TickCounts:
         t, cols = self.tables, agents.columns
         buf = self._buffers(agents, items, len(arenas.ids))
         n_chunks = _chunks(agents.n, threads)
-        self._sense(agents, items, arenas, tick, buf.rows, buf.dest, agents.offsets, n_chunks,
-                    buf.objects, buf.sensors)
+        fresh = sensed and self._sensed is not None and self._sensed[0] == tick \
+            and self._sensed[1] is buf  # fmt: skip
+        self._sensed = None
+        if not fresh:
+            self._sense(agents, items, arenas, tick, buf.rows, buf.dest, agents.offsets,
+                        n_chunks, buf.objects, buf.sensors)
         for s, ctrl in enumerate(self.controllers):
             lo, hi = agents.span(s)
             if hi > lo:
