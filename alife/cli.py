@@ -34,7 +34,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     import importlib.util
 
     found = importlib.util.find_spec("benchmarks") is not None  # scripts at the project root
-    names = [n for n in ("brain", "world", "evolve", "render", "config", "determinism")
+    names = [n for n in ("brain", "world", "evolve", "render", "config", "determinism", "env",
+                          "ecology")
              if found and importlib.util.find_spec(f"benchmarks.{n}")]
     if not names:
         raise AlifeError("the benchmarks live in the source checkout: run `python run.py bench` "

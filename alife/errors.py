@@ -33,6 +33,12 @@ class ExperimentError(AlifeError):
     """An experiment was asked for something it cannot do (unknown name, bad output folder)."""
 
 
+class EnvError(AlifeError):
+    """An environment (alife.env) was given something it cannot run: an unknown species,
+    actions of the wrong shape or for agents that are not there, a step after the episode
+    ended, or the optional packages it needs are missing."""
+
+
 class WorldStateError(WorldError, CheckpointError):
     """Saved World state arrays that a World of its config cannot hold (out-of-range index,
     non-finite value, wrong shape): an error of the world state and of the checkpoint or

@@ -260,8 +260,8 @@ def test_agent_and_item_caps_apply_to_open_ended_worlds():
     line = only(text)
     assert line.startswith(f"w.yaml:{line_of(text, 'max_population:')}:")
     assert line.endswith(
-        "evolution.open_ended.max_population: the world would hold 1 arena x 5,000,000 agents = "
-        "5,000,000 agents (arena.count x max_population per species), more than 2,000,000"
+        "evolution.open_ended.max_population: the world would hold 1 arena x 10,000,000 agents "
+        "= 10,000,000 agents (arena.count x max_population per species), more than 2,000,000"
     )
 
 

@@ -211,6 +211,8 @@ def test_open_ended_run_records_births_and_resumes_identically(tmp_path):
     assert len(born) == sum(int(r["births"]) for r in rows)
     assert any(int(r["parent_id"]) >= 0 for r in born), "no agent reproduced"
     assert max(int(r["max_lineage_depth"]) for r in rows) >= 1
+    assert (tmp_path / "full" / "population.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not (tmp_path / "full" / "fitness.png").exists()
     # 2 chunks + resume 2 chunks == 4 chunks
     half = tmp_path / "half"
     run(world, half, generations=2)
@@ -295,6 +297,34 @@ def test_open_ended_interrupt_mid_chunk_then_resume(tmp_path):
     for k in a["arrays"]:
         assert a["arrays"][k].tobytes() == b["arrays"][k].tobytes(), k
     assert (out / "lineage.csv").read_text() == (full / "lineage.csv").read_text()
+
+
+def test_open_ended_chart_is_each_species_population_in_its_colour(tmp_path):
+    import pygame
+
+    from alife.config.loader import parse_model
+    from alife.config.models import WorldConfig
+    from alife.evolve.metrics import OPEN_ENDED_COLUMNS, MetricsLog, save_run_chart
+
+    text = """
+species:
+  - {name: grazer, color: [250, 10, 10], brain: {width: 32, depth: 2}, memory: {enabled: false},
+     sensors: {rays: 4, sees: [wall, food, grazer]}}
+  - {name: hunter, color: [10, 10, 250], brain: {width: 32, depth: 2}, memory: {enabled: false},
+     sensors: {rays: 4, sees: [wall, grazer]}, eats: [grazer]}
+evolution: {mode: open_ended, open_ended: {chunk_ticks: 40}}
+"""
+    cfg = parse_model(text, WorldConfig, source="eco")
+    log = MetricsLog(tmp_path / "metrics.csv", OPEN_ENDED_COLUMNS)
+    log.append([{**dict.fromkeys(OPEN_ENDED_COLUMNS, 0), "generation": g, "tick": 40 * (g + 1),
+                 "species": name, "population": pop}
+                for g in range(12) for name, pop in (("grazer", 30 + 10 * (g % 4)),
+                                                      ("hunter", 2 + g % 3))])  # fmt: skip
+    path = save_run_chart(tmp_path, log, cfg)
+    assert path.name == "population.png"
+    pixels = pygame.surfarray.array3d(pygame.image.load(str(path)))
+    for color in ((250, 10, 10), (10, 10, 250)):
+        assert np.all(pixels == color, axis=2).sum() > 50, color
 
 
 def test_interrupted_creation_leaves_nothing_and_the_same_command_works(reference, tmp_path,

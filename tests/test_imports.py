@@ -25,7 +25,8 @@ ALLOWED = {
     "evolve": BASE | {"brain", "config", "world", "chart"},
     "experiments": BASE | {"brain", "config", "world", "chart", "evolve"},
     "render": BASE | {"brain", "config", "world", "chart", "evolve"},
-    "cli": BASE | {"brain", "config", "world", "chart", "evolve", "experiments", "render"},
+    "env": BASE | {"brain", "config", "world", "chart", "evolve"},
+    "cli": BASE | {"brain", "config", "world", "chart", "evolve", "experiments", "render", "env"},
 }
 # the one place outside alife.render that may import pygame: the developer tool that rasterises
 # the chart's glyphs from a font file (alife.chart.glyphs.build), never called at run time

@@ -60,8 +60,14 @@ def test_shown_error_is_the_real_one(tmp_path, monkeypatch, capsys):
     assert shown == [real]
 
 
+def python_snippet(imports: str) -> str:
+    """The README's one Python block that contains `imports`."""
+    (snippet,) = [b for b in blocks("python") if imports in b]
+    return snippet
+
+
 def test_python_snippet_runs_and_gives_the_stated_shapes():
-    (snippet,) = blocks("python")
+    snippet = python_snippet("from alife.brain import")
     scope: dict = {}
     exec(compile(snippet, "README.md", "exec"), scope)
     stated = re.search(r"genomes = .*# \((\d+), (\d+)\) float32", snippet)
@@ -70,6 +76,16 @@ def test_python_snippet_runs_and_gives_the_stated_shapes():
     brain, motors = scope["brain"], scope["motors"]
     assert motors.shape == (scope["genomes"].shape[0], brain.n_motors)
     assert np.isfinite(motors).all() and (np.abs(motors) <= 1).all()
+
+
+def test_env_snippet_runs_an_episode_to_its_end(monkeypatch):
+    snippet = python_snippet("from alife.env import")
+    monkeypatch.chdir(ROOT)  # the snippet names its world file from the project root
+    scope: dict = {}
+    exec(compile(snippet, "README.md", "exec"), scope)
+    env = scope["env"]
+    assert not env.agents and env.batch.world.tick_count == env.batch.max_steps
+    assert set(scope["rewards"]) <= set(env.possible_agents)
 
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

@@ -53,6 +53,26 @@ def test_window_generations_equal_evolve_generations(tmp_path, single_thread, te
         assert np.array_equal(session.family.lineage[column], lineage[column]), column
 
 
+def test_open_ended_window_shows_populations_and_the_season(tmp_path, single_thread):
+    text = ECO.replace("regrowth: 0.05}", "regrowth: 0.05, seasons: {period: 200, amplitude: 1}}")
+    session = Session(write_world(tmp_path, text, "eco.yaml"), checkpoint_dir=tmp_path / "c")
+    assert session.chart_title()[0] == "population per species"
+    assert session.chart_colors() == {"grazer": (80, 170, 255)}
+    seen = set()
+    for _ in range(8):
+        line = session.score_line(3, 2)
+        assert line.startswith("births 3  deaths 2") and "episode score" not in line
+        seen.add(line.split()[4])
+        session.tick(25)
+    assert seen == {"spring:", "summer:", "autumn:", "winter:"}
+    pops = session.history["grazer"]
+    assert len(pops) == 8 and pops[-1] == session.world.snapshot().population
+    session.tick(350 - session.world.tick_count)  # the depth of the second winter
+    assert "winter: food regrows x0.00" in session.score_line(0, 0)
+    gen = Session(write_world(tmp_path, TINY), checkpoint_dir=tmp_path / "g")
+    assert gen.chart_colors() is None and gen.score_line(0, 0).startswith("episode score")
+
+
 def state_after(session: Session, ticks: int) -> dict[str, np.ndarray]:
     session.tick(ticks)
     arrays, meta = session.state()

@@ -39,6 +39,8 @@ def _error(**over) -> str:
         ({"species": [species(spawn={"area": [0, 0, 500, 10]})]}, "outside the arena"),
         ({"obstacles": {"rects": [{"x": 390, "y": 0, "width": 20, "height": 5}]}}, "outside"),
         ({"food": {"count": 10, "max_count": 5}}, "smaller than count"),
+        ({"food": {"seasons": {"period": 1}}}, "greater than or equal to 2"),
+        ({"food": {"seasons": {"amplitude": 1.5}}}, "less than or equal to 1"),
         ({"name": "n" * 81}, "at most 80 characters"),
         (
             {"arena": {"count": 100_000}, "species": [species(count=100)]},

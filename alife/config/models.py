@@ -12,6 +12,7 @@ Units: lengths in arena units, angles in degrees, time in ticks, energy in "meal
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -62,6 +63,27 @@ class PatchesConfig(StrictModel):
     radius: float = Field(30.0, gt=0.0, description="items appear within this distance")
 
 
+class SeasonsConfig(StrictModel):
+    """Regrowth that rises and falls on a schedule: at tick t the regrowth chance is
+    regrowth * (1 + amplitude * sin(2 pi t / period)), so it averages `regrowth` over a year."""
+
+    period: int = Field(2000, ge=2, le=10_000_000, description="ticks from one spring to the next")
+    amplitude: float = Field(
+        0.8, ge=0.0, le=1.0, description="swing as a fraction of regrowth (1: nothing grows "
+        "in the depth of winter, twice as much at the height of summer)"
+    )
+
+    def factor(self, tick: int) -> float:
+        """Regrowth at `tick` as a multiple of `regrowth`."""
+        return 1.0 + self.amplitude * math.sin(2.0 * math.pi * (tick % self.period) / self.period)
+
+    def season(self, tick: int) -> str:
+        """spring (regrowth rising through its mean), summer (its peak), autumn, winter."""
+        eighth = int(8 * (tick % self.period) / self.period)
+        return ("spring", "summer", "summer", "autumn", "autumn", "winter", "winter",
+                "spring")[eighth]  # fmt: skip
+
+
 class ItemConfig(StrictModel):
     """Food or poison items: eaten on touch, they regrow in empty slots over time."""
 
@@ -76,6 +98,9 @@ class ItemConfig(StrictModel):
     )
     patches: PatchesConfig | None = Field(
         None, description="grow items only around a few fixed places (null: anywhere)"
+    )
+    seasons: SeasonsConfig | None = Field(
+        None, description="regrowth that varies over a yearly cycle (null: the same every tick)"
     )
 
     @property

@@ -7,7 +7,9 @@ columns except the timing ones (`TIMING_COLUMNS`) are a pure function of (world 
 runs on different backends or resumed runs can be compared row by row. Every checkpoint records
 the file's length and SHA-256; on resume the file is checked against them and cut back to that
 length, so rows never repeat and a damaged file is an error, never silently rewritten.
-`fitness.png` is drawn by `alife.chart` (NumPy only; the same chart as the window's HUD).
+The run's chart (`CHART_FILES`: `fitness.png`, best and mean per species, or `population.png` of
+an open-ended run, each species' population over the ticks in its colour) is drawn by
+`alife.chart` (NumPy only; the same chart as the window's HUD).
 """
 
 from __future__ import annotations
@@ -217,18 +219,27 @@ class MetricsLog:
         )
 
 
-def save_fitness_chart(path: Path, log: MetricsLog, species: list[str], open_ended: bool) -> None:
-    """Draw fitness.png (best and mean per species, or population per species)."""
+CHART_FILES = {"generational": "fitness.png", "open_ended": "population.png"}
+
+
+def save_run_chart(run_dir: Path, log: MetricsLog, config) -> Path:
+    """Draw the run's chart (CHART_FILES[config.evolution.mode]) into run_dir; returns its path."""
     from alife.chart import save_chart_png
 
+    names = [s.name for s in config.species]
     series: dict[str, np.ndarray] = {}
-    if open_ended:
-        for name in species:
-            series[f"{name} population"] = log.series("population", name)
-        title, x_label = "population", "chunk"
-    else:
-        for name in species:
-            series[f"{name} best"] = log.series("best", name)
-            series[f"{name} mean"] = log.series("mean", name)
-        title, x_label = "fitness", "generation"
-    save_chart_png(path, series, title=title, x_label=x_label)
+    mode = config.evolution.mode
+    if mode == "open_ended":
+        colors = {s.name: tuple(s.color) for s in config.species}
+        for name in names:
+            series[name] = log.series("population", name)
+        ticks = log.series("tick", names[0])
+        step = config.evolution.open_ended.chunk_ticks
+        start = float(ticks[0]) if ticks.size else float(step)
+        return save_chart_png(run_dir / CHART_FILES[mode], series, title="population per species",
+                              x_label="tick", x_start=start, x_step=float(step), colors=colors)
+    for name in names:
+        series[f"{name} best"] = log.series("best", name)
+        series[f"{name} mean"] = log.series("mean", name)
+    return save_chart_png(run_dir / CHART_FILES[mode], series, title="fitness",
+                          x_label="generation")

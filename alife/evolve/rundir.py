@@ -8,7 +8,7 @@ runs/NAME/
                    git revision, command lines (start and every resume); sealed JSON
   metrics.csv      see alife.evolve.metrics
   lineage.csv      see alife.evolve.lineage (both modes)
-  fitness.png      chart, refreshed as the run goes
+  fitness.png      chart, refreshed as the run goes (population.png in open-ended runs)
   best.npz         generational runs: best genome ever per species: genome_<s> (n_params,)
                    float32, fitness (S,) float64, generation (S,) int64, species (S,) str
   .lock            held (flock) by the process writing the run, see `locked`

@@ -29,7 +29,7 @@ from alife.evolve.metrics import (
     GENERATIONAL_COLUMNS,
     OPEN_ENDED_COLUMNS,
     MetricsLog,
-    save_fitness_chart,
+    save_run_chart,
 )
 from alife.evolve.mode import EvolutionMode, InterruptGuard
 from alife.evolve.mutation import births_mutate
@@ -362,7 +362,5 @@ class EvolutionRun:
     def _chart(self, force: bool) -> None:
         now = time.monotonic()
         if force or now - self._last_chart >= CHART_EVERY_S:
-            save_fitness_chart(
-                self.run_dir / "fitness.png", self.metrics, self.species, self.open_ended
-            )
+            save_run_chart(self.run_dir, self.metrics, self.config)
             self._last_chart = now

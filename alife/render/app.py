@@ -427,7 +427,6 @@ class App:
 
     def _draw_hud(self, snap) -> None:
         session = self.session
-        best, mean = session.fitness_summary()
         fps = self.clock.get_fps()
         tps = self.ticks_per_second()
         fast = f"FAST x{FAST_FORWARD}" if self.fast_forward else ""
@@ -442,8 +441,7 @@ class App:
             f"FPS {fps:.0f}   {self.ticks_per_frame} tick{'s' if self.ticks_per_frame > 1 else ''}"
             f"/frame   {tps:,.0f} ticks/s   "
             f"{_count(tps * snap.population)} agent-ticks/s",
-            f"episode score: best {best:.2f}  mean {mean:.2f}   births {snap.births}  "
-            f"deaths {snap.deaths}",
+            session.score_line(snap.births, snap.deaths),
             "H: help   I: inspector   click: select",
         ]
         hud.draw_status(self.screen, (8, 8), lines)
@@ -453,7 +451,8 @@ class App:
         if w >= cw + 16 and h >= ch + 200 + self.bottom_bar:
             series, version = session.chart_series()
             pos = (8, h - ch - 8 - self.bottom_bar)
-            self.chart.draw(self.screen, pos, series, title, x_label, version, x_step)
+            self.chart.draw(self.screen, pos, series, title, x_label, version, x_step,
+                            colors=session.chart_colors())
 
 
 def _count(value: float) -> str:

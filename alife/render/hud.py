@@ -112,16 +112,19 @@ class ChartPanel:
         x_label: str,
         version: object,
         x_step: float = 1.0,
+        colors: Mapping[str, tuple[int, int, int]] | None = None,
     ) -> pygame.Rect:
-        """Blit the chart at `pos`; `version` changes whenever the series change."""
-        key = (version, title, x_label, self.size, x_step)
+        """Blit the chart at `pos`; `version` changes whenever the series change; colors: a
+        colour per series name (others from the palette)."""
+        key = (version, title, x_label, self.size, x_step, tuple(sorted((colors or {}).items())))
         if self._surface is None or key != self._key:
             self._surface = pygame.Surface(self.size, pygame.SRCALPHA)
             self._surface.fill((0, 0, 0, 0))
             pygame.draw.rect(self._surface, PANEL, self._surface.get_rect(), border_radius=6)
             size = (self.size[0] - 8, self.size[1] - 6)
             chart = render_chart(
-                series, size, title=title, x_label=x_label, x_step=x_step, background=None
+                series, size, title=title, x_label=x_label, x_step=x_step, background=None,
+                colors=colors,
             )
             image = pygame.image.frombuffer(chart.pixels.tobytes(), size, "RGBA")
             self._surface.blit(image, (4, 3))

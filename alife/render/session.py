@@ -127,7 +127,7 @@ class Session:
         """(title, x label, x step per point) of the live chart."""
         if self.generational:
             return "fitness per generation (last: the arenas shown, so far)", "generation", 1.0
-        return "population", "tick", float(HISTORY_EVERY)
+        return "population per species", "tick", float(HISTORY_EVERY)
 
     # ----- running ----------------------------------------------------------------------------
     def tick(self, count: int = 1) -> int:
@@ -206,6 +206,27 @@ class Session:
         for s, name in enumerate(self.species_names):
             self.history.setdefault(name, []).append(float(np.count_nonzero(snap_species == s)))
         self.history_version += 1
+
+    def chart_colors(self) -> dict[str, tuple[int, int, int]] | None:
+        """Open-ended worlds: each species' population curve in the species' colour."""
+        if self.generational:
+            return None
+        return {s.name: tuple(s.color) for s in self.config.species}
+
+    def score_line(self, births: int, deaths: int) -> str:
+        """The status line under the populations: the episode's scores so far (generational
+        worlds), or births and deaths since the start and the season (open-ended worlds)."""
+        if self.generational:
+            best, mean = self.fitness_summary()
+            return (f"episode score: best {best:.2f}  mean {mean:.2f}   births {births}  "
+                    f"deaths {deaths}")  # fmt: skip
+        line = f"births {births:,}  deaths {deaths:,}"
+        seasons = self.config.food.seasons
+        if seasons is not None:
+            t = self.world.tick_count
+            line += (f"   {seasons.season(t)}: food regrows x{seasons.factor(t):.2f} "
+                     f"(year of {seasons.period:,} ticks)")  # fmt: skip
+        return line
 
     def fitness_summary(self) -> tuple[float, float]:
         """(best, mean) episode score so far over all agents (NaN when there are none)."""

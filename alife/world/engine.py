@@ -13,6 +13,8 @@ workers gives the same per-arena results.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from alife.brain import HashMemory, NTMController
@@ -144,9 +146,16 @@ class World:
         self.totals = {"births": 0, "deaths": 0, "eaten": 0}
         self.last = {"births": 0, "deaths": 0, "eaten": 0}
 
-    def tick(self) -> None:
-        """Advance every arena by one tick."""
-        counts = self._pipeline.run(self.agents, self.items, self.arenas, self.tick_count)
+    def tick(self, after_acting: Callable[[], None] | None = None, sensed: bool = False) -> None:
+        """Advance every arena by one tick. after_acting, if given, is called once the agents
+        have acted, eaten and paid for the tick, before births and the removal of the dead
+        (open-ended worlds): the rows are still those the tick started with. sensed: the caller
+        called sense_all() and changed nothing since, so the tick takes the inputs it computed
+        instead of sensing again (ignored after another tick)."""
+        counts = self._pipeline.run(self.agents, self.items, self.arenas, self.tick_count,
+                                    sensed)
+        if after_acting is not None:
+            after_acting()
         self.agent_ticks += counts.alive
         born = self._births.apply(self.agents, self.arenas, self.tick_count) if self._births else 0
         held = self._pipeline.held(self.tick_count)
@@ -177,6 +186,11 @@ class World:
         if rows.size and (rows.min() < lo or rows.max() >= hi):
             raise WorldError(f"rows must be rows of species {s} ({lo}..{hi - 1})")
         return self._pipeline.sense(self.agents, self.items, self.arenas, self.tick_count, s, rows)
+
+    def sense_all(self) -> list[np.ndarray]:
+        """Sensor inputs of every row, per species (n_s, n_sensors) float32 (new arrays), as
+        the brains would get them now."""
+        return self._pipeline.sense_all(self.agents, self.items, self.arenas, self.tick_count)
 
     def fitness(self) -> list[np.ndarray]:
         """Episode score so far, per species (n,) float64, in genome order."""

@@ -25,7 +25,7 @@ from alife.world.grid import build_objects
 from alife.world.interact import apply_catch, apply_food, catch_rows, claim_rows, metabolism
 from alife.world.physics import collide_rows, move_rows
 from alife.world.sensors import clock_inputs, sense_rows
-from alife.world.spawn import regrow
+from alife.world.spawn import regrow, regrowth_at
 
 
 @njit_parallel
@@ -160,8 +160,9 @@ def finish_pass(agents, items, sp, it, arenas, obstacles, grid, tick):
         sp.move_cost, sp.brain_cost, sp.max_speed, sp.max_age, agents.ledger, agents.counters,
     )  # fmt: skip
     regrow(
-        arenas.keys, items.farena, items.flocal, items.fkind, items.can_regrow, it.regrow,
-        arenas.patch_xy, it, obstacles.circles, obstacles.rects, grid.width, grid.height, tick,
-        items.fx, items.fy, items.factive,
+        arenas.keys, items.farena, items.flocal, items.fkind, items.can_regrow,
+        regrowth_at(it.regrow, it.season_period, it.season_amp, tick), arenas.patch_xy, it,
+        obstacles.circles, obstacles.rects, grid.width, grid.height, tick, items.fx, items.fy,
+        items.factive,
     )  # fmt: skip
     return deaths

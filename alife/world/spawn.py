@@ -125,6 +125,17 @@ def place_items(items, arenas, it, obstacles, grid, tick):
 
 
 @njit_serial
+def regrowth_at(regrow, season_period, season_amp, tick):
+    """(2,) float64: each item kind's regrowth chance at `tick` (see ItemTables)."""
+    out = regrow.copy()
+    for k in range(out.shape[0]):
+        if season_period[k] > 0:
+            phase = 2.0 * math.pi * (tick % season_period[k]) / season_period[k]
+            out[k] = regrow[k] * (1.0 + season_amp[k] * math.sin(phase))
+    return out
+
+
+@njit_serial
 def regrow(keys, farena, flocal, fkind, can_regrow, regrow_p, patch_xy, it, circles, rects,
             width, height, tick, fx, fy, factive):
     """Each empty slot f that can regrow (can_regrow) grows a new item with probability

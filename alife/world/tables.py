@@ -78,12 +78,16 @@ class SensorTables(NamedTuple):
 
 @kernel_tuple
 class ItemTables(NamedTuple):
-    """Per item kind (food, poison): radius, energy, regrowth chance, patch layout (2,) arrays;
-    patch_r_of (P,) the radius of each of the P patch centres of an arena."""
+    """Per item kind (food, poison): radius, energy, regrowth chance, seasons, patch layout (2,)
+    arrays; patch_r_of (P,) the radius of each of the P patch centres of an arena. A kind's
+    regrowth chance at tick t is regrow * (1 + season_amp * sin(2 pi t / season_period)), or
+    just regrow when season_period is 0 (no seasons)."""
 
     radius: np.ndarray
     energy: np.ndarray
     regrow: np.ndarray
+    season_period: np.ndarray  # int64, 0 = no seasons
+    season_amp: np.ndarray
     patch_off: np.ndarray  # int64
     patch_n: np.ndarray  # int64
     patch_r: np.ndarray
@@ -245,6 +249,8 @@ def _item_tables(config: WorldConfig) -> ItemTables:
         radius=np.array([k.radius for k in kinds], dtype=np.float64),
         energy=np.array([k.energy for k in kinds], dtype=np.float64),
         regrow=np.array([k.regrowth for k in kinds], dtype=np.float64),
+        season_period=np.array([k.seasons.period if k.seasons else 0 for k in kinds], np.int64),
+        season_amp=np.array([k.seasons.amplitude if k.seasons else 0.0 for k in kinds]),
         patch_off=np.array([0, patch_n[0]], dtype=np.int64),
         patch_n=np.array(patch_n, dtype=np.int64),
         patch_r=np.array(patch_r, dtype=np.float64),

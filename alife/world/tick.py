@@ -127,6 +127,7 @@ class TickPipeline:
         self.has_prey = bool(tables.species.is_prey.any())
         self._columns = None  # the layout the buffers are sized for
         self._buf: _Buffers | None = None
+        self._sensed: tuple[int, _Buffers] | None = None  # sense_all()'s tick and buffers
         self._prepared: dict[int, tuple[np.ndarray, object]] = {}
         self._flags = {}  # (arenas, on) -> (A,) bool cue flags, never written
         self._sense_pass, self._act_pass = Dispatch(sense_pass), Dispatch(act_pass)
@@ -169,6 +170,17 @@ class TickPipeline:
                     out.reshape(-1))
         return out
 
+    def sense_all(self, agents: AgentTable, items: ItemSlots, arenas: Arenas,
+                  tick: int) -> list[np.ndarray]:
+        """Every agent's sensor inputs at this tick, per species (n_s, n_sensors) float32
+        (copies), computed in the tick's own buffers exactly as run() computes them."""
+        buf = self._buffers(agents, items, len(arenas.ids))
+        threads = numba.get_num_threads() if agents.n >= SERIAL_BELOW else 1
+        self._sense(agents, items, arenas, tick, buf.rows, buf.dest, buf.bounds,
+                    _chunks(agents.capacity, threads), buf.objects, buf.sensors)
+        self._sensed = (tick, buf)
+        return [v.copy() for v in buf.views]
+
     def _sense(self, agents, items, arenas, tick, rows, dest, bounds, n_chunks, objects,
                out) -> None:
         t = self.tables
@@ -177,31 +189,38 @@ class TickPipeline:
                          t.grid, tick, cue_on, arenas.cue_side, n_chunks, objects,
                          out)
 
-    def run(self, agents: AgentTable, items: ItemSlots, arenas: Arenas, tick: int) -> TickCounts:
+    def run(self, agents: AgentTable, items: ItemSlots, arenas: Arenas, tick: int,
+            sensed: bool = False) -> TickCounts:
         """Advance every arena by one tick, except births and deaths, on the Numba thread count
-        or on one thread, whichever ThreadChoice finds faster (results are the same on any)."""
+        or on one thread, whichever ThreadChoice finds faster (results are the same on any).
+        sensed: sense_all() ran on this very state, so its inputs (still in the buffers) are
+        used instead of sensing again."""
         allowed = numba.get_num_threads()
         threads = self.threads.pick(allowed, agents.n)
         if threads == allowed:
-            return self._timed(agents, items, arenas, tick, threads)
+            return self._timed(agents, items, arenas, tick, threads, sensed)
         set_threads(threads)
         try:
-            return self._timed(agents, items, arenas, tick, threads)
+            return self._timed(agents, items, arenas, tick, threads, sensed)
         finally:
             set_threads(allowed)
 
-    def _timed(self, agents, items, arenas, tick: int, threads: int) -> TickCounts:
+    def _timed(self, agents, items, arenas, tick: int, threads: int, sensed: bool) -> TickCounts:
         t0 = time.perf_counter()
-        counts = self._run(agents, items, arenas, tick, threads)
+        counts = self._run(agents, items, arenas, tick, threads, sensed)
         self.threads.record(threads, (time.perf_counter() - t0) / max(1, agents.n))
         return counts
 
-    def _run(self, agents, items, arenas, tick: int, threads: int) -> TickCounts:
+    def _run(self, agents, items, arenas, tick: int, threads: int, sensed: bool) -> TickCounts:
         t, cols = self.tables, agents.columns
         buf = self._buffers(agents, items, len(arenas.ids))
         n_chunks = _chunks(agents.capacity, threads)
-        self._sense(agents, items, arenas, tick, buf.rows, buf.dest, buf.bounds, n_chunks,
-                    buf.objects, buf.sensors)
+        fresh = sensed and self._sensed is not None and self._sensed[0] == tick \
+            and self._sensed[1] is buf  # fmt: skip
+        self._sensed = None
+        if not fresh:
+            self._sense(agents, items, arenas, tick, buf.rows, buf.dest, buf.bounds, n_chunks,
+                        buf.objects, buf.sensors)
         for s, ctrl in enumerate(self.controllers):
             lo, hi = agents.span(s)
             if hi > lo:

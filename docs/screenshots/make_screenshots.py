@@ -2,12 +2,15 @@
 
 Run from the project root: `python docs/screenshots/make_screenshots.py [RUN_DIR]`. RUN_DIR is a
 generational foraging run (default: one is evolved into runs/screenshots-foraging, 15
-generations). Writes docs/screenshots/{replay,clusters,ancestry,snapshots,lineage}.png.
+generations). Writes docs/screenshots/{replay,clusters,ancestry,snapshots,lineage}.png, and
+ecology_population.png: population.png of an 80-chunk run of worlds/ecology.yaml (seed 11,
+evolved into runs/screenshots-ecology unless it is there).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -83,6 +86,14 @@ def main() -> None:
     # the run's phylogeny
     save_lineage_png(run_dir, OUT / "lineage.png", (1280, 760))
     print("wrote", OUT / "lineage.png")
+    # an open-ended run's chart: each species' population over 20,000 ticks
+    eco = ROOT / "runs" / "screenshots-ecology"
+    if not (eco / "manifest.json").exists():
+        subprocess.run([sys.executable, str(ROOT / "run.py"), "evolve", "worlds/ecology.yaml",
+                        "--generations", "80", "--seed", "11", "--out", str(eco),
+                        "--no-progress"], check=True, cwd=ROOT)  # fmt: skip
+    shutil.copyfile(eco / "population.png", OUT / "ecology_population.png")
+    print("wrote", OUT / "ecology_population.png")
 
 
 if __name__ == "__main__":
