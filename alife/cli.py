@@ -1,9 +1,10 @@
 """Command-line interface: `python run.py [command] [args]` or the `alife` console script.
 
 Commands: play (the window; default), evolve (headless runs), view (a run's best genomes),
-validate (world files), schema (write assets/world.schema.json), bench (benchmarks),
-experiment (the evidence experiments of docs/RESULTS.md), results (RESULTS.md's generated
-sections from the experiments' CSVs).
+replay (a generation of a run, with a tick slider), lineage (a run's phylogeny), validate
+(world files), schema (write assets/world.schema.json), bench (benchmarks), experiment (the
+evidence experiments of docs/RESULTS.md), results (RESULTS.md's generated sections from the
+experiments' CSVs).
 Every `AlifeError` is printed as one clear message with exit status 1; no tracebacks.
 """
 
@@ -32,7 +33,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     import importlib.util
 
     found = importlib.util.find_spec("benchmarks") is not None  # scripts at the project root
-    names = [n for n in ("brain", "world", "evolve", "render", "config")
+    names = [n for n in ("brain", "world", "evolve", "render", "config", "determinism")
              if found and importlib.util.find_spec(f"benchmarks.{n}")]
     if not names:
         raise AlifeError("the benchmarks live in the source checkout: run `python run.py bench` "
@@ -106,14 +107,26 @@ def _window_options(args: argparse.Namespace) -> dict:
         ticks_per_frame=args.ticks_per_frame,
         paused=args.paused,
         threads=args.threads,
+        record=args.record,
     )
+
+
+def _compiling_notice() -> None:
+    """Say so before a window's first World compiles its kernels (about a minute)."""
+    from alife.evolve.progress import numba_cache_cold
+
+    if numba_cache_cold():
+        print("compiling kernels, first run only ...", flush=True)
 
 
 def _cmd_play(args: argparse.Namespace) -> int:
     """Open a world file in the interactive window."""
     from alife.render.launch import play
 
-    for line in play(args.world, **_window_options(args)):
+    # with --load and no world file given, the snapshot names its world file
+    world = None if args.load and args.world == str(DEFAULT_WORLD) else args.world
+    _compiling_notice()
+    for line in play(world, load=args.load, **_window_options(args)):
         print(line)
     return 0
 
@@ -122,6 +135,7 @@ def _cmd_view(args: argparse.Namespace) -> int:
     """Open a run's world with its best genomes in the interactive window."""
     from alife.render.launch import view
 
+    _compiling_notice()
     for line in view(args.run, **_window_options(args)):
         print(line)
     return 0
@@ -136,6 +150,11 @@ def _add_window_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--size", default="1280x800", metavar="WxH", help="window size")
     p.add_argument("--ticks-per-frame", type=int, default=1, metavar="K", help="speed")
     p.add_argument("--paused", action="store_true", help="start paused")
+    p.add_argument(
+        "--record", default=None, metavar="VIDEO",
+        help="write the frames off-screen to a .gif or .mp4 (needs the video extra; "
+        "default --frames: 300, a replay's whole episode)",
+    )  # fmt: skip
     p.add_argument(
         "--threads", type=int, default=None, metavar="K", help="simulation threads (default: 1)"
     )
@@ -156,14 +175,30 @@ def _cmd_evolve(args: argparse.Namespace) -> int:
     for flag, value, low in (
         ("--generations", args.generations, 1),
         ("--seed", args.seed, 0),
+        ("--from-generation", args.from_generation, 0),
         ("--workers", args.workers, 1),
     ):
         if value is not None and value < low:
             raise AlifeError(f"{flag} must be >= {low} (got {value})")
     backend_name = args.backend or ("ray" if args.address else "processes")
     command = [Path(sys.argv[0]).name, *sys.argv[1:]]
+    if args.from_generation is not None and not args.resume:
+        raise AlifeError("--from-generation is only used with --resume RUN_DIR")
+    backend = make_backend(backend_name, args.workers, args.address)
+    backend.connect()  # a cluster that cannot be reached fails here, before any run directory
     if args.resume:
-        run = EvolutionRun.resume(Path(args.resume), generations=args.generations, command=command)
+        run = EvolutionRun.resume(Path(args.resume), generations=args.generations, command=command,
+                                  from_generation=args.from_generation)  # fmt: skip
+        if run.set_aside:
+            print(f"moved the checkpoints of generation(s) {', '.join(map(str, run.set_aside))} "
+                  f"to {run.ckpt_dir / 'set_aside'}")  # fmt: skip
+        if run.generation >= run.target:
+            print(
+                f"{run.run_dir} is complete: generation {run.generation} of {run.target}.\n"
+                f"to run it further: python run.py evolve --resume {run.run_dir} "
+                f"--generations N   (N > {run.generation}: the new total)"
+            )
+            return 0
         print(f"resuming {run.run_dir} at generation {run.generation} of {run.target}")
     else:
         world = Path(args.world) if args.world else DEFAULT_WORLD
@@ -177,7 +212,6 @@ def _cmd_evolve(args: argparse.Namespace) -> int:
     if run.generation < run.target and numba_cache_cold():
         print("compiling kernels, first run only ...", flush=True)
         warm_up(run.config, run.seed)
-    backend = make_backend(backend_name, args.workers, args.address)
     if not run.open_ended:
         auto = backend.name == "ray" and args.address and not args.workers
         count = "one per cluster CPU" if auto else f"{backend.workers} worker(s)"
@@ -194,6 +228,28 @@ def _cmd_evolve(args: argparse.Namespace) -> int:
         )
         return 130
     print(f"done: {result.generation} generations in {run.run_dir}")
+    return 0
+
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    """Re-simulate one generation of a run and open it with a tick slider."""
+    from alife.render.launch import replay
+
+    _compiling_notice()
+    options = _window_options(args)
+    options.update(generation=args.generation, keyframe_every=args.keyframe_every)
+    for line in replay(args.run, progress=lambda m: print(m, flush=True), **options):
+        print(line)
+    return 0
+
+
+def _cmd_lineage(args: argparse.Namespace) -> int:
+    """Draw a run's phylogeny as a PNG."""
+    from alife.evolve.lineage import save_lineage_png
+    from alife.render.launch import parse_size
+
+    path, count = save_lineage_png(Path(args.run), args.out, parse_size(args.size))
+    print(f"wrote {path} ({count:,} genomes)")
     return 0
 
 
@@ -237,6 +293,10 @@ def build_parser() -> argparse.ArgumentParser:
         "play", help="open a world in the interactive window (default: worlds/foraging.yaml)"
     )
     play.add_argument("world", nargs="?", default=str(DEFAULT_WORLD), help="world file (*.yaml)")
+    play.add_argument(
+        "--load", default=None, metavar="SNAPSHOT",
+        help="continue from a snapshot saved with S (its folder, or its name)",
+    )  # fmt: skip
     _add_window_arguments(play)
     _add_memory_argument(play)
     play.set_defaults(func=_cmd_play)
@@ -246,6 +306,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_window_arguments(view)
     _add_memory_argument(view)
     view.set_defaults(func=_cmd_view)
+
+    replay = sub.add_parser(
+        "replay", help="re-simulate a generation of a run and scrub through it (runs/NAME)"
+    )
+    replay.add_argument("run", help="run directory made by `evolve` (runs/NAME)")
+    replay.add_argument("--generation", type=int, default=None, metavar="G",
+                        help="the generation (open-ended: chunk) to replay (default: the last)")
+    replay.add_argument("--keyframe-every", type=int, default=50, metavar="K",
+                        help="ticks between the keyframes seeking starts from (default 50)")
+    _add_window_arguments(replay)
+    _add_memory_argument(replay)
+    replay.set_defaults(func=_cmd_replay)
+
+    lineage = sub.add_parser("lineage", help="draw a run's phylogeny (runs/NAME/lineage.png)")
+    lineage.add_argument("run", help="run directory made by `evolve` (runs/NAME)")
+    lineage.add_argument("--out", default=None, metavar="PNG", help="default: RUN/lineage.png")
+    lineage.add_argument("--size", default="1400x900", metavar="WxH", help="image size")
+    lineage.set_defaults(func=_cmd_lineage)
 
     bench = sub.add_parser("bench", help="run the benchmarks and print ratio tables")
     bench.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
@@ -268,6 +346,9 @@ def build_parser() -> argparse.ArgumentParser:
     evolve = sub.add_parser("evolve", help="headless evolution run (or --resume one)")
     evolve.add_argument("world", nargs="?", help="world file (default: worlds/foraging.yaml)")
     evolve.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its checkpoint")
+    evolve.add_argument("--from-generation", type=int, metavar="G",
+                        help="with --resume: continue from generation G's checkpoint (newer ones "
+                             "are moved to checkpoints/set_aside/)")  # fmt: skip
     evolve.add_argument("--generations", type=int, help="total generations (default: world file)")
     evolve.add_argument("--seed", type=int, help="run seed (default: the world file's seed)")
     evolve.add_argument("--out", help="run directory (default: runs/WORLD-DATE-TIME)")
@@ -312,7 +393,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from alife.config import resources
 
-    runs = {"play": [resources.WINDOW], "view": [resources.WINDOW], "evolve": [resources.EVOLVE]}
+    runs = {"play": [resources.WINDOW], "view": [resources.WINDOW], "replay": [resources.WINDOW],
+            "evolve": [resources.EVOLVE]}  # fmt: skip
     runs = runs.get(args.command, [resources.WINDOW, resources.EVOLVE])
     try:
         with resources.checking(*runs, limit=getattr(args, "max_memory", None)):

@@ -34,7 +34,7 @@ def embed_ref(x: np.ndarray, width: int) -> np.ndarray:
 
 
 def ffb_forward_ref(genome, signs, x, depth, width, n_out) -> np.ndarray:
-    """One input x (n_in,) through the FFB net of DESIGN section 3, written out literally."""
+    """One input x (n_in,) through the FFB net (docs/algorithms.md), written out literally."""
     slopes = np.asarray(genome, np.float64).reshape(depth, 2, width)
     v = np.asarray(signs, np.float64) * embed_ref(np.asarray(x, np.float64), width)
     for layer in range(depth):
@@ -164,7 +164,7 @@ def heads_ref(mode, heads, value, gate_logit, memory, positions, mem, address_si
 
 
 # ---------------------------------------------------------------------------------------------
-# World: ray sensing, collisions, contacts (issue 3). Brute force over every object, float64.
+# World: ray sensing, collisions, contacts. Brute force over every object, float64.
 # ---------------------------------------------------------------------------------------------
 
 
@@ -257,7 +257,7 @@ def disc_overlaps_obstacle_ref(x, y, r, circles, rects, tol=1e-6):
 
 
 # ---------------------------------------------------------------------------------------------
-# Evolution: selection and mutation with explicit loops (issue 4). They take the random draws
+# Evolution: selection and mutation with explicit loops. They take the random draws
 # as arguments, so tests feed them the same numbers the vectorised versions draw.
 # ---------------------------------------------------------------------------------------------
 
@@ -290,3 +290,46 @@ def gray_apply_ref(genomes, mask, u, sign_u, c, precision) -> np.ndarray:
                 out[r, k] = np.float32(out[r, k] + np.float32(sign * c * np.exp(-u[j] * precision)))
                 j += 1
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Evolution: genome clusters (NEAT-style speciation, alife.evolve.clusters)
+# ---------------------------------------------------------------------------------------------
+
+
+def speciate_ref(genomes, old_reps, old_ids, next_id, threshold):
+    """NEAT speciation written out with full float64 distances (mean |a - b|).
+
+    Returns (reps (K, P) float64, ids (K,), members (n,), next_id), reps in id order."""
+    g = np.asarray(genomes, np.float64)
+
+    def dist(a, b):
+        return float(np.mean(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))))
+
+    reps, ids = [], []  # the new clusters, in creation order
+    member = [None] * len(g)
+    for rep, cid in zip(old_reps, old_ids, strict=True):
+        free = [i for i in range(len(g)) if member[i] is None]
+        if not free:
+            continue
+        d = [dist(g[i], rep) for i in free]
+        k = int(np.argmin(d))
+        if d[k] < threshold:
+            member[free[k]] = len(reps)
+            reps.append(g[free[k]])
+            ids.append(int(cid))
+    for i in range(len(g)):
+        if member[i] is not None:
+            continue
+        d = [dist(g[i], r) for r in reps]
+        if d and min(d) < threshold:
+            member[i] = int(np.argmin(d))
+        else:
+            member[i] = len(reps)
+            reps.append(g[i])
+            ids.append(next_id)
+            next_id += 1
+    order = np.argsort(ids, kind="stable")
+    members = np.array([ids[m] for m in member], np.int64)
+    reps_arr = np.array(reps, np.float64).reshape(len(reps), g.shape[1])[order]
+    return reps_arr, np.array(ids, np.int64)[order], members, next_id

@@ -1,6 +1,6 @@
 """The window, driven by posted pygame events on the real World (SDL dummy video driver).
 
-Covers the controls of issue 5 (pause, step, speed, fast-forward, click/Tab selection,
+Covers the window's controls (pause, step, speed, fast-forward, click/Tab selection,
 inspector, zoom/pan, reload + hot reload keeping brains, broken edit then fix, checkpoints,
 screenshot, quit), live generations with the fitness chart, and the pixels: each agent's
 colour is drawn where the agent is and empty floor stays floor.
@@ -297,27 +297,98 @@ def test_screenshot_key_saves_png(app, tmp_path):
     assert pygame.image.load(str(shots[0])).get_size() == SIZE
 
 
-def test_checkpoint_save_then_load_restores_the_world(app):
-    key(pygame.K_l)  # nothing saved yet: a notice, no crash
+def test_snapshots_save_with_s_and_load_from_the_list_with_l(app):
+    key(pygame.K_l)  # nothing saved yet: a notice, no list, no crash
     app.frame()
-    assert "error" in app.notice
+    assert "no snapshots" in app.notice and app.picker is None
     for _ in range(4):
         app.frame()
     key(pygame.K_SPACE)
     key(pygame.K_s)
     app.frame()
+    assert "snapshot saved" in app.notice
     saved = app.session.world.state_arrays()
     key(pygame.K_SPACE)
     for _ in range(6):
         app.frame()
+    key(pygame.K_s)  # a second, newer snapshot
+    app.frame()
     assert app.session.world.tick_count != int(saved["tick_count"])
     key(pygame.K_SPACE)
     key(pygame.K_l)
     app.frame()
+    assert app.picker is not None and app.picker.open and len(app.picker.snapshots) == 2
+    key(pygame.K_DOWN)  # the list is newest first: the older one is second
+    key(pygame.K_t)  # other keys go to the list while it is open (no tick, no reload)
+    key(pygame.K_RETURN)
+    app.frame()
+    assert not app.picker.open and "snapshot loaded" in app.notice
     restored = app.session.world.state_arrays()
     assert set(restored) == set(saved)
     for name in saved:
         assert np.array_equal(restored[name], saved[name]), name
+
+
+def test_c_colours_agents_by_genome_cluster(app):
+    from alife.chart.colors import category_colors
+
+    app.frame()
+    key(pygame.K_SPACE)
+    key(pygame.K_c)
+    app.frame()
+    assert app.color_clusters
+    clusters = app.session.family.agent_clusters(app.session.world)
+    assert clusters.shape == app._snap.ids.shape and (clusters >= 0).all()
+    img = pygame.surfarray.array3d(app.screen)
+    ids, sx, sy = app.agent_screen_positions()
+    snap = app._snap
+    hits = 0
+    for k in isolated_agents(app):
+        level = int(np.clip(np.round(snap.energy[k] / snap.max_energy[k] * (SHADES - 1)), 0, 7))
+        body = np.array(shade_color(tuple(category_colors([clusters[k]])[0]), level))
+        x, y = int(round(sx[k])), int(round(sy[k]))
+        patch = img[x - 2 : x + 3, y - 2 : y + 3].reshape(-1, 3)
+        hits += np.all(patch == body, axis=1).mean() > 0.3
+    assert hits >= 3
+    key(pygame.K_c)
+    app.frame()
+    assert not app.color_clusters
+
+
+def test_arenas_fit_the_area_the_panels_leave_free(tmp_path, world_file):
+    session = Session(world_file, checkpoint_dir=tmp_path / "ckpt")
+    app = App(session, size=(1280, 800), max_fps=0)
+    try:
+        app.frame()
+        w, h = session.config.arena.width, session.config.arena.height
+        x0, y0 = app.camera.world_to_screen(0.0, h)
+        x1, y1 = app.camera.world_to_screen(w, 0.0)
+        assert x0 >= 396 and x1 <= 1280 and y0 >= 0 and y1 <= 800  # clear of status and chart
+        assert (x1 - x0) > 700  # and still large
+        key(pygame.K_TAB)
+        key(pygame.K_i)  # the inspector narrows the view: the arena is fitted again
+        app.frame()
+        x1b, _ = app.camera.world_to_screen(w, 0.0)
+        assert x1b <= 1280 - PANEL_WIDTH
+    finally:
+        pygame.display.quit()
+
+
+def test_error_banner_leaves_the_inspector_visible(app, world_file):
+    app.frame()
+    key(pygame.K_SPACE)
+    key(pygame.K_TAB)
+    key(pygame.K_i)
+    app.frame()
+    top = pygame.surfarray.array3d(app.screen)[SIZE[0] - PANEL_WIDTH :, :200].copy()
+    write(world_file, FORAGING.replace("width: 64 ", "width: 100 "))
+    key(pygame.K_r)
+    app.frame()
+    assert app.session.error
+    img = pygame.surfarray.array3d(app.screen)
+    banner = img[100:400, 120:140].astype(int)  # the banner is there, left of the inspector
+    assert ((banner[..., 0] > 60) & (banner[..., 0] > banner[..., 1] + 40)).mean() > 0.5
+    assert np.array_equal(img[SIZE[0] - PANEL_WIDTH :, :200], top)  # the title is untouched
 
 
 def test_generations_advance_live_with_elitism_and_chart(tmp_path):

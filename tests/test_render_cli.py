@@ -103,9 +103,9 @@ def test_view_shows_a_runs_best_genome(tmp_path, capsys):
     assert main(["view", str(run), "--frames", "2", "--screenshot", str(out)]) == 0
     assert out.exists()
     (run / "metrics.csv").write_text(
-        "generation,species,best,mean,median,worst,diversity,best_ever,agent_ticks,"
-        "agent_ticks_per_s,wall_time\n"
-        "0,forager,2.0,0.5,0,0,1,2.0,100,10,1\n1,forager,4.0,1.5,0,0,1,4.0,100,10,1\n"
+        "generation,species,best,mean,median,worst,diversity,best_ever,clusters,cluster_sizes,"
+        "agent_ticks,agent_ticks_per_s,wall_time\n"
+        "0,forager,2.0,0.5,0,0,1,2.0,1,0:320,100,10,1\n1,forager,4.0,1.5,0,0,1,4.0,1,0:320,100,10,1\n"
     )
     history = load_run_history(run, load_world(run / "world.yaml"))
     assert history == {"best": [2.0, 4.0], "mean": [0.5, 1.5]}
@@ -142,3 +142,44 @@ def test_unreachable_display_is_a_clear_error():
     assert out.returncode == 1
     assert "cannot open a window" in out.stderr and "evolve" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_play_load_continues_from_a_named_snapshot(tmp_path, monkeypatch, capsys):
+    from alife.render.session import Session
+    from alife.render.snapshots import save_snapshot
+
+    monkeypatch.chdir(tmp_path)
+    world = tmp_path / "foraging.yaml"
+    world.write_text(FORAGING.read_text())
+    session = Session(world)  # saves into runs/window-foraging, as the window's S does
+    session.tick(3)
+    info = save_snapshot(session, session.checkpoint_dir)
+    assert info.path.parent.parent == Path("runs") / "window-foraging"
+    assert main(["play", str(world), "--load", info.name, "--frames", "2"]) == 0
+    assert f"continuing from snapshot {info.name} (tick 3)" in capsys.readouterr().out
+    # no world file given: the snapshot's own
+    assert main(["play", "--load", str(info.path.parent), "--frames", "1"]) == 0
+    assert "continuing from snapshot" in capsys.readouterr().out
+    assert main(["play", str(world), "--load", "nope", "--frames", "1"]) == 1
+    assert "no such snapshot" in capsys.readouterr().err
+
+
+def test_view_of_an_open_ended_run_shows_its_living_population(tmp_path, capsys):
+    from alife.evolve import checkpoint as ck
+    from alife.render.launch import open_ended_session
+
+    from run_helpers import ECO, run, write_world
+
+    out = tmp_path / "eco"
+    run(write_world(tmp_path, ECO), out)
+    session = open_ended_session(out)
+    latest = ck.load_checkpoint(ck.latest_checkpoint(out / "checkpoints"))
+    assert np.array_equal(session.world.agents["ids"], latest.arrays["world_agent_ids"])
+    assert session.world.tick_count == 4 * 40 and session.generation == 4
+    ids = session.world.snapshot().ids
+    lines = session.family.ancestry_lines(int(ids[-1]))
+    assert lines[0].startswith(f"genome #{ids[-1]}  born t")  # from the run's lineage.csv
+    assert len(session.history["grazer"]) > 0
+    shot = tmp_path / "eco.png"
+    assert main(["view", str(out), "--frames", "2", "--screenshot", str(shot)]) == 0
+    assert shot.exists() and "no best genomes" not in capsys.readouterr().err

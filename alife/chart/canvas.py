@@ -70,6 +70,28 @@ class Canvas:
                 pen[dy:, dx:] |= marks[: h - dy, : w - dx]
         self.pixels[y0:y1, x0:x1][pen[pad : h - pad, pad : w - pad]] = (*color, 255)
 
+    def segments(
+        self, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray, colors: np.ndarray,
+        max_pixels: int = 20_000_000,
+    ) -> None:
+        """Straight 1-pixel segments (K,) from (x0, y0) to (x1, y1) (float pixel coordinates),
+        segment k in colors[k] ((K, 3) uint8; later segments paint over earlier ones). At most
+        `max_pixels` samples are drawn (the longest segments are thinned beyond that)."""
+        x0, y0, x1, y1 = (np.asarray(v, np.float64).reshape(-1) for v in (x0, y0, x1, y1))
+        colors = np.asarray(colors, np.uint8).reshape(-1, 3)
+        if x0.size == 0:
+            return
+        n = np.ceil(np.maximum(np.abs(x1 - x0), np.abs(y1 - y0))).astype(np.int64) + 1
+        if n.sum() > max_pixels:
+            n = np.minimum(n, max(2, max_pixels // max(1, n.size)))
+        seg = np.repeat(np.arange(n.size), n)
+        t = (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)) / np.maximum(n[seg] - 1, 1)
+        xs = np.rint(x0[seg] + (x1 - x0)[seg] * t).astype(np.int64)
+        ys = np.rint(y0[seg] + (y1 - y0)[seg] * t).astype(np.int64)
+        keep = (xs >= 0) & (xs < self.width) & (ys >= 0) & (ys < self.height)
+        self.pixels[ys[keep], xs[keep], :3] = colors[seg[keep]]
+        self.pixels[ys[keep], xs[keep], 3] = 255
+
     def text(self, x: int, y: int, text: str, color: Color, style: str = "small") -> None:
         """Draw `text` with its top-left corner at (x, y)."""
         mask = text_mask(text, style)

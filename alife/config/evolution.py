@@ -1,4 +1,4 @@
-"""The `evolution:` section of a world file (DESIGN section 3, "Neuroevolution"; issue 4).
+"""The `evolution:` section of a world file (see docs/algorithms.md).
 
 Consumed by alife/evolve/ (generational runs) and by the World engine (open-ended births).
 Every field has a default, so `evolution: {}` (or omitting the section) is valid.
@@ -91,6 +91,19 @@ class OpenEndedConfig(StrictModel):
         return self
 
 
+class ClustersConfig(StrictModel):
+    """Automatic speciation: genomes are clustered every generation (both modes; observed and
+    logged, never used by selection)."""
+
+    threshold: float = Field(
+        0.1,
+        gt=0.0,
+        le=100.0,
+        description="a genome joins a cluster when its mean absolute parameter difference to "
+        "the cluster's representative is below this (NEAT's compatibility threshold)",
+    )
+
+
 class EvolutionConfig(StrictModel):
     """The `evolution:` section. Each species evolves its own population."""
 
@@ -122,6 +135,7 @@ class EvolutionConfig(StrictModel):
     )
     checkpoint_every: int = Field(10, ge=1, description="generations between checkpoints")
     open_ended: OpenEndedConfig = Field(default_factory=OpenEndedConfig)
+    clusters: ClustersConfig = Field(default_factory=ClustersConfig)
 
     @model_validator(mode="after")
     def _check(self) -> EvolutionConfig:

@@ -35,7 +35,8 @@ WINDOW, EVOLVE = "the window", "evolve"  # the ways a world runs
 
 GENOME_COPIES = 4  # float32 copies of a genome in a World at peak: float64 draw, array, prepared
 TASK_GENOME_COPIES = 2  # the same in a World of given genomes (a task's copy, prepared copy)
-BREEDING_COPIES = 4  # genome copies of a generational population while the next is bred
+BREEDING_COPIES = 5  # genome copies of a population while the next is bred (4), with the genome
+# cluster representatives held (alife.evolve.clusters: at most one copy)
 AGENT_ROW_BYTES = 400  # the agent's row (position, energy, ledger, ...), its grid entries, scratch
 ITEM_BYTES = 96  # one food/poison slot and its sensing-grid entry
 CELL_BYTES = 24  # one grid cell: agent and object grid offsets, and a copy while built

@@ -21,7 +21,7 @@ import numpy as np
 
 from alife.config.evolution import EvolutionConfig
 from alife.evolve.evaluate import Result
-from alife.evolve.selection import next_generation
+from alife.evolve.selection import FOUNDER, breed
 
 INIT, BREED = 0x1A17, 0xB2EED
 
@@ -49,13 +49,18 @@ class Generation:
 
     genomes: per species (pop_s, n_params_s) float32; best_genomes: per species (n_params_s,)
     float32; best_fitness (S,) float64 (-inf before any evaluation); best_generation (S,) int64
-    (the generation it was found in, -1 before any evaluation)."""
+    (the generation it was found in, -1 before any evaluation). parents: per species (pop_s, 2)
+    int64, the rows of generation index - 1 each row was bred from (-1: none), and kind: per
+    species (pop_s,) int8 (alife.evolve.selection FOUNDER, ELITE, MUTANT, CROSSOVER); None when
+    not known (a generation restored from a checkpoint)."""
 
     index: int
     genomes: tuple[np.ndarray, ...]
     best_genomes: tuple[np.ndarray, ...]
     best_fitness: np.ndarray
     best_generation: np.ndarray
+    parents: tuple[np.ndarray, ...] | None = None
+    kind: tuple[np.ndarray, ...] | None = None
 
 
 def start(genomes: Sequence[np.ndarray], index: int = 0) -> Generation:
@@ -65,6 +70,8 @@ def start(genomes: Sequence[np.ndarray], index: int = 0) -> Generation:
     return Generation(
         int(index), genomes, tuple(g[0].copy() for g in genomes),
         np.full(n, -np.inf), np.full(n, -1, dtype=np.int64),
+        tuple(np.full((g.shape[0], 2), -1, np.int64) for g in genomes),
+        tuple(np.full(g.shape[0], FOUNDER, np.int8) for g in genomes),
     )  # fmt: skip
 
 
@@ -86,7 +93,7 @@ def advance(
     NaN counts as worst): the best ever updated, then every species bred. Pure: `gen` is kept."""
     best_genomes = list(gen.best_genomes)
     best_fitness, best_generation = gen.best_fitness.copy(), gen.best_generation.copy()
-    children = []
+    children, parents, kind = [], [], []
     for s, (genomes, f) in enumerate(zip(gen.genomes, fitness, strict=True)):
         f = np.asarray(f, dtype=np.float64)
         if f.shape != (genomes.shape[0],):
@@ -96,11 +103,15 @@ def advance(
             best_fitness[s], best_generation[s] = f[i], gen.index
             best_genomes[s] = genomes[i].copy()
         rng = np.random.default_rng(np.random.SeedSequence([int(seed), BREED, gen.index, s]))
-        child = next_generation(genomes, f, rng, cfg)
-        children.append(np.ascontiguousarray(child[rng.permutation(child.shape[0])]))
+        bred = breed(genomes, f, rng, cfg)
+        order = rng.permutation(bred.genomes.shape[0])
+        children.append(np.ascontiguousarray(bred.genomes[order]))
+        parents.append(bred.parents[order])
+        kind.append(bred.kind[order])
     return Generation(
-        gen.index + 1, tuple(children), tuple(best_genomes), best_fitness, best_generation
-    )
+        gen.index + 1, tuple(children), tuple(best_genomes), best_fitness, best_generation,
+        tuple(parents), tuple(kind),
+    )  # fmt: skip
 
 
 def evolve(

@@ -1,4 +1,4 @@
-"""Mutation and crossover on flat genome batches (DESIGN section 3, "Neuroevolution").
+"""Mutation and crossover on flat genome batches.
 
 The default is the "continuous Gray code" style of the source material: a few randomly chosen
 parameters move by +-c * exp(-u * precision) with u ~ U(0, 1), so step sizes are spread
@@ -103,12 +103,19 @@ def crossover(
     first, second: (pop, n_params) float32 parents (row i of each pairs up). Rows not crossed
     are copies of `first`. Returns a new float32 array.
     """
+    return crossover_rows(first, second, rng, prob)[0]
+
+
+def crossover_rows(
+    first: np.ndarray, second: np.ndarray, rng: np.random.Generator, prob: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """`crossover`, also returning which rows were crossed: (children, crossed (pop,) bool)."""
     first, second = _check(first), _check(second)
     if first.shape != second.shape:
         raise ValueError(f"parent shapes differ: {first.shape} vs {second.shape}")
     crossed = rng.random(first.shape[0]) < prob
     take_second = (rng.random(first.shape) < 0.5) & crossed[:, None]
-    return np.where(take_second, second, first)
+    return np.where(take_second, second, first), crossed
 
 
 def births_mutate(config):

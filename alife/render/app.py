@@ -1,8 +1,12 @@
-"""The interactive window: event loop, controls, layout (issue 5).
+"""The interactive window: event loop, controls, layout.
 
 `App(session)` opens a resizable pygame window and runs `frame()` until quit: handle events,
 tick the world `ticks_per_frame` times (x `FAST_FORWARD` when fast-forward is on), hot-reload
-the world file when it changes, draw the scene, HUD, chart, inspector and overlays. Tests and
+the world file when it changes, draw the scene, HUD, chart, inspector and overlays. The arenas
+are fitted into the area the status panel and chart leave free; S saves a named snapshot, L
+picks one to load (alife.render.picker), C colours agents by genome cluster. A replay session
+(alife.render.replay) gets a tick slider (alife.render.slider); `recorder` (a video writer)
+receives every frame drawn. Tests and
 scripts drive it by posting pygame events and calling `frame()`; `run(frames=N)` stops after
 N frames. Without a display it raises `DisplayError` with a headless suggestion.
 """
@@ -22,12 +26,17 @@ from alife.render import hud
 from alife.render.camera import Camera
 from alife.render.display import open_window
 from alife.render.inspector import PANEL_WIDTH, draw_inspector
+from alife.render.picker import SnapshotPicker
 from alife.render.scene import SceneRenderer, arena_layout, layout_bounds
 from alife.render.session import Session
+from alife.render.slider import HEIGHT as SLIDER_HEIGHT
+from alife.render.slider import TickSlider
+from alife.render.snapshots import list_snapshots, load_snapshot, save_snapshot
 
 FAST_FORWARD = 10  # fast-forward draws one frame per this many frames' worth of ticks
 MAX_TICKS_PER_FRAME = 1024
 DRAG_THRESHOLD = 4  # pixels the mouse must move before a press becomes a pan
+SIDE_COLUMN = 396  # the status panel and chart's column on the left (fit_view avoids it)
 
 
 class App:
@@ -70,12 +79,18 @@ class App:
         self._total_ticks = 0
         self._snap = None
         self._fitted = False
+        self._auto_fit = True  # refit when the layout changes, until the user pans or zooms
         self.inspect_interval = 0.1  # seconds between brain traces of the selected agent
         self._view_time = 0.0
         self._view_tick = -1
         self._view_generation = -1
         self._inspector_surface: pygame.Surface | None = None
         self._inspector_key = None
+        self.picker: SnapshotPicker | None = None
+        self.color_clusters = False
+        self.slider = TickSlider() if getattr(session, "replay", False) else None
+        self.bottom_bar = SLIDER_HEIGHT if self.slider else 0  # kept free of the arenas
+        self.recorder = None  # alife.render.video.VideoWriter: gets every frame drawn
         self._layout()
 
     # ----- layout -----------------------------------------------------------------------------
@@ -89,12 +104,22 @@ class App:
         w, h = self.screen.get_size()
         panel = self._inspector_rect()
         self.camera.set_viewport((0, 0, w - (panel.width if panel else 0), h))
+        if self._fitted and self._auto_fit:  # not panned or zoomed since: fit the new area
+            self.fit_view()
+
+    def free_area(self) -> pygame.Rect:
+        """The part of the scene viewport the status panel, chart and slider leave free (the
+        whole viewport, less the slider, when that part would be too narrow)."""
+        vp = self.camera.viewport
+        area = pygame.Rect(vp.left, vp.top, vp.width, vp.height - self.bottom_bar)
+        side = pygame.Rect(vp.left + SIDE_COLUMN, area.top, vp.width - SIDE_COLUMN, area.height)
+        return side if side.width >= 0.5 * vp.width and side.width >= 200 else area
 
     def fit_view(self) -> None:
-        """Zoom and centre so every arena is visible."""
+        """Zoom and centre so every arena is visible in the free area."""
         snap = self._snap or self.session.world.snapshot()
-        self.camera.fit(layout_bounds(snap.arena_count, snap.arena_size))
-        self._fitted = True
+        self.camera.fit(layout_bounds(snap.arena_count, snap.arena_size), within=self.free_area())
+        self._fitted = self._auto_fit = True
 
     # ----- helpers ----------------------------------------------------------------------------
     def say(self, message: str, seconds: float = 3.0) -> None:
@@ -154,6 +179,13 @@ class App:
     # ----- events -----------------------------------------------------------------------------
     def handle(self, event: pygame.event.Event) -> None:
         """Apply one pygame event."""
+        if self.picker is not None and self.picker.open and event.type != pygame.QUIT:
+            chosen = self.picker.handle(event)
+            if chosen is not None:
+                self.load_snapshot(chosen.path)
+            return
+        if self.slider is not None and self.slider.handle(event, self):
+            return
         if event.type == pygame.QUIT:
             self.running = False
         elif event.type in (pygame.VIDEORESIZE, pygame.WINDOWSIZECHANGED):
@@ -170,6 +202,7 @@ class App:
                 self._dragged = abs(dx) + abs(dy) >= DRAG_THRESHOLD
                 if self._dragged:
                     self.camera.pan(dx, dy)
+                    self._auto_fit = False
             else:
                 self.camera.pan(*event.rel)
         elif event.type == pygame.MOUSEBUTTONUP and event.button == 1:
@@ -181,6 +214,7 @@ class App:
         elif event.type == pygame.MOUSEWHEEL:
             pos = pygame.mouse.get_pos()
             self.camera.zoom_at(pos, 1.15 ** (event.y if event.y else -event.x))
+            self._auto_fit = False
 
     def _key(self, event: pygame.event.Event) -> None:
         k = event.key
@@ -209,22 +243,47 @@ class App:
         elif k == pygame.K_r:
             self.reload()
         elif k == pygame.K_s:
-            self._guarded("checkpoint saved", self.session.save_checkpoint)
+            self.save_snapshot()
         elif k == pygame.K_l:
-            if self._guarded("checkpoint loaded", self.session.load_checkpoint):
-                self._snap = self.session.world.snapshot()
+            self.open_picker()
+        elif k == pygame.K_c:
+            self.color_clusters = not self.color_clusters
+            self.say("colours: genome clusters" if self.color_clusters else "colours: species")
         elif k == pygame.K_p:
             self.say(f"screenshot saved: {self.screenshot()}")
         elif k == pygame.K_HOME:
             self.fit_view()
 
-    def _guarded(self, done: str, action) -> bool:
+    # ----- snapshots --------------------------------------------------------------------------
+    def save_snapshot(self) -> None:
+        """S: save a new named snapshot (named by time, generation and tick)."""
         try:
-            result = action()
+            info = save_snapshot(self.session, self.session.checkpoint_dir)
+        except (AlifeError, OSError) as err:
+            self.say(f"error: {err}", 6.0)
+            return
+        self.say(f"snapshot saved: {info.name}")
+
+    def open_picker(self) -> None:
+        """L: list the saved snapshots to pick one."""
+        found = list_snapshots(self.session.checkpoint_dir)
+        if not found:
+            self.say(f"no snapshots in {self.session.checkpoint_dir} yet: press S to save one")
+            return
+        self.picker = SnapshotPicker(found, f"load a snapshot ({self.session.checkpoint_dir})")
+
+    def load_snapshot(self, path: str | Path) -> bool:
+        """Continue from the snapshot at `path` (its checkpoint JSON); errors become notices."""
+        try:
+            info = load_snapshot(self.session, Path(path))
         except AlifeError as err:
             self.say(f"error: {err}", 6.0)
             return False
-        self.say(f"{done}: {result}")
+        self._snap = self.session.world.snapshot()
+        if self.selected is not None and not np.any(self._snap.ids == self.selected):
+            self.selected = None
+            self._layout()
+        self.say(f"snapshot loaded: {info.name}")
         return True
 
     def reload(self) -> bool:
@@ -239,10 +298,18 @@ class App:
                 self._layout()
         return ok
 
+    def seek(self, tick: int) -> None:
+        """Replays: show the episode at `tick` (the slider); scrubbing pauses."""
+        self.session.seek(tick)
+        self._snap = self.session.world.snapshot()
+        self.paused = True
+
     # ----- frame ------------------------------------------------------------------------------
     def _advance(self, ticks: int) -> None:
         self.session.tick(ticks)
         self._total_ticks += ticks
+        if getattr(self.session, "at_end", False):
+            self.paused = True  # a replay stops at its episode's end
 
     def frame(self) -> bool:
         """One frame: events, ticks, reload check, draw, flip. Returns False after quit."""
@@ -259,6 +326,8 @@ class App:
         now = time.perf_counter()
         self._tick_times.append((now, self._total_ticks))
         self.draw()
+        if self.recorder is not None:
+            self.recorder.add(pygame.surfarray.array3d(self.screen).transpose(1, 0, 2))
         pygame.display.flip()
         self.frames += 1
         if self.max_fps and not self.fast_forward:
@@ -290,7 +359,8 @@ class App:
         if not self._fitted:
             self.fit_view()
         self._refresh_view(snap)
-        self.renderer.draw(self.screen, self.camera, snap, session.static, self.view)
+        groups = session.family.agent_clusters(session.world) if self.color_clusters else None
+        self.renderer.draw(self.screen, self.camera, snap, session.static, self.view, groups)
         self._draw_hud(snap)
         panel = self._inspector_rect()
         if panel is not None and self.view is not None:
@@ -302,12 +372,16 @@ class App:
                 ):
                     self._inspector_surface = pygame.Surface(panel.size).convert()
                 sp = session.config.species[self.view.species]
+                genome = session.family.genome_id(
+                    session.world, self.view.agent_id, session.generation
+                )
                 draw_inspector(
                     self._inspector_surface,
                     self._inspector_surface.get_rect(),
                     self.view,
                     species_name=sp.name,
                     max_energy=sp.energy.max,
+                    ancestry=None if genome is None else session.family.ancestry_lines(genome),
                 )
                 self._inspector_key = key
             self.screen.blit(self._inspector_surface, panel.topleft)
@@ -318,7 +392,12 @@ class App:
                 self.screen,
                 "world file error - the previous world keeps running (fix and save, or press R)",
                 session.error,
+                right=self.camera.viewport.right,
             )
+        if self.slider is not None:
+            self.slider.draw(self.screen, self.camera.viewport, session)
+        if self.picker is not None and self.picker.open:
+            self.picker.draw(self.screen)
         if self.notice and time.monotonic() < self._notice_until:
             hud.draw_notice(self.screen, self.notice)
 
@@ -371,9 +450,10 @@ class App:
         title, x_label, x_step = session.chart_title()
         w, h = self.camera.viewport.size
         cw, ch = self.chart.size
-        if w >= cw + 16 and h >= ch + 200:
+        if w >= cw + 16 and h >= ch + 200 + self.bottom_bar:
             series, version = session.chart_series()
-            self.chart.draw(self.screen, (8, h - ch - 8), series, title, x_label, version, x_step)
+            pos = (8, h - ch - 8 - self.bottom_bar)
+            self.chart.draw(self.screen, pos, series, title, x_label, version, x_step)
 
 
 def _count(value: float) -> str:

@@ -28,13 +28,24 @@ class Camera:
         """Resize the drawing area, keeping the world point at its centre fixed."""
         self.viewport = pygame.Rect(viewport)
 
-    def fit(self, world_rect: tuple[float, float, float, float], margin: float = 0.04) -> None:
-        """Centre on (x, y, w, h) and zoom so it fills the viewport with a relative margin."""
+    def fit(
+        self,
+        world_rect: tuple[float, float, float, float],
+        margin: float = 0.04,
+        within: pygame.Rect | None = None,
+    ) -> None:
+        """Show (x, y, w, h) as large as fits `within` (a screen rect inside the viewport;
+        default: the whole viewport) with a relative margin, centred there."""
         x, y, w, h = (float(v) for v in world_rect)
-        self.cx, self.cy = x + w / 2.0, y + h / 2.0
-        vw = max(1, self.viewport.width) * (1.0 - 2 * margin)
-        vh = max(1, self.viewport.height) * (1.0 - 2 * margin)
+        area = self.viewport if within is None else pygame.Rect(within)
+        vw = max(1, area.width) * (1.0 - 2 * margin)
+        vh = max(1, area.height) * (1.0 - 2 * margin)
         self.zoom = float(np.clip(min(vw / max(w, 1e-9), vh / max(h, 1e-9)), MIN_ZOOM, MAX_ZOOM))
+        # the world centre goes to the area's centre
+        dx = area.centerx - (self.viewport.x + self.viewport.width * 0.5)
+        dy = area.centery - (self.viewport.y + self.viewport.height * 0.5)
+        self.cx = x + w / 2.0 - dx / self.zoom
+        self.cy = y + h / 2.0 + dy / self.zoom
 
     def world_to_screen(self, x, y):
         """World coordinates (scalars or arrays) -> screen pixels (float, same shapes)."""

@@ -27,7 +27,10 @@ CONTROLS: tuple[tuple[str, str], ...] = (
     ("Tab", "select the next agent"),
     ("I", "inspector (brain, memory, condensed map)"),
     ("R", "reload the world file (also automatic on save)"),
-    ("S / L", "save / load a checkpoint"),
+    ("S", "save a named snapshot (named by time, generation, tick)"),
+    ("L", "load a snapshot: pick one from the list"),
+    ("C", "colour agents by genome cluster / by species"),
+    ("Left / Right", "replay: step a tick (Shift: 10); drag the slider to scrub"),
     ("P", "save a screenshot (PNG)"),
     ("wheel / drag", "zoom around the cursor / pan"),
     ("Home", "fit all arenas in the window"),
@@ -162,11 +165,13 @@ def wrap_lines(message: str, width_px: int, size: int) -> list[str]:
     return out
 
 
-def draw_error(surface: pygame.Surface, title: str, message: str) -> pygame.Rect:
-    """Red banner at the top (right of the status panel when there is room) with a
-    (line-numbered) error message."""
-    w = surface.get_width()
-    beside = w >= 1000  # leave the status panel in the top-left corner visible
+def draw_error(
+    surface: pygame.Surface, title: str, message: str, right: int | None = None
+) -> pygame.Rect:
+    """Red banner at the top (right of the status panel when there is room, left of `right`,
+    where a side panel begins) with a (line-numbered) error message."""
+    w = surface.get_width() if right is None else min(right, surface.get_width())
+    beside = w >= 800  # leave the status panel in the top-left corner visible
     width = min(w - 366, 1100) if beside else w - 40
     lines = wrap_lines(message, width - 24, 18)[:14]
     head = text(title, 20, (255, 255, 255))

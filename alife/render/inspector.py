@@ -1,7 +1,7 @@
 """Inspector panel: one agent's body and brain at this tick, drawn from an `AgentView`.
 
 Shows energy, age, generation and parent; the controller inputs x as bars; the condensed map
-C of the "ReLU is a switch" view (DESIGN section 2: for this input every switch is fixed, so
+C of the "ReLU is a switch" view (docs/algorithms.md: for this input every switch is fixed, so
 output = C x) as a heatmap whose columns line up with the input bars and carry the input names;
 the motor outputs; each layer's switch states as an on/off grid; and the memory: W (or, with
 location heads, the tape of cells with each head's position marked) as a heatmap, the read keys,
@@ -17,6 +17,7 @@ import math
 import numpy as np
 import pygame
 
+from alife.render.ancestry import draw_ancestry
 from alife.render.hud import DIM, PANEL, TEXT, get_font, panel, text
 from alife.world.snapshot import AgentView
 
@@ -95,8 +96,10 @@ def draw_inspector(
     *,
     species_name: str = "",
     max_energy: float | None = None,
+    ancestry: list[str] | None = None,
 ) -> None:
-    """Draw the inspector for `view` into `rect` (clipped to it)."""
+    """Draw the inspector for `view` into `rect` (clipped to it); ancestry: lines about the
+    agent's genome and its ancestors (alife.render.family), drawn below its body."""
     old_clip = surface.get_clip()
     surface.set_clip(rect)
     if surface.get_flags() & pygame.SRCALPHA:
@@ -111,13 +114,16 @@ def draw_inspector(
     surface.blit(text(who, 22, TEXT), (x0, y))
     y += 24
     parent = "founder" if view.parent_id < 0 else f"#{view.parent_id}"
-    info = f"age {view.age}   generation {view.generation}   parent {parent}   arena {view.arena}"
+    parent = "" if ancestry else f"   parent {parent}"  # the ancestry section says more
+    info = f"age {view.age}   generation {view.generation}{parent}   arena {view.arena}"
     surface.blit(text(info, 16, DIM), (x0, y))
     y += 18
     emax = max_energy if max_energy and max_energy > 0 else max(view.energy, 1.0)
     surface.blit(text(f"energy {view.energy:.1f}", 16, DIM), (x0, y))
     _bar(surface, pygame.Rect(x0 + 100, y + 3, inner - 100, 10), view.energy, 0.0, emax)
     y += 22
+    if ancestry:
+        y = draw_ancestry(surface, x0, y, inner, ancestry)
 
     # ----- inputs as column bars, aligned with the condensed-map columns -----
     inputs = np.asarray(view.inputs, dtype=np.float32)

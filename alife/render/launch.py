@@ -1,9 +1,11 @@
 """Entry points behind `python run.py play` and `python run.py view` (called from alife/cli.py).
 
-`play(...)` opens a world file live; `view(...)` opens a headless run's world with its best
-genomes. Both support scripted use: `frames=N` stops after N frames and `screenshot=PATH`
-saves the last one (with no display these fall back to SDL's off-screen driver). Returns a
-list of messages for the CLI to print.
+`play(...)` opens a world file live (or a named snapshot of one: `load=`); `view(...)` opens a
+headless run's world with its best genomes (open-ended runs: the living population of its last
+checkpoint); `replay(...)` re-simulates one generation of a run with a tick slider. All support
+scripted use: `frames=N` stops after N frames, `screenshot=PATH` saves the last one and
+`record=PATH` writes every frame to a GIF or MP4 (alife.render.video); with no display these
+fall back to SDL's off-screen driver. Returns a list of messages for the CLI to print.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ def run_window(
     ticks_per_frame: int = 1,
     paused: bool = False,
     threads: int | None = None,
+    record: str | Path | None = None,
 ) -> list[str]:
     """Open the window on `session` and run it (see module docstring). threads: Numba
     threads for the simulation (default 1: a frame lasts ~16 ms, too short for parallel
@@ -54,8 +57,16 @@ def run_window(
         raise AlifeError(f"--frames must be at least 1, got {frames}")
     if ticks_per_frame < 1:
         raise AlifeError(f"--ticks-per-frame must be at least 1, got {ticks_per_frame}")
+    if record is not None and frames is None:
+        frames = record_frames(session, ticks_per_frame)
     scripted = frames is not None
+    recorder = None
+    if record is not None:
+        from alife.render.video import VideoWriter
+
+        recorder = VideoWriter(record, parse_size(size), frames)  # checks before any window
     app = App(session, size=parse_size(size), max_fps=0 if scripted else 60, offscreen_ok=scripted)
+    app.recorder = recorder
     messages = []
     if app.offscreen and scripted:
         messages.append("rendering off-screen (no display needed for --frames)")
@@ -79,7 +90,20 @@ def run_window(
         import pygame
 
         pygame.display.quit()
+        if recorder is not None:
+            messages.append(f"video saved: {recorder.close()} ({recorder.count} frames)")
     return messages
+
+
+RECORD_FRAMES = 300  # a recording's frames when --frames is not given (10 s at 30 fps)
+
+
+def record_frames(session, ticks_per_frame: int) -> int:
+    """Frames a recording takes by default: a replay's whole episode, else RECORD_FRAMES."""
+    if getattr(session, "replay", False):
+        ticks = session.last - session.world.tick_count
+        return max(1, -(-ticks // max(1, ticks_per_frame)))
+    return RECORD_FRAMES
 
 
 def _open_early(window: dict, label: str) -> None:
@@ -101,18 +125,31 @@ def _open_early(window: dict, label: str) -> None:
     pygame.display.flip()
 
 
-def play(world: str | Path, *, seed: int | None = None, **window) -> list[str]:
-    """`python run.py play WORLD.yaml`: the world file live."""
-    if not Path(world).exists():
-        raise AlifeError(f"{world}: no such world file (try worlds/foraging.yaml)")
+def play(
+    world: str | Path | None, *, seed: int | None = None, load: str | None = None, **window
+) -> list[str]:
+    """`python run.py play WORLD.yaml [--load SNAPSHOT]`: the world file live, or continuing
+    from a named snapshot (world None: the world file the snapshot was saved from)."""
     from alife.config import load_world
     from alife.render.session import Session
+    from alife.render.snapshots import find_snapshot, load_snapshot, snapshot_world
 
+    snapshot = None
+    if load is not None:
+        folder = None if world is None else Path("runs") / f"window-{Path(world).stem}"
+        snapshot = find_snapshot(load, folder)
+        world = world if world is not None else snapshot_world(snapshot)
+    if world is None or not Path(world).exists():
+        raise AlifeError(f"{world}: no such world file (try worlds/foraging.yaml)")
     config = load_world(world)  # a broken file is reported before any window (or its absence)
     _open_early(window, str(world))
+    messages = []
     with _closing_display():
         session = Session(world, seed=seed, config=config)
-    return run_window(session, **window)
+        if snapshot is not None:
+            info = load_snapshot(session, snapshot)
+            messages.append(f"continuing from snapshot {info.name} (tick {info.tick})")
+    return messages + run_window(session, **window)
 
 
 def view(run_dir: str | Path, *, seed: int | None = None, **window) -> list[str]:
@@ -122,6 +159,9 @@ def view(run_dir: str | Path, *, seed: int | None = None, **window) -> list[str]
     from alife.render.session import Session
 
     with _closing_display():
+        if _run_mode(Path(run_dir)) == "open_ended":
+            session = open_ended_session(Path(run_dir), seed)
+            return run_window(session, **window)
         world_file, genomes, generation = load_run_best(Path(run_dir))
         config = load_world(world_file)
         history = load_run_history(Path(run_dir), config)
@@ -132,6 +172,90 @@ def view(run_dir: str | Path, *, seed: int | None = None, **window) -> list[str]
         session.history = history
         session.history_version += 1
     return run_window(session, **window)
+
+
+def replay(
+    run_dir: str | Path,
+    *,
+    generation: int | None = None,
+    keyframe_every: int = 50,
+    seed: int | None = None,
+    progress=None,
+    **window,
+) -> list[str]:
+    """`python run.py replay runs/NAME --generation G`: generation G re-simulated from the run's
+    nearest checkpoint, checked against its metrics.csv, shown with a tick slider."""
+    from alife.evolve.replay import start_of
+    from alife.render.replay import ReplaySession
+
+    if seed is not None:
+        raise AlifeError("--seed: a replay uses the run's own seed")
+    if keyframe_every < 1:
+        raise AlifeError(f"--keyframe-every must be at least 1, got {keyframe_every}")
+    start = start_of(Path(run_dir), generation, progress)
+    _open_early(window, f"{run_dir} generation {start.generation}")
+    with _closing_display():
+        session = ReplaySession(start, keyframe_every=keyframe_every)
+        diffs = session.verify()
+    what = "chunk" if session.open_ended else "generation"
+    if diffs:
+        messages = [f"warning: the replay of {what} {start.generation} differs from "
+                    "metrics.csv: " + "; ".join(diffs[:4])]  # fmt: skip
+    else:
+        checked = "population, births, deaths" if session.open_ended else "every score"
+        messages = [f"replay of {what} {start.generation} matches metrics.csv ({checked})"]
+    return messages + run_window(session, **window)
+
+
+def _run_mode(run_dir: Path) -> str | None:
+    """The mode a run directory's manifest names (None when there is no readable manifest)."""
+    from alife.evolve.rundir import read_manifest
+
+    try:
+        return read_manifest(run_dir).get("mode")
+    except CheckpointError:
+        return None
+
+
+def open_ended_session(run_dir: Path, seed: int | None = None):
+    """A Session on the living population of an open-ended run's newest checkpoint, with the
+    run's lineage and clusters (so the inspector shows ancestry) and its population chart."""
+    from alife.config import load_world
+    from alife.evolve import checkpoint as ck
+    from alife.evolve.clusters import Clusters
+    from alife.evolve.lineage import LINEAGE_FILE, read_lineage
+    from alife.evolve.metrics import OPEN_ENDED_COLUMNS, MetricsLog
+    from alife.evolve.mutation import births_mutate
+    from alife.evolve.rundir import WORLD_FILE
+    from alife.render.session import HISTORY_EVERY, Session
+    from alife.world import World
+
+    world_file = run_dir / WORLD_FILE
+    config = load_world(world_file)
+    ckpt = ck.load_checkpoint(ck.latest_checkpoint(run_dir / "checkpoints"))
+    state = {k[6:]: v for k, v in ckpt.arrays.items() if k.startswith("world_")}
+    try:
+        world = World.from_state_arrays(config, state, mutate=births_mutate(config))
+    except AlifeError as err:
+        raise CheckpointError(f"{run_dir}: checkpoint {ckpt.generation}: {err}") from None
+    session = Session(world_file, seed=seed, config=config, generation=ckpt.generation)
+    session.world = world
+    family = session.family
+    try:
+        family.clusters = Clusters.from_arrays(ckpt.arrays, [c.n_params for c in world.controllers])
+    except ValueError:
+        family.recluster(world)  # a checkpoint without clusters: cluster the living now
+    if (run_dir / LINEAGE_FILE).exists():
+        family.lineage = read_lineage(run_dir / LINEAGE_FILE)
+    if (run_dir / "metrics.csv").exists():
+        log = MetricsLog(run_dir / "metrics.csv", OPEN_ENDED_COLUMNS)
+        # the chart continues the run's population curve (one point per HISTORY_EVERY ticks)
+        repeat = max(1, config.evolution.open_ended.chunk_ticks // HISTORY_EVERY)
+        for sp in config.species:
+            values = log.series("population", sp.name)
+            session.history[sp.name] = np.repeat(values, repeat).tolist()
+        session.history_version += 1
+    return session
 
 
 def load_run_history(run_dir: Path, config) -> dict[str, list[float]]:

@@ -3,7 +3,9 @@
 Arenas are tiled in a grid in world space (`arena_layout`), so a generation of many arenas is
 seen at once and zooming in shows one. Agents are pre-rendered sprites (keyed by species,
 energy shade, heading bin and pixel radius) blitted in one `blits` call with screen
-positions computed in NumPy; the only per-agent Python work is building the blit list.
+positions computed in NumPy; the only per-agent Python work is building the blit list. Agents
+take their species' colour, or, given per-agent groups (genome clusters), each group's colour
+from `alife.chart.colors` (the lineage chart's colours).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pygame
 
+from alife.chart.colors import category_colors
 from alife.render.camera import Camera
 from alife.render.sprites import (
     BACKGROUND,
@@ -119,8 +122,10 @@ class SceneRenderer:
         snap: Snapshot,
         static: SceneStatic,
         selected: AgentView | None = None,
+        groups: np.ndarray | None = None,
     ) -> None:
-        """Draw the whole scene into camera.viewport of `surface`."""
+        """Draw the whole scene into camera.viewport of `surface`; groups (N,) int64: a colour
+        group per living agent (snapshot order) in place of its species."""
         old_clip = surface.get_clip()
         surface.set_clip(camera.viewport)
         offsets = arena_layout(snap.arena_count, snap.arena_size)
@@ -128,7 +133,7 @@ class SceneRenderer:
         self._draw_background(surface, camera, snap, static, offsets, visible)
         self._draw_cues(surface, camera, snap, static, offsets, visible)
         self._draw_food(surface, camera, snap, static, offsets, visible)
-        self._draw_agents(surface, camera, snap, static, offsets, visible)
+        self._draw_agents(surface, camera, snap, static, offsets, visible, groups)
         if selected is not None:
             self.draw_selection(surface, camera, snap, selected, offsets)
         surface.set_clip(old_clip)
@@ -241,7 +246,7 @@ class SceneRenderer:
             surface, [(sprites[k], (x, y)) for k, x, y in zip(kind.tolist(), bx, by, strict=True)]
         )
 
-    def _draw_agents(self, surface, camera, snap, static, offsets, visible) -> None:
+    def _draw_agents(self, surface, camera, snap, static, offsets, visible, groups=None) -> None:
         if snap.x.size == 0:
             return
         arena = snap.arena.astype(np.int64)
@@ -254,10 +259,14 @@ class SceneRenderer:
         level = np.clip(np.round(frac * (SHADES - 1)), 0, SHADES - 1).astype(np.int64)
         hbin = np.round(snap.heading[keep] * (HEADING_BINS / (2 * np.pi))).astype(np.int64)
         hbin = np.where(rpx >= 3, hbin % HEADING_BINS, 0)
-        species = snap.species[keep].astype(np.int64)
+        if groups is None:
+            species = snap.species[keep].astype(np.int64)
+            colors = static.species_colors
+        else:
+            found, species = np.unique(np.asarray(groups)[keep], return_inverse=True)
+            colors = tuple(tuple(c) for c in category_colors(found).tolist())
         code = ((species * SHADES + level) * HEADING_BINS + hbin) * 4096 + rpx
         uniq, inverse = np.unique(code, return_inverse=True)
-        colors = static.species_colors
         sprites = []
         for c in uniq.tolist():
             rest = c // 4096

@@ -11,7 +11,9 @@ Generational worlds evolve with the loop and seed scheme of `python run.py evolv
 first `arena.count` arenas and ticks the generation's other arenas off-screen in step, so every
 generation's fitness, the chart's best/mean and the bred genomes equal those of
 `python run.py evolve WORLD --seed SEED` generation for generation. Open-ended worlds are the
-World that `evolve` runs, ticking on.
+World that `evolve` runs, ticking on. `family` (alife.render.family) keeps the lineage and genome
+clusters as the world runs; `state()` / `restore_state()` are what snapshots hold
+(alife.render.snapshots).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from alife.evolve.evaluate import (
     world_controllers,
 )
 from alife.evolve.mutation import births_mutate
+from alife.render.family import Family
 from alife.render.scene import SceneStatic, static_from_config
 
 HISTORY_EVERY = 25  # open-ended worlds: ticks between chart points
@@ -66,6 +69,7 @@ class Session:
         self.population, self.world, self.offscreen = self._begin(self.config, genomes)
         self.static: SceneStatic = static_from_config(self.config)
         self.checkpoint_dir = Path(checkpoint_dir or Path("runs") / f"window-{self.path.stem}")
+        self.family = self._new_family(self.config)
         self.history: dict[str, list[float]] = {}
         self.history_version = 0
         self.error: str | None = None  # the last reload error (None when the file is fine)
@@ -98,6 +102,18 @@ class Session:
         rest = np.arange(shown, layout.total)
         return world(np.arange(shown)), (world(rest) if rest.size else None)
 
+    def _new_family(self, config, record: bool = True) -> Family:
+        """Lineage and clusters from this moment (record: of the population or world just
+        begun; else empty, to be restored)."""
+        n_params = [c.n_params for c in self.world.controllers]
+        layout = None if self.population is None else Layout.of(config, str(self.path))
+        family = Family(config, n_params, layout)
+        if record and layout is None:
+            family.founded(self.world)
+        elif record:
+            family.bred(self.population)
+        return family
+
     # ----- properties -----------------------------------------------------------------------
     @property
     def generational(self) -> bool:
@@ -119,8 +135,12 @@ class Session:
         end of each episode). Returns the number of generations completed."""
         done = 0
         length = self.config.episode.length
+        chunk = self.config.evolution.open_ended.chunk_ticks
         for _ in range(int(count)):
+            next_id = self.world.agents.next_id
             self.world.tick()
+            if not self.generational:
+                self.family.ticked(self.world, next_id, (self.world.tick_count - 1) // chunk)
             if self.offscreen is not None:
                 self.offscreen.tick()
             if self.generational:
@@ -140,6 +160,7 @@ class Session:
             self.population, fitness, self.seed, self.config.evolution
         )
         self.generation = self.population.index
+        self.family.bred(self.population)
         self.world, self.offscreen = self._episode(self.config, self.population)
 
     def generation_fitness(self) -> list[np.ndarray]:
@@ -233,6 +254,7 @@ class Session:
             return False
         self.config = config
         self.population, self.world, self.offscreen = population, world, offscreen
+        self.family = self._new_family(config)
         self.static = static_from_config(config)
         self.error = None
         self.reloads += 1
@@ -267,68 +289,70 @@ class Session:
                 kept += take
         return genomes, kept
 
-    # ----- checkpoints ------------------------------------------------------------------------
-    def save_checkpoint(self) -> Path:
-        """Write the running world (state arrays), the population (generational worlds),
-        generation and chart history to `checkpoint_dir` (npz + JSON, atomic). Returns the JSON
-        path."""
-        from alife.evolve.checkpoint import Checkpoint, save_checkpoint
-
+    # ----- snapshots --------------------------------------------------------------------------
+    def state(self) -> tuple[dict[str, np.ndarray], dict]:
+        """Everything needed to continue exactly from here: (arrays, JSON metadata)."""
         arrays = {f"world/{k}": np.asarray(v) for k, v in self.world.state_arrays().items()}
         if self.offscreen is not None:
             arrays.update({f"offscreen/{k}": v for k, v in self.offscreen.state_arrays().items()})
         if self.population is not None:
-            for s, g in enumerate(self.population.genomes):
-                arrays[f"population/{s}"] = g
+            pop = self.population
+            for s, (g, best) in enumerate(zip(pop.genomes, pop.best_genomes, strict=True)):
+                arrays[f"population/{s}"], arrays[f"best/{s}"] = g, best
+            arrays["best/fitness"] = np.asarray(pop.best_fitness, np.float64)
+            arrays["best/generation"] = np.asarray(pop.best_generation, np.int64)
         for name, values in self.history.items():
             arrays[f"history/{name}"] = np.asarray(values, np.float64)
+        arrays.update({f"family/{k}": v for k, v in self.family.arrays().items()})
         meta = {
-            "kind": "window",
             "world_file": str(self.path),
             "world_sha256": _file_digest(self.path),
             "seed": self.seed,
             "tick": int(self.world.tick_count),
         }
-        return save_checkpoint(
-            self.checkpoint_dir, Checkpoint(self.generation, meta, arrays), keep=5
-        )
+        return arrays, meta
 
-    def load_checkpoint(self) -> Path:
-        """Restore the newest checkpoint in `checkpoint_dir`; CheckpointError if there is none,
-        it is damaged, or it was saved with a different version of the world file."""
-        from alife.evolve.checkpoint import latest_checkpoint, load_checkpoint, require_array
+    def restore_state(self, ckpt, where: str) -> None:
+        """Continue from a `state()` held by checkpoint `ckpt` (read from `where`);
+        CheckpointError if it does not fit this world file, and nothing is changed then."""
+        from alife.evolve.checkpoint import require_array
         from alife.world import World
 
-        json_path = latest_checkpoint(self.checkpoint_dir)
-        ckpt = load_checkpoint(json_path)
-        if ckpt.meta.get("kind") != "window":
-            raise CheckpointError(f"{json_path}: not a window checkpoint")
         if ckpt.meta.get("world_sha256") != _file_digest(self.path):
             raise CheckpointError(
-                f"{json_path}: saved with a different version of {self.path.name}; "
-                "undo the edit or save a new checkpoint"
+                f"{where}: saved with a different version of {self.path.name}; "
+                "undo the edit or save a new snapshot"
             )
-        def state(prefix: str) -> dict[str, np.ndarray]:
+
+        def part(prefix: str) -> dict[str, np.ndarray]:
             return {k[len(prefix) :]: v for k, v in ckpt.arrays.items() if k.startswith(prefix)}
 
         births = births_mutate(self.config)
-        world = World.from_state_arrays(self.config, state("world/"), mutate=births)
-        offscreen = None
-        if self.offscreen is not None:
-            offscreen = World.from_state_arrays(self.config, state("offscreen/"), mutate=births)
-        population = None
-        if self.population is not None:
-            shapes = [g.shape for g in self.population.genomes]
-            genomes = [require_array(ckpt, f"population/{s}", np.float32, shape)
-                       for s, shape in enumerate(shapes)]  # fmt: skip
-            population = loop.start(genomes, ckpt.generation)
+        try:
+            world = World.from_state_arrays(self.config, part("world/"), mutate=births)
+            offscreen = None
+            if self.offscreen is not None:
+                offscreen = World.from_state_arrays(self.config, part("offscreen/"), mutate=births)
+            population = None
+            if self.population is not None:
+                old = self.population
+                n = len(old.genomes)
+                genomes = [require_array(ckpt, f"population/{s}", np.float32, g.shape)
+                           for s, g in enumerate(old.genomes)]  # fmt: skip
+                best = [require_array(ckpt, f"best/{s}", np.float32, g.shape)
+                        for s, g in enumerate(old.best_genomes)]  # fmt: skip
+                population = loop.Generation(
+                    ckpt.generation, tuple(genomes), tuple(best),
+                    require_array(ckpt, "best/fitness", np.float64, (n,)),
+                    require_array(ckpt, "best/generation", np.int64, (n,)),
+                )  # fmt: skip
+            family = self._new_family(self.config, record=False)
+            family.restore(part("family/"))
+        except (AlifeError, ValueError) as err:
+            raise CheckpointError(f"{where}: {err}") from None
         self.world, self.offscreen, self.population = world, offscreen, population
+        self.family = family
         self.generation = int(ckpt.generation)
         self.seed = int(ckpt.meta.get("seed", self.seed))
-        self.history = {
-            k[8:]: [float(v) for v in arr]
-            for k, arr in ckpt.arrays.items()
-            if k.startswith("history/")
-        }
+        self.history = {k: [float(v) for v in arr] for k, arr in part("history/").items()}
         self.history_version += 1
-        return json_path

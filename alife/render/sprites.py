@@ -1,8 +1,11 @@
 """Colours and pre-rendered sprites for the scene (agents and food items).
 
 A sprite is drawn once per (species colour, energy shade, heading bin, pixel radius) and then
-blitted many times. Sprites are colour-keyed and run-length encoded in the display's pixel
-format, which blits several times faster than per-pixel alpha (pygame's "RLEACCEL" path).
+blitted many times. Food is a diamond with a dark rim and agents are discs with a heading line,
+so the two never read alike whatever colours a world file gives its species; the default
+species colours avoid food's green. Sprites are colour-keyed and run-length encoded in the
+display's pixel format, which blits several times faster than per-pixel alpha (pygame's
+"RLEACCEL" path).
 """
 
 from __future__ import annotations
@@ -24,11 +27,12 @@ CUE_OFF = (70, 66, 40)
 SPECIES_COLORS = (
     (86, 168, 255),
     (255, 128, 72),
-    (160, 230, 100),
+    (235, 235, 240),
     (220, 120, 240),
     (255, 220, 80),
     (80, 220, 210),
 )
+FOOD_EDGE = (30, 80, 30)
 SHADES = 8  # energy levels
 HEADING_BINS = 32
 
@@ -100,6 +104,12 @@ class SpriteCache:
             color = POISON if kind else FOOD
             if rpx <= 1:
                 sprite.fill(color)
+            elif not kind:  # food: a diamond (agents are discs)
+                c = rpx
+                corners = [(c, 0), (2 * c, c), (c, 2 * c), (0, c)]
+                pygame.draw.polygon(sprite, color, corners)
+                if rpx >= 3:
+                    pygame.draw.polygon(sprite, FOOD_EDGE, corners, 1)
             else:
                 pygame.draw.circle(sprite, color, (rpx, rpx), rpx)
                 if kind:  # poison: a dark cross so it reads without colour vision
