@@ -59,9 +59,9 @@ def test_update_and_check(folder):
 
 @pytest.mark.parametrize("text, message", [
     ("<!-- results:nope:begin -->\n<!-- results:nope:end -->\n", "unknown results section"),
-    ("<!-- results:summary:end -->\n", "without its begin"),
-    ("<!-- results:summary:begin -->\n", "no end marker"),
-    ("<!-- results:summary:begin -->\n<!-- results:timings:begin -->\n", "begins inside"),
+    ("<!-- results:timings:end -->\n", "without its begin"),
+    ("<!-- results:timings:begin -->\n", "no end marker"),
+    ("<!-- results:timings:begin -->\n<!-- results:relu_switch:begin -->\n", "begins inside"),
 ])
 def test_bad_markers_are_clear_errors(folder, text, message):
     with pytest.raises(ExperimentError, match=message):

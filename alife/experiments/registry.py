@@ -35,10 +35,10 @@ EXPERIMENTS: dict[str, Experiment] = {
         Experiment("tmaze_ablation", "alife.experiments.tmaze_ablation",
                    "T-maze evolved with memory on vs off (ablation), 5 seeds each", "4"),
         Experiment("cue_delay", "alife.experiments.cue_delay",
-                   "the T-maze brain holding a cue over a delay, memory on vs off, 3 seeds each",
-                   "4b"),
+                   "the T-maze brain holding a cue over a delay amid distractors: location "
+                   "heads vs content vs memory off, 5 seeds each", "4b"),
         Experiment("ntm_tasks", "alife.experiments.ntm_tasks",
-                   "evolve the NTM controller on copy and associative recall; success vs length",
+                   "evolve the NTM controller on copy: location heads vs content vs memory off",
                    "5"),
         Experiment("ffb_vs_mlp", "alife.experiments.ffb_vs_mlp",
                    "foraging: FFB net vs dense MLP of the same width, same budget", "6"),
