@@ -1,28 +1,28 @@
 """Experiment 5, NTM tasks: evolve the project's NTMController on `copy` and `associative_recall`.
 
 Non-spatial tasks that drive the same batched `NTMController.step` the worlds use (one call per
-time step for the whole population x episodes), evolved with the project's operators
-(`alife.evolve.selection.next_generation`: tournament selection, elitism, continuous-Gray-code
-mutation). References: Greve, Jacobsen & Risi, "Evolving Neural Turing Machines for
-Reward-based Learning" (ENTM, GECCO 2016) evolved NTMs for copy and a T-maze; Graves, Wayne &
-Danihelka, "Neural Turing Machines" (2014) trained NTMs by gradient descent whose copy
-generalised from length 20 to ~80+.
+time step for the whole population x episodes), evolved with the generational loop of
+`python run.py evolve` (alife.evolve.loop: the same seed scheme, selection and mutation) and a
+`SequenceEvaluator` in place of the world's arenas. References: Greve, Jacobsen & Risi,
+"Evolving Neural Turing Machines for Reward-based Learning" (ENTM, GECCO 2016) evolved NTMs with
+a location-shift head for copy and a T-maze; Graves, Wayne & Danihelka, "Neural Turing Machines"
+(2014) trained NTMs by gradient descent whose copy generalised from length 20 to ~80+.
 
-Our memory is content-addressed only (a hashed associative memory, no location-shift head), so
-the copy task gives the controller a position code (a fixed random ±1 vector per position, the
-role the worlds' clock sensor plays) in both phases; the controller must learn to key its
-writes and reads on it. Bits are ±1; the read of tick t is an input at tick t + 1, so each
-answer is due one tick after its cue.
+Each task is run under several conditions (`CONDITIONS`: the heads' addressing, None = memory
+off), 5 seeds each, the same budget per condition. Location heads need no position input (their
+positions are the positions); content heads get, in `copy`, a fixed random ±1 position code in
+both phases (`Task.code`), without which content addressing has nothing to key a position on.
+Bits are ±1; the read of tick t is an input at tick t + 1, so each answer is due one tick after
+its cue.
 
-copy (length L):  ticks 0..L-1 show bits b_i, store flag, code c_i; ticks L..2L-1 show the recall
-    flag and code c_i; the motors at tick L + 1 + i must equal b_i (2L + 1 ticks).
+copy (length L):  ticks 0..L-1 show bits b_i and the store flag (and code c_i); ticks L..2L-1
+    show the recall flag (and c_i); the motors at tick L + 1 + i must equal b_i (2L + 1 ticks).
 associative_recall (L pairs): ticks 0..L-1 show key k_i, value v_i and the store flag; then the
     L keys are queried in a random order (query flag, key); the answer to query q is due one
     tick later (2L + 1 ticks).
 Fitness: mean of target * motor over the due bits (in [-1, 1]); success: every due bit of the
-episode has the right sign. Evolved on lengths 1..L_train, tested on lengths up to 4 L_train,
-with the generational loop of `python run.py evolve` (alife.evolve.loop: the same seed scheme,
-selection and mutation) and a `SequenceEvaluator` in place of the world's arenas.
+episode has the right sign. `run` runs copy; `run(..., tasks=("copy", "associative_recall"))`
+both.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from alife.brain import HashMemory, NTMController
 from alife.config.evolution import EvolutionConfig
 from alife.evolve import loop
 from alife.evolve.evaluate import Result
-from alife.experiments.common import ExperimentResult, Table, save_figure
+from alife.experiments.common import ExperimentResult, Table, run_jobs, save_figure
 
 MAX_LENGTH = 64
 EPISODES = 0x7A5C  # tags the stream of training episodes
@@ -44,47 +44,52 @@ EPISODES = 0x7A5C  # tags the stream of training episodes
 
 @dataclass(frozen=True)
 class Task:
-    """A sequence task: sensor layout and episode generator."""
+    """A sequence task: sensor layout and episode generator.
+
+    Sensors: value bits (bits) | key bits or position code (key_bits; copy: only with
+    `code`) | store flag | recall flag."""
 
     name: str
-    bits: int = 4  # value bits (the motors)
-    key_bits: int = 6  # associative_recall: key bits; copy: position code size
+    bits: int = 1  # value bits (the motors)
+    key_bits: int = 4  # associative_recall: key bits; copy: position code size (with `code`)
+    code: bool = False  # copy: show a fixed random ±1 position code in both phases
+
+    @property
+    def n_keys(self) -> int:
+        return 0 if self.name == "copy" and not self.code else self.key_bits
 
     @property
     def n_sensors(self) -> int:
-        return self.bits + self.key_bits + 2  # value/bits, key/code, two phase flags
+        return self.bits + self.n_keys + 2
 
     def episodes(self, rng: np.random.Generator, batch: int, length: int):
         """sensors (T, batch, n_sensors) float32, targets (T, batch, bits) float32 (0 = none)."""
         t_total = 2 * length + 1
         sens = np.zeros((t_total, batch, self.n_sensors), dtype=np.float32)
         tgt = np.zeros((t_total, batch, self.bits), dtype=np.float32)
-        b, kb = self.bits, self.key_bits
+        b, kb = self.bits, self.n_keys
         values = rng.choice(np.float32([-1, 1]), size=(batch, length, b))
+        sens[:length, :, :b] = values.transpose(1, 0, 2)
+        sens[:length, :, b + kb] = 1.0
+        sens[length : 2 * length, :, b + kb + 1] = 1.0
         if self.name == "copy":
-            codes = position_codes(kb)[:length]
-            sens[:length, :, :b] = values.transpose(1, 0, 2)
-            sens[:length, :, b : b + kb] = codes[:, None, :]
-            sens[:length, :, b + kb] = 1.0
-            sens[length : 2 * length, :, b : b + kb] = codes[:, None, :]
-            sens[length : 2 * length, :, b + kb + 1] = 1.0
+            if kb:
+                codes = position_codes(kb)[:length]
+                sens[:length, :, b : b + kb] = codes[:, None, :]
+                sens[length : 2 * length, :, b : b + kb] = codes[:, None, :]
             tgt[length + 1 :] = values.transpose(1, 0, 2)
             return sens, tgt
-        # associative recall: distinct random keys per episode
-        keys = np.empty((batch, length, kb), dtype=np.float32)
+        # associative recall: distinct random keys per episode, queried in a random order
         for_codes = 1 << kb
         if length > for_codes:
             raise ValueError(f"associative_recall with {kb} key bits holds <= {for_codes} pairs")
         idx = np.argsort(rng.random((batch, for_codes)), axis=1)[:, :length]
         bit_table = ((np.arange(for_codes)[:, None] >> np.arange(kb)) & 1) * 2.0 - 1.0
-        keys[:] = bit_table[idx]
+        keys = bit_table[idx].astype(np.float32)
         order = np.argsort(rng.random((batch, length)), axis=1)
         rows = np.arange(batch)[:, None]
-        sens[:length, :, :b] = values.transpose(1, 0, 2)
         sens[:length, :, b : b + kb] = keys.transpose(1, 0, 2)
-        sens[:length, :, b + kb] = 1.0
         sens[length : 2 * length, :, b : b + kb] = keys[rows, order].transpose(1, 0, 2)
-        sens[length : 2 * length, :, b + kb + 1] = 1.0
         tgt[length + 1 :] = values[rows, order].transpose(1, 0, 2)
         return sens, tgt
 
@@ -96,12 +101,15 @@ def position_codes(size: int) -> np.ndarray:
 
 
 def make_controller(
-    task: Task, width: int, depth: int, rounds: int, mem_width: int, key_size: int, seed: int
-) -> NTMController:
-    mem = HashMemory(key_size, task.bits, mem_width, rounds=rounds, mode="sign", seed=seed)
-    return NTMController(
-        task.n_sensors, task.bits, memory=mem, reads=1, width=width, depth=depth, seed=seed
-    )
+    task, addressing: str | None, width: int = 64, depth: int = 3, rounds: int = 1,
+    mem_width: int = 256, key_size: int = 8, reads: int = 1, seed: int = 1,
+) -> NTMController:  # fmt: skip
+    """The task's NTM controller; addressing None is the memory-off ablation."""
+    mem = None
+    if addressing is not None:
+        mem = HashMemory(key_size, task.bits, mem_width, rounds=rounds, mode="sign", seed=seed)
+    return NTMController(task.n_sensors, task.bits, memory=mem, reads=reads, width=width,
+                         depth=depth, seed=seed, addressing=addressing or "content")
 
 
 def play(
@@ -192,20 +200,44 @@ def generalisation(
 
 
 @dataclass(frozen=True)
+class Condition:
+    """One arm of a task's comparison: a label, the heads' addressing (None: memory off) and
+    the task's input design (copy: with or without the fixed position code)."""
+
+    label: str
+    addressing: str | None
+    code: bool = False
+
+
+@dataclass(frozen=True)
 class Settings:
-    """Sizes of one run (full or quick)."""
+    """Sizes of one task's runs (full or quick); every condition gets the same."""
 
     generations: int
     population: int
     episodes: int  # per genome per generation, split over the training lengths
-    train_max: int
+    train: tuple[int, ...]
     test_lengths: tuple[int, ...]
     test_episodes: int
+    seeds: int
 
 
-FULL = Settings(600, 64, 96, 4, tuple(range(1, 17)), 200)
-QUICK = Settings(4, 8, 8, 2, (1, 2, 3), 8)
-BITS, KEY_BITS = 1, 4
+KEY_BITS, CODE_BITS = 4, 6
+CONDITIONS = {
+    "copy": (Condition("heads (location)", "location"),
+             Condition("content + position code", "content", code=True),
+             Condition("memory off", None)),
+    "associative_recall": (Condition("heads (both)", "both"), Condition("content", "content"),
+                           Condition("heads (location)", "location"),
+                           Condition("memory off", None)),
+}
+FULL = {
+    "copy": Settings(600, 64, 64, tuple(range(1, 9)), (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64),
+                     100, 5),
+    "associative_recall": Settings(1000, 64, 64, (2, 3, 4), tuple(range(1, 17)), 100, 5),
+}
+QUICK = {"copy": Settings(150, 48, 32, (1, 2), (1, 2, 3), 64, 1)}
+TARGETS = {"copy": (32, 0.9, 3), "associative_recall": (8, 0.8, 3)}  # length, success, seeds
 # the evolution settings that worked (see docs/RESULTS.md): bigger Gray steps than the world
 # default (precision 4: steps from 0.5 down to 0.009) on 8 parameters per child
 EVOLUTION = dict(
@@ -216,75 +248,126 @@ EVOLUTION = dict(
 BRAIN = dict(width=64, depth=3, rounds=1, mem_width=256, key_size=8)
 
 
-def run(out: Path, quick: bool = False, seed: int = 1) -> ExperimentResult:
-    """Both tasks, two evolution seeds each (seed, seed + 1); every run is reported."""
-    cfg = EvolutionConfig(**EVOLUTION)
-    st = QUICK if quick else FULL
+def task_for(name: str, cond: Condition) -> Task:
+    return Task(name, bits=1, key_bits=CODE_BITS if cond.code else KEY_BITS, code=cond.code)
+
+
+def job(args) -> tuple[list, list]:
+    """One (task, condition, seed) run: (history, generalisation rows)."""
+    name, cond, seed, ctrl_seed, st = args
+    task = task_for(name, cond)
+    ctrl = make_controller(task, cond.addressing, seed=ctrl_seed, **BRAIN)
+    best, history = evolve(task, ctrl, EvolutionConfig(**EVOLUTION), st.generations,
+                           st.population, st.episodes, st.train, seed)
+    return history, generalisation(task, ctrl, best, st.test_lengths, st.test_episodes, seed)
+
+
+def run(out: Path, quick: bool = False, seed: int = 1, tasks=("copy",),
+        ) -> ExperimentResult:  # fmt: skip
+    """Every task x condition x seed (seed, seed + 1, ...), the same budget per condition."""
+    settings = QUICK if quick else FULL
     result = ExperimentResult("ntm_tasks", out)
-    evo = Table(
-        "ntm_evolution",
-        ["task", "seed", "generation", "best_fitness", "mean_fitness", "best_success"],
-    )
-    gen_table = Table(
-        "ntm_generalisation",
-        ["task", "seed", "length", "trained_on", "success_rate", "bit_accuracy", "episodes"],
-    )
-    fitness_series, success_series, acc_series = {}, {}, {}
-    for name in ("copy", "associative_recall"):
-        task = Task(name, bits=BITS, key_bits=KEY_BITS)
-        ctrl = make_controller(task, seed=seed, **BRAIN)
-        for run_seed in (seed, seed + 1):
-            label = f"{'copy' if name == 'copy' else 'assoc'} s{run_seed}"
-            lengths = range(1, st.train_max + 1)
-            best, history = evolve(
-                task, ctrl, cfg, st.generations, st.population, st.episodes, lengths, run_seed
-            )
-            every = max(1, st.generations // 20)
-            for g, (b, m, s) in enumerate(history):
-                if g % every == 0 or g == len(history) - 1:
-                    evo.add(name, run_seed, g, b, m, s)
-            fitness_series[label] = [h[1] for h in history]
-            rows = generalisation(task, ctrl, best, st.test_lengths, st.test_episodes, run_seed)
-            for length, succ, acc in rows:
-                gen_table.add(
-                    name, run_seed, length, length <= st.train_max, succ, acc, st.test_episodes
-                )
-            success_series[label] = [r[1] for r in rows]
-            acc_series[label] = [r[2] for r in rows]
-            by_len = {r[0]: r[1] for r in rows}
-            result.headline[f"{label}: success at lengths 1/2/3/4/{rows[-1][0]}"] = "/".join(
-                f"{by_len.get(n, float('nan')):.2f}" for n in (1, 2, 3, 4, rows[-1][0])
-            )
-    result.headline["n_params"] = ctrl.n_params
-    x_len = dict(x_label="sequence length / stored pairs", x_start=st.test_lengths[0])
-    result.figures.append(
-        save_figure(
-            out / "ntm_fitness.png",
-            fitness_series,
-            title=f"NTM tasks: population mean fitness (target x motor) per generation, "
-            f"{BITS}-bit values",
-            x_label="generation",
-        )
-    )
-    result.figures.append(
-        save_figure(
-            out / "ntm_generalisation.png",
-            success_series,
-            title=f"Best evolved NTM: fraction of episodes fully right vs length "
-            f"(evolved on 1..{st.train_max})",
-            **x_len,
-        )
-    )
-    result.figures.append(
-        save_figure(
-            out / "ntm_bit_accuracy.png",
-            acc_series,
-            title=f"Best evolved NTM: bit accuracy vs length (chance 0.5; evolved on "
-            f"1..{st.train_max})",
-            **x_len,
-        )
-    )
+    evo = Table("ntm_evolution", ["task", "condition", "seed", "generation", "best_fitness",
+                                  "mean_fitness", "best_success"])
+    gen_table = Table("ntm_generalisation", ["task", "condition", "seed", "length", "trained_on",
+                                             "success_rate", "bit_accuracy", "episodes"])
+    if quick:  # the direction only: copy with location heads against memory off
+        tasks, conditions = ("copy",), {"copy": CONDITIONS["copy"][::2]}
+    else:
+        conditions = CONDITIONS
+    jobs = [(name, cond, seed + k, seed, settings[name]) for name in tasks
+            for cond in conditions[name] for k in range(settings[name].seeds)]
+    outputs = run_jobs(job, jobs, workers=1 if quick else 2)
+    fitness, success = {}, {}
+    for (name, cond, s, _, st), (history, rows) in zip(jobs, outputs, strict=True):
+        every = max(1, st.generations // 50)
+        for g, (b, m, w) in enumerate(history):
+            if g % every == 0 or g == len(history) - 1:
+                evo.add(name, cond.label, s, g, b, m, w)
+        for length, succ, acc in rows:
+            gen_table.add(name, cond.label, s, length, length in st.train, succ, acc,
+                          st.test_episodes)
+        key = f"{name}, {cond.label}"
+        fitness.setdefault(key, []).append([h[1] for h in history])
+        success.setdefault(key, []).append([r[1] for r in rows])
+    for key in fitness:
+        name = key.split(",")[0]
+        st = settings[name]
+        rates = np.array(success[key])
+        result.headline[f"{key}: success at length {st.test_lengths[-1]}, per seed"] = " / ".join(
+            f"{r:.2f}" for r in rates[:, -1])
+        fitness[key] = np.mean(fitness[key], axis=0)
+        success[key] = rates.mean(axis=0)
+    for name in tasks:
+        st = settings[name]
+        keys = [k for k in fitness if k.startswith(name + ",")]
+        result.figures.append(save_figure(
+            out / f"ntm_{name}_fitness.png", {k: fitness[k] for k in keys}, x_label="generation",
+            title=f"{name}: population mean fitness, mean over {st.seeds} seeds"))
+        result.figures.append(save_figure(
+            out / f"ntm_{name}_success.png", {k: success[k] for k in keys},
+            x_label="test length index (see title)",
+            title=f"{name}: best genome, episodes fully right (mean over seeds) at lengths "
+            + ", ".join(map(str, st.test_lengths))))
     for table in (evo, gen_table):
         table.write(out)
         result.tables.append(table)
     return result
+
+
+def _success(figures, name: str) -> dict:
+    """{condition: {seed: {length: success}}} of one task from ntm_generalisation.csv."""
+    out: dict = {}
+    for r in figures.rows("ntm_generalisation"):
+        if r["task"] == name:
+            out.setdefault(r["condition"], {}).setdefault(r["seed"], {})[r["length"]] = (
+                r["success_rate"])
+    return out
+
+
+def _verdict(name: str, success: dict) -> list[str]:
+    length, target, need = TARGETS[name]
+    lines = []
+    for label, seeds in success.items():
+        at = [by.get(length, float("nan")) for by in seeds.values()]
+        hit = sum(a >= target for a in at)
+        lines.append(f"- {name}, {label}: at length {length} {min(at):.2f}-{max(at):.2f} over "
+                     f"the {len(at)} seeds (mean {np.mean(at):.2f}); {hit} of {len(at)} seeds "
+                     f"reach {target} (target: {need} of 5).")
+    return lines
+
+
+def summary(figures) -> tuple[str, str]:
+    parts, claims = [], []
+    for name in ("copy", "associative_recall"):
+        length, target, _ = TARGETS[name]
+        if _success(figures, name):
+            claims.append(f"{name} (target {target} at {length})")
+        for label, seeds in _success(figures, name).items():
+            at = [by.get(length, float("nan")) for by in seeds.values()]
+            parts.append(f"{name} {label}: {sum(a >= target for a in at)}/{len(at)} seeds >= "
+                         f"{target} at {length} (best {max(at):.2f})")
+    return "evolved NTM: " + ", ".join(claims), "; ".join(parts)
+
+
+def report(figures) -> str:
+    """Section 5 of docs/RESULTS.md from ntm_generalisation.csv (and its timing)."""
+    lines = []
+    for name in ("copy", "associative_recall"):
+        success = _success(figures, name)
+        if not success:
+            continue
+        lengths = sorted(next(iter(next(iter(success.values())).values())))
+        shown = [n for n in lengths if n in (1, 2, 3, 4, 6, 8, 12, 16, 32, 64)]
+        table = Table(name, [f"{name}: condition, seed", *(f"L = {n}" for n in shown)])
+        for label, seeds in success.items():
+            for s, by in seeds.items():
+                table.add(f"{label}, {s}", *(f"{by[n]:.2f}" for n in shown))
+        lines += [table.markdown(), *_verdict(name, success), ""]
+    lines.append("(fraction of test episodes with every answer right; full table with bit "
+                 "accuracy: [figures/ntm_generalisation.md](figures/ntm_generalisation.md).)")
+    if figures.has("ntm_tasks_timing"):
+        t = figures.rows("ntm_tasks_timing")[0]
+        lines.append(f"The run took {t['wall_s']:.0f} s wall and {t['cpu_s']:.0f} s CPU "
+                     f"(load average {t['load_1min']:.1f} on {t['cores']} cores at the start).")
+    return "\n".join(lines) + "\n"
