@@ -179,7 +179,13 @@ class TickPipeline:
         self._sense(agents, items, arenas, tick, buf.rows, buf.dest, buf.bounds,
                     _chunks(agents.capacity, threads), buf.objects, buf.sensors)
         self._sensed = (tick, buf)
-        return [v.copy() for v in buf.views]
+        return [self._inputs(agents, buf, s).copy() for s in range(agents.n_species)]
+
+    def _inputs(self, agents: AgentTable, buf, s: int) -> np.ndarray:
+        """(n_s, n_sensors) float32 view of species s's sensor inputs in `buf`."""
+        lo, hi = agents.span(s)
+        k = int(self.tables.sensors.n_sensors[s])
+        return buf.sensors[buf.base[s] : buf.base[s] + (hi - lo) * k].reshape(-1, k)
 
     def _sense(self, agents, items, arenas, tick, rows, dest, bounds, n_chunks, objects,
                out) -> None:
@@ -224,8 +230,7 @@ class TickPipeline:
         for s, ctrl in enumerate(self.controllers):
             lo, hi = agents.span(s)
             if hi > lo:
-                k = int(t.sensors.n_sensors[s])
-                inputs = buf.sensors[buf.base[s] : buf.base[s] + (hi - lo) * k].reshape(-1, k)
+                inputs = self._inputs(agents, buf, s)
                 motors = ctrl.step(self._prepare(agents, s), agents.states[s], inputs)
                 buf.motors[lo:hi, : motors.shape[1]] = motors
         sp, it, obstacles, grid = t.species, t.items, t.obstacles, t.grid
