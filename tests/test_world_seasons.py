@@ -55,7 +55,7 @@ PINNED = {
     "patches": (120, "fd43e1760e78b1bd"),
     "predators": (120, "f077dd4db6ad4eaf"),
     "tmaze": (120, "88f01122dc048430"),
-    "grazers": (300, "88057895dd9918e1"),
+    "grazers": (300, "3390720ba2f8013e"),
 }
 
 

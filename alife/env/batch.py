@@ -287,7 +287,11 @@ class BatchEnv:
         (-1: not a learner agent)."""
         agents = self.world.agents
         cols = agents.columns
-        moved = cols is not self._columns
+        # rows moved (births and deaths re-laid the table) or were appended (births in place)
+        moved = cols is not self._columns or any(
+            agents.span(s)[1] - agents.span(s)[0] != self._settled[i][1].size
+            for i, s in enumerate(self.learners)
+        )
         scores = self.world.fitness() if moved else None
         acted, born, parents = [], [], []
         for i, s in enumerate(self.learners):
