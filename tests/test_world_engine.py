@@ -180,13 +180,16 @@ def test_checkpoint_restore_then_tick_equals_never_stopping(tmp_path):
 
 
 def _living(world) -> dict:
-    """The living agents' columns, genomes and brain states, ordered by id."""
-    A = world.agents
-    alive = A["alive"]
-    order = np.argsort(A["ids"][alive])
-    out = {k: A[k][alive][order] for k in ("ids", "x", "y", "heading", "energy", "age", "parent")}
-    out["genomes"] = world.genomes[0][alive][order]
-    out["memory"] = world.states[0].memory[alive][order]
+    """The living agents' columns, genomes and brain states per species, ordered by id."""
+    A, out = world.agents, {}
+    for s in range(A.n_species):
+        lo, hi = A.span(s)
+        alive = A["alive"][lo:hi]
+        order = np.argsort(A["ids"][lo:hi][alive])
+        for k in ("ids", "x", "y", "heading", "energy", "age", "parent"):
+            out[f"{k}_{s}"] = A[k][lo:hi][alive][order]
+        out[f"genomes_{s}"] = world.genomes[s][alive][order]
+        out[f"memory_{s}"] = world.states[s].memory[alive][order]
     return out
 
 
