@@ -169,6 +169,12 @@ class SensorConfig(StrictModel):
     clock: bool = Field(True, description="two inputs: sin and cos of a clock")
     clock_period: int = Field(50, ge=2, description="clock period in ticks")
     cue: bool = Field(False, description="two inputs: which cue light is on (cue worlds)")
+    taste: bool = Field(
+        False,
+        description="two inputs, one per item look (food, poison): on the tick after eating an "
+        "item of that look, +1 if it was good, -1 if it was bad (else 0); with `swap` the "
+        "looks' roles are drawn per episode, so only tasting tells them apart",
+    )
 
     @field_validator("sees")
     @classmethod
@@ -314,6 +320,7 @@ class SpeciesConfig(StrictModel):
         s = self.sensors
         return (
             s.rays * len(s.sees) + int(s.energy) + int(s.speed) + 2 * int(s.clock) + 2 * int(s.cue)
+            + 2 * int(s.taste)
         )
 
     @model_validator(mode="after")
@@ -359,6 +366,15 @@ class WorldConfig(StrictModel):
     poison: ItemConfig = Field(default_factory=lambda: ItemConfig(count=0, energy=0.3))
     obstacles: ObstaclesConfig = Field(default_factory=ObstaclesConfig)
     cue: CueConfig | None = Field(None, description="a memory cue (T-maze style worlds)")
+    swap: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="chance, per episode and arena, that food and poison trade roles: items "
+        "keep their look (colour, ray class, size, place) but then eating a food-looking item "
+        "costs poison.energy and scores as poison, and a poison-looking one nourishes with "
+        "food.energy and scores as food (0: never)",
+    )
     species: list[SpeciesConfig] = Field(min_length=1, max_length=8)
     episode: EpisodeConfig = Field(default_factory=EpisodeConfig)
     evolution: EvolutionConfig = Field(default_factory=EvolutionConfig)

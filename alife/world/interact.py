@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from alife.jit import njit_serial
 from alife.world.geometry import min_image
 from alife.world.grid import box_cells, wrap_cell
@@ -79,26 +81,32 @@ def _claim(lo, hi, x, y, alive, done, species, apos, radius_tab, eat_tab, item_r
 
 
 @njit_serial
-def apply_food(claim, agents, items, it, sp):
+def apply_food(claim, agents, items, it, sp, swapped):
     """Serial, in agent row order: each agent eats the item it claimed if nobody before it
-    did (so the lowest row wins a shared item; one item per agent per tick). Returns items
-    eaten."""
-    return _apply_food(claim, items.fkind, items.factive, it.energy, agents.energy,
-                       agents.species, sp.max_energy, agents.ledger, agents.counters)
+    did (so the lowest row wins a shared item; one item per agent per tick). An item's role
+    (0 good, 1 bad) is its kind, or the other one in arenas where swapped (A,) bool is set;
+    the role decides energy, ledger and counters. agents.taste says what each agent ate this
+    tick. Returns items eaten."""
+    return _apply_food(claim, items.fkind, items.factive, items.farena, swapped, it.energy,
+                       agents.energy, agents.species, sp.max_energy, agents.ledger,
+                       agents.counters, agents.taste)
 
 
 @njit_serial
-def _apply_food(claim, fkind, factive, item_energy, energy, species, max_energy_tab, ledger,
-                counters):
+def _apply_food(claim, fkind, factive, farena, swapped, item_energy, energy, species,
+                max_energy_tab, ledger, counters, taste):
     eaten = 0
     for j in range(claim.shape[0]):
+        taste[j] = 0
         f = claim[j]
         if f < 0 or not factive[f]:
             continue
         factive[f] = False
         eaten += 1
-        e = item_energy[fkind[f]]
-        if fkind[f] == 0:
+        role = fkind[f] ^ np.int64(swapped[farena[f]])
+        taste[j] = 1 + 2 * fkind[f] + role
+        e = item_energy[role]
+        if role == 0:
             cap = max_energy_tab[species[j]]
             new = energy[j] + e
             if new > cap:

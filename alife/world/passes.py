@@ -66,7 +66,7 @@ def act_pass(motors, agents, items, sp, it, arenas, obstacles, grid, reach, held
         hi = n * (c + 1) // n_chunks
         collide_rows(lo, hi, agents, sp, obstacles, grid, reach, objects, px, py)
         claim_rows(lo, hi, agents, sp, it, grid, objects, claim)
-    eaten = apply_food(claim, agents, items, it, sp)
+    eaten = apply_food(claim, agents, items, it, sp, arenas.swapped)
     deaths = 0
     if finish:
         deaths = finish_pass(agents, items, sp, it, arenas, obstacles, grid, tick)

@@ -10,7 +10,8 @@ the field-of-view sector are visited, and discs wholly outside it are culled bef
 tests (ray-disc and ray-box "slab" tests, Ericson, "Real-Time Collision Detection", 5.3.2-5.3.3),
 which are written branch-free so the loop over rays vectorises.
 Input layout: ray-major (ray0.class0, ray0.class1, ..., ray1.class0, ...), then energy, speed,
-clock sin/cos, cue lights - whichever the species enables.
+clock sin/cos, cue lights, taste (per item look: +1 good / -1 bad, eaten last tick) - whichever
+the species enables.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ def sensor_names(species_cfg) -> list[str]:
         names += ["clock.sin", "clock.cos"]
     if s.cue:
         names += ["cue.light0", "cue.light1"]
+    if s.taste:
+        names += ["taste.food", "taste.poison"]
     return names
 
 
@@ -182,7 +185,7 @@ def sense_rows(lo, hi, s, rows, dest, agents, se, obstacles, grid, objects, cloc
         se.srange[s], se.n_cls[s], se.ch_wall[s], se.ch_tag[s].copy(), se.rad_tag,
         se.see_radius[s], se.see_any[s], se.cull[s], se.max_speed[s], se.max_energy[s],
         se.energy[s], se.speed[s], se.clock[s], clock[0, s], clock[1, s], se.cue[s], cue_on,
-        cue_side, grid.width, grid.height, grid.wrap, obstacles.circles, obstacles.rects,
+        cue_side, se.taste[s], agents.taste, grid.width, grid.height, grid.wrap, obstacles.circles, obstacles.rects,
         grid.gx, grid.gy, grid.cw, grid.ch, objects.start, objects.row, objects.x, objects.y,
         objects.tag, out,
     )
@@ -193,14 +196,14 @@ def _sense(
     lo, hi, rows, dest, x, y, heading, speed, energy, alive, apos,
     ray_ct, ray_st, srange, n_cls, ch_wall, ch_tag, rad_tag, max_rad, see_any, cull,
     max_speed, max_energy, use_energy, use_speed, use_clock, clock_sin, clock_cos, use_cue,
-    cue_on, cue_side, width, height, wrap, circles, rects,
+    cue_on, cue_side, use_taste, taste, width, height, wrap, circles, rects,
     gx, gy, cw, ch, o_start, o_row, o_x, o_y, o_tag,
     out,
 ):
     """sense_rows' loop, on plain arrays and scalars of one species (a loop over arrays taken
     from NamedTuples in the same function compiles to slower code)."""
     n_rays = ray_ct.shape[0]
-    n_out = n_rays * n_cls + use_energy + use_speed + 2 * use_clock + 2 * use_cue
+    n_out = n_rays * n_cls + use_energy + use_speed + 2 * use_clock + 2 * use_cue + 2 * use_taste
     inv = 1.0 / srange
     # field-of-view culling: a disc must meet the wedge between the outermost rays
     ca = ray_ct[n_rays - 1]
@@ -269,6 +272,13 @@ def _sense(
             on = cue_on[a]
             out[q] = 1.0 if on and cue_side[a] == 0 else 0.0
             out[q + 1] = 1.0 if on and cue_side[a] == 1 else 0.0
+            q += 2
+        if use_taste:
+            code = taste[i] - 1  # 2 * look + role, -1 = nothing eaten
+            look = code // 2
+            good = 1.0 if code % 2 == 0 else -1.0
+            out[q] = good if code >= 0 and look == 0 else 0.0
+            out[q + 1] = good if code >= 0 and look == 1 else 0.0
 
 
 @njit_serial

@@ -61,6 +61,7 @@ def save(world) -> dict[str, np.ndarray]:
         out[f"last_{k}"] = np.array(world.last[k], dtype=np.int64)
     out["arena_ids"] = arenas.ids.copy()
     out["cue_side"] = arenas.cue_side.copy()
+    out["swapped"] = arenas.swapped.copy()
     out["patch_xy"] = arenas.patch_xy.copy()
     for k in AGENT_FIELDS:
         out[f"agent_{k}"] = agents[k].copy()
@@ -121,6 +122,9 @@ def load(
     """The evolving parts of a World saved by save(), checked against a World built from the
     same header (its controllers, and its items and arenas for shapes; they are not changed).
     Raises WorldError if anything is missing or does not fit."""
+    if "agent_taste" not in arrays and "agent_ids" in arrays:  # saved before agents tasted
+        n = np.asarray(arrays["agent_ids"]).shape[0]
+        arrays = {"agent_taste": np.zeros(n, dtype=np.int64), **arrays}
     columns = check_columns({k: _get(arrays, f"agent_{k}") for k in AGENT_FIELDS})
     genomes, states = [], []
     for s, ctrl in enumerate(controllers):
@@ -157,7 +161,9 @@ def load(
             raise WorldError(_mismatch(f"item array '{k}'", arr, ref))
         slots[k] = arr.copy()
     per_arena = {}
-    for k in ("patch_xy", "cue_side"):
+    for k in ("patch_xy", "cue_side", "swapped"):
+        if k == "swapped" and k not in arrays:
+            continue  # saved before food and poison could swap: never swapped
         arr, ref = _get(arrays, k), getattr(arenas, k)
         if arr.shape != ref.shape:
             raise WorldError(f"world state '{k}' has shape {arr.shape}, expected {ref.shape}")
