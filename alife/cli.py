@@ -3,7 +3,8 @@
 Commands: play (the window; default), evolve (headless runs), view (a run's best genomes),
 replay (a generation of a run, with a tick slider), lineage (a run's phylogeny), validate
 (world files), schema (write assets/world.schema.json), bench (benchmarks), experiment (the
-evidence experiments of docs/RESULTS.md).
+evidence experiments of docs/RESULTS.md), results (RESULTS.md's generated sections from the
+experiments' CSVs).
 Every `AlifeError` is printed as one clear message with exit status 1; no tracebacks.
 """
 
@@ -251,8 +252,25 @@ def _cmd_experiment(args: argparse.Namespace) -> int:
     if args.list or not args.name:
         print("\n".join(describe()))
         return 0
+    from alife.experiments.results import results_doc_for, update
+
     result = run_experiment(args.name, args.out, quick=args.quick, seed=args.seed)
     print("\n".join(result.summary_lines()))
+    doc = results_doc_for(result.out)
+    if doc is not None:
+        print(f"{doc}: {'rewrote' if update(doc) else 'no change to'} its generated sections")
+    return 0
+
+
+def _cmd_results(args: argparse.Namespace) -> int:
+    """Rebuild RESULTS.md's generated sections from its figures folder's CSVs (or --check)."""
+    from alife.experiments.results import update
+
+    changed = update(args.doc, args.figures, check=args.check)
+    if args.check and changed:
+        print(f"{args.doc} is stale: run `python run.py results`", file=sys.stderr)
+        return 1
+    print(f"{args.doc}: generated sections {'rewritten' if changed else 'up to date'}")
     return 0
 
 
@@ -339,6 +357,13 @@ def build_parser() -> argparse.ArgumentParser:
     experiment.add_argument("--quick", action="store_true", help="tiny version (for tests)")
     experiment.add_argument("--seed", type=int, help="seed (default: the experiment's)")
     experiment.set_defaults(func=_cmd_experiment)
+
+    results = sub.add_parser("results", help="rebuild docs/RESULTS.md's tables from the CSVs")
+    results.add_argument("--doc", default=str(PROJECT_ROOT / "docs" / "RESULTS.md"),
+                         help="the results file (default: docs/RESULTS.md)")
+    results.add_argument("--figures", help="CSV folder (default: figures/ beside --doc)")
+    results.add_argument("--check", action="store_true", help="exit 1 if the file is stale")
+    results.set_defaults(func=_cmd_results)
     return parser
 
 

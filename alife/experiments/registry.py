@@ -1,13 +1,16 @@
-"""Registry of the evidence experiments: name -> (module, one-line description, default seed)."""
+"""Registry of the evidence experiments: name -> (module, one-line description, default seed,
+section of docs/RESULTS.md)."""
 
 from __future__ import annotations
 
 import importlib
+import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from alife.errors import ExperimentError
-from alife.experiments.common import ExperimentResult, prepare_out
+from alife.experiments.common import ExperimentResult, Table, prepare_out
 
 
 @dataclass(frozen=True)
@@ -15,47 +18,30 @@ class Experiment:
     name: str
     module: str
     description: str
+    section: str
     seed: int = 1
 
 
 EXPERIMENTS: dict[str, Experiment] = {
     e.name: e
     for e in (
-        Experiment(
-            "relu_switch",
-            "alife.experiments.relu_switch",
-            "ReLU is a switch: condensed map C x reproduces the FFB net output",
-        ),
-        Experiment(
-            "memory_capacity",
-            "alife.experiments.memory_capacity",
-            "hashed memory crosstalk vs the CLT theory (k-1)/m; key size and rounds",
-        ),
-        Experiment(
-            "lsh_generalisation",
-            "alife.experiments.lsh_generalisation",
-            "recall with noisy keys: LSH (1 sign round) vs reservoir vs strong hashing",
-        ),
-        Experiment(
-            "ntm_tasks",
-            "alife.experiments.ntm_tasks",
-            "evolve the NTM controller on copy and associative recall; success vs length",
-        ),
-        Experiment(
-            "tmaze_ablation",
-            "alife.experiments.tmaze_ablation",
-            "T-maze evolved with memory on vs off (ablation), 5 seeds each",
-        ),
-        Experiment(
-            "cue_delay",
-            "alife.experiments.cue_delay",
-            "the T-maze brain holding a cue over a delay, memory on vs off, 3 seeds each",
-        ),
-        Experiment(
-            "ffb_vs_mlp",
-            "alife.experiments.ffb_vs_mlp",
-            "foraging: FFB net vs dense MLP of the same width, same budget",
-        ),
+        Experiment("relu_switch", "alife.experiments.relu_switch",
+                   "ReLU is a switch: condensed map C x reproduces the FFB net output", "1"),
+        Experiment("memory_capacity", "alife.experiments.memory_capacity",
+                   "hashed memory crosstalk vs the CLT theory (k-1)/m; key size and rounds", "2"),
+        Experiment("lsh_generalisation", "alife.experiments.lsh_generalisation",
+                   "recall with noisy keys: LSH (1 sign round) vs reservoir vs strong hashing",
+                   "3"),
+        Experiment("tmaze_ablation", "alife.experiments.tmaze_ablation",
+                   "T-maze evolved with memory on vs off (ablation), 5 seeds each", "4"),
+        Experiment("cue_delay", "alife.experiments.cue_delay",
+                   "the T-maze brain holding a cue over a delay, memory on vs off, 3 seeds each",
+                   "4b"),
+        Experiment("ntm_tasks", "alife.experiments.ntm_tasks",
+                   "evolve the NTM controller on copy and associative recall; success vs length",
+                   "5"),
+        Experiment("ffb_vs_mlp", "alife.experiments.ffb_vs_mlp",
+                   "foraging: FFB net vs dense MLP of the same width, same budget", "6"),
     )
 }
 
@@ -82,4 +68,19 @@ def run_experiment(
         raise ExperimentError(f"--seed must be >= 0 (got {seed})")
     folder = prepare_out(out if out is not None else Path("runs") / "experiments" / name)
     module = importlib.import_module(exp.module)
-    return module.run(folder, quick=quick, seed=exp.seed if seed is None else seed)
+    seed = exp.seed if seed is None else seed
+    load, start, cpu = os.getloadavg()[0], time.perf_counter(), _cpu_seconds()
+    result = module.run(folder, quick=quick, seed=seed)
+    timing = Table(f"{name}_timing", ["experiment", "seed", "quick", "wall_s", "cpu_s",
+                                      "load_1min", "cores"])
+    timing.add(name, seed, quick, time.perf_counter() - start, _cpu_seconds() - cpu, load,
+               os.cpu_count())
+    timing.write(folder)
+    result.tables.append(timing)
+    return result
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process (all threads) and of its finished worker processes."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
