@@ -91,6 +91,21 @@ def test_taste_inputs_are_named_and_counted():
     assert len(names) == cfg.species[0].n_sensors
 
 
+def test_dawn_input_shows_which_look_nourishes_then_goes_dark():
+    sp = species(count=1, sensors={"dawn": 3})
+    cfg = config(species=[sp], swap=0.5, arena={"count": 16})
+    names = sensor_names(cfg.species[0])
+    assert names[-1] == "dawn" and len(names) == cfg.species[0].n_sensors
+    w = World(cfg, 4)
+    w.reset()
+    every = np.arange(w.agents.n, dtype=np.int64)
+    expect = np.where(w.arenas.swapped[w.agents["apos"]], -1.0, 1.0)
+    assert (expect == 1).any() and (expect == -1).any()
+    for tick in range(5):
+        np.testing.assert_array_equal(w.sense(0, every)[:, -1], expect if tick < 3 else 0.0)
+        w.tick()
+
+
 def test_bad_swap_is_a_clear_error(tmp_path):
     text = (WORLDS / "berries.yaml").read_text().replace("swap: 0.5", "swap: 1.5")
     path = tmp_path / "w.yaml"

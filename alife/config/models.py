@@ -138,6 +138,12 @@ class CueConfig(StrictModel):
     food_at_goal: bool = Field(
         True, description="put one food item at the correct goal (drawn; eaten on arrival)"
     )
+    balanced: bool = Field(
+        False,
+        description="generational runs: each genome's evolution.episodes alternate cue sides "
+        "(the first drawn at random), so half of its episodes show each side and a cue-blind "
+        "agent scores the same every generation (false: every episode's side is a coin flip)",
+    )
 
 
 class BodyConfig(StrictModel):
@@ -174,6 +180,14 @@ class SensorConfig(StrictModel):
         description="two inputs, one per item look (food, poison): on the tick after eating an "
         "item of that look, +1 if it was good, -1 if it was bad (else 0); with `swap` the "
         "looks' roles are drawn per episode, so only tasting tells them apart",
+    )
+    dawn: int = Field(
+        0,
+        ge=0,
+        le=1_000_000,
+        description="one input that, for the first `dawn` ticks of an episode, says which look "
+        "nourishes in the agent's arena (+1 food-looking, -1 poison-looking: the world's `swap` "
+        "drew it) and is 0 afterwards (0: no input)",
     )
 
     @field_validator("sees")
@@ -320,7 +334,7 @@ class SpeciesConfig(StrictModel):
         s = self.sensors
         return (
             s.rays * len(s.sees) + int(s.energy) + int(s.speed) + 2 * int(s.clock) + 2 * int(s.cue)
-            + 2 * int(s.taste)
+            + 2 * int(s.taste) + int(s.dawn > 0)
         )
 
     @model_validator(mode="after")

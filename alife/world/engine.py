@@ -138,7 +138,12 @@ class World:
     # ------------------------------------------------------------------ time
     def reset(self) -> None:
         """Start an episode: place agents and items, full energy, zeroed brains and scores."""
-        episode.start(self.config, self.tables, self.agents, self.items, self.arenas)
+        sides = None
+        cue = self.config.cue
+        if cue is not None and cue.balanced and not self.open_ended:
+            groups = self.config.evolution.layout([s.count for s in self.config.species])[0]
+            sides = episode.balanced_sides(self.seed, self.generation, self.arenas.ids, groups)
+        episode.start(self.config, self.tables, self.agents, self.items, self.arenas, sides)
         self.tick_count = 0
         self.totals = {"births": 0, "deaths": 0, "eaten": 0}
         self.last = {"births": 0, "deaths": 0, "eaten": 0}

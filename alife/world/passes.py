@@ -26,7 +26,7 @@ from alife.world.spawn import regrow
 
 @njit_parallel
 def sense_pass(rows, dest, bounds, agents, items, se, obstacles, grid, tick, cue_on, cue_side,
-               n_chunks, objects, out):
+               swapped, n_chunks, objects, out):
     """Fill objects (ObjectGrid buffers) with the living agents and active items, then the
     sensor inputs of agents rows (int64 (B,)) into out at offsets dest (see sensors.sense_rows);
     rows[bounds[s]:bounds[s + 1]] are of species s (bounds int64 (S + 1,)). Returns the number
@@ -43,7 +43,7 @@ def sense_pass(rows, dest, bounds, agents, items, se, obstacles, grid, tick, cue
             b = min(hi, bounds[s + 1])
             if a < b:
                 sense_rows(a, b, s, rows, dest, agents, se, obstacles, grid, objects, clock,
-                           cue_on, cue_side, out)
+                           cue_on, cue_side, swapped, tick, out)
     return n_objects
 
 

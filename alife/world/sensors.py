@@ -10,8 +10,9 @@ the field-of-view sector are visited, and discs wholly outside it are culled bef
 tests (ray-disc and ray-box "slab" tests, Ericson, "Real-Time Collision Detection", 5.3.2-5.3.3),
 which are written branch-free so the loop over rays vectorises.
 Input layout: ray-major (ray0.class0, ray0.class1, ..., ray1.class0, ...), then energy, speed,
-clock sin/cos, cue lights, taste (per item look: +1 good / -1 bad, eaten last tick) - whichever
-the species enables.
+clock sin/cos, cue lights, taste (per item look: +1 good / -1 bad, eaten last tick), dawn (+1 /
+-1: food- / poison-looking items nourish, early in an episode only) - whichever the species
+enables.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ def sensor_names(species_cfg) -> list[str]:
         names += ["cue.light0", "cue.light1"]
     if s.taste:
         names += ["taste.food", "taste.poison"]
+    if s.dawn:
+        names.append("dawn")
     return names
 
 
@@ -169,14 +172,15 @@ def _sector_cells(xi, yi, c_h, s_h, cm, sm, srange, pad, cw, ch, gx, gy, wrap):
 
 @njit_serial
 def sense_rows(lo, hi, s, rows, dest, agents, se, obstacles, grid, objects, clock, cue_on,
-               cue_side, out):
+               cue_side, swapped, tick, out):
     """Sensor inputs of agents rows[lo:hi] (int64), all of species s: agent rows[r] gets
     out[dest[r] : dest[r] + n_sensors[s]] (out float32, flat; dest int64).
 
     agents: AgentColumns; se: SensorTables; obstacles: Obstacles; grid: GridSpec; objects: the
     ObjectGrid of living agents and items (x, y, tag and row gathered in cell order, so
     neighbour scans read memory contiguously); clock (2, S) float64: each species' clock inputs
-    (sin, cos) now; cue_on (A,) bool and cue_side (A,) int64 per arena. Tag t is seen by
+    (sin, cos) now; cue_on (A,) bool, cue_side (A,) int64 and swapped (A,) bool per arena;
+    tick: the episode's tick (the dawn input shows while tick < se.dawn[s]). Tag t is seen by
     species s in ray channel ch_tag[s, t] (-1 = unseen) as a disc of radius rad_tag[t]."""
     n_rays = se.n_rays[s]
     _sense(
@@ -185,7 +189,7 @@ def sense_rows(lo, hi, s, rows, dest, agents, se, obstacles, grid, objects, cloc
         se.srange[s], se.n_cls[s], se.ch_wall[s], se.ch_tag[s].copy(), se.rad_tag,
         se.see_radius[s], se.see_any[s], se.cull[s], se.max_speed[s], se.max_energy[s],
         se.energy[s], se.speed[s], se.clock[s], clock[0, s], clock[1, s], se.cue[s], cue_on,
-        cue_side, se.taste[s], agents.taste, grid.width, grid.height, grid.wrap,
+        cue_side, se.taste[s], agents.taste, se.dawn[s] > 0, tick < se.dawn[s], swapped, grid.width, grid.height, grid.wrap,
         obstacles.circles, obstacles.rects, grid.gx, grid.gy, grid.cw, grid.ch, objects.start,
         objects.row, objects.x, objects.y, objects.tag, out,
     )
@@ -196,14 +200,16 @@ def _sense(
     lo, hi, rows, dest, x, y, heading, speed, energy, alive, apos,
     ray_ct, ray_st, srange, n_cls, ch_wall, ch_tag, rad_tag, max_rad, see_any, cull,
     max_speed, max_energy, use_energy, use_speed, use_clock, clock_sin, clock_cos, use_cue,
-    cue_on, cue_side, use_taste, taste, width, height, wrap, circles, rects,
+    cue_on, cue_side, use_taste, taste, use_dawn, dawn_on, swapped,
+    width, height, wrap, circles, rects,
     gx, gy, cw, ch, o_start, o_row, o_x, o_y, o_tag,
     out,
 ):
     """sense_rows' loop, on plain arrays and scalars of one species (a loop over arrays taken
     from NamedTuples in the same function compiles to slower code)."""
     n_rays = ray_ct.shape[0]
-    n_out = n_rays * n_cls + use_energy + use_speed + 2 * use_clock + 2 * use_cue + 2 * use_taste
+    n_out = (n_rays * n_cls + use_energy + use_speed + 2 * use_clock + 2 * use_cue
+             + 2 * use_taste + use_dawn)
     inv = 1.0 / srange
     # field-of-view culling: a disc must meet the wedge between the outermost rays
     ca = ray_ct[n_rays - 1]
@@ -279,6 +285,9 @@ def _sense(
             good = 1.0 if code % 2 == 0 else -1.0
             out[q] = good if code >= 0 and look == 0 else 0.0
             out[q + 1] = good if code >= 0 and look == 1 else 0.0
+            q += 2
+        if use_dawn:
+            out[q] = (-1.0 if swapped[a] else 1.0) if dawn_on else 0.0
 
 
 @njit_serial

@@ -69,6 +69,7 @@ class SensorTables(NamedTuple):
     clock_period: np.ndarray  # int64
     cue: np.ndarray  # bool: the two cue lights
     taste: np.ndarray  # bool: the two taste inputs
+    dawn: np.ndarray  # int64: ticks the dawn input shows which look nourishes (0: no input)
     n_sensors: np.ndarray  # int64
     max_speed: np.ndarray
     max_energy: np.ndarray
@@ -227,6 +228,7 @@ def _sensor_tables(config: WorldConfig) -> SensorTables:
         clock_period=np.array([s.sensors.clock_period for s in sp], dtype=np.int64),
         cue=np.array([s.sensors.cue for s in sp], dtype=np.bool_),
         taste=np.array([s.sensors.taste for s in sp], dtype=np.bool_),
+        dawn=np.array([s.sensors.dawn for s in sp], dtype=np.int64),
         n_sensors=np.array([s.n_sensors for s in sp], dtype=np.int64),
         max_speed=np.array([s.body.max_speed for s in sp], dtype=np.float64),
         max_energy=np.array([s.energy.max for s in sp], dtype=np.float64),

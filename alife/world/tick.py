@@ -111,8 +111,8 @@ class TickPipeline:
         t = self.tables
         cue_on = self.cue_on(tick, len(arenas.ids))
         self._sense_pass(rows, dest, bounds, agents.columns, items, t.sensors, t.obstacles,
-                         t.grid, tick, cue_on, arenas.cue_side, n_chunks, objects,
-                         out)
+                         t.grid, tick, cue_on, arenas.cue_side, arenas.swapped, n_chunks,
+                         objects, out)
 
     def run(self, agents: AgentTable, items: ItemSlots, arenas: Arenas, tick: int) -> TickCounts:
         """Advance every arena by one tick, except births and deaths. Worlds of fewer than
