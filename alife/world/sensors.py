@@ -189,9 +189,9 @@ def sense_rows(lo, hi, s, rows, dest, agents, se, obstacles, grid, objects, cloc
         se.srange[s], se.n_cls[s], se.ch_wall[s], se.ch_tag[s].copy(), se.rad_tag,
         se.see_radius[s], se.see_any[s], se.cull[s], se.max_speed[s], se.max_energy[s],
         se.energy[s], se.speed[s], se.clock[s], clock[0, s], clock[1, s], se.cue[s], cue_on,
-        cue_side, se.taste[s], agents.taste, se.dawn[s] > 0, tick < se.dawn[s], swapped, grid.width, grid.height, grid.wrap,
-        obstacles.circles, obstacles.rects, grid.gx, grid.gy, grid.cw, grid.ch, objects.start,
-        objects.row, objects.x, objects.y, objects.tag, out,
+        cue_side, se.taste[s], agents.taste, se.dawn[s] > 0, tick < se.dawn[s], swapped,
+        grid.width, grid.height, grid.wrap, obstacles.circles, obstacles.rects, grid.gx, grid.gy,
+        grid.cw, grid.ch, objects.start, objects.row, objects.x, objects.y, objects.tag, out,
     )
 
 
