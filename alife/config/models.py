@@ -116,16 +116,22 @@ class ObstaclesConfig(StrictModel):
 class CueConfig(StrictModel):
     """A memory task: one of two lights shows for the first ticks and points at the goal.
 
-    Each episode and arena picks a side (0 = first light/goal, 1 = second). While the cue shows,
-    agents can be held in place; when it goes off their pose is reset to where they started, so
-    the only place the cue can survive is the brain's memory.
+    Each episode and arena picks a goal. With 2 goals one light shows (0 = first light/goal,
+    1 = second); with 4 (or 8) goals a sequence of 2 (or 3) lights shows, show_ticks each, one
+    binary choice per junction: goal index = the lights' sides read as a binary number, first
+    light first (4 goals: 2 x first + second). While the cue shows, agents can be held in place;
+    when it goes off their pose is reset to where they started, so the only place the cue can
+    survive is the brain's memory.
     """
 
     lights: list[tuple[float, float]] = Field(
         min_length=2, max_length=2, description="positions of the two cue lights"
     )
     goals: list[tuple[float, float]] = Field(
-        min_length=2, max_length=2, description="goal positions; goal i matches light i"
+        min_length=2,
+        max_length=8,
+        description="2, 4 or 8 goal positions; with 2 goals goal i matches light i, with more "
+        "the cue is a sequence of lights (goal index = their sides, first light the highest bit)",
     )
     goal_radius: float = Field(20.0, gt=0.0, description="reaching within this counts")
     show_ticks: int = Field(5, ge=1, description="ticks the cue light is on")
@@ -140,10 +146,28 @@ class CueConfig(StrictModel):
     )
     balanced: bool = Field(
         False,
-        description="generational runs: each genome's evolution.episodes alternate cue sides "
-        "(the first drawn at random), so half of its episodes show each side and a cue-blind "
-        "agent scores the same every generation (false: every episode's side is a coin flip)",
+        description="generational runs: a genome's evolution.episodes walk through the goals in "
+        "turn from one drawn at random, so with episodes a multiple of the goal count it meets "
+        "every goal equally often and a cue-blind agent scores the same every generation "
+        "(false: every episode's goal is drawn at random)",
     )
+
+    @field_validator("goals")
+    @classmethod
+    def _goal_count(cls, value):
+        if len(value) not in (2, 4, 8):
+            raise ValueError(f"goals must list 2, 4 or 8 positions (got {len(value)})")
+        return value
+
+    @property
+    def steps(self) -> int:
+        """Lights shown one after another (1 for 2 goals, 2 for 4, 3 for 8)."""
+        return len(self.goals).bit_length() - 1
+
+    @property
+    def show_until(self) -> int:
+        """The first tick after the whole cue sequence."""
+        return self.steps * self.show_ticks
 
 
 class BodyConfig(StrictModel):

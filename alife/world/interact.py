@@ -202,8 +202,9 @@ def apply_catch(catcher, agents, sp):
 @njit_serial
 def goals_reached(agents, cue_side, goals, goal_radius, stop):
     """Cue worlds: mark success/failure for agents reaching the right/wrong goal (cue_side
-    (A,) int64; goals (2, 2) float64), and keep agents.goal_d, the nearest any goal has been so
-    far (for the approach score). stop: reaching a goal finishes the agent (done)."""
+    (A,) int64: the goal index; goals (G, 2) float64), and keep agents.goal_d, the nearest any
+    goal has been so far (for the approach score). stop: reaching a goal finishes the agent
+    (done)."""
     x = agents.x
     y = agents.y
     alive = agents.alive
@@ -216,7 +217,7 @@ def goals_reached(agents, cue_side, goals, goal_radius, stop):
         if not alive[i] or done[i]:
             continue
         side = cue_side[apos[i]]
-        for g in range(2):
+        for g in range(goals.shape[0]):
             dx = x[i] - goals[g, 0]
             dy = y[i] - goals[g, 1]
             d2 = dx * dx + dy * dy
