@@ -221,6 +221,20 @@ def test_world_experiment_seed_is_a_cli_run(tmaze_quick, tmp_path):
     assert [(r["generation"], r["best"], r["mean"]) for r in metrics] == expected
 
 
+def test_open_worlds_quick(tmp_path):
+    """Each open world in a tiny run: memory changes what the foragers do (with the same seed
+    and the same first genomes, location heads and memory off end on different fitness; with
+    memory broken they would be equal), and memory-off foragers still score (a positive
+    baseline, so section 4c's ratio means something)."""
+    result = run_experiment("open_worlds", tmp_path, quick=True, seed=1)
+    _check_outputs(result)
+    rows = _rows(tmp_path / "open_worlds.csv")
+    final = {(r["world"], r["condition"]): float(r["final_mean_fitness"]) for r in rows}
+    for world in ("berries", "patches"):
+        assert final[(world, "location heads")] != final[(world, "memory off")]
+        assert final[(world, "memory off")] > 0
+
+
 def test_ffb_vs_mlp_quick(tmp_path):
     result = run_experiment("ffb_vs_mlp", tmp_path, quick=True, seed=1)
     _check_outputs(result)

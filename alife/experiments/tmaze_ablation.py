@@ -11,7 +11,7 @@ condition's world file is written to the output folder, and each seed's run is
 Reported: the population's success rate per generation (the figure shows mean, min and max over
 seeds), the success rate of each seed's best final genome on 200 fresh mazes, and whether that
 genome is cue-blind (it walks the same path whichever light showed: always so without memory).
-The seeds run in 2 worker processes. Chance is 50 % for an agent that always reaches a goal.
+The seeds run in WORKERS processes. Chance is 50 % for an agent that always reaches a goal.
 The evolved-NTM T-maze follows ENTM (Greve, Jacobsen & Risi, GECCO 2016).
 """
 
@@ -32,6 +32,7 @@ from alife.experiments.worldevo import (
 WORLD = Path(__file__).resolve().parents[2] / "worlds" / "tmaze.yaml"
 SEEDS = (1, 2, 3, 4, 5)
 TEST_EPISODES = 200
+WORKERS = 4  # processes running the seeds (one thread each)
 SOLVED = 0.9  # best genome's success on the fresh mazes that counts as solved
 CONDITIONS = ("location heads", "content heads", "memory off")
 COLORS = {"location heads": (120, 220, 120), "content heads": (110, 170, 255),
@@ -83,7 +84,7 @@ def run(out: Path, quick: bool = False, seed: int = 1) -> ExperimentResult:
         for name, cfg in memory_variants(config).items()
     }
     jobs = [(path, sd, test_episodes) for path in files.values() for sd in seeds]
-    outputs = iter(run_jobs(job, jobs, workers=1 if quick else 2))
+    outputs = iter(run_jobs(job, jobs, workers=1 if quick else WORKERS))
     result = ExperimentResult("tmaze_ablation", out)
     finals = Table("tmaze_ablation", ["condition", "seed", "n_params", "generations",
                                       "final_pop_success", "best_genome_success", "cue_blind",
