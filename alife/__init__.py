@@ -1,6 +1,6 @@
 """alife: an artificial-life lab whose agents think with fast-transform Neural Turing Machines.
 
-See DESIGN.md in the project's shared folder for the algorithms and architecture.
+docs/ explains the algorithms, the architecture and the file formats.
 """
 
 __version__ = "0.1.0"

@@ -33,7 +33,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     import importlib.util
 
     found = importlib.util.find_spec("benchmarks") is not None  # scripts at the project root
-    names = [n for n in ("brain", "world", "evolve", "render", "config")
+    names = [n for n in ("brain", "world", "evolve", "render", "config", "determinism")
              if found and importlib.util.find_spec(f"benchmarks.{n}")]
     if not names:
         raise AlifeError("the benchmarks live in the source checkout: run `python run.py bench` "
@@ -175,14 +175,23 @@ def _cmd_evolve(args: argparse.Namespace) -> int:
     for flag, value, low in (
         ("--generations", args.generations, 1),
         ("--seed", args.seed, 0),
+        ("--from-generation", args.from_generation, 0),
         ("--workers", args.workers, 1),
     ):
         if value is not None and value < low:
             raise AlifeError(f"{flag} must be >= {low} (got {value})")
     backend_name = args.backend or ("ray" if args.address else "processes")
     command = [Path(sys.argv[0]).name, *sys.argv[1:]]
+    if args.from_generation is not None and not args.resume:
+        raise AlifeError("--from-generation is only used with --resume RUN_DIR")
+    backend = make_backend(backend_name, args.workers, args.address)
+    backend.connect()  # a cluster that cannot be reached fails here, before any run directory
     if args.resume:
-        run = EvolutionRun.resume(Path(args.resume), generations=args.generations, command=command)
+        run = EvolutionRun.resume(Path(args.resume), generations=args.generations, command=command,
+                                  from_generation=args.from_generation)  # fmt: skip
+        if run.set_aside:
+            print(f"moved the checkpoints of generation(s) {', '.join(map(str, run.set_aside))} "
+                  f"to {run.ckpt_dir / 'set_aside'}")  # fmt: skip
         if run.generation >= run.target:
             print(
                 f"{run.run_dir} is complete: generation {run.generation} of {run.target}.\n"
@@ -203,7 +212,6 @@ def _cmd_evolve(args: argparse.Namespace) -> int:
     if run.generation < run.target and numba_cache_cold():
         print("compiling kernels, first run only ...", flush=True)
         warm_up(run.config, run.seed)
-    backend = make_backend(backend_name, args.workers, args.address)
     if not run.open_ended:
         auto = backend.name == "ray" and args.address and not args.workers
         count = "one per cluster CPU" if auto else f"{backend.workers} worker(s)"
@@ -338,6 +346,9 @@ def build_parser() -> argparse.ArgumentParser:
     evolve = sub.add_parser("evolve", help="headless evolution run (or --resume one)")
     evolve.add_argument("world", nargs="?", help="world file (default: worlds/foraging.yaml)")
     evolve.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its checkpoint")
+    evolve.add_argument("--from-generation", type=int, metavar="G",
+                        help="with --resume: continue from generation G's checkpoint (newer ones "
+                             "are moved to checkpoints/set_aside/)")  # fmt: skip
     evolve.add_argument("--generations", type=int, help="total generations (default: world file)")
     evolve.add_argument("--seed", type=int, help="run seed (default: the world file's seed)")
     evolve.add_argument("--out", help="run directory (default: runs/WORLD-DATE-TIME)")

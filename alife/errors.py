@@ -31,3 +31,9 @@ class BackendError(AlifeError):
 
 class ExperimentError(AlifeError):
     """An experiment was asked for something it cannot do (unknown name, bad output folder)."""
+
+
+class WorldStateError(WorldError, CheckpointError):
+    """Saved World state arrays that a World of its config cannot hold (out-of-range index,
+    non-finite value, wrong shape): an error of the world state and of the checkpoint or
+    snapshot that held it."""

@@ -1,4 +1,4 @@
-"""Brain benchmark (issue 2): WHT, FFB net, NTM step, JIT compile times, side by side in one run.
+"""Brain benchmark: WHT, FFB net, NTM step, JIT compile times, side by side in one run.
 
 Run: `python -m benchmarks.brain [--quick]` or `python run.py bench [--quick]`.
 Every table compares sides measured in the same process, interleaved repetition by repetition

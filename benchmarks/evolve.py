@@ -1,4 +1,4 @@
-"""Evolution benchmark (issue 4): generations/s per backend, and does evolution work?
+"""Evolution benchmark: generations/s per backend, and does evolution work?
 
 1. Generations/s on the default world (worlds/foraging.yaml) for serial (one process, Numba
    pinned to 1 thread) vs processes (2 workers, 1 thread each) vs ray (2 local actors, 1 thread

@@ -1,4 +1,4 @@
-"""Window benchmark (issue 5): frames per second at 1000 agents and start-to-first-frame time.
+"""Window benchmark: frames per second at 1000 agents and start-to-first-frame time.
 
 Run: `python -m benchmarks.render [--quick]`. Uses SDL's off-screen "dummy" video driver, so
 it measures our drawing and simulation work, not a compositor or vsync. Targets: >= 60 FPS at
@@ -153,7 +153,7 @@ def main(quick: bool = False) -> int:
 
     frames = 120 if quick else 600
     cores = numba.config.NUMBA_NUM_THREADS
-    print("Render benchmark (issue 5): SDL dummy driver, 1280x800 window, 1 tick per frame")
+    print("Render benchmark: SDL dummy driver, 1280x800 window, 1 tick per frame")
     print(f"BLAS threads {os.environ.get('OPENBLAS_NUM_THREADS')}; {frames} frames per scene")
     print(f"machine load average (1 min): {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp:

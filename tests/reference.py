@@ -34,7 +34,7 @@ def embed_ref(x: np.ndarray, width: int) -> np.ndarray:
 
 
 def ffb_forward_ref(genome, signs, x, depth, width, n_out) -> np.ndarray:
-    """One input x (n_in,) through the FFB net of DESIGN section 3, written out literally."""
+    """One input x (n_in,) through the FFB net (docs/algorithms.md), written out literally."""
     slopes = np.asarray(genome, np.float64).reshape(depth, 2, width)
     v = np.asarray(signs, np.float64) * embed_ref(np.asarray(x, np.float64), width)
     for layer in range(depth):
@@ -164,7 +164,7 @@ def heads_ref(mode, heads, value, gate_logit, memory, positions, mem, address_si
 
 
 # ---------------------------------------------------------------------------------------------
-# World: ray sensing, collisions, contacts (issue 3). Brute force over every object, float64.
+# World: ray sensing, collisions, contacts. Brute force over every object, float64.
 # ---------------------------------------------------------------------------------------------
 
 
@@ -257,7 +257,7 @@ def disc_overlaps_obstacle_ref(x, y, r, circles, rects, tol=1e-6):
 
 
 # ---------------------------------------------------------------------------------------------
-# Evolution: selection and mutation with explicit loops (issue 4). They take the random draws
+# Evolution: selection and mutation with explicit loops. They take the random draws
 # as arguments, so tests feed them the same numbers the vectorised versions draw.
 # ---------------------------------------------------------------------------------------------
 

@@ -108,3 +108,20 @@ def assert_same(a: dict, b: dict) -> None:
     for k in a["arrays"]:
         assert a["arrays"][k].tobytes() == b["arrays"][k].tobytes(), k
     assert a["best"] == b["best"]
+
+
+def run_digest(folder: Path) -> dict[str, str]:
+    """SHA-256 of everything 3 generations of TINY and 3 chunks of ECO compute (metrics rows
+    without timings, final checkpoint arrays): a fingerprint of the kernels' bits."""
+    import hashlib
+
+    out = {}
+    for name, text in (("generational", TINY), ("open_ended", ECO)):
+        world = write_world(folder, text, f"{name}.yaml")
+        run(world, folder / name, generations=3)
+        got = comparable(folder / name)
+        h = hashlib.sha256(repr(got["rows"]).encode())
+        for k in sorted(got["arrays"]):
+            h.update(k.encode() + got["arrays"][k].tobytes())
+        out[name] = h.hexdigest()
+    return out

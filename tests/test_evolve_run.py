@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ from alife.errors import CheckpointError, WorldConfigError
 from alife.evolve import checkpoint as ck
 from alife.evolve import rundir
 from alife.evolve.backends import ProcessBackend, RayBackend, SerialBackend
+from alife.evolve.files import sealed_json
 from alife.evolve.runner import EvolutionRun
 
 from run_helpers import ECO, TINY, assert_same, comparable, run, write_world
@@ -128,16 +130,17 @@ def test_damaged_and_foreign_checkpoints_are_refused(reference, tmp_path):
     out = tmp_path / "d"
     run(world, out, generations=1)
     latest = ck.latest_checkpoint(out / "checkpoints")
-    npz = latest.with_suffix(".npz")
+    npz = ck.load_checkpoint(latest).path.with_name(json.loads(latest.read_text())["npz_file"])
     npz.write_bytes(npz.read_bytes()[:100])
-    with pytest.raises(CheckpointError, match="corrupt or truncated"):
+    with pytest.raises(CheckpointError, match="damaged or truncated.*generation 0"):
         EvolutionRun.resume(out)
     # a checkpoint of another run (other seed) dropped into this one
-    shutil.copy(ref_out / "checkpoints" / "gen_000004.json", out / "checkpoints")
-    shutil.copy(ref_out / "checkpoints" / "gen_000004.npz", out / "checkpoints")
+    for p in (ref_out / "checkpoints").glob("gen_000004.*"):
+        shutil.copy(p, out / "checkpoints")
     manifest = json.loads((out / "manifest.json").read_text())
     manifest["seed"] = 99
-    (out / "manifest.json").write_text(json.dumps(manifest))
+    del manifest["sha256"]
+    (out / "manifest.json").write_bytes(sealed_json(manifest))
     with pytest.raises(CheckpointError, match="belongs to another run"):
         EvolutionRun.resume(out)
 
@@ -264,3 +267,34 @@ def test_open_ended_interrupt_mid_chunk_then_resume(tmp_path):
     for k in a["arrays"]:
         assert a["arrays"][k].tobytes() == b["arrays"][k].tobytes(), k
     assert (out / "lineage.csv").read_text() == (full / "lineage.csv").read_text()
+
+
+def test_interrupted_creation_leaves_nothing_and_the_same_command_works(reference, tmp_path,
+                                                                        monkeypatch):
+    """A start cut short (an error, Ctrl-C, or kill -9 leaving a half-made copy) leaves no run
+    directory; the next start with the same --out removes what was left and succeeds."""
+    world, _, ref = reference
+    out = tmp_path / "r"
+    real = ck.save_checkpoint
+
+    def crash(*args, **kw):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ck, "save_checkpoint", crash)
+    with pytest.raises(KeyboardInterrupt):
+        EvolutionRun.new(world, out)
+    assert not out.exists() and not list(tmp_path.iterdir())
+    monkeypatch.setattr(ck, "save_checkpoint", real)
+    dead = _dead_pid()
+    (tmp_path / f".r.creating-{dead}" / "checkpoints").mkdir(parents=True)  # what kill -9 leaves
+    with pytest.raises(CheckpointError, match="interrupted while being created.*same command"):
+        EvolutionRun.resume(out)
+    run(world, out)
+    assert [p.name for p in tmp_path.iterdir()] == ["r"]
+    assert_same(comparable(out), ref)
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,10 +15,9 @@ from pathlib import Path
 import pytest
 
 from alife.evolve import checkpoint as ck
-from alife.evolve.backends import SerialBackend
 from alife.evolve.runner import EvolutionRun
 
-from run_helpers import TINY, assert_same, comparable
+from run_helpers import ECO, TINY, assert_same, comparable
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX signals and process groups")
@@ -87,25 +87,92 @@ def test_ctrl_c_saves_and_exits_cleanly(tmp_path):
     assert generations == sorted(generations) and generations[-1] == saved - 1
 
 
-def test_kill_9_at_any_moment_leaves_a_loadable_checkpoint(tmp_path):
+def wait_for(proc: subprocess.Popen, event, timeout: float) -> None:
+    """Poll every millisecond until event() or the process ends or `timeout` s pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None and not event():
+        time.sleep(0.001)
+
+
+def kill_runs(tmp_path: Path, text: str, generations: int, kills: int, seed: int) -> dict:
+    """Start a run, kill -9 it, then `--resume` it (or, if the kill came before its directory
+    existed, run the same command again); `kills` times, then let it finish. Kills land at a
+    random moment of the whole run, or just after its directory started being created, or just
+    after a checkpoint started being written. Asserts that after every kill the run directory
+    is absent or resumable, and that the finished run is bit-identical to an uninterrupted
+    one. Returns how many kills landed in each phase."""
     world = tmp_path / "w.yaml"
-    world.write_text(WORLD)
-    out = tmp_path / "run"
-    rnd = random.Random(1234)
-    args = [str(world), "--out", str(out), "--generations", "100000", "--backend", "serial"]
-    seen = 0
-    for _ in range(3):
-        proc = start(args)
-        seen = wait_for_generation(proc, out, seen + 1)
-        time.sleep(rnd.uniform(0.0, 0.25))  # land anywhere in a generation or a save
+    world.write_text(text)
+    common = ["--generations", str(generations), "--backend", "serial"]
+    t0 = time.monotonic()
+    ref = start([str(world), "--out", str(tmp_path / "ref"), *common])
+    assert ref.wait(timeout=600) == 0, ref.communicate()
+    span = time.monotonic() - t0  # one uninterrupted run, start-up included
+    out, ckpts = tmp_path / "run", tmp_path / "run" / "checkpoints"
+    rnd = random.Random(seed)
+    landed = {"anywhere": 0, "creating": 0, "saving": 0}
+    after = {"absent": 0, "resumable": 0}
+
+    def command():
+        if out.exists():
+            return ["--resume", str(out), *common]
+        return [str(world), "--out", str(out), *common]
+
+    def staging():
+        return [p for p in tmp_path.iterdir() if p.name.startswith(".run.creating-")]
+
+    def finish_and_compare(proc):
+        stdout, stderr = proc.communicate(timeout=600)
+        assert proc.returncode == 0 and "Traceback" not in stderr, (stdout, stderr)
+        assert_same(comparable(out), comparable(tmp_path / "ref"))
+        after["identical"] += 1
+
+    after["identical"] = 0
+    done = 0
+    while done < kills:
+        how = rnd.choice(["anywhere", "creating" if not out.exists() else "saving"])
+        seen = set(ckpts.iterdir()) if ckpts.exists() else set()
+        proc = start(command())
+        if how == "anywhere":
+            time.sleep(rnd.uniform(0.0, span))
+        elif how == "creating":
+            wait_for(proc, lambda: bool(staging()), span)
+        else:
+            wait_for(proc, lambda s=seen: ckpts.exists() and set(ckpts.iterdir()) != s, span)
+        if how != "anywhere":
+            time.sleep(rnd.uniform(0.0, 0.02))
+        if proc.poll() is not None:  # it finished first: check it, then start a fresh run
+            finish_and_compare(proc)
+            shutil.rmtree(out)
+            continue
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
-        assert newest_generation(out) >= seen  # the last complete checkpoint loads
-        args = ["--resume", str(out), "--generations", "100000", "--backend", "serial"]
-    # finish in-process and compare with a run that was never interrupted
-    resumed = EvolutionRun.resume(out, generations=newest_generation(out) + 1)
-    target = resumed.target
-    resumed.run(SerialBackend())
-    clean = EvolutionRun.new(world, tmp_path / "clean", generations=target, command=["x"])
-    clean.run(SerialBackend())
-    assert_same(comparable(out), comparable(tmp_path / "clean"))
+        done += 1
+        landed[how] += 1
+        if out.exists():  # then it is complete and resumable, and no half-made copy is left
+            EvolutionRun.resume(out, generations=generations)
+            assert not staging()
+            after["resumable"] += 1
+        else:
+            after["absent"] += 1
+    finish_and_compare(start(command()))
+    return {**landed, **after}
+
+
+@pytest.mark.parametrize("text, generations, kills", [
+    (WORLD.replace("checkpoint_every: 1", "checkpoint_every: 2"), 20, 8),
+    (ECO.replace("checkpoint_every: 1", "checkpoint_every: 2"), 8, 5),
+], ids=["generational", "open_ended"])  # fmt: skip
+def test_kill_9_at_any_moment_then_resume_is_bit_identical(tmp_path, text, generations, kills):
+    counts = kill_runs(tmp_path, text, generations, kills, seed=kills)
+    print(f"\n{kills} kills; {counts}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text, generations, kills", [
+    (WORLD.replace("checkpoint_every: 1", "checkpoint_every: 2"), 30, 40),
+    (ECO.replace("checkpoint_every: 1", "checkpoint_every: 2"), 8, 40),
+], ids=["generational", "open_ended"])  # fmt: skip
+def test_kill_9_many_times_then_resume_is_bit_identical(tmp_path, text, generations, kills):
+    counts = kill_runs(tmp_path, text, generations, kills, seed=1000 + kills)
+    print(f"\n{kills} kills; {counts}")

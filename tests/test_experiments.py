@@ -1,4 +1,4 @@
-"""The evidence experiments (issue 6): a tiny `--quick` run of each, checked for its claim.
+"""The evidence experiments: a tiny `--quick` run of each, checked for its claim.
 
 Each quick run is small (seconds) but still asserts the behaviour the full figure shows, so a
 regression in the brain or the experiment code fails here, not only in docs/RESULTS.md.

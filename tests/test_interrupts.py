@@ -1,9 +1,9 @@
 """Ctrl-C is honoured also while Numba compiles (alife/interrupts.py): one SIGINT stops `evolve`
 and `play` during a cold start promptly, with "interrupted", exit status 130 and no traceback.
 
-The SIGINT that used to be lost is the one that arrives while LLVM generates machine code: the
+The SIGINT that is easily lost is the one that arrives while LLVM generates machine code: the
 first Python code to run after it is llvmlite's object-cache callback, called from C, where
-the KeyboardInterrupt was printed as "Exception ignored" and dropped. HOOK makes that moment
+a KeyboardInterrupt is printed as "Exception ignored" and dropped. HOOK makes that moment
 exact: it raises one real SIGINT from inside that callback (through Numba's hook, which the
 callback calls). Every subprocess compiles from scratch (its own empty NUMBA_CACHE_DIR).
 """

@@ -1,6 +1,6 @@
 """The window, driven by posted pygame events on the real World (SDL dummy video driver).
 
-Covers the controls of issue 5 (pause, step, speed, fast-forward, click/Tab selection,
+Covers the window's controls (pause, step, speed, fast-forward, click/Tab selection,
 inspector, zoom/pan, reload + hot reload keeping brains, broken edit then fix, checkpoints,
 screenshot, quit), live generations with the fitness chart, and the pixels: each agent's
 colour is drawn where the agent is and empty floor stays floor.

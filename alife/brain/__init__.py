@@ -1,6 +1,6 @@
 """Brain kernels: fast transforms, fixed-filter-bank nets, hashed memory, NTM controllers.
 
-Pure numerics, no world knowledge (DESIGN sections 2, 3 and 5).
+Pure numerics, no world knowledge (docs/algorithms.md).
 """
 
 from alife.brain.ffb import FFBNet, PreparedGenomes

@@ -1,6 +1,6 @@
 """Fixed-filter-bank (fast-transform) net: WHTs interleaved with two-slope switches.
 
-DESIGN section 3. v = D0 embed(x); per layer v = Hn v, v_j *= a_j if v_j >= 0 else b_j;
+v = D0 embed(x); per layer v = Hn v, v_j *= a_j if v_j >= 0 else b_j;
 y = (Hn v)[:n_out]. Weights are only the 2n slopes per layer (Fastfood, Le et al. 2013;
 ACDC, Moczulski et al. 2016). Genome: float32 (depth, 2, width) flattened, [l, 0] = a, [l, 1] = b.
 Kernels keep agents row-major and transform one agent's vector at a time with
@@ -157,7 +157,7 @@ class FFBNet:
     def prepare(self, genomes: np.ndarray) -> PreparedGenomes:
         """Validate genomes (count, n_params) or one shared (n_params,) once; the result can be
         passed to forward (and NTMController.step) in place of the array, skipping the per-call
-        finiteness scan (about 0.1 us per agent at n_params 384)."""
+        finiteness scan."""
         if isinstance(genomes, PreparedGenomes):
             return genomes
         if isinstance(genomes, np.ndarray) and genomes.ndim == 1:

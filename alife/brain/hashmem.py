@@ -1,6 +1,6 @@
 """Hashed associative memory: keys hashed to ±1 (or continuous) vectors, values in W (d, m).
 
-DESIGN section 3. hash: z = embed(key) to width m; r rounds of z = Hm(D_i z), each followed by
+hash: z = embed(key) to width m; r rounds of z = Hm(D_i z), each followed by
 sign except the last round in "reservoir" mode. One sign round is SimHash (Charikar 2002), a
 locality-sensitive hash; more rounds decorrelate unrelated keys. read = W h / (h.h);
 write = delta rule W += g outer(value - read, h), so a gate of 1 stores the value exactly.

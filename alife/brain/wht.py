@@ -31,8 +31,9 @@ from alife.jit import njit_inline, njit_parallel, njit_serial
 
 ROWS_PER_TASK = 32  # rows per parallel task
 # compile-time constant: radix-16 passes only with 32 vector registers; ALIFE_RADIX16=0 turns
-# them off (with its own NUMBA_CACHE_DIR: Numba's cache does not see this switch)
-RADIX16 = host_has_avx512() and os.environ.get("ALIFE_RADIX16", "1") != "0"
+# them off, =1 on (on any CPU; both give the same bits), each with its own NUMBA_CACHE_DIR:
+# Numba's cache does not see this switch
+RADIX16 = {"0": False, "1": True}.get(os.environ.get("ALIFE_RADIX16", ""), host_has_avx512())
 
 
 @njit_inline
@@ -56,10 +57,10 @@ def _small_vec(src, dst, scale):
 def fwht_vec(src, dst, scale):
     """dst = scale * H src for one contiguous float32 vector (n,), n a power of two.
 
-    src may be dst (in place). A leaf function, called per agent (inlining it everywhere costs
-    ~6 s more cold compile for no measured gain). Passes, on 16-float vectors (one
-    AVX-512 register; LLVM splits them in two where there is none; ~25% faster than 8-float
-    ones at n = 256 and 1024): h16 (stages 1..8 by shuffles, scale fused), then cross16.
+    src may be dst (in place). A leaf function, called per agent (inlining it everywhere
+    lengthens the cold compile for no gain). Passes, on 16-float vectors (one
+    AVX-512 register; LLVM splits them in two where there is none; faster than 8-float
+    ones): h16 (stages 1..8 by shuffles, scale fused), then cross16.
     """
     n = src.shape[0]
     if n < 16:

@@ -1,4 +1,4 @@
-"""The `evolution:` section of a world file (DESIGN section 3, "Neuroevolution"; issue 4).
+"""The `evolution:` section of a world file (see docs/algorithms.md).
 
 Consumed by alife/evolve/ (generational runs) and by the World engine (open-ended births).
 Every field has a default, so `evolution: {}` (or omitting the section) is valid.

@@ -1,4 +1,4 @@
-"""Pydantic models of a world file (DESIGN section 4 "config/", issue 3).
+"""Pydantic models of a world file (docs/formats.md).
 
 A world file describes the arena, food, poison, obstacles, an optional cue (for memory worlds),
 the species (body, sensors, brain, memory, diet, scoring), the episode and the `evolution:`

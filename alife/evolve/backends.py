@@ -1,11 +1,11 @@
-"""Evaluation backends behind one interface: serial, processes, ray (DESIGN section 4).
+"""Evaluation backends behind one interface: serial, processes, ray.
 
 `backend.start(evaluator)` ships the evaluator (world config + seed) to the workers once;
 `backend.map(tasks)` returns one `Result` per task, in task order; `backend.close()` stops the
 workers. Workers are long-lived (one process or Ray actor per worker for the whole run) and pull
 batches of arenas, so per-generation overhead is a few messages. Every worker pins Numba, OpenMP
-and BLAS to one thread: K workers use K cores without oversubscription (DESIGN section 5,
-"Threads"). Results never depend on the backend or worker count: tasks are cut from the layout
+and BLAS to one thread: K workers use K cores without oversubscription.
+Results never depend on the backend or worker count: tasks are cut from the layout
 alone and each arena is seeded from (seed, generation, arena).
 """
 
@@ -16,10 +16,13 @@ import multiprocessing as mp
 import os
 import queue
 import signal
+import socket
+import threading
 import traceback
 
 from alife.errors import AlifeError, BackendError
 from alife.evolve.evaluate import Result, Task
+from alife.evolve.fingerprint import node_fingerprint
 
 THREAD_ENV = {
     "NUMBA_NUM_THREADS": "1",
@@ -29,6 +32,7 @@ THREAD_ENV = {
     "NUMEXPR_NUM_THREADS": "1",
 }
 BACKENDS = ("serial", "processes", "ray")
+CONNECT_TIMEOUT_S = 25.0
 
 
 def pin_threads() -> None:
@@ -48,6 +52,9 @@ class SerialBackend:
         self.workers = 1
         self.threads = threads
         self._evaluator = None
+
+    def connect(self) -> None:
+        """Nothing to reach: evaluation happens in this process."""
 
     def start(self, evaluator) -> None:
         import numba
@@ -123,6 +130,9 @@ class ProcessBackend:
         self._inbox = self._outbox = None
         self._call = 0  # tags messages, so results left over from a failed map are ignored
 
+    def connect(self) -> None:
+        """Nothing to reach: the workers start with the run."""
+
     def start(self, evaluator) -> None:
         self._inbox, self._outbox = self._ctx.Queue(), self._ctx.Queue()
         with _env(THREAD_ENV):  # spawned children inherit it before importing numba
@@ -188,7 +198,10 @@ class ProcessBackend:
 
 
 class RayBackend:
-    """K Ray actors (one CPU each). No address: start a private local Ray on 127.0.0.1."""
+    """K Ray actors (one CPU each) on a cluster (`address`, HOST:PORT) or, without an address, on
+    a private local Ray bound to 127.0.0.1. `connect()` reaches the cluster (BackendError within
+    CONNECT_TIMEOUT_S if it does not answer); `start()` refuses a cluster whose nodes do not
+    all have this process's `node_fingerprint()` (results would not be bit-identical)."""
 
     name = "ray"
 
@@ -198,43 +211,79 @@ class RayBackend:
         self.address = address
         self._actors: list = []
         self._pool = None
+        self._connected = False
 
-    def start(self, evaluator) -> None:
+    @staticmethod
+    def _ray():
         try:
             import ray
-            from ray.util import ActorPool
         except ImportError:
             raise BackendError(
                 "the ray backend needs Ray: pip install 'alife[ray]' (or pip install ray)"
             ) from None
+        return ray
+
+    def connect(self) -> None:
+        """Join the cluster at `address` (or start a private local Ray) now."""
+        if self._connected:
+            return
+        ray = self._ray()
         runtime_env = {"env_vars": dict(THREAD_ENV)}
-        try:
-            if self.address:
-                ray.init(
-                    address=self.address,
-                    include_dashboard=False,
-                    runtime_env=runtime_env,
-                    logging_level="ERROR",
-                    log_to_driver=False,
-                )
-            else:
-                ray.init(
-                    num_cpus=self.workers,
-                    include_dashboard=False,
-                    _node_ip_address="127.0.0.1",
-                    runtime_env=runtime_env,
-                    logging_level="ERROR",
-                    log_to_driver=False,
-                )
-        except (ConnectionError, RuntimeError, ValueError) as err:
-            where = self.address or "a local Ray on 127.0.0.1"
-            raise BackendError(f"cannot start or reach Ray at {where}: {err}") from None
+        quiet = {"include_dashboard": False, "logging_level": "ERROR", "log_to_driver": False,
+                 "runtime_env": runtime_env}  # fmt: skip
+        if self.address:
+            where = f"a Ray cluster at {self.address}"
+            if self.address != "auto":
+                _probe(self.address)
+            options = {"address": self.address, **quiet}
+        else:
+            where = "a local Ray on 127.0.0.1"
+            options = {"num_cpus": self.workers, "_node_ip_address": "127.0.0.1", **quiet}
+        outcome: dict = {}
+
+        def init() -> None:
+            try:
+                ray.init(**options)
+            except BaseException as err:  # noqa: BLE001 - handed to the caller below
+                outcome["error"] = err
+
+        if self.address:  # Ray retries an unanswering address for ever: give it a deadline
+            thread = threading.Thread(target=init, name="ray-connect", daemon=True)
+            thread.start()
+            thread.join(CONNECT_TIMEOUT_S)
+            if thread.is_alive():
+                raise BackendError(f"{where} did not answer within {CONNECT_TIMEOUT_S:.0f} s "
+                                   f"(is it a Ray head's address?){_auth_hint()}")  # fmt: skip
+        else:
+            init()
+        if "error" in outcome:
+            first = str(outcome["error"]).strip().splitlines()[:1] or [type(outcome["error"])]
+            hint = _auth_hint() if self.address else ""
+            raise BackendError(f"cannot start or reach {where}: {first[0]}{hint}")
+        self._connected = True
         if self._auto_workers:  # use the whole cluster (or the whole local machine)
             self.workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+    def start(self, evaluator) -> None:
+        self.connect()
+        ray = self._ray()
+        from ray.util import ActorPool
+
         actor_cls = ray.remote(num_cpus=1)(_RayWorker)
         ref = ray.put(evaluator)
         self._actors = [actor_cls.remote(ref) for _ in range(self.workers)]
         self._pool = ActorPool(self._actors)
+        mine = node_fingerprint()
+        for theirs in ray.get([a.fingerprint.remote() for a in self._actors]):
+            differ = [k for k in sorted(set(mine) | set(theirs)) if mine.get(k) != theirs.get(k)]
+            if differ:
+                k = differ[0]
+                self.close(force=True)
+                raise BackendError(
+                    f"a Ray worker's node differs from this machine in {k} ({theirs.get(k)} vs "
+                    f"{mine.get(k)}): its results would not be bit-identical; run every node "
+                    "with the same alife, Python packages and CPU family (see README, Ray)"
+                )
 
     def map(self, tasks: list[Task]) -> list[Result]:
         import ray
@@ -250,7 +299,7 @@ class RayBackend:
             raise BackendError(f"a Ray worker died: {err}") from None
 
     def close(self, force: bool = False) -> None:
-        if self._pool is None:
+        if not self._connected:
             return
         import ray
 
@@ -259,12 +308,33 @@ class RayBackend:
                 ray.kill(a)
         self._actors, self._pool = [], None
         ray.shutdown()
+        self._connected = False
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close(force=exc[0] is not None)
+
+
+def _probe(address: str) -> None:
+    """BackendError at once if nothing listens at HOST:PORT (Ray itself would retry for ever)."""
+    host, sep, port = address.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise BackendError(f"--address {address!r} is not HOST:PORT (a Ray head, e.g. "
+                           "127.0.0.1:6379)")  # fmt: skip
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=5.0).close()
+    except OSError as err:
+        raise BackendError(f"cannot reach a Ray cluster at {address}: "
+                           f"{err.strerror or err}") from None  # fmt: skip
+
+
+def _auth_hint() -> str:
+    if os.environ.get("RAY_AUTH_MODE", "").lower() == "token":
+        return ""
+    return ("; if the cluster uses token authentication, set RAY_AUTH_MODE=token here too, "
+            "with the cluster's token in ~/.ray/auth_token or RAY_AUTH_TOKEN_PATH")
 
 
 class _RayWorker:
@@ -274,6 +344,9 @@ class _RayWorker:
 
     def run(self, task: Task) -> Result:
         return self.evaluator(task)
+
+    def fingerprint(self) -> dict[str, str]:
+        return node_fingerprint()
 
 
 def make_backend(name: str, workers: int | None = None, address: str | None = None):

@@ -1,180 +1,160 @@
-"""Checkpoints are data: one .npz of arrays + one JSON manifest per save (DESIGN section 5).
+"""Checkpoints are data: one sealed JSON and one .npz of arrays per saved generation.
 
-Layout inside a run directory: ``checkpoints/gen_000010.npz`` and ``checkpoints/gen_000010.json``.
-Both are written to a temporary file, flushed to disk and renamed (``os.replace``), the .npz
-first and the JSON last, so a checkpoint exists exactly when its JSON exists: a crash or
-``kill -9`` at any moment leaves the previous complete checkpoint intact. The JSON records the
-SHA-256 of the .npz and of the run's world file, so truncation, corruption, foreign files and an
-edited world file are all detected. Loading uses ``np.load(allow_pickle=False)`` and
-``json.loads`` only: it never executes code. Every failure is an `alife.errors.CheckpointError`.
+Layout inside a folder: ``gen_000010.json`` and the data file it names,
+``gen_000010.<first 16 hex digits of its SHA-256>.npz``. Saving writes the new data file under
+its own name, then atomically replaces the JSON (see alife.evolve.files), then removes data
+files no JSON names: a checkpoint exists exactly when its JSON does, and saving the same
+generation again never leaves a JSON pointing at another save's data, whenever a crash or
+``kill -9`` lands. The JSON is sealed (a SHA-256 of its own content) and records the SHA-256 of
+its .npz, so any damage to either file is detected; the .npz is read with its headers checked
+before allocation (alife.evolve.npzfile). Nothing is unpickled, no code runs. Every failure is
+an `alife.errors.CheckpointError` naming the file.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
-import json
-import os
 import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from alife.errors import CheckpointError
+from alife.evolve.files import (
+    atomic_write_bytes,
+    fsync_dir,
+    read_sealed_json,
+    sealed_json,
+    sha256_bytes,
+)
+from alife.evolve.npzfile import npz_bytes, read_npz
+from alife.evolve.schema import MAX_GENERATIONS, Sha256, validated
 
 FORMAT = "alife-checkpoint"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _NAME = re.compile(r"^gen_(\d{6,})\.json$")
+_DATA = re.compile(r"^gen_(\d{6,})\.([0-9a-f]{16})\.npz$")
+
+
+class CheckpointFields(BaseModel):
+    """The fields every checkpoint JSON has; the rest is its owner's (`Checkpoint.meta`)."""
+
+    model_config = ConfigDict(strict=True, extra="allow")
+    format: str
+    format_version: int
+    generation: int = Field(ge=0, le=MAX_GENERATIONS)
+    npz_file: Annotated[str, StringConstraints(pattern=_DATA.pattern)]
+    npz_sha256: Sha256
 
 
 @dataclass
 class Checkpoint:
-    """A saved run state: `meta` (JSON-able dict) and `arrays` (name -> ndarray, no objects)."""
+    """A saved state: `meta` (JSON-able dict) and `arrays` (name -> plain-data ndarray).
+
+    `path` is the JSON file it was read from (None before saving)."""
 
     generation: int
     meta: dict
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    path: Path | None = None
 
 
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` via a temp file in the same folder + fsync + os.replace."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
-    """The bytes of an uncompressed .npz holding `arrays` (refuses object arrays)."""
-    for name, arr in arrays.items():
-        if np.asarray(arr).dtype.hasobject:
-            raise ValueError(f"array {name!r} has dtype object; checkpoints hold plain data only")
-    buf = io.BytesIO()
-    np.savez(buf, **{k: np.asarray(v) for k, v in arrays.items()})
-    return buf.getvalue()
-
-
-def checkpoint_paths(folder: Path, generation: int) -> tuple[Path, Path]:
-    stem = f"gen_{int(generation):06d}"
-    return Path(folder) / f"{stem}.npz", Path(folder) / f"{stem}.json"
+def json_path(folder: Path, generation: int) -> Path:
+    return Path(folder) / f"gen_{int(generation):06d}.json"
 
 
 def save_checkpoint(folder: Path, ckpt: Checkpoint, keep: int = 3) -> Path:
     """Write `ckpt` into `folder` (created if needed); keep the newest `keep` checkpoints.
 
-    Returns the JSON path. The JSON gets format, version, generation and the .npz's SHA-256
-    on top of `ckpt.meta`.
-    """
+    Returns the JSON path. The JSON holds `ckpt.meta` plus format, version, generation and the
+    data file's name and SHA-256."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    npz_path, json_path = checkpoint_paths(folder, ckpt.generation)
     data = npz_bytes(ckpt.arrays)
+    digest = sha256_bytes(data)
+    npz_path = folder / f"gen_{int(ckpt.generation):06d}.{digest[:16]}.npz"
     atomic_write_bytes(npz_path, data)
     meta = dict(ckpt.meta)
-    meta.update(
-        format=FORMAT,
-        format_version=FORMAT_VERSION,
-        generation=int(ckpt.generation),
-        npz_file=npz_path.name,
-        npz_sha256=sha256_bytes(data),
-    )
-    atomic_write_bytes(json_path, json.dumps(meta, indent=1, sort_keys=True).encode())
+    meta.update(format=FORMAT, format_version=FORMAT_VERSION, generation=int(ckpt.generation),
+                npz_file=npz_path.name, npz_sha256=digest)  # fmt: skip
+    path = json_path(folder, ckpt.generation)
+    atomic_write_bytes(path, sealed_json(meta))
     _prune(folder, keep)
-    return json_path
+    return path
 
 
-def _listed(folder: Path) -> list[tuple[int, Path]]:
+def generations(folder: Path) -> list[int]:
+    """The generations that have a checkpoint JSON in `folder`, oldest first."""
+    folder = Path(folder)
     if not folder.is_dir():
         return []
-    found = []
-    for p in folder.iterdir():
-        m = _NAME.match(p.name)
-        if m:
-            found.append((int(m.group(1)), p))
-    return sorted(found)
+    return sorted(int(m.group(1)) for p in folder.iterdir() if (m := _NAME.match(p.name)))
 
 
 def _prune(folder: Path, keep: int) -> None:
-    listed = _listed(folder)
-    for _, json_path in listed[: max(0, len(listed) - max(1, keep))]:
-        npz_path = json_path.with_suffix(".npz")
-        json_path.unlink(missing_ok=True)  # JSON first: a checkpoint never lacks its .npz
-        npz_path.unlink(missing_ok=True)
+    """Remove all but the newest `keep` checkpoints (JSON first: a checkpoint never lacks its
+    data), then every data file no remaining JSON names (left by a re-save or a crash)."""
+    listed = generations(folder)
+    for g in listed[: max(0, len(listed) - max(1, keep))]:
+        json_path(folder, g).unlink(missing_ok=True)
+    named = set()
+    for g in generations(folder):
+        try:
+            named.add(CheckpointFields.model_validate(
+                read_sealed_json(json_path(folder, g), "checkpoint")).npz_file)
+        except (CheckpointError, ValueError):
+            return  # a damaged JSON: leave every data file for the user to inspect
+    for p in folder.iterdir():
+        if (_DATA.match(p.name) and p.name not in named) or (
+            p.name.startswith(".gen_") and p.name.endswith(".tmp")
+        ):
+            p.unlink(missing_ok=True)
+    fsync_dir(folder)
 
 
 def latest_checkpoint(folder: Path) -> Path:
     """The JSON path of the newest checkpoint in `folder`; CheckpointError if there is none."""
-    listed = _listed(Path(folder))
+    listed = generations(folder)
     if not listed:
         raise CheckpointError(f"{folder}: no checkpoint found (expected gen_NNNNNN.json files)")
-    return listed[-1][1]
+    return json_path(folder, listed[-1])
 
 
-def load_checkpoint(json_path: Path) -> Checkpoint:
-    """Read and verify one checkpoint (JSON + .npz). Never unpickles, never runs code."""
-    json_path = Path(json_path)
-    try:
-        raw = json_path.read_bytes()
-    except OSError as err:
-        raise CheckpointError(f"{json_path}: cannot read checkpoint: {err.strerror}") from None
-    try:
-        meta = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+def load_checkpoint(path: Path) -> Checkpoint:
+    """Read and verify one checkpoint (sealed JSON + .npz with checked headers)."""
+    path = Path(path)
+    raw = read_sealed_json(path, "checkpoint")
+    fields = validated(CheckpointFields, raw, path)
+    if fields.format != FORMAT:
+        raise CheckpointError(f"{path}: not an alife checkpoint (format {fields.format!r})")
+    if fields.format_version != FORMAT_VERSION:
         raise CheckpointError(
-            f"{json_path}: not a valid checkpoint manifest (bad JSON: {err})"
-        ) from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise CheckpointError(f"{json_path}: not an alife checkpoint (missing format '{FORMAT}')")
-    version = meta.get("format_version")
-    if version != FORMAT_VERSION:
-        raise CheckpointError(
-            f"{json_path}: checkpoint format version {version!r} is not supported "
+            f"{path}: checkpoint format version {fields.format_version} is not supported "
             f"(this alife reads version {FORMAT_VERSION})"
         )
-    generation = meta.get("generation")
-    npz_name = meta.get("npz_file")
-    digest = meta.get("npz_sha256")
-    if (
-        not isinstance(generation, int)
-        or not isinstance(npz_name, str)
-        or not isinstance(digest, str)
-    ):
+    named = _NAME.match(path.name)
+    if named and int(named.group(1)) != fields.generation:
         raise CheckpointError(
-            f"{json_path}: checkpoint manifest lacks generation/npz_file/npz_sha256"
+            f"{path}: holds generation {fields.generation}, not the one its name says"
         )
-    npz_path = json_path.with_name(Path(npz_name).name)
+    if int(_DATA.match(fields.npz_file).group(1)) != fields.generation:
+        raise CheckpointError(f"{path}: names the data file of another generation")
+    npz_path = path.with_name(fields.npz_file)
     try:
         data = npz_path.read_bytes()
     except OSError:
-        raise CheckpointError(f"{json_path}: its data file {npz_path.name} is missing") from None
-    if sha256_bytes(data) != digest:
+        raise CheckpointError(f"{npz_path}: this checkpoint's data file is missing") from None
+    if sha256_bytes(data) != fields.npz_sha256:
         raise CheckpointError(
-            f"{npz_path}: checkpoint data is corrupt or truncated (SHA-256 does not match "
-            f"{json_path.name}); delete both files to resume from an older checkpoint"
+            f"{npz_path}: checkpoint data is damaged or truncated (its SHA-256 does not match "
+            f"{path.name})"
         )
-    try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            arrays = {name: npz[name] for name in npz.files}
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as err:
-        raise CheckpointError(f"{npz_path}: unreadable checkpoint data ({err})") from None
-    return Checkpoint(generation=generation, meta=meta, arrays=arrays)
+    arrays = read_npz(data, str(npz_path))
+    meta = {k: v for k, v in raw.items() if k not in CheckpointFields.model_fields}
+    meta.pop("sha256", None)
+    return Checkpoint(generation=fields.generation, meta=meta, arrays=arrays, path=path)
 
 
 def require_array(
@@ -182,7 +162,7 @@ def require_array(
 ) -> np.ndarray:
     """ckpt.arrays[name], checked for dtype and shape (None matches any size); CheckpointError."""
     arr = ckpt.arrays.get(name)
-    where = f"checkpoint generation {ckpt.generation}"
+    where = ckpt.path or f"checkpoint generation {ckpt.generation}"
     if arr is None:
         raise CheckpointError(f"{where}: array '{name}' is missing (foreign or damaged checkpoint)")
     if arr.dtype != np.dtype(dtype):
@@ -194,4 +174,15 @@ def require_array(
         or any(s is not None and s != a for s, a in zip(shape, arr.shape, strict=False))
     ):
         raise CheckpointError(f"{where}: array '{name}' has shape {arr.shape}, expected {shape}")
+    return arr
+
+
+def require_finite(
+    ckpt: Checkpoint, name: str, dtype: np.dtype | type, shape: tuple[int | None, ...] | None
+) -> np.ndarray:
+    """`require_array`, and every value finite."""
+    arr = require_array(ckpt, name, dtype, shape)
+    if not np.isfinite(arr).all():
+        where = ckpt.path or f"checkpoint generation {ckpt.generation}"
+        raise CheckpointError(f"{where}: array '{name}' holds NaN or infinite values")
     return arr

@@ -11,6 +11,7 @@ backend, any worker count, and stop + resume all give the same genomes, metrics 
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -27,7 +28,7 @@ from alife.evolve.evaluate import (
     world_controllers,
 )
 from alife.evolve.lineage import LINEAGE_COLUMNS, LINEAGE_FILE, csv_rows, generation_records
-from alife.evolve.metrics import MetricsLog, fitness_row
+from alife.evolve.metrics import MetricsLog, cell_text, fitness_row
 from alife.evolve.mode import Backend, EvolutionMode, InterruptGuard
 from alife.evolve.progress import Progress
 
@@ -92,28 +93,44 @@ class GenerationalMode(EvolutionMode):
         rng = f"stateless: SeedSequence([seed, 0x{loop.BREED:X}, generation, species])"
         return arrays, {"population": self.layout.population, "rng": rng + " per breeding step"}
 
-    def restore(self, ckpt: ck.Checkpoint) -> None:
-        n_sp = len(self.run.species)
+    def logs(self) -> dict[str, MetricsLog]:
+        return {LINEAGE_FILE: self.lineage}
+
+    def restore(self, ckpt: ck.Checkpoint, metrics: list[dict[str, str]]) -> None:
+        run, g, where = self.run, ckpt.generation, ckpt.path
+        if ckpt.meta.get("population") != self.layout.population:
+            raise CheckpointError(f"{where}: population {ckpt.meta.get('population')} is not the "
+                                  f"world file's {self.layout.population}")  # fmt: skip
         genomes, best = [], []
-        for s, ctrl in enumerate(world_controllers(self.run.config)):
+        for s, ctrl in enumerate(world_controllers(run.config)):
             n, pop = ctrl.n_params, self.layout.population[s]
-            genomes.append(ck.require_array(ckpt, f"genomes_{s}", np.float32, (pop, n)).copy())
-            best.append(ck.require_array(ckpt, f"best_genome_{s}", np.float32, (n,)).copy())
-        self.gen = loop.Generation(
-            ckpt.generation, tuple(genomes), tuple(best),
-            ck.require_array(ckpt, "best_fitness", np.float64, (n_sp,)).copy(),
-            ck.require_array(ckpt, "best_generation", np.int64, (n_sp,)).copy(),
-        )  # fmt: skip
+            genomes.append(ck.require_finite(ckpt, f"genomes_{s}", np.float32, (pop, n)).copy())
+            best.append(ck.require_finite(ckpt, f"best_genome_{s}", np.float32, (n,)).copy())
+        n_sp = len(run.species)
+        fitness = ck.require_array(ckpt, "best_fitness", np.float64, (n_sp,))
+        found = ck.require_array(ckpt, "best_generation", np.int64, (n_sp,))
+        last = metrics[-n_sp:] if g else []
+        for s in range(n_sp):
+            f, at = float(fitness[s]), int(found[s])
+            if not -1 <= at < g:
+                raise CheckpointError(f"{where}: best_generation[{s}] = {at} is not -1 or a "
+                                      f"generation before {g}")  # fmt: skip
+            if not (math.isfinite(f) if at >= 0 else f == -math.inf):
+                raise CheckpointError(f"{where}: best_fitness[{s}] = {f} does not fit "
+                                      f"best_generation[{s}] = {at}")  # fmt: skip
+            if last and last[s]["best_ever"] != cell_text(f):
+                raise CheckpointError(
+                    f"{where}: best_fitness[{s}] = {f} is not the best_ever "
+                    f"{last[s]['best_ever'][:30]} that metrics.csv holds for generation {g - 1}"
+                )
+        self.gen = loop.Generation(g, tuple(genomes), tuple(best), fitness.copy(), found.copy())
         try:
-            self.clusters = Clusters.from_arrays(ckpt.arrays, [g.shape[1] for g in genomes])
+            self.clusters = Clusters.from_arrays(ckpt.arrays, [x.shape[1] for x in genomes])
         except ValueError as err:
-            raise CheckpointError(f"checkpoint generation {ckpt.generation}: {err}") from None
+            raise CheckpointError(f"{where}: {err}") from None
         pops = self.layout.population
         self.members = [ck.require_array(ckpt, f"cluster_members_{s}", np.int64, (pops[s],))
                         for s in range(n_sp)]  # fmt: skip
-        self.lineage.truncate(ckpt.generation + 1)  # rows up to the checkpoint's generation
-        # best.npz may be ahead of the checkpoint after a crash: bring it back in step
-        rundir.save_best(self.run.run_dir / rundir.BEST_FILE, self.best)
 
     # ------------------------------------------------------------------ one generation
     def step(self, backend: Backend, guard: InterruptGuard) -> Progress:

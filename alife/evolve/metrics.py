@@ -4,18 +4,24 @@
 `clusters` and `cluster_sizes` ("id:size id:size ...") describe the genome clusters of the
 species that generation (alife.evolve.clusters). All
 columns except the timing ones (`TIMING_COLUMNS`) are a pure function of (world file, seed), so
-runs on different backends or resumed runs can be compared row by row. On resume the file is cut
-back to the checkpoint's generation, so rows never repeat. `fitness.png` is drawn by
-`alife.chart` (NumPy only; the same chart as the window's HUD).
+runs on different backends or resumed runs can be compared row by row. Every checkpoint records
+the file's length and SHA-256; on resume the file is checked against them and cut back to that
+length, so rows never repeat and a damaged file is an error, never silently rewritten.
+`fitness.png` is drawn by `alife.chart` (NumPy only; the same chart as the window's HUD).
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
 import os
 from pathlib import Path
 
 import numpy as np
+
+from alife.errors import CheckpointError
+from alife.evolve.files import sha256_bytes
 
 GENERATIONAL_COLUMNS = (
     "generation",
@@ -73,13 +79,6 @@ def fitness_row(generation: int, species: str, fitness: np.ndarray, genomes: np.
     }
 
 
-def _generation(row: dict[str, str]) -> float:
-    try:
-        return int(row["generation"])
-    except (KeyError, TypeError, ValueError):
-        return float("inf")  # unreadable rows are dropped by truncate()
-
-
 def cell_text(value) -> str:
     """How a value is written to a CSV cell (floats exactly: repr round-trips)."""
     if isinstance(value, float):
@@ -89,8 +88,6 @@ def cell_text(value) -> str:
 
 def read_rows(path: Path) -> list[dict[str, str]]:
     """The rows of a metrics.csv as text (CheckpointError if it is missing or unreadable)."""
-    from alife.errors import CheckpointError
-
     try:
         with open(path, newline="", encoding="utf-8") as fh:
             return [r for r in csv.DictReader(fh) if None not in r.values() and None not in r]
@@ -100,49 +97,118 @@ def read_rows(path: Path) -> list[dict[str, str]]:
         raise CheckpointError(f"{path}: unreadable ({err})") from None
 
 
+def _csv_text(rows: list[list[str]]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf).writerows(rows)
+    return buf.getvalue()
+
+
 class MetricsLog:
-    """Append-only CSV with a fixed header; keeps the rows in memory for the chart unless
-    keep_rows is False (long logs such as lineage.csv)."""
+    """An append-only CSV file with a fixed header; its rows are kept in memory for the chart.
+
+    `mark()` (bytes written and their SHA-256) is recorded in every checkpoint; on resume
+    `verify` checks the file against a checkpoint's mark and `continue_at` cuts off the rows
+    written after it, so a resumed run writes exactly those rows again, and a damaged or
+    shortened file is an error, never silently rewritten. `MetricsLog(path, columns)` alone
+    reads an existing file leniently (for display; unreadable rows are skipped)."""
 
     def __init__(self, path: Path, columns: tuple[str, ...], keep_rows: bool = True):
         self.path = Path(path)
         self.columns = columns
-        self.keep_rows = keep_rows
+        self.keep_rows = keep_rows  # False: rows go to the file only (long logs, no chart)
         self.rows: list[dict[str, str]] = []
-        if not self.path.exists():
-            self._rewrite([])
-        elif keep_rows:
-            self.rows = self._read()
+        self._hash = hashlib.sha256()
+        self._size = 0
+        if keep_rows and self.path.is_file():
+            with open(self.path, newline="", encoding="utf-8", errors="replace") as fh:
+                reader = csv.DictReader(fh)
+                if tuple(reader.fieldnames or ()) == columns:
+                    self.rows = [r for r in reader if None not in r.values() and None not in r]
 
-    def _read(self) -> list[dict[str, str]]:
-        with open(self.path, newline="") as fh:
-            reader = csv.DictReader(fh)
-            if tuple(reader.fieldnames or ()) != self.columns:
-                return []
-            # a row cut short by a crash lacks trailing fields; drop it
-            return [r for r in reader if None not in r.values() and None not in r]
+    def create(self) -> None:
+        """Start a new file holding the header only."""
+        self.rows = []
+        self._hash, self._size = hashlib.sha256(), 0
+        self.path.write_bytes(b"")
+        self._write(_csv_text([list(self.columns)]).encode())
 
-    def _rewrite(self, rows: list[dict[str, str]]) -> None:
-        tmp = self.path.with_name(f".{self.path.name}.tmp")
-        with open(tmp, "w", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=self.columns)
-            writer.writeheader()
-            writer.writerows(rows)
-        os.replace(tmp, self.path)
-
-    def truncate(self, generation: int) -> None:
-        """Keep only rows with generation < `generation` (used when resuming)."""
-        rows = [r for r in self._read() if _generation(r) < generation]
-        self._rewrite(rows)
-        self.rows = rows if self.keep_rows else []
+    def _write(self, data: bytes) -> None:
+        with open(self.path, "ab") as fh:
+            fh.write(data)
+        self._hash.update(data)
+        self._size += len(data)
 
     def append(self, rows: list[dict]) -> None:
         text_rows = [{k: cell_text(r[k]) for k in self.columns} for r in rows]
-        with open(self.path, "a", newline="") as fh:
-            csv.DictWriter(fh, fieldnames=self.columns).writerows(text_rows)
-            fh.flush()
+        self._write(_csv_text([list(r.values()) for r in text_rows]).encode())
         if self.keep_rows:
             self.rows.extend(text_rows)
+
+    def mark(self) -> dict:
+        """{"bytes": length written, "sha256": of those bytes}, flushed to disk first."""
+        with open(self.path, "rb") as fh:
+            os.fsync(fh.fileno())
+        return {"bytes": self._size, "sha256": self._hash.hexdigest()}
+
+    def verify(self, mark: dict, checkpoint: Path) -> list[dict[str, str]]:
+        """The rows a checkpoint's `mark` covers, after checking that the file's first
+        mark["bytes"] bytes are the ones `checkpoint` recorded (read only); CheckpointError."""
+        size = int(mark["bytes"])
+        try:
+            with open(self.path, "rb") as fh:
+                data = fh.read(size)
+        except FileNotFoundError:
+            raise CheckpointError(f"{self.path}: missing; {checkpoint.name} needs its first "
+                                  f"{size:,} bytes (the rows before that checkpoint)") from None
+        except OSError as err:
+            raise CheckpointError(f"{self.path}: cannot read it ({err.strerror})") from None
+        if len(data) < size:
+            raise CheckpointError(
+                f"{self.path}: cut short ({len(data):,} bytes, {checkpoint.name} recorded "
+                f"{size:,}): rows before that checkpoint are lost"
+            )
+        rows = self._parse(data, checkpoint)
+        if sha256_bytes(data) != mark["sha256"]:
+            raise CheckpointError(
+                f"{self.path}: edited or damaged: its first {size:,} bytes no longer match "
+                f"the SHA-256 {checkpoint.name} recorded for it"
+            )
+        return rows
+
+    def continue_at(self, mark: dict, rows: list[dict[str, str]]) -> None:
+        """Cut the file back to a verified `mark` (rows written after it are dropped: the run
+        writes them again) and append from there."""
+        size = int(mark["bytes"])
+        os.truncate(self.path, size)
+        with open(self.path, "rb") as fh:
+            os.fsync(fh.fileno())
+            self._hash = hashlib.sha256(fh.read(size))
+        self._size = size
+        self.rows = list(rows) if self.keep_rows else []
+
+    def _parse(self, data: bytes, checkpoint: Path) -> list[dict[str, str]]:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise CheckpointError(f"{self.path}: damaged (not UTF-8 text at byte "
+                                  f"{err.start:,})") from None  # fmt: skip
+        try:
+            table = list(csv.reader(io.StringIO(text, newline="")))
+        except csv.Error as err:
+            raise CheckpointError(f"{self.path}: damaged ({err})") from None
+        if not table or tuple(table[0]) != self.columns:
+            got = ",".join(table[0]) if table else "nothing"
+            raise CheckpointError(
+                f"{self.path}: line 1 is not the expected header ({','.join(self.columns)}); "
+                f"got {got[:80]}"
+            )
+        for line, row in enumerate(table[1:], start=2):
+            if len(row) != len(self.columns):
+                raise CheckpointError(
+                    f"{self.path}: line {line} has {len(row)} fields, expected "
+                    f"{len(self.columns)} (before the end {checkpoint.name} recorded)"
+                )
+        return [dict(zip(self.columns, r, strict=True)) for r in table[1:]]
 
     def series(self, column: str, species: str) -> np.ndarray:
         """One column for one species as float64, in row order."""

@@ -18,6 +18,7 @@ import numpy as np
 
 from alife.evolve.checkpoint import Checkpoint
 from alife.evolve.evaluate import Result, Task
+from alife.evolve.metrics import MetricsLog
 from alife.evolve.progress import Progress
 from alife.evolve.rundir import BestGenomes
 
@@ -91,9 +92,15 @@ class EvolutionMode(Protocol):
         """The mode's state for a checkpoint: (arrays, extra JSON metadata)."""
         ...
 
-    def restore(self, ckpt: Checkpoint) -> None:
-        """Take the state of a checkpoint written by `arrays` (CheckpointError if it does not
-        fit)."""
+    def restore(self, ckpt: Checkpoint, metrics: list[dict[str, str]]) -> None:
+        """Take the state of a checkpoint written by `arrays`, after checking it against the
+        world file and `metrics` (the verified metrics.csv rows before it); writes no file.
+        CheckpointError naming the checkpoint if anything does not fit."""
+        ...
+
+    def logs(self) -> dict[str, MetricsLog]:
+        """Growing files of the mode besides metrics.csv, by file name (checkpoints record their
+        length)."""
         ...
 
     def step(self, backend: Backend, guard: InterruptGuard) -> Progress:

@@ -1,4 +1,4 @@
-"""Mutation and crossover on flat genome batches (DESIGN section 3, "Neuroevolution").
+"""Mutation and crossover on flat genome batches.
 
 The default is the "continuous Gray code" style of the source material: a few randomly chosen
 parameters move by +-c * exp(-u * precision) with u ~ U(0, 1), so step sizes are spread

@@ -7,7 +7,8 @@ checkpoints), records per species population, births, deaths, mean energy and ag
 deepest lineage and the genome clusters of the living (alife.evolve.clusters), and appends
 every birth to `lineage.csv` (alife.evolve.lineage; founders have parent -1), as Polyworld and
 Avida record their lineages. Checkpoints hold the World's `state_arrays()`, the lineage depths
-and the clusters, so a resumed run continues bit-identically.
+and the clusters, so a resumed run continues bit-identically; restoring one checks the world
+state (alife.world.state_checks) and that it is the world the metrics rows before it describe.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import time
 import numpy as np
 
 from alife.errors import AlifeError, CheckpointError
+from alife.evolve import checkpoint as ck
 from alife.evolve.clusters import Clusters, sizes_text, speciate
 from alife.evolve.lineage import LINEAGE_COLUMNS, LINEAGE_FILE, csv_rows
 from alife.evolve.metrics import MetricsLog
@@ -86,29 +88,42 @@ class OpenEndedMode(EvolutionMode):
         out.update(self.clusters.arrays())
         return out, {"tick": int(self.world.tick_count)}
 
-    def restore(self, ckpt) -> None:
+    def logs(self) -> dict[str, MetricsLog]:
+        return {LINEAGE_FILE: self.lineage}
+
+    def restore(self, ckpt, metrics: list[dict[str, str]]) -> None:
         from alife.world.engine import World
 
+        run, where = self.run, ckpt.path
         arrays = {k[len(_PREFIX) :]: v for k, v in ckpt.arrays.items() if k.startswith(_PREFIX)}
         try:
-            config = self.run.config
-            self.world = World.from_state_arrays(config, arrays, mutate=births_mutate(config))
+            world = World.from_state_arrays(run.config, arrays, mutate=births_mutate(run.config))
         except AlifeError as err:
-            raise CheckpointError(
-                f"checkpoint generation {ckpt.generation}: world state does not fit the world "
-                f"file ({err})"
-            ) from None
-        ids = ckpt.arrays.get("lineage_ids")
-        depth = ckpt.arrays.get("lineage_depth")
-        if ids is None or depth is None or ids.shape != depth.shape or ids.dtype != np.int64:
-            raise CheckpointError(f"checkpoint generation {ckpt.generation}: lineage missing")
-        self.depth_ids, self.depth = ids.copy(), depth.astype(np.int64)
+            raise CheckpointError(f"{where}: {err}") from None
+        alive = world.agents["alive"]
+        tick = ckpt.generation * run.config.evolution.open_ended.chunk_ticks
+        if not ckpt.meta.get("tick") == world.tick_count == tick:
+            raise CheckpointError(f"{where}: the world is at tick {world.tick_count}, not at "
+                                  f"generation {ckpt.generation}'s tick {tick}")  # fmt: skip
+        ids = ck.require_array(ckpt, "lineage_ids", np.int64, (None,))
+        depth = ck.require_array(ckpt, "lineage_depth", np.int64, ids.shape)
+        if not np.array_equal(ids, np.sort(world.agents["ids"][alive])) or (depth < 0).any():
+            raise CheckpointError(f"{where}: the lineage depths do not match the world's agents")
+        counts = np.bincount(world.agents["species"][alive], minlength=len(run.species))
+        last = metrics[-len(run.species) :] if ckpt.generation else []
+        for s, row in enumerate(last):
+            if row["tick"] != str(tick) or row["population"] != str(counts[s]):
+                raise CheckpointError(
+                    f"{where}: its world (tick {tick}, {counts[s]} {run.species[s]}) is not the "
+                    f"one metrics.csv recorded last (tick {row['tick'][:20]}, "
+                    f"{row['population'][:20]})"
+                )
+        self.world, self.depth_ids, self.depth = world, ids.copy(), depth.copy()
         try:
-            n_params = [c.n_params for c in self.world.controllers]
+            n_params = [c.n_params for c in world.controllers]
             self.clusters = Clusters.from_arrays(ckpt.arrays, n_params)
         except ValueError as err:
-            raise CheckpointError(f"checkpoint generation {ckpt.generation}: {err}") from None
-        self.lineage.truncate(ckpt.generation)
+            raise CheckpointError(f"{where}: {err}") from None
 
     # ----------------------------------------------------------------------- one chunk
     def _births(self, generation: int, rows: np.ndarray, clusters: np.ndarray) -> dict:

@@ -1,29 +1,33 @@
-"""A run directory: world copy, manifest.json, best.npz (DESIGN section 5, "Checkpoints are data").
+"""A run directory: its layout, its atomic creation, manifest.json, best.npz and its lock.
 
 ```
 runs/NAME/
   world.yaml       the world file as it was when the run started (resume reads this copy; a
                    schema modeline is re-pointed from here, see `world_copy`)
   manifest.json    format version, seed, mode, target generations, layout, package versions,
-                   git revision, command lines (start and every resume)
-  metrics.csv      see alife.evolve.metrics
+                   git revision, command lines (start and every resume); sealed JSON
+  metrics.csv      see alife.evolve.metrics (lineage.csv too, in open-ended runs)
   fitness.png      chart, refreshed as the run goes
   best.npz         best genome ever per species: genome_<s> (n_params,) float32,
                    fitness (S,) float64, generation (S,) int64, species (S,) str
   checkpoints/     see alife.evolve.checkpoint
 ```
-Everything is plain JSON / CSV / .npz (no pickle); files are replaced atomically.
+`create` builds the whole directory, generation-0 checkpoint included, under a hidden
+temporary name next to it and renames it into place, so a run directory either does not exist
+or is complete and resumable. Every file is plain JSON / CSV / .npz (no pickle), replaced
+atomically or appended to; everything read back is checked (alife.evolve.schema).
 """
 
 from __future__ import annotations
 
-import io
-import json
+import contextlib
+import fcntl
 import os
 import platform
+import shutil
 import subprocess
 import sys
-import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -31,14 +35,25 @@ from pathlib import Path
 import numpy as np
 
 from alife.errors import CheckpointError
-from alife.evolve.checkpoint import atomic_write_bytes, sha256_bytes
+from alife.evolve.files import (
+    atomic_write_bytes,
+    fsync_dir,
+    fsync_file,
+    read_sealed_json,
+    sealed_json,
+    sha256_bytes,
+)
+from alife.evolve.npzfile import npz_bytes, read_npz
+from alife.evolve.schema import RunManifest, validated
 
 RUN_FORMAT = "alife-run"
-RUN_FORMAT_VERSION = 1
+RUN_FORMAT_VERSION = 2
 WORLD_FILE = "world.yaml"
 MANIFEST_FILE = "manifest.json"
 BEST_FILE = "best.npz"
-_PACKAGES = ("alife", "numpy", "numba", "pydantic", "pyyaml", "pygame", "tqdm", "ray")
+LOCK_FILE = ".lock"
+_STAGING = ".creating-"
+_PACKAGES = ("alife", "numpy", "numba", "llvmlite", "pydantic", "pyyaml", "pygame", "tqdm", "ray")
 
 
 def package_versions() -> dict[str, str]:
@@ -71,28 +86,120 @@ def git_revision(path: Path) -> dict | None:
     return {"revision": rev.stdout.strip(), "dirty": bool(status.stdout.strip())}
 
 
-def write_json(path: Path, data: dict) -> None:
-    atomic_write_bytes(path, json.dumps(data, indent=1, sort_keys=True).encode())
+def command_line() -> list[str]:
+    return list(sys.argv)
+
+
+# ---------------------------------------------------------------------------- creation
+def _staging_dirs(run_dir: Path) -> list[tuple[Path, int]]:
+    """(folder, pid) of every half-made copy of `run_dir` (a `create` that was interrupted or is
+    still running)."""
+    prefix = f".{run_dir.name}{_STAGING}"
+    if not run_dir.parent.is_dir():
+        return []
+    found = []
+    for p in run_dir.parent.iterdir():
+        if p.name.startswith(prefix) and p.name[len(prefix):].isdigit():
+            found.append((p, int(p.name[len(prefix):])))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def create(run_dir: Path, populate: Callable[[Path], None]) -> None:
+    """Create `run_dir` complete or not at all: `populate(folder)` fills a hidden sibling
+    folder, which is flushed to disk and renamed to `run_dir`. `run_dir` must not exist or be
+    an empty folder; half-made copies left by a killed `create` are removed first."""
+    run_dir = Path(run_dir)
+    if (run_dir / MANIFEST_FILE).exists():
+        raise CheckpointError(f"{run_dir} already holds a run; continue it with --resume "
+                              f"{run_dir} or choose another --out")  # fmt: skip
+    if run_dir.exists() and not run_dir.is_dir():
+        raise CheckpointError(f"{run_dir} is a file, not a run directory; choose another --out")
+    if run_dir.exists() and any(run_dir.iterdir()):
+        raise CheckpointError(f"{run_dir} exists and is not empty; choose another --out")
+    try:
+        run_dir.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise CheckpointError(f"{run_dir}: cannot create run directory ({err})") from None
+    for folder, pid in _staging_dirs(run_dir):
+        if pid != os.getpid() and _alive(pid):
+            raise CheckpointError(f"{run_dir}: another alife process (pid {pid}) is creating "
+                                  "this run directory right now")  # fmt: skip
+        shutil.rmtree(folder, ignore_errors=True)
+    staging = run_dir.parent / f".{run_dir.name}{_STAGING}{os.getpid()}"
+    try:
+        staging.mkdir()
+        populate(staging)
+        for p in sorted(staging.rglob("*"), reverse=True):
+            (fsync_dir if p.is_dir() else fsync_file)(p)
+        fsync_dir(staging)
+        os.rename(staging, run_dir)
+    except OSError as err:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise CheckpointError(f"{run_dir}: cannot create run directory ({err})") from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    fsync_dir(run_dir.parent)
+
+
+@contextlib.contextmanager
+def locked(run_dir: Path) -> Iterator[None]:
+    """Hold the run directory's lock (one process at a time writes a run); released when the
+    block ends or the process dies."""
+    try:
+        fh = open(Path(run_dir) / LOCK_FILE, "a")
+    except OSError as err:
+        raise CheckpointError(f"{run_dir}: cannot open the run's lock file ({err})") from None
+    with fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise CheckpointError(f"{run_dir} is in use by another alife process; wait for it "
+                                  "to finish or stop it first") from None  # fmt: skip
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+# ---------------------------------------------------------------------------- manifest
+def write_manifest(run_dir: Path, manifest: dict) -> None:
+    atomic_write_bytes(Path(run_dir) / MANIFEST_FILE, sealed_json(manifest))
 
 
 def read_manifest(run_dir: Path) -> dict:
-    """The run's manifest; CheckpointError if the folder is not an alife run."""
-    path = Path(run_dir) / MANIFEST_FILE
-    if not Path(run_dir).is_dir():
-        raise CheckpointError(f"{run_dir}: no such run directory")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CheckpointError(f"{run_dir}: not a run directory (no {MANIFEST_FILE})") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise CheckpointError(f"{path}: unreadable run manifest ({err})") from None
-    if not isinstance(data, dict) or data.get("format") != RUN_FORMAT:
+    """The run's manifest, checked against `RunManifest`; CheckpointError if the folder is not
+    a complete alife run or the manifest is damaged."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        hint = ""
+        if _staging_dirs(run_dir):
+            hint = (" (it was interrupted while being created, before its first checkpoint: "
+                    "start it again with the same command)")  # fmt: skip
+        raise CheckpointError(f"{run_dir}: no such run directory{hint}")
+    path = run_dir / MANIFEST_FILE
+    if not path.exists():
+        raise CheckpointError(f"{run_dir}: not a run directory (no {MANIFEST_FILE})")
+    data = read_sealed_json(path, "run manifest")
+    if data.get("format") != RUN_FORMAT:
         raise CheckpointError(f"{path}: not an alife run manifest")
     if data.get("format_version") != RUN_FORMAT_VERSION:
         raise CheckpointError(
             f"{path}: run format version {data.get('format_version')!r} is not supported "
             f"(this alife reads version {RUN_FORMAT_VERSION})"
         )
+    data.pop("sha256")
+    validated(RunManifest, data, path)
     return data
 
 
@@ -112,6 +219,7 @@ def check_world_unchanged(run_dir: Path, expected_sha: str) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
+# ---------------------------------------------------------------------------- best genomes
 @dataclass
 class BestGenomes:
     """Best genome ever seen per species."""
@@ -127,9 +235,7 @@ def save_best(path: Path, best: BestGenomes) -> None:
     arrays["fitness"] = np.asarray(best.fitness, dtype=np.float64)
     arrays["generation"] = np.asarray(best.generation, dtype=np.int64)
     arrays["species"] = np.array(best.species, dtype=str)
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
-    atomic_write_bytes(path, buf.getvalue())
+    atomic_write_bytes(path, npz_bytes(arrays))
 
 
 def load_best(run_dir_or_file: Path) -> BestGenomes:
@@ -138,18 +244,27 @@ def load_best(run_dir_or_file: Path) -> BestGenomes:
     if path.is_dir():
         path = path / BEST_FILE
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            species = [str(s) for s in npz["species"]]
-            genomes = [
-                np.asarray(npz[f"genome_{s}"], dtype=np.float32) for s in range(len(species))
-            ]
-            fitness = np.asarray(npz["fitness"], dtype=np.float64)
-            generation = np.asarray(npz["generation"], dtype=np.int64)
+        arrays = read_npz(path.read_bytes(), str(path))
     except FileNotFoundError:
         raise CheckpointError(f"{path}: no best genomes saved yet") from None
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
-        raise CheckpointError(f"{path}: unreadable best-genome file ({err})") from None
-    return BestGenomes(species, genomes, fitness, generation)
+    except OSError as err:
+        raise CheckpointError(f"{path}: cannot read it ({err.strerror})") from None
+    species = arrays.get("species")
+    if species is None or species.dtype.kind != "U" or species.ndim != 1 or not species.size:
+        raise CheckpointError(f"{path}: damaged best-genome file (no species names)")
+    n = species.size
+    fitness, generation = arrays.get("fitness"), arrays.get("generation")
+    genomes = [arrays.get(f"genome_{s}") for s in range(n)]
+    if (
+        fitness is None or fitness.dtype != np.float64 or fitness.shape != (n,)
+        or generation is None or generation.dtype != np.int64 or generation.shape != (n,)
+        or any(g is None or g.dtype != np.float32 or g.ndim != 1 for g in genomes)
+    ):  # fmt: skip
+        raise CheckpointError(f"{path}: damaged best-genome file (arrays of the wrong type "
+                              "or shape)")  # fmt: skip
+    if not all(np.isfinite(g).all() for g in genomes):
+        raise CheckpointError(f"{path}: damaged best-genome file (a genome is not finite)")
+    return BestGenomes([str(s) for s in species], genomes, fitness, generation)
 
 
 SCHEMA_MODELINE = "# yaml-language-server: $schema="
@@ -173,7 +288,3 @@ def world_copy(raw: bytes, world_path: Path, run_dir: Path) -> bytes:
     else:
         new = f"# (schema modeline removed: {target} is not there from this run directory)"
     return new.encode() + sep + rest
-
-
-def command_line() -> list[str]:
-    return list(sys.argv)

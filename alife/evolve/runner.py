@@ -11,7 +11,8 @@ never prints; the CLI shows progress through the `progress` callback.
 
 from __future__ import annotations
 
-import shutil
+import gc
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from alife.errors import AlifeError, CheckpointError
 from alife.evolve import checkpoint as ck
 from alife.evolve import rundir
 from alife.evolve.evaluate import Layout, new_world
+from alife.evolve.files import fsync_dir, sha256_bytes
 from alife.evolve.generational import GenerationalMode
 from alife.evolve.metrics import (
     GENERATIONAL_COLUMNS,
@@ -33,8 +35,10 @@ from alife.evolve.metrics import (
 )
 from alife.evolve.mode import EvolutionMode, InterruptGuard
 from alife.evolve.progress import Progress
+from alife.evolve.schema import RunCheckpoint, RunManifest, validated
 
 CHART_EVERY_S = 2.0
+METRICS_FILE = "metrics.csv"
 
 
 @dataclass
@@ -69,10 +73,12 @@ class EvolutionRun:
         self.open_ended = config.evolution.mode == "open_ended"
         self.ckpt_dir = self.run_dir / "checkpoints"
         columns = OPEN_ENDED_COLUMNS if self.open_ended else GENERATIONAL_COLUMNS
-        self.metrics = MetricsLog(self.run_dir / "metrics.csv", columns)
+        self.metrics = MetricsLog(self.run_dir / METRICS_FILE, columns)
         self.generation = 0
         self.agent_ticks = 0
         self.wall_time = 0.0
+        self.set_aside: list[int] = []  # newer checkpoints moved aside by --from-generation
+        self._saved = -1  # the generation this process last checkpointed
         self._last_chart = 0.0
         self.mode: EvolutionMode
         if self.open_ended:
@@ -97,6 +103,10 @@ class EvolutionRun:
         """Best genome ever per species (generational runs; None in open-ended runs)."""
         return self.mode.best
 
+    def _logs(self) -> dict[str, MetricsLog]:
+        """The growing files whose length every checkpoint records."""
+        return {METRICS_FILE: self.metrics, **self.mode.logs()}
+
     # ------------------------------------------------------------------ creation and resume
     @classmethod
     def new(
@@ -108,108 +118,188 @@ class EvolutionRun:
         generations: int | None = None,
         command: list[str] | None = None,
     ) -> EvolutionRun:
-        """Start a run: validate the world, create `run_dir`, save generation 0 (a checkpoint)."""
+        """Start a run: validate the world, then create `run_dir` with generation 0 saved, all at
+        once (alife.evolve.rundir.create: a killed start leaves no directory behind)."""
         from alife.config import load_world
 
         config = load_world(world_path)
-        run_dir = Path(run_dir)
-        if (run_dir / rundir.MANIFEST_FILE).exists():
-            raise CheckpointError(
-                f"{run_dir} already holds a run; continue it with --resume {run_dir} "
-                "or choose another --out"
-            )
-        if run_dir.exists() and not run_dir.is_dir():
-            raise CheckpointError(f"{run_dir} is a file, not a run directory; choose another --out")
-        if run_dir.exists() and any(run_dir.iterdir()):
-            raise CheckpointError(f"{run_dir} exists and is not empty; choose another --out")
-        evo = config.evolution
-        if evo.mode == "generational":
+        if config.evolution.mode == "generational":
             Layout.of(config, str(world_path))
-        raw = rundir.world_copy(Path(world_path).read_bytes(), Path(world_path), run_dir)
-        created = not run_dir.exists()
-        try:
-            run_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            raise CheckpointError(f"{run_dir}: cannot create run directory ({err})") from None
-        try:
-            return cls._create(run_dir, config, raw, world_path, seed, generations, command)
-        except BaseException:
-            # leave no half-made run behind (it would block the next attempt)
-            for p in (rundir.MANIFEST_FILE, rundir.WORLD_FILE, "metrics.csv", "lineage.csv"):
-                (run_dir / p).unlink(missing_ok=True)
-            shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)
-            if created:
-                shutil.rmtree(run_dir, ignore_errors=True)
-            raise
-
-    @classmethod
-    def _create(cls, run_dir, config, raw, world_path, seed, generations, command) -> EvolutionRun:
-        evo = config.evolution
-        (run_dir / rundir.WORLD_FILE).write_bytes(raw)
+        raw = rundir.world_copy(Path(world_path).read_bytes(), Path(world_path), Path(run_dir))
         manifest = {
             "format": rundir.RUN_FORMAT,
             "format_version": rundir.RUN_FORMAT_VERSION,
             "world_file": str(world_path),
             "world_name": config.name,
-            "world_sha256": ck.sha256_bytes(raw),
+            "world_sha256": sha256_bytes(raw),
             "seed": int(config.seed if seed is None else seed),
-            "mode": evo.mode,
-            "generations": int(evo.generations if generations is None else generations),
+            "mode": config.evolution.mode,
+            "generations": int(config.evolution.generations if generations is None
+                               else generations),
             "species": [s.name for s in config.species],
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "command": command if command is not None else rundir.command_line(),
             "resumed": [],
             "packages": rundir.package_versions(),
             "git": rundir.git_revision(Path(__file__).resolve().parent),
-        }
-        run = cls(run_dir, config, manifest["world_sha256"], manifest)
-        manifest.update(run.mode.manifest_extra())
-        run.mode.start()
-        run.save_checkpoint()
-        rundir.write_json(run_dir / rundir.MANIFEST_FILE, manifest)
-        return run
+        }  # fmt: skip
+        validated(RunManifest, manifest, f"{run_dir}/{rundir.MANIFEST_FILE}")
+
+        def populate(folder: Path) -> None:
+            (folder / rundir.WORLD_FILE).write_bytes(raw)
+            (folder / rundir.LOCK_FILE).touch()
+            run = cls(folder, config, manifest["world_sha256"], manifest)
+            manifest.update(run.mode.manifest_extra())
+            for log in run._logs().values():
+                log.create()
+            run.mode.start()
+            run.save_checkpoint()
+            rundir.write_manifest(folder, manifest)
+
+        rundir.create(Path(run_dir), populate)
+        gc.collect()  # the populated run (run <-> mode is a cycle) holds a generation's arrays
+        with rundir.locked(run_dir):
+            return cls._open(Path(run_dir))
 
     @classmethod
     def resume(
-        cls, run_dir: Path, *, generations: int | None = None, command: list[str] | None = None
+        cls,
+        run_dir: Path,
+        *,
+        generations: int | None = None,
+        command: list[str] | None = None,
+        from_generation: int | None = None,
     ) -> EvolutionRun:
-        """Reopen a run at its newest checkpoint; CheckpointError on any mismatch or damage."""
+        """Reopen a run at its newest checkpoint (or `from_generation`'s, moving newer ones
+        aside into checkpoints/set_aside/). Everything is checked before anything is changed;
+        on damage a CheckpointError names the file and the newest usable checkpoint."""
+        run_dir = Path(run_dir)
+        rundir.read_manifest(run_dir)  # a clear error before the lock file is made
+        with rundir.locked(run_dir):
+            run = cls._open(run_dir, from_generation)
+            if generations is not None:
+                run.manifest["generations"] = run.target = int(generations)
+            run.manifest["resumed"].append({
+                "at_generation": run.generation,
+                "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "command": command if command is not None else rundir.command_line(),
+            })  # fmt: skip
+            validated(RunManifest, run.manifest, run_dir / rundir.MANIFEST_FILE)
+            rundir.write_manifest(run_dir, run.manifest)
+        return run
+
+    @classmethod
+    def _open(cls, run_dir: Path, from_generation: int | None = None) -> EvolutionRun:
+        """The run at a checkpoint: all of it checked (read only), then metrics and lineage cut
+        back to that checkpoint and best.npz brought in step with it."""
+        manifest = rundir.read_manifest(run_dir)
+        config = cls._config(run_dir, manifest)
+        available = ck.generations(run_dir / "checkpoints")
+        if not available:
+            raise CheckpointError(f"{run_dir}/checkpoints: no checkpoint found")
+        if from_generation is None:
+            start = available[-1]
+        elif from_generation in available:
+            start = from_generation
+        else:
+            raise CheckpointError(
+                f"{run_dir}: no checkpoint of generation {from_generation} (there are: "
+                f"{', '.join(map(str, available))})"
+            )
+        run = cls(run_dir, config, manifest["world_sha256"], manifest)
+        for key, value in run.mode.manifest_extra().items():
+            if manifest.get(key) != value:
+                raise CheckpointError(f"{run_dir}/{rundir.MANIFEST_FILE}: its {key} is not the "
+                                      f"one of the run's {rundir.WORLD_FILE}")  # fmt: skip
+        try:
+            rows = run._load(start)
+        except CheckpointError as err:
+            raise CheckpointError(f"{err}; {cls._fallback(run_dir, config, manifest, start)}") \
+                from None
+        newer = [g for g in available if g > start]
+        if newer:
+            run._set_aside(newer)
+        for name, log in run._logs().items():
+            log.continue_at(run._marks[name], rows[name])
+        best = run.best  # best.npz may be ahead of the checkpoint after a crash: bring it in step
+        if best is not None and (best.generation >= 0).any():
+            rundir.save_best(run_dir / rundir.BEST_FILE, best)
+        elif best is not None:
+            (run_dir / rundir.BEST_FILE).unlink(missing_ok=True)
+        return run
+
+    @staticmethod
+    def _config(run_dir: Path, manifest: dict):
+        """The run's world (its world.yaml, unchanged), checked against the manifest."""
         from alife.config.loader import parse_model
         from alife.config.models import WorldConfig
 
-        run_dir = Path(run_dir)
-        manifest = rundir.read_manifest(run_dir)
-        try:
-            sha = str(manifest["world_sha256"])
-            int(manifest["seed"]), int(manifest["generations"])
-        except (KeyError, TypeError, ValueError):
-            raise CheckpointError(f"{run_dir}/manifest.json: missing seed/generations") from None
-        text = rundir.check_world_unchanged(run_dir, sha)
+        text = rundir.check_world_unchanged(run_dir, manifest["world_sha256"])
         config = parse_model(text, WorldConfig, source=str(run_dir / rundir.WORLD_FILE))
-        ckpt = ck.load_checkpoint(ck.latest_checkpoint(run_dir / "checkpoints"))
-        meta = ckpt.meta
-        if meta.get("world_sha256") != sha or meta.get("seed") != manifest["seed"]:
+        names = [s.name for s in config.species]
+        if manifest["mode"] != config.evolution.mode or manifest["species"] != names:
+            raise CheckpointError(f"{run_dir}/{rundir.MANIFEST_FILE}: mode or species differ "
+                                  f"from the run's {rundir.WORLD_FILE}")  # fmt: skip
+        return config
+
+    @classmethod
+    def _fallback(cls, run_dir: Path, config, manifest: dict, failed: int) -> str:
+        """What to do when checkpoint `failed` is unusable: the newest older one that passes
+        every check, if any."""
+        for g in reversed([g for g in ck.generations(run_dir / "checkpoints") if g < failed]):
+            try:
+                cls(run_dir, config, manifest["world_sha256"], manifest)._load(g)
+            except CheckpointError:
+                continue
+            return (f"the newest usable checkpoint is generation {g}: continue from it with "
+                    f"--resume {run_dir} --from-generation {g}")  # fmt: skip
+        return "no older checkpoint is usable either"
+
+    def _load(self, generation: int) -> dict[str, list[dict[str, str]]]:
+        """Check checkpoint `generation` and everything it vouches for, and take its state
+        (no file is written). Returns the verified rows of each growing file."""
+        ckpt = ck.load_checkpoint(ck.json_path(self.ckpt_dir, generation))
+        meta = validated(RunCheckpoint, ckpt.meta, ckpt.path)
+        for key in ("seed", "world_sha256", "mode", "species"):
+            if getattr(meta, key) != self.manifest[key]:
+                raise CheckpointError(
+                    f"{ckpt.path}: belongs to another run (its {key} differs from "
+                    f"{rundir.MANIFEST_FILE}'s)"
+                )
+        logs = self._logs()
+        if set(meta.files) != set(logs):
+            raise CheckpointError(f"{ckpt.path}: records the files {sorted(meta.files)}, "
+                                  f"expected {sorted(logs)}")  # fmt: skip
+        rows = {name: log.verify(meta.files[name].model_dump(), ckpt.path)
+                for name, log in logs.items()}  # fmt: skip
+        done = [(r["generation"], r["species"]) for r in rows[METRICS_FILE]]
+        want = [(str(g), s) for g in range(ckpt.generation) for s in self.species]
+        if done != want:
             raise CheckpointError(
-                f"{run_dir}: checkpoint generation {ckpt.generation} belongs to another run "
-                "(its world file or seed differs from manifest.json)"
+                f"{ckpt.path}: says generation {ckpt.generation}, but the {METRICS_FILE} rows "
+                f"it vouches for do not cover generations 0..{ckpt.generation - 1} exactly"
             )
-        if generations is not None:
-            manifest["generations"] = int(generations)
-        manifest["resumed"] = list(manifest.get("resumed", [])) + [
-            {
-                "at_generation": ckpt.generation,
-                "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                "command": command if command is not None else rundir.command_line(),
-            }
-        ]
-        run = cls(run_dir, config, sha, manifest)
-        run._restore(ckpt)
-        run.metrics.truncate(run.generation)
-        rundir.write_json(run_dir / rundir.MANIFEST_FILE, manifest)
-        return run
+        self.mode.restore(ckpt, rows[METRICS_FILE])
+        self.generation = self._saved = ckpt.generation
+        self.agent_ticks, self.wall_time = meta.agent_ticks, meta.wall_time
+        self._marks = {name: m.model_dump() for name, m in meta.files.items()}
+        return rows
+
+    def _set_aside(self, generations: list[int]) -> None:
+        """Move the checkpoints of `generations` (JSON and data) into checkpoints/set_aside/."""
+        aside = self.ckpt_dir / "set_aside"
+        aside.mkdir(exist_ok=True)
+        for g in generations:
+            for p in self.ckpt_dir.glob(f"gen_{g:06d}.*"):
+                os.replace(p, aside / p.name)
+        fsync_dir(aside)
+        fsync_dir(self.ckpt_dir)
+        self.set_aside = list(generations)
 
     # ------------------------------------------------------------------ checkpoints
     def save_checkpoint(self) -> Path:
+        """Save the current generation (growing files flushed first, so the checkpoint never
+        vouches for bytes that are not on disk)."""
         arrays, extra = self.mode.arrays()
         meta = {
             "seed": self.seed,
@@ -219,30 +309,22 @@ class EvolutionRun:
             "agent_ticks": int(self.agent_ticks),
             "wall_time": float(self.wall_time),
             "packages": rundir.package_versions(),
+            "files": {name: log.mark() for name, log in self._logs().items()},
             **extra,
         }
-        return ck.save_checkpoint(self.ckpt_dir, ck.Checkpoint(self.generation, meta, arrays))
-
-    def _restore(self, ckpt: ck.Checkpoint) -> None:
-        self.generation = ckpt.generation
-        try:
-            self.agent_ticks = int(ckpt.meta.get("agent_ticks", 0))
-            self.wall_time = float(ckpt.meta.get("wall_time", 0.0))
-        except (TypeError, ValueError):
-            raise CheckpointError(f"checkpoint {ckpt.generation}: bad counters") from None
-        if ckpt.meta.get("mode") != self.config.evolution.mode:
-            raise CheckpointError(f"checkpoint {ckpt.generation}: mode differs from the world's")
-        self.mode.restore(ckpt)
+        path = ck.save_checkpoint(self.ckpt_dir, ck.Checkpoint(self.generation, meta, arrays))
+        self._saved = self.generation
+        return path
 
     # ------------------------------------------------------------------ the loop
     def run(self, backend, progress: Callable[[Progress], None] | None = None) -> RunResult:
         """Run until the target generation, Ctrl-C (saves a checkpoint) or an error.
 
-        `backend` must not be started yet; the run starts and closes it.
-        """
-        last_ckpt = None
+        `backend` must not be started yet; the run starts and closes it. The run directory is
+        locked meanwhile (a second process resuming it gets a clear error)."""
         guard = InterruptGuard()
-        with guard:
+        every = self.config.evolution.checkpoint_every
+        with rundir.locked(self.run_dir), guard:
             started = failed = False
             try:
                 evaluator = self.mode.task_evaluator()
@@ -254,8 +336,8 @@ class EvolutionRun:
                     started = True
                 while self.generation < self.target and not guard.requested:
                     info = self.mode.step(backend, guard)
-                    if self.generation % self.config.evolution.checkpoint_every == 0:
-                        last_ckpt = self.save_checkpoint()
+                    if self.generation % every == 0:
+                        self.save_checkpoint()
                     self._chart(force=False)
                     if progress is not None:
                         progress(info)
@@ -264,20 +346,18 @@ class EvolutionRun:
             except AlifeError:
                 # a worker or the world failed; the state is still that of a whole generation
                 failed = True
-                self.save_checkpoint()
+                if self._saved != self.generation:
+                    self.save_checkpoint()
                 raise
             finally:
                 if started:
                     backend.close(force=guard.requested or failed)
-            interrupted = guard.requested and self.generation < self.target
-            if (
-                last_ckpt is None
-                or interrupted
-                or self.generation % self.config.evolution.checkpoint_every
-            ):
-                last_ckpt = self.save_checkpoint()
+            if self._saved != self.generation:
+                self.save_checkpoint()
             self._chart(force=True)
-        return RunResult(self.run_dir, self.generation, interrupted, last_ckpt)
+        interrupted = guard.requested and self.generation < self.target
+        checkpoint = ck.json_path(self.ckpt_dir, self.generation)
+        return RunResult(self.run_dir, self.generation, interrupted, checkpoint)
 
     def _chart(self, force: bool) -> None:
         now = time.monotonic()

@@ -1,4 +1,4 @@
-"""Parent selection with elitism, and one generational step (DESIGN section 3).
+"""Parent selection with elitism, and one generational step.
 
 Tournament selection (best of k uniform picks) and truncation selection (uniform picks among
 the best fraction), as in classic GA texts and neat-python's reproduction; ties are broken by

@@ -1,4 +1,4 @@
-"""Evidence experiments: one small module per claim of the project (issue 6), and a registry.
+"""Evidence experiments: one small module per claim of the project, and a registry.
 
 `run_experiment(name, out, quick, seed)` runs one; each writes PNG figures and small tables
 (Markdown + CSV) into `out`. `python run.py experiment --list` shows them; docs/RESULTS.md holds

@@ -1,6 +1,6 @@
 """Experiment 3, milder hashing generalises: recall with noisy keys.
 
-DESIGN sections 2-3. k items are written (delta rule, gate 1, the project's `HashMemory.write`)
+k items are written (delta rule, gate 1, the project's `HashMemory.write`)
 into memories of the worlds' default shape (m = 256, key size 16, value size 8) and read back
 with noisy keys key' = key + sigma * noise (Gaussian, so corr(key, key') = 1/sqrt(1 + sigma^2)).
 Reported: the recall fidelity, the regression slope sum(recall . v) / sum(v . v) (1 = the stored

@@ -1,6 +1,6 @@
 """Experiment 2, memory capacity: hashed-memory crosstalk follows the central limit theorem.
 
-DESIGN sections 2-3. k random items (Gaussian keys, N(0, 1) values of size d) are stored in an
+k random items (Gaussian keys, N(0, 1) values of size d) are stored in an
 m-wide `HashMemory` and recalled with their own keys. Reported: recall-error variance / value
 variance.
 - Hebbian storage W = sum_i v_i h_i^T: recall_j = v_j + sum_{i != j} v_i (h_i . h_j) / m, a sum

@@ -1,6 +1,6 @@
 """Experiment 1, "ReLU is a switch": the condensed linear map reproduces the net's output.
 
-DESIGN section 2: for a fixed input every two-slope switch is fixed, so the fixed-filter-bank
+For a fixed input every two-slope switch is fixed, so the fixed-filter-bank
 net is one linear map y = C x. For random nets (slopes ~ N(0, 1), the genomes evolution starts
 from) and random Gaussian inputs we compare C @ x (from `FFBNet.explain`, float64 bookkeeping,
 C returned as float32) with the compiled float32 `FFBNet.forward`, and report the relative

@@ -1,4 +1,4 @@
-"""Rendering: the only package that imports pygame (DESIGN section 4).
+"""Rendering: the only package that imports pygame.
 
 `camera`, `scene`, `hud`, `inspector`, `session`, `app` and `launch` make up the interactive
 window; its live chart is drawn by `alife.chart` (NumPy, shared with the headless runs).
@@ -10,7 +10,7 @@ import sys
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 if "pygame" not in sys.modules and "pkg_resources" not in sys.modules:
-    # pygame.pkgdata imports the slow, deprecated pkg_resources (0.2-0.5 s of start-up) only to
+    # pygame.pkgdata imports the slow, deprecated pkg_resources (slow to import) only to
     # locate its bundled font; with it unavailable pygame uses its documented file-path
     # fallback. The block is lifted right after, so later imports of pkg_resources work.
     sys.modules["pkg_resources"] = None  # type: ignore[assignment]

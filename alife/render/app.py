@@ -1,4 +1,4 @@
-"""The interactive window: event loop, controls, layout (issue 5).
+"""The interactive window: event loop, controls, layout.
 
 `App(session)` opens a resizable pygame window and runs `frame()` until quit: handle events,
 tick the world `ticks_per_frame` times (x `FAST_FORWARD` when fast-forward is on), hot-reload

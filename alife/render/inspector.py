@@ -1,7 +1,7 @@
 """Inspector panel: one agent's body and brain at this tick, drawn from an `AgentView`.
 
 Shows energy, age, generation and parent; the controller inputs x as bars; the condensed map
-C of the "ReLU is a switch" view (DESIGN section 2: for this input every switch is fixed, so
+C of the "ReLU is a switch" view (docs/algorithms.md: for this input every switch is fixed, so
 output = C x) as a heatmap whose columns line up with the input bars and carry the input names;
 the motor outputs; each layer's switch states as an on/off grid; and the memory: W (or, with
 location heads, the tape of cells with each head's position marked) as a heatmap, the read keys,

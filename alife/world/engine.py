@@ -23,6 +23,7 @@ from alife.world.births import Mutate, Reproduction
 from alife.world.controller import Controller, ControllerFactory
 from alife.world.items import Arenas, arenas, item_slots
 from alife.world.sensors import sensor_names
+from alife.world.state_checks import check_state
 from alife.world.tables import build_tables
 from alife.world.tick import TickPipeline
 
@@ -218,6 +219,8 @@ class World:
         controller_factory: ControllerFactory = make_controller,
     ) -> World:
         """The World state_arrays() saved, for the same config; WorldError if they do not fit."""
+        check_state(config, arrays, [controller_factory(config, s)
+                                     for s in range(len(config.species))])  # fmt: skip
         head = state_io.header(arrays)
         world = cls.__new__(cls)
         seed, generation, arena_ids = head

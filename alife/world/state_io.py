@@ -89,8 +89,8 @@ def _mismatch(what: str, got: np.ndarray, want: np.ndarray) -> str:
 
 def _check_addressing(arrays, s: int, ctrl) -> None:
     """WorldError if species s's state was saved with another addressing mode than `ctrl`
-    uses (location tape cells and `both`/content memories have the same shapes). States saved
-    before the marker existed hold content addressing."""
+    uses (location tape cells and `both`/content memories have the same shapes). States
+    without the marker hold content addressing."""
     if getattr(ctrl, "memory", None) is None:
         return
     code = int(arrays[f"addressing_{s}"]) if f"addressing_{s}" in arrays else 0
@@ -119,8 +119,9 @@ def load(
     items: ItemSlots,
     arenas: Arenas,
 ) -> Saved:
-    """The evolving parts of a World saved by save(), checked against a World built from the
-    same header (its controllers, and its items and arenas for shapes; they are not changed).
+    """The evolving parts of a World saved by save() (values already checked by
+    alife.world.state_checks), checked against a World built from the same header (its
+    controllers, and its items and arenas for shapes; they are not changed).
     Raises WorldError if anything is missing or does not fit."""
     if "agent_taste" not in arrays and "agent_ids" in arrays:  # saved before agents tasted
         n = np.asarray(arrays["agent_ids"]).shape[0]
@@ -143,10 +144,6 @@ def load(
             if arr.shape != want.shape or arr.dtype != want.dtype:
                 raise WorldError(_mismatch(f"{name}_{s}", arr, want))
             loaded[name] = np.ascontiguousarray(arr).copy()
-        if "positions" in loaded and loaded["positions"].size:
-            width = ctrl.memory.width
-            if not ((loaded["positions"] >= 0) & (loaded["positions"] < width)).all():
-                raise WorldError(f"positions_{s}: head positions must lie in [0, {width})")
         states.append(dataclasses.replace(template, **loaded))
     counts = [g.shape[0] for g in genomes]
     if not np.array_equal(columns.species, np.repeat(np.arange(len(counts)), counts)):
