@@ -8,7 +8,7 @@ import pytest
 
 from alife.config import load_world
 from alife.config.models import MemoryConfig
-from alife.errors import WorldConfigError
+from alife.errors import WorldConfigError, WorldError
 from alife.world import World
 from alife.world.interact import C_FOOD, C_POISON, L_FOOD, L_POISON, L_SPENT
 from alife.world.sensors import sensor_names
@@ -127,6 +127,10 @@ def test_state_saved_before_tasting_loads_and_swaps_round_trip():
               if k not in ("agent_taste", "swapped")}  # fmt: skip
     back = World.from_state_arrays(config(), arrays)
     assert not back.agents["taste"].any() and not back.arenas.swapped.any()
+    bad = World(cfg, 3).state_arrays()
+    bad["agent_taste"][0] = 9
+    with pytest.raises(WorldError, match="agent_taste"):
+        World.from_state_arrays(cfg, bad)
 
 
 def _fingerprint(path: Path, ticks: int = 30) -> str:

@@ -88,3 +88,6 @@ def test_balanced_episodes_visit_every_goal():
     goals = w.arenas.cue_side.reshape(4, 8)  # (episode, group)
     for col in goals.T:
         assert sorted(col.tolist()) == [0, 1, 2, 3]
+    # a saved double T-maze (goal indices up to 3) restores
+    again = World.from_state_arrays(cfg, w.state_arrays())
+    np.testing.assert_array_equal(again.arenas.cue_side, w.arenas.cue_side)

@@ -219,6 +219,7 @@ class World:
         controller_factory: ControllerFactory = make_controller,
     ) -> World:
         """The World state_arrays() saved, for the same config; WorldError if they do not fit."""
+        arrays = state_io.upgrade(arrays)
         check_state(config, arrays, [controller_factory(config, s)
                                      for s in range(len(config.species))])  # fmt: skip
         head = state_io.header(arrays)

@@ -100,6 +100,17 @@ def _check_addressing(arrays, s: int, ctrl) -> None:
                          f"the world file asks for {ctrl.addressing}")
 
 
+def upgrade(arrays) -> dict[str, np.ndarray]:
+    """`arrays` with what states saved before agents could taste and items could swap roles
+    lack: no tastes (`agent_taste` zeros) and no swaps (`swapped` all false)."""
+    out = dict(arrays)
+    if "agent_taste" not in out and "agent_ids" in out:
+        out["agent_taste"] = np.zeros(np.asarray(out["agent_ids"]).shape[0], dtype=np.int64)
+    if "swapped" not in out and "arena_ids" in out:
+        out["swapped"] = np.zeros(np.asarray(out["arena_ids"]).shape[0], dtype=np.bool_)
+    return out
+
+
 def header(arrays: dict[str, np.ndarray]) -> Header:
     """Seed, generation and arena ids of saved state; WorldError for a foreign format."""
     version = int(_get(arrays, "world_format"))
@@ -123,9 +134,6 @@ def load(
     alife.world.state_checks), checked against a World built from the same header (its
     controllers, and its items and arenas for shapes; they are not changed).
     Raises WorldError if anything is missing or does not fit."""
-    if "agent_taste" not in arrays and "agent_ids" in arrays:  # saved before agents tasted
-        n = np.asarray(arrays["agent_ids"]).shape[0]
-        arrays = {"agent_taste": np.zeros(n, dtype=np.int64), **arrays}
     columns = check_columns({k: _get(arrays, f"agent_{k}") for k in AGENT_FIELDS})
     genomes, states = [], []
     for s, ctrl in enumerate(controllers):
@@ -159,8 +167,6 @@ def load(
         slots[k] = arr.copy()
     per_arena = {}
     for k in ("patch_xy", "cue_side", "swapped"):
-        if k == "swapped" and k not in arrays:
-            continue  # saved before food and poison could swap: never swapped
         arr, ref = _get(arrays, k), getattr(arenas, k)
         if arr.shape != ref.shape:
             raise WorldError(f"world state '{k}' has shape {arr.shape}, expected {ref.shape}")
