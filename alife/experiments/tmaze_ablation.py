@@ -136,7 +136,15 @@ def _by_condition(figures) -> dict[str, list[dict]]:
     return {c: [r for r in rows if r["condition"] == c] for c in CONDITIONS}
 
 
+def _measured(figures) -> bool:
+    """Does the folder hold a run of this experiment (three conditions, cue-blind checks)?"""
+    return figures.has("tmaze_ablation") and "cue_blind" in figures.rows("tmaze_ablation")[0]
+
+
 def summary(figures) -> tuple[str, str]:
+    if not _measured(figures):
+        return ("Memory matters where it should: T-maze",
+                "not measured yet: no committed run of tmaze_ablation")
     by = _by_condition(figures)
     parts = [f"{c}: {sum(r['best_genome_success'] >= SOLVED for r in rows)} of {len(rows)} "
              f"seeds solved" for c, rows in by.items()]  # fmt: skip
