@@ -171,6 +171,9 @@ def report(figures) -> str:
         )
     seeds = sorted({r["seed"] for r in figures.rows("tmaze_ablation")})
     gens = figures.rows("tmaze_ablation")[0]["generations"]
-    return (f"Seeds {seeds[0]}-{seeds[-1]}, {gens} generations each.\n\n{table.markdown()}\n"
+    solved = sum(r["best_genome_success"] >= SOLVED for r in by["location heads"])
+    return (f"Seeds {seeds[0]}-{seeds[-1]}, {gens} generations each. Target: the best genome "
+            f">= {SOLVED} on the fresh mazes in 5 of 5 seeds with location heads; reached in "
+            f"**{solved} of {len(by['location heads'])}**.\n\n{table.markdown()}\n"
             "(full tables: [figures/tmaze_ablation.md](figures/tmaze_ablation.md), "
             "[figures/tmaze_curves.md](figures/tmaze_curves.md); '-': never.)\n")
