@@ -282,7 +282,8 @@ class RayBackend:
                 raise BackendError(
                     f"a Ray worker's node differs from this machine in {k} ({theirs.get(k)} vs "
                     f"{mine.get(k)}): its results would not be bit-identical; run every node "
-                    "with the same alife, Python packages and CPU family (see README, Ray)"
+                    "with the same alife, Python packages and CPU family (see docs/algorithms.md, "
+                    "Bit-identical results)"
                 )
 
     def map(self, tasks: list[Task]) -> list[Result]:

@@ -1,10 +1,10 @@
 """What a machine's results depend on besides a run's inputs: its `node_fingerprint()`.
 
-Two machines with equal fingerprints compute bit-identical generations (see README, "Ray"): the
-same alife source, Python, NumPy, Numba and llvmlite, C library and CPU architecture, and the
-same NumPy SIMD level (NumPy picks other code for a few float functions, e.g. sin and cos, on
-CPUs with AVX-512). The Numba kernels do not enter: they compute the same bits on every x86-64
-instruction set (see alife.jit).
+Two machines with equal fingerprints compute bit-identical generations (see
+docs/algorithms.md, "Bit-identical results"): the same alife source, Python, NumPy, Numba and
+llvmlite, C library and CPU architecture, and the same NumPy SIMD level (NumPy picks other
+code for a few float functions, e.g. sin and cos, on CPUs with AVX-512). The Numba kernels do
+not enter: they compute the same bits on every x86-64 instruction set (see alife.jit).
 """
 
 from __future__ import annotations

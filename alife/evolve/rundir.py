@@ -6,11 +6,14 @@ runs/NAME/
                    schema modeline is re-pointed from here, see `world_copy`)
   manifest.json    format version, seed, mode, target generations, layout, package versions,
                    git revision, command lines (start and every resume); sealed JSON
-  metrics.csv      see alife.evolve.metrics (lineage.csv too, in open-ended runs)
+  metrics.csv      see alife.evolve.metrics
+  lineage.csv      see alife.evolve.lineage (both modes)
   fitness.png      chart, refreshed as the run goes
-  best.npz         best genome ever per species: genome_<s> (n_params,) float32,
-                   fitness (S,) float64, generation (S,) int64, species (S,) str
-  checkpoints/     see alife.evolve.checkpoint
+  best.npz         generational runs: best genome ever per species: genome_<s> (n_params,)
+                   float32, fitness (S,) float64, generation (S,) int64, species (S,) str
+  .lock            held (flock) by the process writing the run, see `locked`
+  checkpoints/     see alife.evolve.checkpoint (set_aside/: newer checkpoints moved aside by
+                   --resume --from-generation)
 ```
 `create` builds the whole directory, generation-0 checkpoint included, under a hidden
 temporary name next to it and renames it into place, so a run directory either does not exist
