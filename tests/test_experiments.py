@@ -78,7 +78,7 @@ def test_same_seed_same_table(tmp_path):
 
 def test_registry_lists_every_module():
     names = {"relu_switch", "memory_capacity", "lsh_generalisation", "ntm_tasks"}
-    names |= {"tmaze_ablation", "cue_delay", "ffb_vs_mlp"}
+    names |= {"tmaze_ablation", "open_worlds", "cue_delay", "ffb_vs_mlp"}
     assert names == set(EXPERIMENTS)
 
 
@@ -207,13 +207,21 @@ def tmaze_quick(tmp_path_factory):
 
 
 def test_tmaze_ablation_quick(tmaze_quick):
+    """The direction of section 4's figure, in a tiny run: without memory the best genome is
+    cue-blind (the same path whichever light showed), so on the balanced test mazes it scores
+    exactly 0 or 0.5; with content heads the cue reaches the motors from the first generations
+    (memory broken, this fails)."""
     result = tmaze_quick
     _check_outputs(result)
     rows = _rows(result.out / "tmaze_ablation.csv")
-    assert len(rows) == 4  # 2 conditions x 2 seeds
-    on = {int(r["n_params"]) for r in rows if r["condition"] == "memory on"}
-    off = {int(r["n_params"]) for r in rows if r["condition"] == "memory off"}
-    assert on == off  # the same net; memory adds runtime state, not parameters
+    assert len(rows) == 6  # 3 conditions x 2 seeds
+    params = {r["condition"]: int(r["n_params"]) for r in rows}
+    assert len(set(params.values())) == 1  # memory adds runtime state, not parameters
+    by = {c: [r for r in rows if r["condition"] == c] for c in params}
+    for r in by["memory off"]:
+        assert r["cue_blind"] == "True"
+        assert float(r["best_genome_success"]) in (0.0, 0.5)
+    assert all(r["cue_blind"] == "False" for r in by["content heads"])
     for r in rows:
         assert 0.0 <= float(r["best_genome_success"]) <= 1.0
 
@@ -233,6 +241,20 @@ def test_world_experiment_seed_is_a_cli_run(tmaze_quick, tmp_path):
     metrics = _rows(tmp_path / "run" / "metrics.csv")
     assert len(expected) == 3
     assert [(r["generation"], r["best"], r["mean"]) for r in metrics] == expected
+
+
+def test_open_worlds_quick(tmp_path):
+    """Each open world in a tiny run: memory changes what the foragers do (with the same seed
+    and the same first genomes, location heads and memory off end on different fitness; with
+    memory broken they would be equal), and memory-off foragers still score (a positive
+    baseline, so section 4c's ratio means something)."""
+    result = run_experiment("open_worlds", tmp_path, quick=True, seed=1)
+    _check_outputs(result)
+    rows = _rows(tmp_path / "open_worlds.csv")
+    final = {(r["world"], r["condition"]): float(r["final_mean_fitness"]) for r in rows}
+    for world in ("berries", "patches"):
+        assert final[(world, "location heads")] != final[(world, "memory off")]
+        assert final[(world, "memory off")] > 0
 
 
 def test_ffb_vs_mlp_quick(tmp_path):

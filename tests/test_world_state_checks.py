@@ -64,7 +64,8 @@ def test_a_worlds_own_state_passes_and_round_trips(eco):
     ("item_fkind", 3, 2, "item_fkind' does not match"),
     ("item_fx", 0, -5.0, "outside the arena"),
     ("genomes_0", (0, 0), np.nan, r"genomes_0\[0\]"),
-    ("cue_side", 0, 3, "is not 0 or 1"),
+    ("cue_side", 0, 3, r"is not a goal index \(0..1\)"),
+    ("agent_taste", 0, 7, "not a taste code"),
     ("patch_xy", (0, 0, 0), np.nan, "patch_xy"),
     ("arena_ids", 1, 0, "repeats an arena"),
 ])  # fmt: skip

@@ -141,16 +141,22 @@ class ObstaclesConfig(StrictModel):
 class CueConfig(StrictModel):
     """A memory task: one of two lights shows for the first ticks and points at the goal.
 
-    Each episode and arena picks a side (0 = first light/goal, 1 = second). While the cue shows,
-    agents can be held in place; when it goes off their pose is reset to where they started, so
-    the only place the cue can survive is the brain's memory.
+    Each episode and arena picks a goal. With 2 goals one light shows (0 = first light/goal,
+    1 = second); with 4 (or 8) goals a sequence of 2 (or 3) lights shows, show_ticks each, one
+    binary choice per junction: goal index = the lights' sides read as a binary number, first
+    light first (4 goals: 2 x first + second). While the cue shows, agents can be held in place;
+    when it goes off their pose is reset to where they started, so the only place the cue can
+    survive is the brain's memory.
     """
 
     lights: list[tuple[float, float]] = Field(
         min_length=2, max_length=2, description="positions of the two cue lights"
     )
     goals: list[tuple[float, float]] = Field(
-        min_length=2, max_length=2, description="goal positions; goal i matches light i"
+        min_length=2,
+        max_length=8,
+        description="2, 4 or 8 goal positions; with 2 goals goal i matches light i, with more "
+        "the cue is a sequence of lights (goal index = their sides, first light the highest bit)",
     )
     goal_radius: float = Field(20.0, gt=0.0, description="reaching within this counts")
     show_ticks: int = Field(5, ge=1, description="ticks the cue light is on")
@@ -163,6 +169,30 @@ class CueConfig(StrictModel):
     food_at_goal: bool = Field(
         True, description="put one food item at the correct goal (drawn; eaten on arrival)"
     )
+    balanced: bool = Field(
+        False,
+        description="generational runs: a genome's evolution.episodes walk through the goals in "
+        "turn from one drawn at random, so with episodes a multiple of the goal count it meets "
+        "every goal equally often and a cue-blind agent scores the same every generation "
+        "(false: every episode's goal is drawn at random)",
+    )
+
+    @field_validator("goals")
+    @classmethod
+    def _goal_count(cls, value):
+        if len(value) not in (2, 4, 8):
+            raise ValueError(f"goals must list 2, 4 or 8 positions (got {len(value)})")
+        return value
+
+    @property
+    def steps(self) -> int:
+        """Lights shown one after another (1 for 2 goals, 2 for 4, 3 for 8)."""
+        return len(self.goals).bit_length() - 1
+
+    @property
+    def show_until(self) -> int:
+        """The first tick after the whole cue sequence."""
+        return self.steps * self.show_ticks
 
 
 class BodyConfig(StrictModel):
@@ -194,6 +224,20 @@ class SensorConfig(StrictModel):
     clock: bool = Field(True, description="two inputs: sin and cos of a clock")
     clock_period: int = Field(50, ge=2, description="clock period in ticks")
     cue: bool = Field(False, description="two inputs: which cue light is on (cue worlds)")
+    taste: bool = Field(
+        False,
+        description="two inputs, one per item look (food, poison): on the tick after eating an "
+        "item of that look, +1 if it was good, -1 if it was bad (else 0); with `swap` the "
+        "looks' roles are drawn per episode, so only tasting tells them apart",
+    )
+    dawn: int = Field(
+        0,
+        ge=0,
+        le=1_000_000,
+        description="one input that, for the first `dawn` ticks of an episode, says which look "
+        "nourishes in the agent's arena (+1 food-looking, -1 poison-looking: the world's `swap` "
+        "drew it) and is 0 afterwards (0: no input)",
+    )
 
     @field_validator("sees")
     @classmethod
@@ -339,6 +383,7 @@ class SpeciesConfig(StrictModel):
         s = self.sensors
         return (
             s.rays * len(s.sees) + int(s.energy) + int(s.speed) + 2 * int(s.clock) + 2 * int(s.cue)
+            + 2 * int(s.taste) + int(s.dawn > 0)
         )
 
     @model_validator(mode="after")
@@ -384,6 +429,15 @@ class WorldConfig(StrictModel):
     poison: ItemConfig = Field(default_factory=lambda: ItemConfig(count=0, energy=0.3))
     obstacles: ObstaclesConfig = Field(default_factory=ObstaclesConfig)
     cue: CueConfig | None = Field(None, description="a memory cue (T-maze style worlds)")
+    swap: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="chance, per episode and arena, that food and poison trade roles: items "
+        "keep their look (colour, ray class, size, place) but then eating a food-looking item "
+        "costs poison.energy and scores as poison, and a poison-looking one nourishes with "
+        "food.energy and scores as food (0: never)",
+    )
     species: list[SpeciesConfig] = Field(min_length=1, max_length=8)
     episode: EpisodeConfig = Field(default_factory=EpisodeConfig)
     evolution: EvolutionConfig = Field(default_factory=EvolutionConfig)

@@ -33,7 +33,11 @@ EXPERIMENTS: dict[str, Experiment] = {
                    "recall with noisy keys: LSH (1 sign round) vs reservoir vs strong hashing",
                    "3"),
         Experiment("tmaze_ablation", "alife.experiments.tmaze_ablation",
-                   "T-maze evolved with memory on vs off (ablation), 5 seeds each", "4"),
+                   "T-maze evolved with location heads, content heads and memory off, 5 seeds "
+                   "each", "4"),
+        Experiment("open_worlds", "alife.experiments.open_worlds",
+                   "open worlds where remembering wins (berries, patches): location heads, "
+                   "content heads and memory off, 5 seeds each", "4c"),
         Experiment("cue_delay", "alife.experiments.cue_delay",
                    "the T-maze brain holding a cue over a delay amid distractors: location "
                    "heads vs content vs memory off, 5 seeds each", "4b"),

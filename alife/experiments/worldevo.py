@@ -83,3 +83,19 @@ def evaluate_genome(
     task = Task(10**6, np.arange(episodes, dtype=np.int64), (np.repeat(genome[None], rows, 0),))
     result = WorldEvaluator(config, seed)(task)
     return float(result.fitness[0].mean()), float(result.success[0].mean())
+
+
+def memory_variants(config) -> dict:
+    """{'location heads', 'content heads', 'memory off'}: `config` with every species' memory
+    addressing set to location / content, or its memory disabled (reads are zeros)."""
+
+    def each(**update):
+        species = [sp.model_copy(update={"memory": sp.memory.model_copy(update=update)})
+                   for sp in config.species]  # fmt: skip
+        return config.model_copy(update={"species": species})
+
+    return {
+        "location heads": each(addressing="location"),
+        "content heads": each(addressing="content"),
+        "memory off": each(enabled=False),
+    }

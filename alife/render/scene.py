@@ -132,6 +132,7 @@ class SceneRenderer:
         visible = self._visible_arenas(camera, snap, offsets)
         self._draw_background(surface, camera, snap, static, offsets, visible)
         self._draw_cues(surface, camera, snap, static, offsets, visible)
+        self._draw_roles(surface, camera, snap, offsets, visible)
         self._draw_food(surface, camera, snap, static, offsets, visible)
         self._draw_agents(surface, camera, snap, static, offsets, visible, groups)
         if selected is not None:
@@ -221,6 +222,22 @@ class SceneRenderer:
                 if lit:
                     pygame.draw.circle(surface, (110, 98, 30), c, rad * 1.8)
                 pygame.draw.circle(surface, CUE_ON if lit else CUE_OFF, c, rad)
+
+    def _draw_roles(self, surface, camera, snap, offsets, visible) -> None:
+        """Worlds where food and poison can swap roles: a badge in each arena's top-left
+        corner, the item that nourishes there this episode (a food diamond, or a poison disc
+        when swapped) in a white ring."""
+        swapped = snap.swapped
+        if swapped is None:
+            return
+        x0, y0 = self._arena_corners(camera, snap, offsets)
+        rpx = max(3, int(round(6 * camera.zoom)))
+        sprites = [self.sprites.food(0, rpx), self.sprites.food(1, rpx)]
+        for a in np.flatnonzero(visible).tolist():
+            kind = int(swapped[a]) if a < len(swapped) else 0
+            cx, cy = float(x0[a]) + 2 * rpx + 2, float(y0[a]) + 2 * rpx + 2
+            pygame.draw.circle(surface, (240, 240, 240), (cx, cy), rpx + 3, 1)
+            surface.blit(sprites[kind], (round(cx) - rpx, round(cy) - rpx))
 
     def _blit_all(self, surface, pairs) -> None:
         surface.blits(pairs, doreturn=False)

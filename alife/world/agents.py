@@ -45,6 +45,7 @@ class AgentColumns(NamedTuple):
     spawn_h: np.ndarray
     goal_d: np.ndarray  # cue worlds: nearest distance to a goal so far
     signal: np.ndarray  # emitted colour in [0, 1]
+    taste: np.ndarray  # what was eaten last tick: 0 nothing, else 1 + 2 * look + (it was bad)
     ledger: np.ndarray  # energy bookkeeping (alife.world.interact L_*)
     counters: np.ndarray  # event counts (alife.world.interact C_*)
 
@@ -73,6 +74,7 @@ AGENT_FIELDS: dict[str, tuple[type, tuple[int, ...]]] = {
     "spawn_h": (np.float64, ()),
     "goal_d": (np.float64, ()),
     "signal": (np.float32, (3,)),
+    "taste": (np.int64, ()),
     "ledger": (np.float64, (LEDGER_COLUMNS,)),
     "counters": (np.int64, (COUNTER_COLUMNS,)),
 }

@@ -141,7 +141,13 @@ class World:
     # ------------------------------------------------------------------ time
     def reset(self) -> None:
         """Start an episode: place agents and items, full energy, zeroed brains and scores."""
-        episode.start(self.config, self.tables, self.agents, self.items, self.arenas)
+        sides = None
+        cue = self.config.cue
+        if cue is not None and cue.balanced and not self.open_ended:
+            groups = self.config.evolution.layout([s.count for s in self.config.species])[0]
+            sides = episode.balanced_sides(self.seed, self.generation, self.arenas.ids, groups,
+                                           len(cue.goals))
+        episode.start(self.config, self.tables, self.agents, self.items, self.arenas, sides)
         self.tick_count = 0
         self.totals = {"births": 0, "deaths": 0, "eaten": 0}
         self.last = {"births": 0, "deaths": 0, "eaten": 0}
@@ -177,6 +183,10 @@ class World:
     def cue_on(self) -> np.ndarray:
         """(A,) bool: is the cue light showing this tick (a new array)."""
         return self._pipeline.cue_on(self.tick_count, self.n_arenas)
+
+    def cue_shown(self) -> np.ndarray:
+        """(A,) int64: per arena, the side (0/1) of the cue light showing at this tick."""
+        return self._pipeline.shown_side(self.arenas.cue_side, self.tick_count)
 
     def sense(self, s: int, rows: np.ndarray) -> np.ndarray:
         """Sensor inputs (len(rows), n_sensors) float32 (a new array) for rows (int64) of
@@ -223,6 +233,7 @@ class World:
         controller_factory: ControllerFactory = make_controller,
     ) -> World:
         """The World state_arrays() saved, for the same config; WorldError if they do not fit."""
+        arrays = state_io.upgrade(arrays)
         check_state(config, arrays, [controller_factory(config, s)
                                      for s in range(len(config.species))])  # fmt: skip
         head = state_io.header(arrays)

@@ -15,7 +15,7 @@ from alife.errors import WorldError
 from alife.world.agents import AgentTable, concat_columns, empty_columns
 from alife.world.controller import Controller
 from alife.world.items import Arenas, ItemSlots
-from alife.world.rng import arena_generator
+from alife.world.rng import P_CUE, arena_generator, arena_keys, uniform
 from alife.world.spawn import patches_and_cues, place_agents, place_items
 from alife.world.tables import WorldTables
 
@@ -86,15 +86,34 @@ def start_goal_distance(columns, goals: np.ndarray, has_cue: bool) -> np.ndarray
     return np.sqrt(dx * dx + dy * dy).min(axis=1)
 
 
+def drawn_goals(keys: np.ndarray, n_goals: int) -> np.ndarray:
+    """(A,) int64: each arena's cue goal in 0..n_goals-1 from its key (alife.world.rng; with
+    2 goals the side spawn.patches_and_cues draws)."""
+    u = np.array([uniform(k, -1, P_CUE, 0, 0) for k in keys], dtype=np.float64)
+    return np.minimum((u * n_goals).astype(np.int64), n_goals - 1)
+
+
+def balanced_sides(seed: int, generation: int, arena_ids: np.ndarray, groups: int,
+                   n_goals: int = 2) -> np.ndarray:
+    """(A,) int64 cue goals where a generation's genome groups each play their episodes in
+    arenas g, g + groups, g + 2 groups, ... (alife.evolve.evaluate.Layout): arena i shows the
+    goal drawn for arena i mod groups, advanced by i div groups (mod n_goals)."""
+    ids = np.asarray(arena_ids, dtype=np.int64)
+    first = drawn_goals(arena_keys(seed, generation, ids % groups), n_goals)
+    return (first + ids // groups) % n_goals
+
+
 def start(
     config: WorldConfig,
     tables: WorldTables,
     agents: AgentTable,
     items: ItemSlots,
     arenas: Arenas,
+    cue_sides: np.ndarray | None = None,
 ) -> None:
     """Start an episode: every agent alive at its start pose with full energy, zeroed brain
-    state, ledger and counters; patch centres and cue sides drawn; items placed."""
+    state, ledger and counters; patch centres and cue sides drawn (cue_sides (A,) int64: these
+    sides instead); items placed."""
     cols = agents.used()
     renumber_local(agents)
     cols.energy[:] = tables.species.initial_energy[cols.species]
@@ -113,6 +132,10 @@ def start(
     for st in agents.states:
         st.reset_rows(slice(None))
     patches_and_cues(arenas, tables.items, obstacles, grid, -1)
+    if cue_sides is None and config.cue is not None and len(config.cue.goals) > 2:
+        cue_sides = drawn_goals(arenas.keys, len(config.cue.goals))
+    if cue_sides is not None:
+        arenas.cue_side[:] = cue_sides
     place_items(items, arenas, tables.items, obstacles, grid, -1)
     if config.cue is not None and config.cue.food_at_goal:
         goal_slots = np.flatnonzero(~items.can_regrow)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from alife.jit import njit_serial
 from alife.world.geometry import min_image
 from alife.world.grid import box_cells, wrap_cell
@@ -71,20 +73,26 @@ def claim_rows(lo, hi, x, y, alive, done, species, apos, radius_tab, eat_tab, it
 
 
 @njit_serial
-def apply_food(claim, fkind, factive, item_energy, energy, species, max_energy_tab, ledger,
-                counters):
+def apply_food(claim, fkind, factive, farena, swapped, item_energy, energy, species,
+               max_energy_tab, ledger, counters, taste):
     """Serial, in agent row order: each agent eats the item it claimed (claim (N,) int64 slot or
     -1) if nobody before it did (so the lowest row wins a shared item; one item per agent per
-    tick), with the energy, ledger and counter changes. Returns items eaten."""
+    tick). An item's role (0 good, 1 bad) is its kind, or the other one in arenas where swapped
+    (A,) bool is set; the role decides the energy, ledger and counter changes. taste (N,) int64
+    says what each agent ate this tick (0 nothing, else 1 + 2 * kind + role). Returns items
+    eaten."""
     eaten = 0
     for j in range(claim.shape[0]):
+        taste[j] = 0
         f = claim[j]
         if f < 0 or not factive[f]:
             continue
         factive[f] = False
         eaten += 1
-        e = item_energy[fkind[f]]
-        if fkind[f] == 0:
+        role = fkind[f] ^ np.int64(swapped[farena[f]])
+        taste[j] = 1 + 2 * fkind[f] + role
+        e = item_energy[role]
+        if role == 0:
             cap = max_energy_tab[species[j]]
             new = energy[j] + e
             if new > cap:
@@ -174,8 +182,9 @@ def apply_catch(catcher, agents, sp):
 @njit_serial
 def goals_reached(agents, cue_side, goals, goal_radius, stop):
     """Cue worlds: mark success/failure for agents reaching the right/wrong goal (cue_side
-    (A,) int64; goals (2, 2) float64), and keep agents.goal_d, the nearest any goal has been so
-    far (for the approach score). stop: reaching a goal finishes the agent (done)."""
+    (A,) int64: the goal index; goals (G, 2) float64), and keep agents.goal_d, the nearest any
+    goal has been so far (for the approach score). stop: reaching a goal finishes the agent
+    (done)."""
     x = agents.x
     y = agents.y
     alive = agents.alive
@@ -188,7 +197,7 @@ def goals_reached(agents, cue_side, goals, goal_radius, stop):
         if not alive[i] or done[i]:
             continue
         side = cue_side[apos[i]]
-        for g in range(2):
+        for g in range(goals.shape[0]):
             dx = x[i] - goals[g, 0]
             dy = y[i] - goals[g, 1]
             d2 = dx * dx + dy * dy

@@ -64,12 +64,14 @@ def item_slots(config: WorldConfig, n_arenas: int) -> ItemSlots:
 class Arenas(NamedTuple):
     """Per arena (A arenas): ids (A,) int64 (the arena's index in the world file's numbering,
     which names its random streams); keys (A,) uint64 (alife.world.rng); patch_xy (A, P, 2)
-    float64 patch centres; cue_side (A,) int64 (0 or 1)."""
+    float64 patch centres; cue_side (A,) int64 (0 or 1); swapped (A,) bool (food and poison
+    trade roles this episode, worlds with `swap`)."""
 
     ids: np.ndarray
     keys: np.ndarray
     patch_xy: np.ndarray
     cue_side: np.ndarray
+    swapped: np.ndarray
 
 
 def arenas(seed: int, generation: int, arena_ids: np.ndarray, n_patches: int) -> Arenas:
@@ -80,4 +82,5 @@ def arenas(seed: int, generation: int, arena_ids: np.ndarray, n_patches: int) ->
         keys=arena_keys(seed, generation, arena_ids),
         patch_xy=np.zeros((n, n_patches, 2)),
         cue_side=np.zeros(n, dtype=np.int64),
+        swapped=np.zeros(n, dtype=np.bool_),
     )

@@ -30,7 +30,7 @@ from alife.world.spawn import regrow, regrowth_at
 
 @njit_parallel
 def sense_pass(rows, dest, bounds, agents, items, se, obstacles, grid, tick, cue_on, cue_side,
-               n_chunks, objects, out):  # fmt: skip
+               swapped, n_chunks, objects, out):  # fmt: skip
     """Fill objects (ObjectGrid buffers) with the living agents and active items, then the
     sensor inputs of agents rows (int64 (B,)): agent rows[r], of species s, gets
     out[dest[r] : dest[r] + n_sensors[s]] (out float32, flat; dest int64 (B,));
@@ -72,7 +72,8 @@ def sense_pass(rows, dest, bounds, agents, items, se, obstacles, grid, tick, cue
                     se.ch_wall[s], se.ch_tag[s].copy(), se.rad_tag, se.see_radius[s],
                     se.see_any[s], se.cull[s], se.max_speed[s], se.max_energy[s], se.energy[s],
                     se.speed[s], se.clock[s], clock[0, s], clock[1, s], se.cue[s], cue_on,
-                    cue_side, width, height, wrap, circles, rects, gx, gy, cw, ch, o_start,
+                    cue_side, se.taste[s], agents.taste, se.dawn[s] > 0, tick < se.dawn[s],
+                    swapped, width, height, wrap, circles, rects, gx, gy, cw, ch, o_start,
                     o_row, o_x, o_y, o_tag, out,
                 )  # fmt: skip
     return n_objects
@@ -80,10 +81,11 @@ def sense_pass(rows, dest, bounds, agents, items, se, obstacles, grid, tick, cue
 
 @njit_parallel
 def act_pass(motors, agents, items, sp, it, obstacles, grid, reach, held, n_chunks, objects, px,
-             py, claim):  # fmt: skip
+             py, claim, swapped):  # fmt: skip
     """Move every agent by its motors (N, >=2) float32, resolve collisions, claim and eat food.
-    objects: this tick's ObjectGrid (from sense_pass); px, py, claim (N,): work space. Returns
-    (agents alive at the start, items eaten)."""
+    objects: this tick's ObjectGrid (from sense_pass); px, py, claim (N,): work space; swapped
+    (A,) bool: arenas whose item kinds trade roles. Returns (agents alive at the start, items
+    eaten)."""
     width, height, gx, gy, cw, ch, wrap = grid
     x = agents.x
     y = agents.y
@@ -123,8 +125,8 @@ def act_pass(motors, agents, items, sp, it, obstacles, grid, reach, held, n_chun
             height, wrap, gx, gy, cw, ch, o_start, o_row, o_x, o_y, o_tag, claim,
         )  # fmt: skip
     eaten = apply_food(
-        claim, items.fkind, items.factive, it.energy, agents.energy, species, sp.max_energy,
-        agents.ledger, agents.counters,
+        claim, items.fkind, items.factive, items.farena, swapped, it.energy, agents.energy,
+        species, sp.max_energy, agents.ledger, agents.counters, agents.taste,
     )  # fmt: skip
     return n_alive, eaten
 

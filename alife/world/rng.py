@@ -31,6 +31,7 @@ P_REGROW = 3
 P_PATCH = 4
 P_CUE = 5
 P_BIRTH = 6
+P_SWAP = 7
 
 
 @njit_inline

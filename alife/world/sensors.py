@@ -10,7 +10,9 @@ the field-of-view sector are visited, and discs wholly outside it are culled bef
 tests (ray-disc and ray-box "slab" tests, Ericson, "Real-Time Collision Detection", 5.3.2-5.3.3),
 which are written branch-free so the loop over rays vectorises.
 Input layout: ray-major (ray0.class0, ray0.class1, ..., ray1.class0, ...), then energy, speed,
-clock sin/cos, cue lights - whichever the species enables.
+clock sin/cos, cue lights, taste (per item look: +1 good / -1 bad, eaten last tick), dawn (+1 /
+-1: food- / poison-looking items nourish, early in an episode only) - whichever the species
+enables.
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ def sensor_names(species_cfg) -> list[str]:
         names += ["clock.sin", "clock.cos"]
     if s.cue:
         names += ["cue.light0", "cue.light1"]
+    if s.taste:
+        names += ["taste.food", "taste.poison"]
+    if s.dawn:
+        names.append("dawn")
     return names
 
 
@@ -169,7 +175,8 @@ def sense_rows(
     lo, hi, rows, dest, x, y, heading, speed, energy, alive, apos,
     ray_ct, ray_st, srange, n_cls, ch_wall, ch_tag, rad_tag, max_rad, see_any, cull,
     max_speed, max_energy, use_energy, use_speed, use_clock, clock_sin, clock_cos, use_cue,
-    cue_on, cue_side, width, height, wrap, circles, rects,
+    cue_on, cue_side, use_taste, taste, use_dawn, dawn_on, swapped,
+    width, height, wrap, circles, rects,
     gx, gy, cw, ch, o_start, o_row, o_x, o_y, o_tag,
     out,
 ):
@@ -182,11 +189,14 @@ def sense_rows(
     classes, walls seen in channel ch_wall (-1: unseen); object tag t is seen in channel
     ch_tag[t] (-1 = unseen) as a disc of radius rad_tag[t], max_rad the largest seen, see_any:
     any tag seen; cull: the field of view is convex. cue_on (A,) bool and cue_side (A,) int64
-    per arena. Objects (living agents and items) come from the grid of the cells gx x gy of size
-    cw x ch, gathered in cell order (o_start (cells + 1,), o_row, o_x, o_y, o_tag), so neighbour
-    scans read memory contiguously."""
+    per arena; use_taste: taste inputs from taste (N,) int64 (0 nothing eaten last tick, else
+    1 + 2 * look + role); use_dawn: the dawn input, shown while dawn_on, says which look
+    nourishes (swapped (A,) bool per arena). Objects (living agents and items) come from the
+    grid of the cells gx x gy of size cw x ch, gathered in cell order (o_start (cells + 1,),
+    o_row, o_x, o_y, o_tag), so neighbour scans read memory contiguously."""
     n_rays = ray_ct.shape[0]
-    n_out = n_rays * n_cls + use_energy + use_speed + 2 * use_clock + 2 * use_cue
+    n_out = (n_rays * n_cls + use_energy + use_speed + 2 * use_clock + 2 * use_cue
+             + 2 * use_taste + use_dawn)
     inv = 1.0 / srange
     # field-of-view culling: a disc must meet the wedge between the outermost rays
     ca = ray_ct[n_rays - 1]
@@ -255,6 +265,16 @@ def sense_rows(
             on = cue_on[a]
             out[q] = 1.0 if on and cue_side[a] == 0 else 0.0
             out[q + 1] = 1.0 if on and cue_side[a] == 1 else 0.0
+            q += 2
+        if use_taste:
+            code = taste[i] - 1  # 2 * look + role, -1 = nothing eaten
+            look = code // 2
+            good = 1.0 if code % 2 == 0 else -1.0
+            out[q] = good if code >= 0 and look == 0 else 0.0
+            out[q + 1] = good if code >= 0 and look == 1 else 0.0
+            q += 2
+        if use_dawn:
+            out[q] = (-1.0 if swapped[a] else 1.0) if dawn_on else 0.0
 
 
 @njit_serial

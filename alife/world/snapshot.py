@@ -23,6 +23,8 @@ class Snapshot:
     config.species); arena int32; signal (N, 3) float32 in [0, 1] (the emitted colour).
     Food arrays (F,): food_x, food_y float32; food_kind int8 (0 food, 1 poison); food_arena int32.
     cue_on (A,) bool per arena (a cue light is showing); cue_side (A,) int8 (-1/+1, 0 none).
+    swapped (A,) bool per arena: food and poison trade roles this episode (None: the world
+    never swaps them).
     births, deaths, eaten: totals since the last reset(); tick_births, tick_deaths, tick_eaten:
     during the last tick only. done (N,) bool: the agent has finished (reached a cue goal).
     """
@@ -58,6 +60,7 @@ class Snapshot:
     tick_births: int = 0
     tick_deaths: int = 0
     tick_eaten: int = 0
+    swapped: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from alife.jit import njit_inline, njit_serial
-from alife.world.rng import P_CUE, P_FOOD, P_PATCH, P_REGROW, P_SPAWN, uniform
+from alife.world.rng import P_CUE, P_FOOD, P_PATCH, P_REGROW, P_SPAWN, P_SWAP, uniform
 
 MAX_TRIES = 64
 
@@ -157,7 +157,8 @@ def regrow(keys, farena, flocal, fkind, can_regrow, regrow_p, patch_xy, it, circ
 @njit_serial
 def patches_and_cues(arenas, it, obstacles, grid, tick):
     """Per arena: patch centres arenas.patch_xy (A, P, 2) away from walls/obstacles, cue side
-    arenas.cue_side 0/1 (A,) (it: ItemTables)."""
+    arenas.cue_side 0/1 (A,), and whether food and poison trade roles, arenas.swapped (A,)
+    (drawn only when it.swap > 0; it: ItemTables)."""
     width = grid.width
     height = grid.height
     circles, rects = obstacles
@@ -178,3 +179,5 @@ def patches_and_cues(arenas, it, obstacles, grid, tick):
                 if not blocked(px, py, 0.5 * m, circles, rects):
                     break
         cue_side[a] = 0 if uniform(key, tick, P_CUE, 0, 0) < 0.5 else 1
+        if it.swap[0] > 0.0:
+            arenas.swapped[a] = uniform(key, tick, P_SWAP, 0, 0) < it.swap[0]

@@ -91,7 +91,9 @@ def check_state(config, arrays: dict[str, np.ndarray], controllers: list) -> Non
     width, height = float(config.arena.width), float(config.arena.height)
 
     cue_side = _array(arrays, "cue_side", np.int64, (n_ar,))
-    _in_range("cue_side", cue_side, 0, 2, "is not 0 or 1")
+    n_goals = len(config.cue.goals) if config.cue is not None else 2
+    _in_range("cue_side", cue_side, 0, n_goals, f"is not a goal index (0..{n_goals - 1})")
+    _array(arrays, "swapped", np.bool_, (n_ar,))
     n_patches = build_tables(config, [c.n_params for c in controllers]).items.patch_r_of.size
     patch_xy = _array(arrays, "patch_xy", np.float64, (n_ar, n_patches, 2))
     _finite("patch_xy", patch_xy)
@@ -102,6 +104,7 @@ def check_state(config, arrays: dict[str, np.ndarray], controllers: list) -> Non
               for k, (dtype, tail) in AGENT_FIELDS.items()}  # fmt: skip
     n_sp = len(config.species)
     species = agents["species"]
+    _in_range("agent_taste", agents["taste"], 0, 5, "is not a taste code (0..4)")
     _in_range("agent_species", species, 0, n_sp, f"is not a species index (0..{n_sp - 1})")
     if n and (np.diff(species) < 0).any():
         _fail("agent rows are not in species order")

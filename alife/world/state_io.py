@@ -61,6 +61,7 @@ def save(world) -> dict[str, np.ndarray]:
         out[f"last_{k}"] = np.array(world.last[k], dtype=np.int64)
     out["arena_ids"] = arenas.ids.copy()
     out["cue_side"] = arenas.cue_side.copy()
+    out["swapped"] = arenas.swapped.copy()
     out["patch_xy"] = arenas.patch_xy.copy()
     for k in AGENT_FIELDS:
         out[f"agent_{k}"] = agents[k].copy()
@@ -97,6 +98,17 @@ def _check_addressing(arrays, s: int, ctrl) -> None:
     if saved != ctrl.addressing:
         raise WorldError(f"species {s}: the world state was saved with {saved} addressing, "
                          f"the world file asks for {ctrl.addressing}")
+
+
+def upgrade(arrays) -> dict[str, np.ndarray]:
+    """`arrays` with what states saved before agents could taste and items could swap roles
+    lack: no tastes (`agent_taste` zeros) and no swaps (`swapped` all false)."""
+    out = dict(arrays)
+    if "agent_taste" not in out and "agent_ids" in out:
+        out["agent_taste"] = np.zeros(np.asarray(out["agent_ids"]).shape[0], dtype=np.int64)
+    if "swapped" not in out and "arena_ids" in out:
+        out["swapped"] = np.zeros(np.asarray(out["arena_ids"]).shape[0], dtype=np.bool_)
+    return out
 
 
 def header(arrays: dict[str, np.ndarray]) -> Header:
@@ -155,7 +167,7 @@ def load(
             raise WorldError(_mismatch(f"item array '{k}'", arr, ref))
         slots[k] = arr.copy()
     per_arena = {}
-    for k in ("patch_xy", "cue_side"):
+    for k in ("patch_xy", "cue_side", "swapped"):
         arr, ref = _get(arrays, k), getattr(arenas, k)
         if arr.shape != ref.shape:
             raise WorldError(f"world state '{k}' has shape {arr.shape}, expected {ref.shape}")

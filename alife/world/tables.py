@@ -71,6 +71,8 @@ class SensorTables(NamedTuple):
     clock: np.ndarray  # bool: sin and cos of the clock
     clock_period: np.ndarray  # int64
     cue: np.ndarray  # bool: the two cue lights
+    taste: np.ndarray  # bool: the two taste inputs
+    dawn: np.ndarray  # int64: ticks the dawn input shows which look nourishes (0: no input)
     n_sensors: np.ndarray  # int64
     max_speed: np.ndarray
     max_energy: np.ndarray
@@ -79,9 +81,11 @@ class SensorTables(NamedTuple):
 @kernel_tuple
 class ItemTables(NamedTuple):
     """Per item kind (food, poison): radius, energy, regrowth chance, seasons, patch layout (2,)
-    arrays; patch_r_of (P,) the radius of each of the P patch centres of an arena. A kind's
-    regrowth chance at tick t is regrow * (1 + season_amp * sin(2 pi t / season_period)), or
-    just regrow when season_period is 0 (no seasons)."""
+    arrays; patch_r_of (P,) the radius of each of the P patch centres of an arena; swap (1,) the
+    chance per episode and arena that the kinds trade roles (energy[0] and the food score then
+    go with kind 1). A kind's regrowth chance at tick t is
+    regrow * (1 + season_amp * sin(2 pi t / season_period)), or just regrow when season_period
+    is 0 (no seasons)."""
 
     radius: np.ndarray
     energy: np.ndarray
@@ -92,6 +96,7 @@ class ItemTables(NamedTuple):
     patch_n: np.ndarray  # int64
     patch_r: np.ndarray
     patch_r_of: np.ndarray
+    swap: np.ndarray
 
 
 @kernel_tuple
@@ -232,6 +237,8 @@ def _sensor_tables(config: WorldConfig) -> SensorTables:
         clock=np.array([s.sensors.clock for s in sp], dtype=np.bool_),
         clock_period=np.array([s.sensors.clock_period for s in sp], dtype=np.int64),
         cue=np.array([s.sensors.cue for s in sp], dtype=np.bool_),
+        taste=np.array([s.sensors.taste for s in sp], dtype=np.bool_),
+        dawn=np.array([s.sensors.dawn for s in sp], dtype=np.int64),
         n_sensors=np.array([s.n_sensors for s in sp], dtype=np.int64),
         max_speed=np.array([s.body.max_speed for s in sp], dtype=np.float64),
         max_energy=np.array([s.energy.max for s in sp], dtype=np.float64),
@@ -255,6 +262,7 @@ def _item_tables(config: WorldConfig) -> ItemTables:
         patch_n=np.array(patch_n, dtype=np.int64),
         patch_r=np.array(patch_r, dtype=np.float64),
         patch_r_of=patch_r_of,
+        swap=np.array([config.swap], dtype=np.float64),
     )
 
 

@@ -137,7 +137,7 @@ class TickPipeline:
 
     def cue_on(self, tick: int, n_arenas: int) -> np.ndarray:
         """(A,) bool: is the cue light showing at this tick (read-only)."""
-        on = self.cue is not None and tick < self.cue.show_ticks
+        on = self.cue is not None and tick < self.cue.show_until
         flags = self._flags.get((n_arenas, on))
         if flags is None:
             flags = self._flags[(n_arenas, on)] = np.full(n_arenas, on, dtype=np.bool_)
@@ -147,7 +147,16 @@ class TickPipeline:
     def held(self, tick: int) -> bool:
         """Are agents held still at this tick (cue worlds that hold agents while it shows)."""
         cue = self.cue
-        return bool(cue is not None and cue.hold_agents and tick < cue.show_ticks)
+        return bool(cue is not None and cue.hold_agents and tick < cue.show_until)
+
+    def shown_side(self, cue_side: np.ndarray, tick: int) -> np.ndarray:
+        """(A,) int64: the side (0/1) of the light showing at this tick (while the cue shows;
+        with one light, the arenas' cue sides themselves)."""
+        cue = self.cue
+        if cue is None or cue.steps == 1:
+            return cue_side
+        step = min(tick // cue.show_ticks, cue.steps - 1)
+        return (cue_side >> (cue.steps - 1 - step)) & 1
 
     def sense(
         self,
@@ -192,8 +201,8 @@ class TickPipeline:
         t = self.tables
         cue_on = self.cue_on(tick, len(arenas.ids))
         self._sense_pass(rows, dest, bounds, agents.columns, items, t.sensors, t.obstacles,
-                         t.grid, tick, cue_on, arenas.cue_side, n_chunks, objects,
-                         out)
+                         t.grid, tick, cue_on, self.shown_side(arenas.cue_side, tick),
+                         arenas.swapped, n_chunks, objects, out)
 
     def run(self, agents: AgentTable, items: ItemSlots, arenas: Arenas, tick: int,
             sensed: bool = False) -> TickCounts:
@@ -236,7 +245,7 @@ class TickPipeline:
         sp, it, obstacles, grid = t.species, t.items, t.obstacles, t.grid
         n_alive, eaten = self._act_pass(
             buf.motors, cols, items, sp, it, obstacles, grid, t.reach_collide, self.held(tick),
-            n_chunks, buf.objects, buf.px, buf.py, buf.claim,
+            n_chunks, buf.objects, buf.px, buf.py, buf.claim, arenas.swapped,
         )  # fmt: skip
         deaths = 0
         if self.has_prey:

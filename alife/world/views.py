@@ -50,7 +50,7 @@ def make_snapshot(world) -> Snapshot:
         food_arena=_ro(items.farena[act], np.int32),
         cue_on=_ro(world.cue_on()),
         cue_side=_ro(
-            (2 * world.arenas.cue_side - 1) if cue is not None else np.zeros(world.n_arenas),
+            (2 * world.cue_shown() - 1) if cue is not None else np.zeros(world.n_arenas),
             np.int8,
         ),
         population=int(live.sum()),
@@ -62,6 +62,7 @@ def make_snapshot(world) -> Snapshot:
         tick_births=world.last["births"],
         tick_deaths=world.last["deaths"],
         tick_eaten=world.last["eaten"],
+        swapped=_ro(world.arenas.swapped) if cfg.swap > 0 else None,
     )
 
 
