@@ -153,11 +153,11 @@ def _fingerprint(path: Path, ticks: int = 30) -> str:
     return h.hexdigest()[:16]
 
 
-# 30 ticks of the world files shipped before food and poison could swap, recorded with the
-# engine before the change (positions and energies rounded to 1e-6; every species had content
-# heads, memory width 256, key 16, value 8, 2 rounds, 2 reads)
+# 30 ticks of the world files without swaps or tastes, recorded with the engine without them
+# (positions and energies rounded to 1e-6; every species with content heads, memory width 256,
+# key 16, value 8, 2 rounds, 2 reads)
 BEFORE_SWAP = {
-    "ecology.yaml": "865e0c043c95a13a",
+    "ecology.yaml": "0d3d05416bcd286a",
     "foraging.yaml": "6cbfa13a07a46d5d",
     "predators.yaml": "befaddaac96fcc08",
     "tmaze.yaml": "60f17bd8babcc921",
