@@ -142,8 +142,6 @@ def check_state(config, arrays: dict[str, np.ndarray], controllers: list) -> Non
         _finite(f"genomes_{s}", g)
         empty = ctrl.new_state(0)
         layout = {f.name: getattr(empty, f.name) for f in dataclasses.fields(empty)}
-        reads = int(sp.memory.reads) if sp.memory.enabled else 0
-        layout.setdefault("positions", np.zeros((0, reads + 1), np.int32))  # location heads
         for name, ref in layout.items():
             key = f"{name}_{s}"
             if key not in arrays and name not in ("memory", "reads"):
