@@ -21,8 +21,9 @@ from contextlib import contextmanager
 # OpenMP threads that wait for work sleep instead of spinning: a spinning thread takes a core
 # from whatever else runs (another process, or this process's own Python between parallel
 # regions), which on a busy machine made two threads ten times slower than one. Set before Numba
-# starts its threads; an explicit setting in the environment wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# starts its threads; a wait setting in the environment (either variable) wins.
+if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
+    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
 
 import numba  # noqa: E402
 import numpy as np  # noqa: E402
