@@ -78,7 +78,7 @@ def test_same_seed_same_table(tmp_path):
 
 def test_registry_lists_every_module():
     names = {"relu_switch", "memory_capacity", "lsh_generalisation", "ntm_tasks"}
-    names |= {"tmaze_ablation", "open_worlds", "cue_delay", "ffb_vs_mlp"}
+    names |= {"tmaze_ablation", "open_worlds", "cue_delay", "ffb_vs_mlp", "foraging_memory"}
     assert names == set(EXPERIMENTS)
 
 
@@ -255,6 +255,19 @@ def test_open_worlds_quick(tmp_path):
     for world in ("berries", "patches"):
         assert final[(world, "location heads")] != final[(world, "memory off")]
         assert final[(world, "memory off")] > 0
+
+
+def test_foraging_memory_quick(tmp_path):
+    """The default world in a tiny run: each memory setting is a different brain (same seed,
+    same first genomes, different fitness: with the heads' outputs ignored they would be equal)
+    and every setting forages (a positive baseline for section 6b's ratios)."""
+    result = run_experiment("foraging_memory", tmp_path, quick=True, seed=1)
+    _check_outputs(result)
+    rows = _rows(tmp_path / "foraging_memory.csv")
+    final = {r["condition"]: float(r["final_mean_fitness"]) for r in rows}
+    assert len(set(final.values())) == 3
+    assert min(final.values()) > 0
+    assert all(float(r["cpu_s"]) > 0 for r in rows)
 
 
 def test_ffb_vs_mlp_quick(tmp_path):

@@ -46,6 +46,9 @@ EXPERIMENTS: dict[str, Experiment] = {
                    "5"),
         Experiment("ffb_vs_mlp", "alife.experiments.ffb_vs_mlp",
                    "foraging: FFB net vs dense MLP of the same width, same budget", "6"),
+        Experiment("foraging_memory", "alife.experiments.foraging_memory",
+                   "the default world's memory: foraging with content heads, location heads "
+                   "and memory off, 5 seeds each", "6b"),
     )
 }
 
