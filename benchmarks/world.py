@@ -12,7 +12,8 @@ and slower minutes) and each reports its fastest block (the least disturbed by o
 processes). The "world only" row replaces the brain by constant motors.
 
 `--against REV` runs the same cases on the alife package of git revision REV too (imported next
-to this tree's, see benchmarks/baseline.py), interleaved block by block, and prints new/old.
+to this tree's, see benchmarks/baseline.py), each with its own revision's world files (the
+default world as that revision shipped it), interleaved block by block, and prints new/old.
 
 The machine's speed is printed before and after (fht-cpu ns per 256-float transform, the unit of
 benchmarks/brain.py's 'x fht'): on a shared or virtual machine it drifts by tens of percent.
@@ -62,10 +63,11 @@ class _Timed:
 class Engine:
     """One alife package (this tree's, or a baseline revision's) building benchmark Worlds."""
 
-    def __init__(self, label: str, package):
+    def __init__(self, label: str, package, worlds: Path = WORLD.parent):
         import importlib
 
         self.label = label
+        self.worlds = worlds  # the revision's own world files
         self.load_world = importlib.import_module(f"{package.__name__}.config").load_world
         engine = importlib.import_module(f"{package.__name__}.world.engine")
         self.World, self.make_controller = engine.World, engine.make_controller
@@ -117,7 +119,7 @@ class Case:
     time. think=False replaces the brain by constant motors (the "world only" row)."""
 
     def __init__(self, engine: Engine, n_agents: int, ticks: int, think: bool = True):
-        per_arena = engine.load_world(WORLD).species[0].count
+        per_arena = engine.load_world(engine.worlds / WORLD.name).species[0].count
         self.engine = engine
         self.arenas = max(1, n_agents // per_arena)
         self.agents = self.arenas * per_arena
@@ -125,7 +127,7 @@ class Case:
         self.label = f"{self.agents}" if think else f"{self.agents}*"
         self.acc = {"think": 0.0, "sense": 0.0}
         fixed = None if think else FIXED_MOTORS
-        self.world = engine.world(WORLD, self.arenas, self.acc, fixed)
+        self.world = engine.world(engine.worlds / WORLD.name, self.arenas, self.acc, fixed)
         for _ in range(3):  # warm up (JIT, caches, first-touch of memory)
             self.world.tick()
         self.best = None
@@ -190,7 +192,8 @@ def fixed_overhead(engine: Engine, rounds: int) -> tuple[float, float]:
     before = numba.get_num_threads()
     set_threads(1)
     acc = {"think": 0.0, "sense": 0.0}
-    worlds = {k: engine.world(WORLD, k, acc, FIXED_MOTORS) for k in (1, 25)}
+    path = engine.worlds / WORLD.name
+    worlds = {k: engine.world(path, k, acc, FIXED_MOTORS) for k in (1, 25)}
     times = {k: [] for k in worlds}
     for w in worlds.values():
         for _ in range(3):
@@ -220,7 +223,7 @@ def open_ended(engine: Engine, rounds: int, ticks: int, busy: bool) -> dict[int,
     from alife.evolve.mutation import births_mutate
     from alife.jit import set_threads
 
-    config = engine.load_world(ECOLOGY)
+    config = engine.load_world(engine.worlds / ECOLOGY.name)
     kw = {"mutate": births_mutate(config)} if engine.factory else {}
     world = engine.World(config, 11, **kw)
     while world.tick_count < 4000 and int(world.agents["alive"].sum()) < 390:
@@ -283,9 +286,10 @@ def main(quick: bool = False, against: str | None = None) -> int:
     sizes = [1_000, 10_000] if quick else [1_000, 10_000, 100_000]
     engines = [Engine("new", alife)]
     if against:
-        from benchmarks.baseline import baseline_package
+        from benchmarks.baseline import baseline_package, baseline_worlds
 
-        engines.insert(0, Engine(f"old ({against})", baseline_package(against)))
+        old = baseline_package(against)
+        engines.insert(0, Engine(f"old ({against})", old, baseline_worlds(old)))
     cases = {e.label: _cases(e, sizes) for e in engines}
     # rounds of one block per case, interleaved (old and new alternating), so every case sees
     # the same mix of the host's faster and slower minutes; each reports its fastest block
@@ -293,19 +297,21 @@ def main(quick: bool = False, against: str | None = None) -> int:
         for group in zip(*cases.values(), strict=True):
             for case in group:
                 case.block()
-    config = engines[-1].load_world(WORLD)
-    sp = config.species[0]
-    mem = sp.memory
     print(
         f"\nWorld throughput - {WORLD.name}, {THREADS} Numba threads, "
         f"{os.cpu_count()} CPUs, load avg {os.getloadavg()[0]:.1f}"
     )
     print(f"machine speed: {speed_before} before, {machine_yardstick()} after the runs")
-    print(
-        f"brain: {sp.n_sensors} sensors, width {sp.brain.width}, depth {sp.brain.depth}; "
-        f"memory {'on' if mem.enabled else 'off'}: width {mem.width}, key {mem.key_size}, "
-        f"value {mem.value_size}, rounds {mem.rounds}, reads {mem.reads}"
-    )
+    for e in engines:
+        sp = e.load_world(e.worlds / WORLD.name).species[0]
+        mem = sp.memory
+        heads = getattr(mem, "addressing", "content")  # revisions before heads: content
+        print(
+            f"{e.label:>16} brain: {sp.n_sensors} sensors, width {sp.brain.width}, depth "
+            f"{sp.brain.depth}; memory {'on' if mem.enabled else 'off'}: {heads} heads, width "
+            f"{mem.width}, key {mem.key_size}, value {mem.value_size}, rounds {mem.rounds}, "
+            f"reads {mem.reads}"
+        )
     rows = {label: [c.row() for c in group] for label, group in cases.items()}
     base = rows[engines[0].label] if against else None
     for e in engines:
