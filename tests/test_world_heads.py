@@ -121,17 +121,19 @@ def _foraging_with(tmp_path, old, new):
 
 
 def test_world_file_addressing_option_and_its_errors(tmp_path):
-    assert load_world(FORAGING).species[0].memory.addressing == "content"
-    ok = _foraging_with(tmp_path, "      reads: 2", "      reads: 2\n      addressing: location")
-    cfg = load_world(ok)
+    assert load_world(FORAGING).species[0].memory.addressing == "location"
+    content = _foraging_with(tmp_path, "addressing: location", "addressing: content")
+    assert World(load_world(content)).controllers[0].layout.describe().endswith(
+        "3 heads (2 read, 1 write) x (key 16) + value 8 + gate 1")
+    cfg = load_world(FORAGING)
     assert World(cfg).controllers[0].layout.describe().endswith(
         "3 heads (2 read, 1 write) x (shift 3 + home 1) + value 8 + gate 1")
-    bad = _foraging_with(tmp_path, "      reads: 2", "      reads: 2\n      addressing: tape")
+    bad = _foraging_with(tmp_path, "addressing: location", "addressing: tape")
     with pytest.raises(WorldConfigError) as info:
         load_world(bad)
     assert str(info.value).endswith(
         "species[0].memory.addressing: should be 'content', 'location' or 'both' (got 'tape')")
-    wide = _foraging_with(tmp_path, "      reads: 2", "      reads: 2\n      addressing: both")
+    wide = _foraging_with(tmp_path, "addressing: location", "addressing: both")
     with pytest.raises(WorldConfigError) as info:
         load_world(wide)
     assert ("74 brain outputs (2 motors + 3 memory heads x 21 (key_size + shift 3 + home 1 + "

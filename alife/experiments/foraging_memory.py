@@ -71,8 +71,9 @@ def run(out: Path, quick: bool = False, seed: int = 1) -> ExperimentResult:
     mean = {c: float(np.mean([r[3] for r in by[c]])) for c in CONDITIONS}
     result.headline["location heads / content heads, final mean fitness"] = (
         mean["location heads"] / mean["content heads"])
-    result.headline["location heads / content heads, CPU per run"] = float(
-        np.mean([r[5] for r in by["location heads"]]) / np.mean([r[5] for r in by["content heads"]]))
+    cpu = {c: float(np.mean([r[5] for r in by[c]])) for c in CONDITIONS}
+    result.headline["location heads / content heads, CPU per run"] = (
+        cpu["location heads"] / cpu["content heads"])
     result.figures.append(save_figure(
         out / "foraging_memory.png", series,
         title=f"foraging: population mean fitness per generation (mean of {len(seeds)} seeds)",
@@ -97,7 +98,7 @@ def _mean(rows: list[dict], key: str) -> float:
 
 
 def summary(figures) -> tuple[str, str]:
-    claim = "The default world's memory: location heads forage as well as content heads, cheaper"
+    claim = "The default world's memory (foraging): location heads vs content heads"
     if not figures.has("foraging_memory"):
         return claim, "not measured yet: no committed run of foraging_memory"
     by = _by_condition(figures)
