@@ -38,6 +38,9 @@ EXPERIMENTS: dict[str, Experiment] = {
         Experiment("open_worlds", "alife.experiments.open_worlds",
                    "open worlds where remembering wins (berries, patches): location heads, "
                    "content heads and memory off, 5 seeds each", "4c"),
+        Experiment("double_tmaze", "alife.experiments.double_tmaze",
+                   "double T-maze (two cues, four ends) with location heads, content heads and "
+                   "memory off, 5 seeds each", "4d"),
         Experiment("cue_delay", "alife.experiments.cue_delay",
                    "the T-maze brain holding a cue over a delay amid distractors: location "
                    "heads vs content vs memory off, 5 seeds each", "4b"),
@@ -46,6 +49,9 @@ EXPERIMENTS: dict[str, Experiment] = {
                    "5"),
         Experiment("ffb_vs_mlp", "alife.experiments.ffb_vs_mlp",
                    "foraging: FFB net vs dense MLP of the same width, same budget", "6"),
+        Experiment("foraging_memory", "alife.experiments.foraging_memory",
+                   "foraging (the default world): content heads as shipped vs location heads "
+                   "vs memory off, 5 seeds each", "6b"),
     )
 }
 
