@@ -20,7 +20,7 @@ from alife.experiments.tmaze_ablation import ablation, by_condition, measured, s
 
 WORLD = Path(__file__).resolve().parents[2] / "worlds" / "double_tmaze.yaml"
 NAME = "double_tmaze"
-GENERATIONS = 200
+GENERATIONS = 100
 CLAIM = "Two cues held to two junctions: double T-maze"
 
 
