@@ -32,7 +32,7 @@ from alife.experiments.worldevo import (
 WORLD = Path(__file__).resolve().parents[2] / "worlds" / "tmaze.yaml"
 SEEDS = (1, 2, 3, 4, 5)
 TEST_EPISODES = 200
-WORKERS = 4  # processes running the seeds (one thread each)
+WORKERS = 2  # processes running the seeds (one thread each)
 SOLVED = 0.9  # best genome's success on the fresh mazes that counts as solved
 CONDITIONS = ("location heads", "content heads", "memory off")
 COLORS = {"location heads": (120, 220, 120), "content heads": (110, 170, 255),
