@@ -2,10 +2,10 @@
 shipped), location heads and memory off.
 
 The default world is evolved as the open worlds are (alife.experiments.open_worlds: 5 seeds per
-condition, the file's settings, the same final mean fitness) with the smaller budget of BUDGET
-(about ten minutes on 2 cores). A location
-step costs less than half a content step (docs/heads.md), so the question is whether foragers
-with location heads forage as well as those with content heads, within the seeds' spread.
+condition, the file's settings, the same final mean fitness) with the smaller budget BUDGET
+(about ten minutes on 2 cores). A location step costs less than half a content step
+(docs/heads.md), so the question is whether foragers with location heads forage as well as
+those with content heads, within the seeds' spread.
 """
 
 from __future__ import annotations
