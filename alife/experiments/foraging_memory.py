@@ -18,7 +18,7 @@ from alife.experiments.common import ExperimentResult
 from alife.experiments.open_worlds import FINAL, finals, ratio, run_worlds, table
 
 NAME = "foraging_memory"
-BUDGET = {"arenas": 4, "generations": 40}  # 160 genomes (the file: 8 arenas, 100 generations)
+BUDGET = {"arenas": 4, "generations": 100}  # 160 genomes (the file: 8 arenas)
 CLAIM = "The default world's memory: location heads vs content heads on foraging"
 
 
