@@ -38,6 +38,9 @@ EXPERIMENTS: dict[str, Experiment] = {
         Experiment("open_worlds", "alife.experiments.open_worlds",
                    "open worlds where remembering wins (berries, patches): location heads, "
                    "content heads and memory off, 5 seeds each", "4c"),
+        Experiment("double_tmaze", "alife.experiments.double_tmaze",
+                   "double T-maze (two cues, four ends) with location heads, content heads and "
+                   "memory off, 5 seeds each", "4d"),
         Experiment("cue_delay", "alife.experiments.cue_delay",
                    "the T-maze brain holding a cue over a delay amid distractors: location "
                    "heads vs content vs memory off, 5 seeds each", "4b"),
