@@ -129,6 +129,7 @@ def test_ntm_task_episodes_are_well_formed():
         stored = sens[:4, :, :3]  # value bits shown in the store phase
         if name == "copy":
             assert np.array_equal(tgt[5:], stored)  # reproduce the sequence in order
+            assert np.array_equal(sens[:, :, -1].any(axis=1), np.arange(9) == 4)  # delimiter
         else:  # the answer to each query is the value stored with the queried key
             for b in range(5):
                 for q in range(4):

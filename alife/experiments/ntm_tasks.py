@@ -16,7 +16,8 @@ Bits are ±1; the read of tick t is an input at tick t + 1, so each answer is du
 its cue.
 
 copy (length L):  ticks 0..L-1 show bits b_i and the store flag (and code c_i); ticks L..2L-1
-    show the recall flag (and c_i); the motors at tick L + 1 + i must equal b_i (2L + 1 ticks).
+    show the recall flag (and c_i), tick L the delimiter flag as well; the motors at tick
+    L + 1 + i must equal b_i (2L + 1 ticks).
 associative_recall (L pairs): ticks 0..L-1 show key k_i, value v_i and the store flag; then the
     L keys are queried in a random order (query flag, key); the answer to query q is due one
     tick later (2L + 1 ticks).
@@ -47,7 +48,7 @@ class Task:
     """A sequence task: sensor layout and episode generator.
 
     Sensors: value bits (bits) | key bits or position code (key_bits; copy: only with
-    `code`) | store flag | recall flag."""
+    `code`) | store flag | recall flag | (copy) delimiter flag, on the first recall tick only."""
 
     name: str
     bits: int = 1  # value bits (the motors)
@@ -60,7 +61,7 @@ class Task:
 
     @property
     def n_sensors(self) -> int:
-        return self.bits + self.n_keys + 2
+        return self.bits + self.n_keys + 2 + (self.name == "copy")
 
     def episodes(self, rng: np.random.Generator, batch: int, length: int):
         """sensors (T, batch, n_sensors) float32, targets (T, batch, bits) float32 (0 = none)."""
@@ -73,6 +74,7 @@ class Task:
         sens[:length, :, b + kb] = 1.0
         sens[length : 2 * length, :, b + kb + 1] = 1.0
         if self.name == "copy":
+            sens[length, :, b + kb + 2] = 1.0
             if kb:
                 codes = position_codes(kb)[:length]
                 sens[:length, :, b : b + kb] = codes[:, None, :]
@@ -232,7 +234,7 @@ CONDITIONS = {
                            Condition("memory off", None)),
 }
 FULL = {
-    "copy": Settings(600, 64, 64, tuple(range(1, 9)), (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64),
+    "copy": Settings(2000, 64, 64, tuple(range(1, 9)), (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64),
                      100, 5),
     "associative_recall": Settings(1000, 64, 64, (2, 3, 4), tuple(range(1, 17)), 100, 5),
 }
