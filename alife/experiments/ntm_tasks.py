@@ -16,13 +16,14 @@ Bits are ±1; the read of tick t is an input at tick t + 1, so each answer is du
 its cue.
 
 copy (length L):  ticks 0..L-1 show bits b_i and the store flag (and code c_i); ticks L..2L-1
-    show the recall flag (and c_i); the motors at tick L + 1 + i must equal b_i (2L + 1 ticks).
+    show the recall flag (and c_i), tick L the delimiter flag as well; the motors at tick
+    L + 1 + i must equal b_i (2L + 1 ticks).
 associative_recall (L pairs): ticks 0..L-1 show key k_i, value v_i and the store flag; then the
     L keys are queried in a random order (query flag, key); the answer to query q is due one
     tick later (2L + 1 ticks).
 Fitness: mean of target * motor over the due bits (in [-1, 1]); success: every due bit of the
-episode has the right sign. `run` runs copy; `run(..., tasks=("copy", "associative_recall"))`
-both.
+episode has the right sign. `run(out, task="copy")` is the experiment `ntm_tasks`;
+`run(out, task="associative_recall")` is `ntm_recall` (alife.experiments.ntm_recall).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class Task:
     """A sequence task: sensor layout and episode generator.
 
     Sensors: value bits (bits) | key bits or position code (key_bits; copy: only with
-    `code`) | store flag | recall flag."""
+    `code`) | store flag | recall flag | (copy) delimiter flag, on the first recall tick only."""
 
     name: str
     bits: int = 1  # value bits (the motors)
@@ -60,7 +61,7 @@ class Task:
 
     @property
     def n_sensors(self) -> int:
-        return self.bits + self.n_keys + 2
+        return self.bits + self.n_keys + 2 + (self.name == "copy")
 
     def episodes(self, rng: np.random.Generator, batch: int, length: int):
         """sensors (T, batch, n_sensors) float32, targets (T, batch, bits) float32 (0 = none)."""
@@ -73,6 +74,7 @@ class Task:
         sens[:length, :, b + kb] = 1.0
         sens[length : 2 * length, :, b + kb + 1] = 1.0
         if self.name == "copy":
+            sens[length, :, b + kb + 2] = 1.0
             if kb:
                 codes = position_codes(kb)[:length]
                 sens[:length, :, b : b + kb] = codes[:, None, :]
@@ -232,11 +234,18 @@ CONDITIONS = {
                            Condition("memory off", None)),
 }
 FULL = {
-    "copy": Settings(600, 64, 64, tuple(range(1, 9)), (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64),
+    "copy": Settings(2000, 64, 64, tuple(range(1, 9)), (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64),
                      100, 5),
     "associative_recall": Settings(1000, 64, 64, (2, 3, 4), tuple(range(1, 17)), 100, 5),
 }
-QUICK = {"copy": Settings(150, 48, 32, (1, 2), (1, 2, 3), 64, 1)}
+QUICK = {"copy": Settings(150, 48, 32, (1, 2), (1, 2, 3), 64, 1),
+         "associative_recall": Settings(150, 48, 32, (1, 2), (1, 2, 3), 64, 1)}
+# quick: the direction only, one seed: a memory condition against memory off
+QUICK_CONDITIONS = {"copy": CONDITIONS["copy"][::2],
+                    "associative_recall": CONDITIONS["associative_recall"][2:]}
+EXPERIMENT = {"copy": "ntm_tasks", "associative_recall": "ntm_recall"}  # the registry's names
+TABLES = {"copy": ("ntm_evolution", "ntm_generalisation"),
+          "associative_recall": ("ntm_recall_evolution", "ntm_recall_generalisation")}
 TARGETS = {"copy": (32, 0.9, 3), "associative_recall": (8, 0.8, 3)}  # length, success, seeds
 # the evolution settings that worked (see docs/RESULTS.md): bigger Gray steps than the world
 # default (precision 4: steps from 0.5 down to 0.009) on 8 parameters per child
@@ -262,112 +271,114 @@ def job(args) -> tuple[list, list]:
     return history, generalisation(task, ctrl, best, st.test_lengths, st.test_episodes, seed)
 
 
-def run(out: Path, quick: bool = False, seed: int = 1, tasks=("copy",),
-        ) -> ExperimentResult:  # fmt: skip
-    """Every task x condition x seed (seed, seed + 1, ...), the same budget per condition."""
-    settings = QUICK if quick else FULL
-    result = ExperimentResult("ntm_tasks", out)
-    evo = Table("ntm_evolution", ["task", "condition", "seed", "generation", "best_fitness",
-                                  "mean_fitness", "best_success"])
-    gen_table = Table("ntm_generalisation", ["task", "condition", "seed", "length", "trained_on",
-                                             "success_rate", "bit_accuracy", "episodes"])
-    if quick:  # the direction only: copy with location heads against memory off
-        tasks, conditions = ("copy",), {"copy": CONDITIONS["copy"][::2]}
-    else:
-        conditions = CONDITIONS
-    jobs = [(name, cond, seed + k, seed, settings[name]) for name in tasks
-            for cond in conditions[name] for k in range(settings[name].seeds)]
+def run(out: Path, quick: bool = False, seed: int = 1, task: str = "copy") -> ExperimentResult:
+    """One task's conditions x seeds (seed, seed + 1, ...), the same budget per condition; its
+    tables are TABLES[task] (evolution, generalisation)."""
+    st = (QUICK if quick else FULL)[task]
+    evo_name, gen_name = TABLES[task]
+    result = ExperimentResult(EXPERIMENT[task], out)
+    evo = Table(evo_name, ["task", "condition", "seed", "generation", "best_fitness",
+                           "mean_fitness", "best_success"])
+    gen_table = Table(gen_name, ["task", "condition", "seed", "length", "trained_on",
+                                 "success_rate", "bit_accuracy", "episodes"])
+    conditions = QUICK_CONDITIONS[task] if quick else CONDITIONS[task]
+    jobs = [(task, cond, seed + k, seed, st) for cond in conditions for k in range(st.seeds)]
     outputs = run_jobs(job, jobs, workers=1 if quick else 2)
     fitness, success = {}, {}
-    for (name, cond, s, _, st), (history, rows) in zip(jobs, outputs, strict=True):
+    for (_, cond, s, _, _), (history, rows) in zip(jobs, outputs, strict=True):
         every = max(1, st.generations // 50)
         for g, (b, m, w) in enumerate(history):
             if g % every == 0 or g == len(history) - 1:
-                evo.add(name, cond.label, s, g, b, m, w)
+                evo.add(task, cond.label, s, g, b, m, w)
         for length, succ, acc in rows:
-            gen_table.add(name, cond.label, s, length, length in st.train, succ, acc,
+            gen_table.add(task, cond.label, s, length, length in st.train, succ, acc,
                           st.test_episodes)
-        key = f"{name}, {cond.label}"
+        key = f"{task}, {cond.label}"
         fitness.setdefault(key, []).append([h[1] for h in history])
         success.setdefault(key, []).append([r[1] for r in rows])
     for key in fitness:
-        name = key.split(",")[0]
-        st = settings[name]
         rates = np.array(success[key])
         result.headline[f"{key}: success at length {st.test_lengths[-1]}, per seed"] = " / ".join(
             f"{r:.2f}" for r in rates[:, -1])
         fitness[key] = np.mean(fitness[key], axis=0)
         success[key] = rates.mean(axis=0)
-    for name in tasks:
-        st = settings[name]
-        keys = [k for k in fitness if k.startswith(name + ",")]
-        result.figures.append(save_figure(
-            out / f"ntm_{name}_fitness.png", {k: fitness[k] for k in keys}, x_label="generation",
-            title=f"{name}: population mean fitness, mean over {st.seeds} seeds"))
-        result.figures.append(save_figure(
-            out / f"ntm_{name}_success.png", {k: success[k] for k in keys},
-            x_label="test length index (see title)",
-            title=f"{name}: best genome, episodes fully right (mean over seeds) at lengths "
-            + ", ".join(map(str, st.test_lengths))))
+    result.figures.append(save_figure(
+        out / f"ntm_{task}_fitness.png", fitness, x_label="generation",
+        title=f"{task}: population mean fitness, mean over {st.seeds} seeds"))
+    result.figures.append(save_figure(
+        out / f"ntm_{task}_success.png", success, x_label="test length index (see title)",
+        title=f"{task}: best genome, episodes fully right (mean over seeds) at lengths "
+        + ", ".join(map(str, st.test_lengths))))
     for table in (evo, gen_table):
         table.write(out)
         result.tables.append(table)
     return result
 
 
-def _success(figures, name: str) -> dict:
-    """{condition: {seed: {length: success}}} of one task from ntm_generalisation.csv."""
+def _success(figures, task: str) -> dict:
+    """{condition: {seed: {length: success}}} of one task from its generalisation CSV."""
     out: dict = {}
-    for r in figures.rows("ntm_generalisation"):
-        if r["task"] == name:
-            out.setdefault(r["condition"], {}).setdefault(r["seed"], {})[r["length"]] = (
-                r["success_rate"])
+    for r in figures.rows(TABLES[task][1]):
+        out.setdefault(r["condition"], {}).setdefault(r["seed"], {})[r["length"]] = (
+            r["success_rate"])
     return out
 
 
-def _verdict(name: str, success: dict) -> list[str]:
-    length, target, need = TARGETS[name]
+def _verdict(task: str, success: dict) -> list[str]:
+    length, target, need = TARGETS[task]
     lines = []
     for label, seeds in success.items():
         at = [by.get(length, float("nan")) for by in seeds.values()]
         hit = sum(a >= target for a in at)
-        lines.append(f"- {name}, {label}: at length {length} {min(at):.2f}-{max(at):.2f} over "
+        lines.append(f"- {task}, {label}: at length {length} {min(at):.2f}-{max(at):.2f} over "
                      f"the {len(at)} seeds (mean {np.mean(at):.2f}); {hit} of {len(at)} seeds "
                      f"reach {target} (target: {need} of 5).")
     return lines
 
 
-def summary(figures) -> tuple[str, str]:
-    parts, claims = [], []
-    for name in ("copy", "associative_recall"):
-        length, target, _ = TARGETS[name]
-        if _success(figures, name):
-            claims.append(f"{name} (target {target} at {length})")
-        for label, seeds in _success(figures, name).items():
-            at = [by.get(length, float("nan")) for by in seeds.values()]
-            parts.append(f"{name} {label}: {sum(a >= target for a in at)}/{len(at)} seeds >= "
-                         f"{target} at {length} (best {max(at):.2f})")
-    return "evolved NTM: " + ", ".join(claims), "; ".join(parts)
+def _one_pair(figures) -> str:
+    """Measured bit accuracy against one remembered pair: a genome that answers the query for
+    one pair and guesses the rest is right on (L + 1) / 2L of the bits of L pairs."""
+    acc: dict = {}
+    for r in figures.rows(TABLES["associative_recall"][1]):
+        acc.setdefault(r["condition"], {}).setdefault(r["length"], []).append(r["bit_accuracy"])
+    shown = (2, 4, 8)
+    per = "; ".join(f"{label} " + " / ".join(f"{np.mean(by[n]):.2f}" for n in shown)
+                    for label, by in acc.items())
+    one = " / ".join(f"{(n + 1) / (2 * n):.2f}" for n in shown)
+    return (f"- Bit accuracy at {' / '.join(map(str, shown))} pairs, mean over seeds: {per}. "
+            f"One remembered pair and a guess for each other query gives {one}.")
 
 
-def report(figures) -> str:
-    """Section 5 of docs/RESULTS.md from ntm_generalisation.csv (and its timing)."""
-    lines = []
-    for name in ("copy", "associative_recall"):
-        success = _success(figures, name)
-        if not success:
-            continue
-        lengths = sorted(next(iter(next(iter(success.values())).values())))
-        shown = [n for n in lengths if n in (1, 2, 3, 4, 6, 8, 12, 16, 32, 64)]
-        table = Table(name, [f"{name}: condition, seed", *(f"L = {n}" for n in shown)])
-        for label, seeds in success.items():
-            for s, by in seeds.items():
-                table.add(f"{label}, {s}", *(f"{by[n]:.2f}" for n in shown))
-        lines += [table.markdown(), *_verdict(name, success), ""]
-    lines.append("(fraction of test episodes with every answer right; full table with bit "
-                 "accuracy: [figures/ntm_generalisation.md](figures/ntm_generalisation.md).)")
-    if figures.has("ntm_tasks_timing"):
-        t = figures.rows("ntm_tasks_timing")[0]
+def summary(figures, task: str = "copy") -> tuple[str, str]:
+    length, target, _ = TARGETS[task]
+    parts = []
+    for label, seeds in _success(figures, task).items():
+        at = [by.get(length, float("nan")) for by in seeds.values()]
+        parts.append(f"{label}: {sum(a >= target for a in at)}/{len(at)} seeds >= {target} at "
+                     f"{length} (best {max(at):.2f})")
+    return f"evolved NTM: {task} (target {target} at {length})", "; ".join(parts)
+
+
+def report(figures, task: str = "copy") -> str:
+    """The generated part of docs/RESULTS.md section 5 for one task, from its CSVs."""
+    success = _success(figures, task)
+    lengths = sorted(next(iter(next(iter(success.values())).values())))
+    shown = [n for n in lengths if n in (1, 2, 3, 4, 6, 8, 12, 16, 32, 64)]
+    table = Table(task, [f"{task}: condition, seed", *(f"L = {n}" for n in shown)])
+    for label, seeds in success.items():
+        for s, by in seeds.items():
+            table.add(f"{label}, {s}", *(f"{by[n]:.2f}" for n in shown))
+    gen = TABLES[task][1]
+    lines = [table.markdown(), *_verdict(task, success)]
+    if task == "associative_recall":
+        lines.append(_one_pair(figures))
+    lines += ["",
+             "(fraction of test episodes with every answer right; full table with bit accuracy: "
+             f"[figures/{gen}.md](figures/{gen}.md).)"]
+    timing = f"{EXPERIMENT[task]}_timing"
+    if figures.has(timing):
+        t = figures.rows(timing)[0]
         lines.append(f"The run took {t['wall_s']:.0f} s wall and {t['cpu_s']:.0f} s CPU "
                      f"(load average {t['load_1min']:.1f} on {t['cores']} cores at the start).")
     return "\n".join(lines) + "\n"

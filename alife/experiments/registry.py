@@ -47,6 +47,9 @@ EXPERIMENTS: dict[str, Experiment] = {
         Experiment("ntm_tasks", "alife.experiments.ntm_tasks",
                    "evolve the NTM controller on copy: location heads vs content vs memory off",
                    "5"),
+        Experiment("ntm_recall", "alife.experiments.ntm_recall",
+                   "evolve the NTM controller on associative recall: both, content and "
+                   "location heads vs memory off", "5b"),
         Experiment("ffb_vs_mlp", "alife.experiments.ffb_vs_mlp",
                    "foraging: FFB net vs dense MLP of the same width, same budget", "6"),
         Experiment("foraging_memory", "alife.experiments.foraging_memory",
