@@ -9,8 +9,8 @@ setting runs in a Python process of its own; the processes run interleaved round
 every row is a median over rounds.
 
 Rows, per setting: the default world (foraging.yaml) at 1,000 agents on 2 threads, and the
-open-ended ecology (ecology.yaml, ~400 agents, from one saved state) on 1 and on 2 threads;
-each as the machine is and with another process spinning on a core.
+open-ended ecology (ecology.yaml in 4 arenas, about 400 agents, from one saved state) on 1 and
+on 2 threads; each as the machine is and with another process spinning on a core.
 
 Usage: python -m benchmarks.threads [--quick]
 """
@@ -54,6 +54,7 @@ def child(state_file: str, ticks: int) -> dict[str, float]:
     from alife.evolve.mutation import births_mutate
     from alife.jit import set_threads
     from alife.world.engine import World
+    from benchmarks.world import ECOLOGY_ARENAS
 
     set_threads(2)
     config = load_world(WORLD)
@@ -62,6 +63,7 @@ def child(state_file: str, ticks: int) -> dict[str, float]:
         world.tick()
     out = {"foraging 1k, 2 threads": _rate(world, ticks)}
     eco = load_world(ECOLOGY)
+    eco = eco.model_copy(update={"arena": eco.arena.model_copy(update={"count": ECOLOGY_ARENAS})})
     with np.load(state_file, allow_pickle=False) as z:
         state = dict(z)
     for threads in (1, 2):
@@ -73,16 +75,11 @@ def child(state_file: str, ticks: int) -> dict[str, float]:
 
 
 def _ecology_state(path: Path) -> None:
-    """Tick the ecology until its population has filled (~400 agents) and save its state."""
-    from alife.config import load_world
-    from alife.evolve.mutation import births_mutate
-    from alife.world.engine import World
+    """Save the ecology's state with about 400 agents (benchmarks.world.ecology_state)."""
+    import alife
+    from benchmarks.world import Engine, ecology_state
 
-    config = load_world(ECOLOGY)
-    world = World(config, 11, mutate=births_mutate(config))
-    while world.tick_count < 4000 and int(world.agents["alive"].sum()) < 390:
-        world.tick()
-    np.savez(path, **world.state_arrays())
+    np.savez(path, **ecology_state(Engine("new", alife))[2])
 
 
 def main(quick: bool = False) -> int:

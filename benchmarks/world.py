@@ -9,7 +9,8 @@ and the rest (everything else: acting, physics, interactions, births, Python) ar
 per agent-tick, with the CPU time of all threads per agent-tick, measured in the same run; the
 sizes run blocks of ticks in interleaved rounds (so all see the same mix of the host's faster
 and slower minutes) and each reports its fastest block (the least disturbed by other
-processes). The "world only" row replaces the brain by constant motors.
+processes), and the median block beside it. The "world only" row replaces the brain by constant
+motors.
 
 `--against REV` runs the same cases on the alife package of git revision REV too (imported next
 to this tree's, see benchmarks/baseline.py), each with its own revision's world files (the
@@ -19,7 +20,8 @@ The machine's speed is printed before and after (fht-cpu ns per 256-float transf
 benchmarks/brain.py's 'x fht'): on a shared or virtual machine it drifts by tens of percent.
 
 It also prints the fixed (not per-agent) cost of a tick, and the open-ended ecology world's
-rate on one and on two threads, as the machine is and with another process spinning on a core.
+rate (4 arenas, about 400 agents) on one and on two threads, as the machine is and with another
+process spinning on a core.
 
 Usage: python -m benchmarks.world [--quick] [--against REV]   (or python run.py bench)
 """
@@ -38,6 +40,7 @@ WORLD = Path(__file__).resolve().parent.parent / "worlds" / "foraging.yaml"
 ECOLOGY = WORLD.parent / "ecology.yaml"
 THREADS = int(os.environ.get("ALIFE_BENCH_THREADS", "2"))
 FIXED_MOTORS = np.array([0.2, 0.6, 0.0, 0.0, 0.0], np.float32)
+ECOLOGY_ARENAS = 4  # the open-ended rows: about 400 agents in all
 
 
 class _Timed:
@@ -131,6 +134,7 @@ class Case:
         for _ in range(3):  # warm up (JIT, caches, first-touch of memory)
             self.world.tick()
         self.best = None
+        self.rates: list[float] = []  # agent-ticks/s of every block
 
     def block(self) -> None:
         """Time one block of ticks; keep it if it is the fastest so far (the least disturbed
@@ -144,6 +148,7 @@ class Case:
         dt = time.perf_counter() - t0
         cpu = time.process_time() - c0
         done = self.world.agent_ticks - n0
+        self.rates.append(done / dt)
         if self.best is None or dt / done < self.best["seconds"] / self.best["done"]:
             self.best = {"seconds": dt, "cpu": cpu, "done": done, **self.acc}
 
@@ -156,6 +161,7 @@ class Case:
             "arenas": self.arenas,
             "ticks": self.ticks,
             "rate": done / dt,
+            "median": float(np.median(self.rates)),
             "ns_per_agent": 1e9 * dt / done,
             "cpu_ns": 1e9 * b["cpu"] / done,
             "sense": 1e9 * b["sense"] / done,
@@ -211,24 +217,34 @@ def fixed_overhead(engine: Engine, rounds: int) -> tuple[float, float]:
     return 1e6 * (small - per_agent * n_small), 1e9 * per_agent
 
 
-def open_ended(engine: Engine, rounds: int, ticks: int, busy: bool) -> dict[int, float]:
-    """Agent-ticks/s of the open-ended ecology world once its population has filled (about
-    400 agents), on 1 and on THREADS threads: blocks of `ticks` ticks, each from the same saved
-    state, interleaved; medians. busy: with another process spinning on a core meanwhile."""
+def ecology_state(engine: Engine):
+    """(config, World keyword arguments, state arrays, agents alive) of the open-ended ecology
+    with ECOLOGY_ARENAS arenas, ticked from seed 11 until about 400 agents live (at most 4000
+    ticks): one arena's population rises and falls with the seasons (tens to a few hundred)."""
+    from alife.evolve.mutation import births_mutate
+
+    config = engine.load_world(engine.worlds / ECOLOGY.name)
+    arena = config.arena.model_copy(update={"count": ECOLOGY_ARENAS})
+    config = config.model_copy(update={"arena": arena})
+    kw = {"mutate": births_mutate(config)} if engine.factory else {}
+    world = engine.World(config, 11, **kw)
+    while world.tick_count < 4000 and int(world.agents["alive"].sum()) < 390:
+        world.tick()
+    return config, kw, world.state_arrays(), int(world.agents["alive"].sum())
+
+
+def open_ended(engine: Engine, rounds: int, ticks: int, busy: bool) -> tuple[dict, int]:
+    """Agent-ticks/s of the open-ended ecology (ecology_state: about 400 agents) on 1 and on
+    THREADS threads, and the agents alive at the start: blocks of `ticks` ticks, each from the
+    same saved state, interleaved; medians. busy: with another process spinning on a core."""
     import subprocess
     import sys
 
     import numba
 
-    from alife.evolve.mutation import births_mutate
     from alife.jit import set_threads
 
-    config = engine.load_world(engine.worlds / ECOLOGY.name)
-    kw = {"mutate": births_mutate(config)} if engine.factory else {}
-    world = engine.World(config, 11, **kw)
-    while world.tick_count < 4000 and int(world.agents["alive"].sum()) < 390:
-        world.tick()
-    state = world.state_arrays()
+    config, kw, state, alive = ecology_state(engine)
     before = numba.get_num_threads()
     spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
     rates: dict[int, list[float]] = {1: [], THREADS: []}
@@ -247,7 +263,7 @@ def open_ended(engine: Engine, rounds: int, ticks: int, busy: bool) -> dict[int,
             spinner.kill()
             spinner.wait()
         set_threads(before)
-    return {k: float(np.median(v)) for k, v in rates.items()}
+    return {k: float(np.median(v)) for k, v in rates.items()}, alive
 
 
 def _cases(engine: Engine, sizes: list[int]) -> list[Case]:
@@ -260,13 +276,15 @@ def _print_rows(title: str, rows: list[dict], base: list[dict] | None) -> None:
     print(title)
     extra = f" {'old ns':>7} {'new/old':>7}" if base else ""
     print(
-        f"{'agents':>8} {'arenas':>7} {'ticks':>6} {'agent-ticks/s':>14} {'ns/agent':>9} "
+        f"{'agents':>8} {'arenas':>7} {'ticks':>6} {'agent-ticks/s':>14} {'median':>10} "
+        f"{'ns/agent':>9} "
         f"{'cpu ns':>7} {'sense':>7} {'think':>7} {'rest':>7} {'cost vs 1k':>10}{extra}"
     )
     first = rows[0]["ns_per_agent"]
     for k, r in enumerate(rows):
         line = (
             f"{r['label']:>8} {r['arenas']:>7} {r['ticks']:>6} {r['rate']:>14,.0f} "
+            f"{r['median']:>10,.0f} "
             f"{r['ns_per_agent']:>9.0f} {r['cpu_ns']:>7.0f} {r['sense']:>7.0f} {r['think']:>7.0f} "
             f"{r['rest']:>7.0f} "
             f"{r['ns_per_agent'] / first:>10.2f}"
@@ -322,20 +340,20 @@ def main(quick: bool = False, against: str | None = None) -> int:
         fixed, per_agent = fixed_overhead(e, 3 if quick else 15)
         print(f"  {e.label:>16}: {fixed:6.0f} us fixed + {per_agent:4.0f} ns per agent")
     rounds, ticks = (2, 40) if quick else (6, 200)
-    print(f"\nOpen-ended ({ECOLOGY.name}, ~400 agents), agent-ticks/s, medians of {rounds} "
-          f"interleaved blocks of {ticks} ticks from the same state:")  # fmt: skip
+    print(f"\nOpen-ended ({ECOLOGY.name} x {ECOLOGY_ARENAS} arenas), agent-ticks/s, medians of "
+          f"{rounds} interleaved blocks of {ticks} ticks from the same state:")  # fmt: skip
     for e in engines:
         for busy in (False, True):
             try:
-                r = open_ended(e, rounds, ticks, busy)
+                r, alive = open_ended(e, rounds, ticks, busy)
             except Exception as err:  # a baseline may not read today's world file
                 if e.label == "new":
                     raise
                 print(f"  {e.label:>16}: cannot run {ECOLOGY.name} ({str(err)[:120]})")
                 break
             label = "with a busy process" if busy else "as the machine is"
-            print(f"  {e.label:>16} {label:>20}: 1 thread {r[1]:>9,.0f}, {THREADS} threads "
-                  f"{r[THREADS]:>9,.0f} ({r[THREADS] / r[1]:.2f}x)")  # fmt: skip
+            print(f"  {e.label:>16} {label:>20}, {alive} agents: 1 thread {r[1]:>9,.0f}, "
+                  f"{THREADS} threads {r[THREADS]:>9,.0f} ({r[THREADS] / r[1]:.2f}x)")  # fmt: skip
     print(f"machine speed after: {machine_yardstick()}")
     return 0
 
