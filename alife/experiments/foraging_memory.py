@@ -3,7 +3,8 @@ memory off, 5 seeds each, the file's budget.
 
 Foraging (`worlds/foraging.yaml`) has nothing in particular to remember; its memory setting is
 the default users start from, so it is chosen by how well each setting forages and by what it
-costs per tick. Each condition's world file is written to the output folder; each seed's run is
+costs per tick. The runs are the open-world experiment's (`open_worlds.run_worlds`) on this one
+world: each condition's world file is written to the output folder; each seed's run is
 `python run.py evolve OUT/foraging-CONDITION.yaml --seed SEED`. Reported per condition: the final
 mean fitness of each seed (the population's mean fitness, averaged over the last FINAL
 generations), its ratio to memory off, and the CPU seconds of each run (one thread; the brain's
@@ -12,78 +13,17 @@ share of a tick is what differs).
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
 
-from alife.experiments.common import ExperimentResult, Table, run_jobs, save_figure
-from alife.experiments.worldevo import evolve_seed, memory_variants, write_world
-
-WORLD = Path(__file__).resolve().parents[2] / "worlds" / "foraging.yaml"
-SEEDS = (1, 2, 3, 4, 5)
-WORKERS = 2  # processes running the seeds (one thread each)
-FINAL = 10  # generations averaged for the final mean fitness
-CONDITIONS = ("content heads", "location heads", "memory off")
-COLORS = {"location heads": (120, 220, 120), "content heads": (110, 170, 255),
-          "memory off": (240, 100, 100)}  # fmt: skip
-
-
-def job(args):
-    """One (world file, seed) run -> (History, CPU seconds)."""
-    from alife.config import load_world
-
-    path, seed = args
-    config = load_world(path)
-    start = time.process_time()
-    history = evolve_seed(config, seed, config.evolution.generations)
-    return history, time.process_time() - start
+from alife.experiments.common import ExperimentResult, Table
+from alife.experiments.open_worlds import FINAL, run_worlds
 
 
 def run(out: Path, quick: bool = False, seed: int = 1) -> ExperimentResult:
-    from alife.config import load_world
-
-    seeds = [seed + s - 1 for s in ((1,) if quick else SEEDS)]
-    result = ExperimentResult("foraging_memory", out)
-    finals = Table("foraging_memory", ["condition", "seed", "generations", "final_mean_fitness",
-                                       "final_best_fitness", "cpu_s"])  # fmt: skip
-    curves = Table("foraging_memory_curves", ["generation", "condition", "seed", "best_fitness",
-                                              "mean_fitness"])  # fmt: skip
-    config = load_world(WORLD)
-    if quick:
-        evo = config.evolution.model_copy(update={"arenas": 2, "generations": 3})
-        config = config.model_copy(update={"evolution": evo})
-    variants = memory_variants(config)
-    files = {name: write_world(out / f"foraging-{name.replace(' ', '-')}.yaml", variants[name])
-             for name in CONDITIONS}  # fmt: skip
-    jobs = [(files[name], sd) for name in CONDITIONS for sd in seeds]
-    outputs = iter(run_jobs(job, jobs, workers=1 if quick else WORKERS))
-    series = {}
-    for name in CONDITIONS:
-        runs = [next(outputs) for _ in seeds]
-        for sd, (h, cpu) in zip(seeds, runs, strict=True):
-            finals.add(name, sd, h.mean.size, float(h.mean[-FINAL:].mean()),
-                       float(h.best[-FINAL:].mean()), cpu)
-            for g in range(h.mean.size):
-                curves.add(g, name, sd, float(h.best[g]), float(h.mean[g]))
-        series[name] = np.mean([h.mean for h, _ in runs], axis=0)
-    by = {c: [r for r in finals.rows if r[0] == c] for c in CONDITIONS}
-    mean = {c: float(np.mean([r[3] for r in by[c]])) for c in CONDITIONS}
-    result.headline["location heads / content heads, final mean fitness"] = (
-        mean["location heads"] / mean["content heads"])
-    cpu = {c: float(np.mean([r[5] for r in by[c]])) for c in CONDITIONS}
-    result.headline["location heads / content heads, CPU per run"] = (
-        cpu["location heads"] / cpu["content heads"])
-    result.figures.append(save_figure(
-        out / "foraging_memory.png", series,
-        title=f"foraging: population mean fitness per generation (mean of {len(seeds)} seeds)",
-        x_label="generation", colors=COLORS))  # fmt: skip
-    result.notes.append(
-        f"seed S of a condition = python run.py evolve {out}/foraging-CONDITION.yaml --seed S")
-    for t in (finals, curves):
-        t.write(out)
-        result.tables.append(t)
-    return result
+    """The open-world runs (alife.experiments.open_worlds.run_worlds) of foraging alone."""
+    return run_worlds(out, ("foraging",), "foraging_memory", quick, seed)
 
 
 def _by_condition(figures) -> dict[str, list[dict]]:

@@ -13,6 +13,7 @@ ratio to memory off; a world's headline is its best memory condition's ratio.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -33,12 +34,14 @@ COLORS = {"location heads": (120, 220, 120), "content heads": (110, 170, 255),
 
 
 def job(args):
-    """One (world file, seed) run -> History."""
+    """One (world file, seed) run -> (History, CPU seconds of the run)."""
     from alife.config import load_world
 
     path, seed = args
     config = load_world(path)
-    return evolve_seed(config, seed, config.evolution.generations)
+    start = time.process_time()
+    history = evolve_seed(config, seed, config.evolution.generations)
+    return history, time.process_time() - start
 
 
 def run(out: Path, quick: bool = False, seed: int = 1) -> ExperimentResult:
@@ -48,14 +51,15 @@ def run(out: Path, quick: bool = False, seed: int = 1) -> ExperimentResult:
 def run_worlds(out: Path, worlds: tuple[str, ...], name: str, quick: bool, seed: int,
                budget: dict | None = None) -> ExperimentResult:
     """Every world of `worlds` under every condition, written as experiment `name`: tables
-    `name` and NAME_curves, figures NAME_WORLD.png, world files WORLD-CONDITION.yaml. budget:
-    evolution settings that replace the files' (e.g. arenas, generations)."""
+    `name` (with each run's CPU seconds, one thread) and NAME_curves, figures NAME_WORLD.png,
+    world files WORLD-CONDITION.yaml. budget: evolution settings that replace the files' (e.g.
+    arenas, generations)."""
     from alife.config import load_world
 
     seeds = [seed + s - 1 for s in ((1,) if quick else SEEDS)]
     result = ExperimentResult(name, out)
     finals = Table(name, ["world", "condition", "seed", "generations", "final_mean_fitness",
-                          "final_best_fitness"])  # fmt: skip
+                          "final_best_fitness", "cpu_s"])  # fmt: skip
     curves = Table(f"{name}_curves", ["world", "generation", "condition", "seed",
                                       "best_fitness", "mean_fitness"])  # fmt: skip
     files = {}
@@ -74,12 +78,12 @@ def run_worlds(out: Path, worlds: tuple[str, ...], name: str, quick: bool, seed:
         series = {}
         for cond in CONDITIONS:
             runs = [next(outputs) for _ in seeds]
-            for sd, h in zip(seeds, runs, strict=True):
+            for sd, (h, cpu) in zip(seeds, runs, strict=True):
                 finals.add(world, cond, sd, h.mean.size, float(h.mean[-FINAL:].mean()),
-                           float(h.best[-FINAL:].mean()))
+                           float(h.best[-FINAL:].mean()), cpu)
                 for g in range(h.mean.size):
                     curves.add(world, g, cond, sd, float(h.best[g]), float(h.mean[g]))
-            series[cond] = np.mean([h.mean for h in runs], axis=0)
+            series[cond] = np.mean([h.mean for h, _ in runs], axis=0)
         means = {c: np.mean([r[4] for r in finals.rows if r[0] == world and r[1] == c])
                  for c in CONDITIONS}  # fmt: skip
         best = max(MEMORY, key=means.get)
