@@ -116,8 +116,8 @@ def test_splitting_arenas_never_changes_results():
             w.tick()
     for s in range(2):
         per = cfg.species[s].count
-        lo, hi = whole.offsets[s], whole.offsets[s + 1]
-        got = np.concatenate([h.agents["x"][h.offsets[s] : h.offsets[s + 1]] for h in halves])
+        lo, hi = whole.span(s)
+        got = np.concatenate([h.agents["x"][slice(*h.span(s))] for h in halves])
         np.testing.assert_array_equal(whole.agents["x"][lo:hi], got)
         np.testing.assert_array_equal(
             whole.fitness()[s], np.concatenate([h.fitness()[s] for h in halves])
@@ -203,8 +203,8 @@ def test_when_dead_rows_are_dropped_changes_nothing():
     for _ in range(300):
         lazy.tick()
         eager.tick()
-        assert eager.agents.n == int(eager.agents["alive"].sum())
-    assert lazy.agents.n > int(lazy.agents["alive"].sum()) > 0  # lazy kept some dead rows
+        assert eager.agents.agent_rows == int(eager.agents["alive"].sum())
+    assert lazy.agents.agent_rows > int(lazy.agents["alive"].sum()) > 0  # lazy kept dead rows
     assert lazy.totals == eager.totals and lazy.agents.next_id == eager.agents.next_id
     for k, v in _living(lazy).items():
         np.testing.assert_array_equal(v, _living(eager)[k], err_msg=k)
@@ -259,8 +259,8 @@ def test_every_world_file_runs_200_ticks(path):
     assert ((snap.food_x >= 0) & (snap.food_x <= W)).all()
     assert snap.tick == 200 and w.agent_ticks > 0
     for s in range(len(cfg.species)):
-        f = w.fitness()[s]
-        assert np.isfinite(f).all() and f.shape == (w.offsets[s + 1] - w.offsets[s],)
+        f, (lo, hi) = w.fitness()[s], w.span(s)
+        assert np.isfinite(f).all() and f.shape == (hi - lo,)
     if snap.population:
         view = w.inspect(int(snap.ids[0]))
         ctrl = w.controllers[view.species]

@@ -176,7 +176,7 @@ def test_open_ended_birth_gives_mutated_child():
     parent_id = int(w.agents["ids"][1])
     w.tick()
     A = w.agents
-    assert len(A["x"]) == 4 and w.last["births"] == 1
+    assert A.agent_rows == 4 and w.last["births"] == 1
     child = 3
     assert A["parent"][child] == parent_id and A["ids"][child] == 3
     assert A["energy"][child] == pytest.approx(0.4 * (1.9 - 0.002))
@@ -204,3 +204,46 @@ def test_newborns_are_placed_outside_obstacles():
     for q in range(3):
         assert not disc_overlaps_obstacle_ref(child.x[q], child.y[q], 5.0, circles, rects)
         assert 5.0 <= child.x[q] <= 395.0
+
+
+def test_births_of_any_species_fill_its_free_rows_in_place():
+    """Once a species has free rows, its newborns go there: no row of any species moves, the
+    newborns follow their species' agents with fresh ids and zeroed brains; births that do not
+    fit are refused; make_room keeps every agent (dead ones too), drop_dead only the living."""
+    from alife.world.agents import room_for, take_columns
+
+    cfg = config(
+        food={"count": 0}, poison={"count": 0},
+        species=[species(name="a", count=3), species(name="b", count=2)],
+        evolution={"mode": "open_ended"},
+    )  # fmt: skip
+    w = World(cfg, mutate=births_mutate(cfg), controller_factory=fixed_motors(motors=np.zeros(2)))
+    A = w.agents
+    A.make_room([0, 0])
+    assert [A.span(s) for s in range(2)] == [(0, 3), (3 + room_for(3), 3 + room_for(3) + 2)]
+    columns, b_lo = A.columns, A.span(1)[0]
+    b_before = {k: v[b_lo : b_lo + 2].copy() for k, v in columns._asdict().items()}
+    w.states[0].memory[:] = 1.0
+    born = take_columns(columns, np.array([0, 1]))
+    born.ids[:] = -1
+    genomes = np.full((2, A.genomes[0].shape[1]), 0.5, np.float32)
+    next_id = A.next_id
+    A.append(0, born, genomes)
+    assert A.columns is columns and A.span(0) == (0, 5) and A.span(1)[0] == b_lo
+    for k, v in b_before.items():
+        np.testing.assert_array_equal(columns._asdict()[k][b_lo : b_lo + 2], v, err_msg=k)
+    assert list(A["ids"][3:5]) == [next_id, next_id + 1] and A.next_id == next_id + 2
+    assert (A.genomes[0][3:] == 0.5).all() and not A.states[0].memory[3:].any()
+    assert A.states[0].memory[:3].all()  # the agents already there keep their memories
+    too_many = take_columns(columns, np.zeros(A.room(1) + 1, np.int64))
+    with pytest.raises(ValueError, match="do not fit"):
+        A.append(1, too_many, np.zeros((len(too_many.x), A.genomes[1].shape[1]), np.float32))
+    assert A.span(1) == (b_lo, b_lo + 2)
+    A["alive"][1] = False
+    ids = A["ids"][:5].copy()
+    A.make_room([0, 40])
+    assert A.room(1) >= 40 and list(A["ids"][:5]) == list(ids)
+    assert (A.genomes[0][3:] == 0.5).all() and A.states[0].memory[:3].all()
+    A.drop_dead()
+    assert A.agent_rows == 6 and list(A["ids"][:4]) == list(ids[[0, 2, 3, 4]])
+    assert (A.genomes[0][2:] == 0.5).all() and A.states[0].memory[:2].all()

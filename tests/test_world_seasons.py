@@ -54,7 +54,7 @@ PINNED = {
     "foraging": (120, "cb5e75e06dd02efa"),
     "foraging with content heads": (120, "1a6cccfeb48afdfe"),
     "predators": (120, "f077dd4db6ad4eaf"),
-    "grazers": (300, "3390720ba2f8013e"),
+    "grazers": (300, "28514d1434843281"),
 }
 
 

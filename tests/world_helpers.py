@@ -99,4 +99,4 @@ def fixed_motors(motors=None, seed=0):
 
 
 def rows(world, s: int = 0) -> np.ndarray:
-    return np.arange(world.offsets[s], world.offsets[s + 1], dtype=np.int64)
+    return np.arange(*world.span(s), dtype=np.int64)

@@ -179,8 +179,7 @@ def success_of(world) -> list[np.ndarray]:
     from alife.world.interact import C_SUCCESS
 
     won = (world.agents["counters"][:, C_SUCCESS] > 0).astype(np.float64)
-    bounds = world.offsets
-    return [won[bounds[s] : bounds[s + 1]] for s in range(len(bounds) - 1)]
+    return [won[slice(*world.span(s))] for s in range(world.agents.n_species)]
 
 
 class WorldEvaluator:

@@ -2,9 +2,10 @@
 
 Rows are species-major (all rows of species 0, then species 1, ...), and within a species in
 arena-major order at episode start, so each species' brain steps one contiguous slice and its
-genomes and brain-state rows line up with its agent rows. Only `AgentTable.append` (births of
-the last species, into free rows) and `AgentTable.relayout` (other births, dropping dead rows)
-change the rows; kernels read and write the columns in place.
+genomes and brain-state rows line up with its agent rows. Once a world has births every species'
+block ends in free rows. Only `AgentTable.append` (births into a species' free rows),
+`AgentTable.make_room` and `AgentTable.drop_dead` change the rows; kernels read and write the
+columns in place.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class AgentColumns(NamedTuple):
     counters: np.ndarray  # event counts (alife.world.interact C_*)
 
 
-MIN_ROOM = 16  # free rows made after the rows in use once births need room (or a quarter of them)
+MIN_ROOM = 16  # free rows a species gets once it has births (or a quarter of its rows)
 
 # name -> (dtype, trailing shape), in AgentColumns order
 AGENT_FIELDS: dict[str, tuple[type, tuple[int, ...]]] = {
@@ -120,17 +121,32 @@ def _rows_of(state: ControllerState, k: int) -> ControllerState:
     )
 
 
+def _gather(state: ControllerState, idx: np.ndarray, into: ControllerState) -> ControllerState:
+    """`into` (a fresh state of at least len(idx) rows) with rows idx of `state` copied into its
+    first rows: one copy of the kept rows, whatever room follows them."""
+    for f in dataclasses.fields(state):
+        getattr(into, f.name)[: idx.size] = getattr(state, f.name)[idx]
+    return into
+
+
+def room_for(rows: int) -> int:
+    """Free rows a species holding `rows` rows gets once it has births."""
+    return max(MIN_ROOM, rows // 4)
+
+
 class AgentTable:
     """Columns (AgentColumns), and per species s its genomes (n_s, P_s) float32 and brain state
-    (a ControllerState of n_s rows), rows of species s being span(s) = offsets[s]:offsets[s + 1].
+    (a ControllerState of n_s rows), the agents of species s being rows span(s).
 
-    Once births need it, `columns` has room for more rows than the n in use: rows n.. are free
-    (dead, of the last species), so births of the last species are appended in place
-    (`append`). Dead rows stay where they are until `relayout`: a dead agent takes part in
-    nothing (it is not sensed, moved, fed or counted), so when dead rows are dropped never
-    changes what happens, only where rows are. Kernels get `columns` (all rows); everything else
-    reads the rows in use (`table["x"]`, `used()`, `genomes[s]`, `states[s]`). `genomes[s]` is
-    replaced, never written, so a cache keyed on the array object stays valid."""
+    Rows are in species blocks: block s is offsets[s]:offsets[s + 1], its agents (living and
+    dead) first, then its free rows (dead, ids -1), into which births of species s are appended
+    in place (`append`). Free rows exist only once births asked for them: a world without
+    births has none. A dead agent (and a free row) takes part in nothing (it is not sensed,
+    moved, fed or counted), so where rows are never changes what happens. Dead rows stay until
+    `drop_dead`, so which rows a table holds depends on its agents' history, not on where its
+    free rows were. Kernels get `columns` (all n rows); `table["x"]` and `used()` are the same
+    rows; `genomes[s]` and `states[s]` are the span's rows. `genomes[s]` is replaced, never
+    written, so a cache keyed on the array object stays valid."""
 
     def __init__(
         self,
@@ -142,12 +158,6 @@ class AgentTable:
     ):
         self.next_id = int(next_id)
         self._new_state = new_state
-        self._build(columns, genomes, states, room=0)
-
-    def _build(self, columns, genomes, states, room: int) -> None:
-        """Store the rows in use (columns, genomes, states: exactly n rows) with `room` free
-        rows after them for appends (none until births ask for them: a world without births
-        needs no more memory than its agents)."""
         counts = [g.shape[0] for g in genomes]
         n = columns.x.shape[0]
         if sum(counts) != n or [len(st) for st in states] != counts:
@@ -155,98 +165,109 @@ class AgentTable:
                 f"{n} agent rows do not match genomes {counts} and brain states "
                 f"{[len(st) for st in states]}"
             )
-        last = len(counts) - 1
-        self._genomes = list(genomes)
-        self._states = list(states)
+        self._store(columns, list(genomes), list(states), counts, [0] * len(counts))
+
+    def _store(self, columns, genomes, states, counts: list[int], room: list[int]) -> None:
+        """Keep columns (sum(counts) + sum(room) rows, species-major blocks) and per species
+        genomes and states of counts[s] + room[s] rows; the first counts[s] rows of a block hold
+        agents."""
         self.columns = columns
-        if room:
-            free = empty_columns(room)
-            free.species[:] = last
-            free.ids[:] = -1
-            self.columns = concat_columns([columns, free])
-            pad = np.zeros((room, genomes[last].shape[1]), np.float32)
-            self._genomes[last] = np.concatenate([genomes[last], pad])
-            self._states[last] = states[last].concat(self._new_state[last](room))
-        self.offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        self._genomes, self._states = genomes, states
+        self._count = np.asarray(counts, np.int64)
+        sizes = self._count + np.asarray(room, np.int64)
+        self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         self._views()
 
     def _views(self) -> None:
-        ends = self.offsets.tolist()
-        self._spans = list(zip(ends[:-1], ends[1:], strict=True))
-        last = len(self._spans) - 1
-        k = self._spans[last][1] - self._spans[last][0]
-        self.genomes = [*self._genomes[:last], self._genomes[last][:k]]
-        self.states = [*self._states[:last], _rows_of(self._states[last], k)]
+        lo = self.offsets[:-1].tolist()
+        counts = self._count.tolist()
+        self._spans = [(a, a + k) for a, k in zip(lo, counts, strict=True)]
+        self.genomes = [g[:k] for g, k in zip(self._genomes, counts, strict=True)]
+        self.states = [_rows_of(st, k) for st, k in zip(self._states, counts, strict=True)]
 
     def __getitem__(self, name: str) -> np.ndarray:
-        return getattr(self.columns, name)[: self.n]
+        return getattr(self.columns, name)
 
     def used(self) -> AgentColumns:
-        """Views of the rows in use."""
-        n = self.n
-        return AgentColumns(*(c[:n] for c in self.columns))
+        """The columns: every row, free rows included (they are dead)."""
+        return self.columns
 
     @property
     def n(self) -> int:
-        """Rows in use (living and dead) of all species."""
-        return self._spans[-1][1]
+        """Rows of `columns` (agents' rows and free rows)."""
+        return int(self.offsets[-1])
 
     @property
-    def capacity(self) -> int:
-        """Rows of `columns` (in use and free)."""
-        return self.columns.x.shape[0]
+    def agent_rows(self) -> int:
+        """Rows holding an agent, living or dead."""
+        return int(self._count.sum())
 
     @property
     def n_species(self) -> int:
         return len(self._spans)
 
     def span(self, s: int) -> tuple[int, int]:
-        """(lo, hi): rows of species s are lo:hi."""
+        """(lo, hi): the agents of species s are rows lo:hi."""
         return self._spans[s]
 
+    def room(self, s: int) -> int:
+        """Free rows of species s."""
+        return int(self.offsets[s + 1]) - self._spans[s][1]
+
     def row_of(self, agent_id: int) -> int | None:
-        hit = np.flatnonzero(self["ids"] == agent_id)
-        return int(hit[0]) if hit.size else None
+        hit = np.flatnonzero(self["ids"] == agent_id) if agent_id >= 0 else []
+        return int(hit[0]) if len(hit) else None
 
     def species_of_row(self, row: int) -> int:
         return int(np.searchsorted(self.offsets, row, side="right") - 1)
 
-    def append(self, columns: AgentColumns, genomes: np.ndarray) -> None:
-        """Add newborns of the last species after its rows (numbered here, in order), with
-        zeroed brain states; makes room if the free rows run out."""
+    def agent_index(self) -> np.ndarray:
+        """(agent_rows,) int64: the rows holding agents, in row order (free rows left out)."""
+        return np.concatenate([np.arange(lo, hi) for lo, hi in self._spans]).astype(np.int64)
+
+    def append(self, s: int, columns: AgentColumns, genomes: np.ndarray) -> None:
+        """Put newborns of species s in its free rows (they must fit: `room(s)`), after its
+        agents, numbered here in order, with zeroed brain states."""
         k = columns.x.shape[0]
-        n = self.n
-        if n + k > self.capacity:
-            used = self.used()
-            self._build(AgentColumns(*(c.copy() for c in used)), list(self.genomes),
-                        [st.take(np.arange(len(st))) for st in self.states],
-                        room=max(MIN_ROOM, (n + k) // 4) + k)  # fmt: skip
-        last = self.n_species - 1
+        if k > self.room(s):
+            raise ValueError(f"{k} newborns of species {s} do not fit its {self.room(s)} free rows")
+        _, hi = self._spans[s]
         for mine, theirs in zip(self.columns, columns, strict=True):
-            mine[n : n + k] = theirs
-        self.columns.ids[n : n + k] = self.next_id + np.arange(k)
+            mine[hi : hi + k] = theirs
+        self.columns.ids[hi : hi + k] = self.next_id + np.arange(k)
         self.next_id += k
-        lo = n - int(self.offsets[last])
-        self._genomes[last][lo : lo + k] = genomes
-        self._states[last].reset_rows(slice(lo, lo + k))
-        self.offsets[-1] += k
+        c = int(self._count[s])
+        self._genomes[s][c : c + k] = genomes
+        self._states[s].reset_rows(slice(c, c + k))
+        self._count[s] += k
         self._views()
 
-    def relayout(self, newborns: list[tuple[AgentColumns, np.ndarray]]) -> int:
-        """Drop dead rows and add newborns: per species s its living rows in order, then
-        newborns[s] = (columns, genomes) with zeroed brain states (ids < 0 are numbered here, in
-        row order). Returns the number of new ids given."""
-        parts, genomes, states = [], [], []
-        for s, (cols, gen) in enumerate(newborns):
-            lo, hi = self.span(s)
-            keep = np.flatnonzero(self.columns.alive[lo:hi])
-            parts += [take_columns(self.columns, keep + lo), cols]
-            kept = np.concatenate([self.genomes[s][keep], gen])
-            genomes.append(np.ascontiguousarray(kept, dtype=np.float32))
-            states.append(self.states[s].take(keep).concat(self._new_state[s](len(cols.x))))
-        columns = concat_columns(parts)
-        new = np.flatnonzero(columns.ids < 0)
-        columns.ids[new] = self.next_id + np.arange(new.size)
-        self.next_id += int(new.size)
-        self._build(columns, genomes, states, room=max(MIN_ROOM, len(columns.x) // 4))
-        return int(new.size)
+    def make_room(self, need: list[int]) -> None:
+        """Give every species s at least need[s] free rows (and room_for its rows), keeping
+        every row that holds an agent, dead ones too."""
+        self._rebuild([np.arange(hi - lo) for lo, hi in self._spans], need)
+
+    def drop_dead(self) -> None:
+        """Drop the dead rows; every species keeps its living rows in order, then room_for them."""
+        alive = self.columns.alive
+        self._rebuild([np.flatnonzero(alive[lo:hi]) for lo, hi in self._spans],
+                      [0] * self.n_species)  # fmt: skip
+
+    def _rebuild(self, keep: list[np.ndarray], need: list[int]) -> None:
+        """New columns, genomes and states: per species s its rows span(s)[0] + keep[s], then
+        room_for(len(keep[s])) + need[s] free rows (dead, ids -1, zeroed genomes and states)."""
+        parts, genomes, states, counts, room = [], [], [], [], []
+        for s, idx in enumerate(keep):
+            k = idx.size
+            free = room_for(k) + need[s]
+            pad = empty_columns(free)
+            pad.species[:] = s
+            pad.ids[:] = -1
+            parts += [take_columns(self.columns, idx + self._spans[s][0]), pad]
+            g = np.zeros((k + free, self._genomes[s].shape[1]), np.float32)
+            g[:k] = self._genomes[s][idx]
+            genomes.append(g)
+            states.append(_gather(self._states[s], idx, self._new_state[s](k + free)))
+            counts.append(k)
+            room.append(free)
+        self._store(concat_columns(parts), genomes, states, counts, room)

@@ -4,11 +4,12 @@ An agent whose energy passes `evolution.open_ended.reproduce_energy` (and is at 
 old) gives `child_energy` of its energy to a child placed beside it, whose genome is the
 parent's mutated by the `mutate` function the World was given (the evolution side's mutation,
 as configured by `evolution.mutation`). Births are capped at `max_population` agents of a
-species per arena; below `min_population` fresh random founders are added. Dead agents' rows are
-dropped a batch at a time (they take part in nothing meanwhile). Everything is applied in a
-fixed order (species, then row), and each arena's draws come from its own generator seeded by
-(seed, generation, arena index, tick), so arenas stay independent. The per-tick Python work
-here is vectorised; only the few arenas that have births this tick are visited one by one.
+species per arena; below `min_population` fresh random founders are added. Newborns fill their
+species' free rows; dead agents' rows are dropped a batch at a time (they take part in nothing
+meanwhile). Everything is applied in a fixed order (species, then row), and each arena's draws
+come from its own generator seeded by (seed, generation, arena index, tick), so arenas stay
+independent. The per-tick Python work here is vectorised; only the few arenas that have births
+this tick are visited one by one.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from alife.world.agents import (
     MIN_ROOM,
     AgentColumns,
     AgentTable,
-    concat_columns,
     empty_columns,
 )
 from alife.world.controller import Controller
@@ -54,8 +54,8 @@ class Reproduction:
         self.mutate, self.seed, self.generation = mutate, int(seed), int(generation)
 
     def apply(self, agents: AgentTable, arenas: Arenas, tick: int) -> int:
-        """Apply births and founders (appended in place when only the last species has any);
-        drop the dead rows once they are a quarter of the table. Returns the agents born."""
+        """Apply births and founders (in the species' free rows while they last); drop the dead
+        rows once they are a quarter of the agents' rows. Returns the agents born."""
         oe = self.config.evolution.open_ended
         n_sp = agents.n_species
         n_ar = arenas.ids.shape[0]
@@ -65,18 +65,15 @@ class Reproduction:
                                oe.reproduce_energy, oe.min_age, oe.max_population,
                                oe.min_population, count)  # fmt: skip
         n_born = self._births(agents, arenas, tick) if can else 0
-        dead = agents.n - (n_alive + n_born)  # newborns live; a birth kills no one
-        if dead > self.dead_rows_kept(agents.n):
-            agents.relayout([(empty_columns(0), self._no_genomes(s)) for s in range(n_sp)])
+        dead = agents.agent_rows - (n_alive + n_born)  # newborns live; a birth kills no one
+        if dead > self.dead_rows_kept(agents.agent_rows):
+            agents.drop_dead()
         return n_born
 
     @staticmethod
     def dead_rows_kept(n: int) -> int:
         """How many dead rows a table of n rows keeps before they are dropped."""
         return max(MIN_ROOM, n // 4)
-
-    def _no_genomes(self, s: int) -> np.ndarray:
-        return np.empty((0, self.controllers[s].n_params), np.float32)
 
     def _births(self, agents: AgentTable, arenas: Arenas, tick: int) -> int:
         """Children of the agents that can reproduce, and founders where too few live."""
@@ -106,23 +103,13 @@ class Reproduction:
                 k_f = int(founders[a, s])
                 if parents.size + k_f:
                     born[s].append(self._children(agents, cols, s, a, parents, k_f, rng))
-        if not any(born):
-            return 0
-        newborns = []
-        for s, parts in enumerate(born):
-            if not parts:
-                cols_s = empty_columns(0)
-            elif len(parts) == 1:
-                cols_s = parts[0][0]
-            else:
-                cols_s = concat_columns([p[0] for p in parts])
-            genomes = [p[1] for p in parts] or [self._no_genomes(s)]
-            newborns.append((cols_s, np.concatenate(genomes)))
-        if all(len(cols_s.x) == 0 for cols_s, _ in newborns[:-1]):
-            agents.append(*newborns[-1])  # the common case: no row moves
-        else:
-            agents.relayout(newborns)
-        return sum(len(cols_s.x) for cols_s, _ in newborns)
+        need = [sum(len(c.x) for c, _ in parts) for parts in born]
+        if any(k > agents.room(s) for s, k in enumerate(need)):
+            agents.make_room(need)
+        for s, parts in enumerate(born):  # species by species, so ids follow row order
+            for c, g in parts:
+                agents.append(s, c, g)
+        return sum(need)
 
     def _children(
         self,

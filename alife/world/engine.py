@@ -133,10 +133,9 @@ class World:
         """Per species the brain state of its rows."""
         return self.agents.states
 
-    @property
-    def offsets(self) -> np.ndarray:
-        """(S + 1,) int64: rows of species s are offsets[s]:offsets[s + 1]."""
-        return self.agents.offsets
+    def span(self, s: int) -> tuple[int, int]:
+        """(lo, hi): species s's agents (living and dead) are rows lo:hi of `agents`."""
+        return self.agents.span(s)
 
     # ------------------------------------------------------------------ time
     def reset(self) -> None:

@@ -120,7 +120,7 @@ def start(
     cols.energy0[:] = cols.energy
     for c in (cols.age, cols.speed, cols.ledger, cols.counters, cols.signal):
         c[:] = 0
-    cols.alive[:] = True
+    cols.alive[:] = cols.ids >= 0  # every agent; free rows stay free
     cols.done[:] = False
     obstacles, grid = tables.obstacles, tables.grid
     every = np.arange(agents.n, dtype=np.int64)

@@ -63,8 +63,9 @@ def save(world) -> dict[str, np.ndarray]:
     out["cue_side"] = arenas.cue_side.copy()
     out["swapped"] = arenas.swapped.copy()
     out["patch_xy"] = arenas.patch_xy.copy()
+    rows = agents.agent_index()  # free rows are not saved
     for k in AGENT_FIELDS:
-        out[f"agent_{k}"] = agents[k].copy()
+        out[f"agent_{k}"] = agents[k][rows]
     for k, v in world.items._asdict().items():
         out[f"item_{k}"] = v.copy()
     for s, state in enumerate(agents.states):

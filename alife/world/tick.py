@@ -173,7 +173,7 @@ class TickPipeline:
         dest = np.arange(rows.size, dtype=np.int64) * n
         bounds = np.zeros(agents.n_species + 1, np.int64)
         bounds[s + 1 :] = rows.size
-        objects = object_grid(self.tables.grid, len(arenas.ids), agents.capacity + len(items.fx))
+        objects = object_grid(self.tables.grid, len(arenas.ids), agents.n + len(items.fx))
         n_chunks = _chunks(rows.size, numba.get_num_threads())
         self._sense(agents, items, arenas, tick, rows, dest, bounds, n_chunks, objects,
                     out.reshape(-1))
@@ -186,7 +186,7 @@ class TickPipeline:
         buf = self._buffers(agents, items, len(arenas.ids))
         threads = numba.get_num_threads() if agents.n >= SERIAL_BELOW else 1
         self._sense(agents, items, arenas, tick, buf.rows, buf.dest, buf.bounds,
-                    _chunks(agents.capacity, threads), buf.objects, buf.sensors)
+                    _chunks(agents.n, threads), buf.objects, buf.sensors)
         self._sensed = (tick, buf)
         return [self._inputs(agents, buf, s).copy() for s in range(agents.n_species)]
 
@@ -229,7 +229,7 @@ class TickPipeline:
     def _run(self, agents, items, arenas, tick: int, threads: int, sensed: bool) -> TickCounts:
         t, cols = self.tables, agents.columns
         buf = self._buffers(agents, items, len(arenas.ids))
-        n_chunks = _chunks(agents.capacity, threads)
+        n_chunks = _chunks(agents.n, threads)
         fresh = sensed and self._sensed is not None and self._sensed[0] == tick \
             and self._sensed[1] is buf  # fmt: skip
         self._sensed = None
@@ -271,13 +271,12 @@ class TickPipeline:
 
     def _buffers(self, agents: AgentTable, items: ItemSlots, n_arenas: int) -> _Buffers:
         """The work arrays for the table's rows (rebuilt when its columns are replaced; rows
-        appended in its free rows already have their places)."""
+        appended in free rows already have their places)."""
         if self._columns is agents.columns and self._buf is not None:
             return self._buf
-        n = agents.capacity
+        n = agents.n
         n_sens = self.tables.sensors.n_sensors
         bounds = agents.offsets.copy()
-        bounds[-1] = n  # the free rows belong to the last species
         base = np.concatenate([[0], np.cumsum(np.diff(bounds) * n_sens)]).astype(np.int64)
         species = agents.columns.species
         rows = np.arange(n, dtype=np.int64)
