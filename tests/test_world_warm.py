@@ -25,11 +25,12 @@ from alife.world import World
 from alife.world.warm import compile_steps
 cfg = load_world(sys.argv[1])
 compile_steps(cfg)
-known = set(ntm._step.signatures)
+signatures = lambda: {(key, sig) for key, k in ntm._STEPS.items() for sig in k.signatures}
+known = signatures()
 world = World(cfg, 1, arena_ids=np.arange(2), mutate=births_mutate(cfg))
 for _ in range(3):
     world.tick()
-print(len(known), set(ntm._step.signatures) == known)
+print(len(known), signatures() == known)
 """
 
 

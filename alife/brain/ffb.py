@@ -90,7 +90,7 @@ def _forward(genomes, shared, x, signs, depth, out):
     n_out = out.shape[1]
     n_in = x.shape[1]
     for c in prange((batch + ROWS_PER_TASK - 1) // ROWS_PER_TASK):
-        # task-local copies, no per-agent views of shared arrays (see alife.brain.ntm._step)
+        # task-local copies, no per-agent views of shared arrays (see alife.brain.ntm._step_kernel)
         xin = np.empty(n_in, dtype=np.float32)
         v = np.empty(n, dtype=np.float32)
         lsigns = signs.copy()

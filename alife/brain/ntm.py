@@ -111,69 +111,87 @@ def _prefetch_part(memory, agent, part, parts):
         prefetch(memory, i)
 
 
-@njit_parallel
-def _step(genomes, shared, sensors, reads, memory, positions, net_signs, depth, mem_tables,
-          addr_tables, reservoir, key_size, addressing, head_size, motors):
-    """One tick of every agent; agents stay row-major, one agent's vectors live in L1 at a time.
-
-    addressing: CONTENT, LOCATION or BOTH (alife.brain.heads); head q's outputs start at
-    n_motors + q head_size (key first, then shift logits, home, interpolation)."""
-    batch, n_sensors = sensors.shape
-    n_reads, value_size = reads.shape[1], reads.shape[2]
-    n = net_signs.shape[0]
-    m = mem_tables.shape[1]
-    n_motor = motors.shape[1]
-    n_in = n_sensors + n_reads * value_size + 1
-    has_memory = memory.shape[2] > 0
+def _step_kernel(addressing: int, has_memory: bool):
+    """The step kernel of one head mode: `addressing` (CONTENT, LOCATION or BOTH, from
+    alife.brain.heads) and `has_memory` are constants of the closure, so Numba prunes the other
+    modes' branches before compiling, and compiles only the modes a run uses (each is cached
+    on disk under its own key)."""
     keyed = addressing != LOCATION  # the whole W is read: prefetch the next agent's
-    shift = key_size if keyed else 0
-    off_value = n_motor + (n_reads + 1) * head_size
-    off_gate = off_value + value_size
-    for c in prange((batch + ROWS_PER_TASK - 1) // ROWS_PER_TASK):
-        # task-local scratch and copies of the shared read-only arrays: views of arrays that all
-        # threads share would update one reference count from every thread for every agent
-        xin = np.empty(n_in, dtype=np.float32)
-        v = np.empty(n, dtype=np.float32)
-        nsigns = net_signs.copy()
-        mtables = mem_tables.copy()
-        atables = addr_tables.copy()
-        hashes = np.empty((n_reads + 1) * m, dtype=np.float32)  # flat: read heads, write head
-        norms = np.empty(2 * n_reads + 1, dtype=np.float32)
-        dots = np.empty(12 * ((n_reads + 3) // 3), dtype=np.float32)
-        stop = min(batch, (c + 1) * ROWS_PER_TASK)
-        for a in range(c * ROWS_PER_TASK, stop):
-            nxt = a + 1 if has_memory and keyed and a + 1 < stop else -1
-            _prefetch_part(memory, nxt, 0, n_reads + 3)
-            for i in range(n_sensors):
-                xin[i] = sensors[a, i]
-            for r in range(n_reads):
-                for dd in range(value_size):
-                    xin[n_sensors + r * value_size + dd] = reads[a, r, dd]
-            xin[n_in - 1] = 1.0
-            embed_vec(xin, nsigns, v)
-            ffb_vec(v, genomes, 0 if shared else a, depth)
-            for i in range(n_motor):
-                motors[a, i] = _tanh(v[i])
-            if not has_memory:
-                continue
-            gate = sigmoid(v[off_gate])
-            if addressing != CONTENT:  # positions (B, R+1): read heads, then the write head
+
+    @njit_parallel
+    def step(genomes, shared, sensors, reads, memory, positions, net_signs, depth, mem_tables,
+             addr_tables, reservoir, key_size, head_size, motors):
+        """One tick of every agent; agents stay row-major, one agent's vectors live in L1 at a
+        time. Head q's outputs start at n_motors + q head_size (key first, then shift logits,
+        home, interpolation)."""
+        batch, n_sensors = sensors.shape
+        n_reads, value_size = reads.shape[1], reads.shape[2]
+        n = net_signs.shape[0]
+        m = mem_tables.shape[1]
+        n_motor = motors.shape[1]
+        n_in = n_sensors + n_reads * value_size + 1
+        shift = key_size if keyed else 0
+        off_value = n_motor + (n_reads + 1) * head_size
+        off_gate = off_value + value_size
+        for c in prange((batch + ROWS_PER_TASK - 1) // ROWS_PER_TASK):
+            # task-local scratch and copies of the shared read-only arrays: views of arrays that
+            # all threads share would update one reference count from every thread for every
+            # agent
+            xin = np.empty(n_in, dtype=np.float32)
+            v = np.empty(n, dtype=np.float32)
+            nsigns = net_signs.copy()
+            mtables = mem_tables.copy()
+            atables = addr_tables.copy()
+            hashes = np.empty((n_reads + 1) * m, dtype=np.float32)  # flat: read heads, write
+            norms = np.empty(2 * n_reads + 1, dtype=np.float32)
+            dots = np.empty(12 * ((n_reads + 3) // 3), dtype=np.float32)
+            stop = min(batch, (c + 1) * ROWS_PER_TASK)
+            for a in range(c * ROWS_PER_TASK, stop):
+                nxt = a + 1 if has_memory and keyed and a + 1 < stop else -1
+                _prefetch_part(memory, nxt, 0, n_reads + 3)
+                for i in range(n_sensors):
+                    xin[i] = sensors[a, i]
+                for r in range(n_reads):
+                    for dd in range(value_size):
+                        xin[n_sensors + r * value_size + dd] = reads[a, r, dd]
+                xin[n_in - 1] = 1.0
+                embed_vec(xin, nsigns, v)
+                ffb_vec(v, genomes, 0 if shared else a, depth)
+                for i in range(n_motor):
+                    motors[a, i] = _tanh(v[i])
+                if not has_memory:
+                    continue
+                gate = sigmoid(v[off_gate])
+                if addressing != CONTENT:  # positions (B, R+1): read heads, then the write head
+                    for q in range(n_reads + 1):
+                        positions[a, q] = move_head(v, n_motor + q * head_size + shift,
+                                                    positions[a, q], m)
+                if addressing == LOCATION:
+                    tape_vec(memory, a, positions, v, off_value, gate, reads)
+                    continue
+                _prefetch_part(memory, nxt, 1, n_reads + 3)
                 for q in range(n_reads + 1):
-                    positions[a, q] = move_head(v, n_motor + q * head_size + shift,
-                                                positions[a, q], m)
-            if addressing == LOCATION:
-                tape_vec(memory, a, positions, v, off_value, gate, reads)
-                continue
-            _prefetch_part(memory, nxt, 1, n_reads + 3)
-            for q in range(n_reads + 1):
-                o = n_motor + q * head_size
-                hash_at(v, o, key_size, mtables, reservoir, hashes, q * m)
-                if addressing == BOTH:
-                    mix_address(hashes, q * m, atables, positions[a, q],
-                                sigmoid(v[o + shift + SHIFTS + 1]))
-                _prefetch_part(memory, nxt, 2 + q, n_reads + 3)
-            memory_vec(memory, a, hashes, v, off_value, gate, reads, norms, dots,
-                       addressing == CONTENT and not reservoir)
+                    o = n_motor + q * head_size
+                    hash_at(v, o, key_size, mtables, reservoir, hashes, q * m)
+                    if addressing == BOTH:
+                        mix_address(hashes, q * m, atables, positions[a, q],
+                                    sigmoid(v[o + shift + SHIFTS + 1]))
+                    _prefetch_part(memory, nxt, 2 + q, n_reads + 3)
+                memory_vec(memory, a, hashes, v, off_value, gate, reads, norms, dots,
+                           addressing == CONTENT and not reservoir)
+
+    return step
+
+
+_STEPS = {}  # (addressing, has_memory) -> the step kernel, made on first use
+
+
+def step_kernel(addressing: int, has_memory: bool):
+    """The (cached) step kernel of a head mode and memory on / off."""
+    key = (int(addressing), bool(has_memory))
+    if key not in _STEPS:
+        _STEPS[key] = _step_kernel(*key)
+    return _STEPS[key]
 
 
 class NTMController:
@@ -218,6 +236,13 @@ class NTMController:
     def n_params(self) -> int:
         return self.net.n_params
 
+    @property
+    def kernel(self):
+        """The step kernel of this controller's head mode (memory off: one without heads)."""
+        if self.memory is None:
+            return step_kernel(CONTENT, False)
+        return step_kernel(self.layout.code, True)
+
     def init_genomes(self, rng: np.random.Generator, count: int) -> np.ndarray:
         return self.net.init_genomes(rng, count)
 
@@ -257,11 +282,12 @@ class NTMController:
         motors = np.empty((batch, self.n_motors), dtype=np.float32)
         if batch:
             mem, lay = self.memory, self.layout
-            _step(g, shared, sensors, state.reads, state.memory, state.positions,
-                  self.net.signs, self.net.depth, mem.tables if mem else self._empty_tables,
-                  self._address_tables if mem else self._empty_tables[0],
-                  bool(mem and mem.reservoir), mem.key_size if mem else 0,
-                  lay.code if mem else 0, lay.head_size if mem else 0, motors)
+            self.kernel(g, shared, sensors, state.reads, state.memory, state.positions,
+                        self.net.signs, self.net.depth,
+                        mem.tables if mem else self._empty_tables,
+                        self._address_tables if mem else self._empty_tables[0],
+                        bool(mem and mem.reservoir), mem.key_size if mem else 0,
+                        lay.head_size if mem else 0, motors)
         return motors
 
     def split_outputs(self, y: np.ndarray) -> dict:
