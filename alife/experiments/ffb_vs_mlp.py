@@ -141,3 +141,55 @@ def run(out: Path, quick: bool = False, seed: int = 1) -> ExperimentResult:
         t.write(out)
         result.tables.append(t)
     return result
+
+
+def _curve(figures, brain: str) -> dict[int, float]:
+    """generation -> population mean fitness averaged over the seeds, for `brain` (FFB or
+    dense MLP)."""
+    per: dict[int, list[float]] = {}
+    for r in figures.rows("ffb_vs_mlp_curves"):
+        if r["brain"].startswith(brain + " "):
+            per.setdefault(int(r["generation"]), []).append(r["mean_fitness"])
+    return {g: float(np.mean(v)) for g, v in sorted(per.items())}
+
+
+def _runs(figures, brain: str) -> list[dict]:
+    return sorted((r for r in figures.rows("ffb_vs_mlp") if r["brain"] == brain),
+                  key=lambda r: r["seed"])  # fmt: skip
+
+
+def summary(figures) -> tuple[str, str]:
+    claim = "Few parameters suffice: FFB net vs a dense MLP on foraging (memory off)"
+    ffb, mlp = _runs(figures, "FFB"), _runs(figures, "dense MLP")
+    f, m = (float(np.mean([r["final_mean"] for r in runs])) for runs in (ffb, mlp))
+    return claim, (f"final mean fitness {f:.2f} ({ffb[0]['n_params']:,} parameters) vs "
+                   f"{m:.2f} ({mlp[0]['n_params']:,}): {f / m:.2f}x")
+
+
+def report(figures) -> str:
+    """Section 6's table from ffb_vs_mlp.csv and ffb_vs_mlp_curves.csv."""
+    brains = ("FFB", "dense MLP")
+    curves = {b: _curve(figures, b) for b in brains}
+    last = max(curves["FFB"])
+    shown = [g for g in (0, 5, 10, last) if g in curves["FFB"]]
+    table = Table("ffb_vs_mlp", ["brain", "params",
+                                 *(f"mean fitness gen {g}" for g in shown),
+                                 "final mean per seed", "best over the run per seed"])  # fmt: skip
+    for b in brains:
+        runs = _runs(figures, b)
+        table.add(b, f"{runs[0]['n_params']:,}", *(f"{curves[b][g]:.2f}" for g in shown),
+                  " / ".join(f"{r['final_mean']:.2f}" for r in runs),
+                  " / ".join(f"{r['best_over_run']:.0f}" for r in runs))
+    ffb, mlp = (_runs(figures, b) for b in brains)
+    finals = [r["final_mean"] for r in ffb + mlp]
+    seeds = [r["seed"] for r in ffb]
+    early = min(5, last)
+    return (f"Seeds {seeds[0]}-{seeds[-1]}, {last + 1} generations; mean fitness = the "
+            f"population's mean episode fitness, averaged over the seeds.\n\n{table.markdown()}\n"
+            f"After {last + 1} generations the population mean fitness is "
+            f"{curves['FFB'][last]:.2f} (FFB) vs {curves['dense MLP'][last]:.2f} (dense MLP, "
+            f"{mlp[0]['n_params'] / ffb[0]['n_params']:.0f}x the parameters); the seeds' final "
+            f"means span {min(finals):.2f}-{max(finals):.2f}. At generation {early}: "
+            f"{curves['FFB'][early]:.2f} vs {curves['dense MLP'][early]:.2f}.\n"
+            "(full tables: [figures/ffb_vs_mlp.md](figures/ffb_vs_mlp.md), "
+            "[figures/ffb_vs_mlp_curves.md](figures/ffb_vs_mlp_curves.md).)\n")
