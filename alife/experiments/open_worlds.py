@@ -67,9 +67,8 @@ def run_worlds(out: Path, worlds: tuple[str, ...], name: str, quick: bool, seed:
                budget: dict | None = None) -> ExperimentResult:
     """Every world of `worlds` under every condition, written as experiment `name`: tables
     `name` (with each run's CPU seconds, one thread, and `eaten_shares` of its final
-    population) and NAME_curves, figures NAME_WORLD.png,
-    world files WORLD-CONDITION.yaml. budget: evolution settings that replace the files' (e.g.
-    arenas, generations)."""
+    population) and NAME_curves, figures NAME_WORLD.png, world files WORLD-CONDITION.yaml.
+    budget: evolution settings that replace the files' (e.g. arenas, generations)."""
     from alife.config import load_world
 
     seeds = [seed + s - 1 for s in ((1,) if quick else SEEDS)]
