@@ -136,7 +136,8 @@ def test_many_problems_show_the_first_ones_and_count_the_rest():
     assert len(lines) == MAX_SHOWN + 1
     assert lines[0] == (
         f"w.yaml:{first}:1: unknown_key_0: unknown key (valid keys here: arena, cue, "
-        "description, episode, evolution, food, name, obstacles, poison, seed, species, swap)"
+        "description, episode, evolution, food, name, obstacles, poison, seed, species, swap, "
+        "swap_balanced)"
     )
     assert lines[MAX_SHOWN - 1].startswith(f"w.yaml:{first + MAX_SHOWN - 1}:1: unknown_key_19:")
     assert lines[-1] == (

@@ -277,16 +277,22 @@ def test_double_tmaze_quick(tmp_path):
 def test_open_worlds_quick(tmp_path):
     """Each open world in a tiny run: memory changes what the foragers do (with the same seed
     and the same first genomes, location heads, content heads and memory off end on different
-    fitness; with memory broken they would be equal), and memory-off foragers still score (a
-    positive baseline, so section 4c's ratio means something)."""
+    fitness and eat differently; with memory broken they would be equal), memory-off foragers
+    still score (a positive baseline, so section 4c's ratio means something), and the final
+    populations eat berries of both kinds (the good share is a share)."""
     result = run_experiment("open_worlds", tmp_path, quick=True, seed=1)
     _check_outputs(result)
     rows = _rows(tmp_path / "open_worlds.csv")
     final = {(r["world"], r["condition"]): float(r["final_mean_fitness"]) for r in rows}
+    ate = {(r["world"], r["condition"]): (r["good_share"], r["eaten_per_episode"]) for r in rows}
     for world in ("berries", "patches"):
         for heads in ("location heads", "content heads"):
             assert final[(world, heads)] != final[(world, "memory off")]
+            assert ate[(world, heads)] != ate[(world, "memory off")]
         assert final[(world, "memory off")] > 0
+    for r in rows:
+        assert 0.0 < float(r["good_share"]) < 1.0 and 0.0 < float(r["good_share_best"]) < 1.0
+        assert float(r["eaten_per_episode"]) > 0
 
 
 def test_foraging_memory_quick(tmp_path):

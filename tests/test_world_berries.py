@@ -84,6 +84,22 @@ def test_swaps_are_drawn_per_arena_and_episode_from_the_seed():
     assert not World(_tasting(arena={"count": 64}), 9).arenas.swapped.any()  # swap 0: never
 
 
+def test_balanced_swaps_give_every_genome_both_roles():
+    """swap_balanced: a genome group's episodes (arenas g, g + groups) alternate the roles,
+    starting from the roles drawn for arena g; without it each arena draws its own."""
+    evo = {"mode": "generational", "arenas": 16, "episodes": 4}
+    cfg = _tasting(swap=0.5, swap_balanced=True, evolution=evo)
+    ids = np.arange(64)
+    balanced = World(cfg, 9, arena_ids=ids).arenas.swapped.reshape(4, 16)
+    drawn = World(cfg.model_copy(update={"swap_balanced": False}), 9,
+                  arena_ids=ids).arenas.swapped.reshape(4, 16)  # fmt: skip
+    np.testing.assert_array_equal(balanced[0], drawn[0])
+    np.testing.assert_array_equal(balanced[1], ~drawn[0])
+    np.testing.assert_array_equal(balanced[2:], balanced[:2])
+    assert 0 < balanced[0].sum() < 16
+    assert not (drawn[1] == ~drawn[0]).all()  # unbalanced: episodes drawn on their own
+
+
 def test_taste_inputs_are_named_and_counted():
     cfg = _tasting()
     names = sensor_names(cfg.species[0])
@@ -167,3 +183,21 @@ BEFORE_SWAP = {
 @pytest.mark.parametrize("name", sorted(BEFORE_SWAP))
 def test_worlds_without_swap_or_taste_are_unchanged(name):
     assert _fingerprint(WORLDS / name) == BEFORE_SWAP[name]
+
+
+def test_eaten_counts_are_what_the_fitness_scores():
+    """worldevo.eaten: good and bad berries per genome (roles, not looks) over its episodes;
+    berries.yaml scores +1 per good and -0.5 per bad one, averaged over the episodes."""
+    from alife.evolve.evaluate import Layout, WorldEvaluator
+    from alife.experiments.worldevo import eaten, world_controllers
+
+    cfg = load_world(WORLDS / "berries.yaml")
+    cfg = cfg.model_copy(update={"evolution": cfg.evolution.model_copy(update={"arenas": 4})})
+    ctrl = world_controllers(cfg)[0]
+    genomes = ctrl.init_genomes(np.random.default_rng(2), 16)
+    counts = eaten(cfg, genomes, 7)
+    assert counts.shape == (16, 2) and counts.sum() > 0
+    layout = Layout.of(cfg)
+    result = WorldEvaluator(cfg, 7)(layout.task(10**6, [genomes], np.arange(layout.total)))
+    fitness = layout.fitness(result).fitness[0]
+    np.testing.assert_allclose(fitness, (counts[:, 0] - 0.5 * counts[:, 1]) / layout.episodes)

@@ -438,6 +438,13 @@ class WorldConfig(StrictModel):
         "costs poison.energy and scores as poison, and a poison-looking one nourishes with "
         "food.energy and scores as food (0: never)",
     )
+    swap_balanced: bool = Field(
+        False,
+        description="generational runs: a genome's evolution.episodes alternate the roles, "
+        "starting from one drawn with chance `swap`, so with an even number of episodes every "
+        "genome meets both equally often and a forager that always prefers one look scores "
+        "the same every generation (false: every episode's roles are drawn on their own)",
+    )
     species: list[SpeciesConfig] = Field(min_length=1, max_length=8)
     episode: EpisodeConfig = Field(default_factory=EpisodeConfig)
     evolution: EvolutionConfig = Field(default_factory=EvolutionConfig)

@@ -85,6 +85,24 @@ def evaluate_genome(
     return float(result.fitness[0].mean()), float(result.success[0].mean())
 
 
+def eaten(config, genomes: np.ndarray, seed: int) -> np.ndarray:
+    """(n, 2) int64: good and bad items eaten by each of `genomes` (n, n_params) float32 of
+    species 0, placed as evolution places a population of n genomes (groups of the species'
+    count, `evolution.episodes` arenas each), summed over its episodes on generation 10**6
+    (never used in evolution). Good and bad follow the items' roles, so a swapped arena's
+    poison-looking berries count as good."""
+    from alife.world.interact import C_FOOD, C_POISON
+
+    per = config.species[0].count
+    layout = Layout(genomes.shape[0] // per, (per,), config.evolution.episodes)
+    task = layout.task(10**6, [genomes], np.arange(layout.total))
+    world = new_world(config, seed, task.generation, task.arena_ids, list(task.genomes))
+    world.run_episode()
+    lo, hi = world.offsets[0], world.offsets[1]
+    counts = world.agents["counters"][lo:hi][:, [C_FOOD, C_POISON]].astype(np.int64)
+    return counts.reshape(layout.episodes, -1, 2).sum(axis=0)
+
+
 def memory_variants(config) -> dict:
     """{'location heads', 'content heads', 'memory off'}: `config` with every species' memory
     addressing set to location / content, or its memory disabled (reads are zeros)."""

@@ -147,6 +147,10 @@ class World:
             sides = episode.balanced_sides(self.seed, self.generation, self.arenas.ids, groups,
                                            len(cue.goals))
         episode.start(self.config, self.tables, self.agents, self.items, self.arenas, sides)
+        if self.config.swap_balanced and not self.open_ended:
+            groups = self.config.evolution.layout([s.count for s in self.config.species])[0]
+            self.arenas.swapped[:] = episode.balanced_swaps(
+                self.seed, self.generation, self.arenas.ids, groups, self.config.swap)
         self.tick_count = 0
         self.totals = {"births": 0, "deaths": 0, "eaten": 0}
         self.last = {"births": 0, "deaths": 0, "eaten": 0}

@@ -15,7 +15,7 @@ from alife.errors import WorldError
 from alife.world.agents import AgentTable, concat_columns, empty_columns
 from alife.world.controller import Controller
 from alife.world.items import Arenas, ItemSlots
-from alife.world.rng import P_CUE, arena_generator, arena_keys, uniform
+from alife.world.rng import P_CUE, P_SWAP, arena_generator, arena_keys, uniform
 from alife.world.spawn import patches_and_cues, place_agents, place_items
 from alife.world.tables import WorldTables
 
@@ -101,6 +101,18 @@ def balanced_sides(seed: int, generation: int, arena_ids: np.ndarray, groups: in
     ids = np.asarray(arena_ids, dtype=np.int64)
     first = drawn_goals(arena_keys(seed, generation, ids % groups), n_goals)
     return (first + ids // groups) % n_goals
+
+
+def balanced_swaps(seed: int, generation: int, arena_ids: np.ndarray, groups: int,
+                   swap: float) -> np.ndarray:
+    """(A,) bool: whether food and poison trade roles where a generation's genome groups each
+    play their episodes in arenas g, g + groups, g + 2 groups, ... (alife.evolve.evaluate.Layout):
+    arena i takes the roles drawn for arena i mod groups (chance `swap`), flipped when i div
+    groups is odd."""
+    ids = np.asarray(arena_ids, dtype=np.int64)
+    keys = arena_keys(seed, generation, ids % groups)
+    first = np.array([uniform(k, -1, P_SWAP, 0, 0) < swap for k in keys], dtype=np.bool_)
+    return first ^ ((ids // groups) % 2 == 1)
 
 
 def start(
