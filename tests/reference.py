@@ -459,11 +459,13 @@ def world_tick_ref(world, motors, tick, uniform, place_item):
         for i in range(n):
             if not A["alive"][i] or A["done"][i]:
                 continue
+            side = world.arenas.cue_side[A["apos"][i]]
+            cued = world.config.species[A["species"][i]].scoring.approach_to == "cued"
             for g in range(2):
                 d = np.hypot(A["x"][i] - t.goals[g, 0], A["y"][i] - t.goals[g, 1])
-                A["goal_d"][i] = min(A["goal_d"][i], d)
+                if g == side or not cued:  # the approach score's goal(s)
+                    A["goal_d"][i] = min(A["goal_d"][i], d)
                 if d <= cue.goal_radius:
-                    side = world.arenas.cue_side[A["apos"][i]]
                     A["counters"][i, 3 if g == side else 4] = 1
                     A["done"][i] = A["done"][i] or cue.stop_at_goal
                     break

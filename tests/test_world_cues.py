@@ -10,6 +10,8 @@ from alife.evolve.evaluate import Layout
 from alife.world import World
 from alife.world.interact import C_FAILURE, C_SUCCESS
 
+from world_helpers import fixed_motors
+
 pytestmark = pytest.mark.usefixtures("single_thread")
 
 TMAZE = Path(__file__).resolve().parents[1] / "worlds" / "tmaze.yaml"
@@ -91,3 +93,34 @@ def test_balanced_episodes_visit_every_goal():
     # a saved double T-maze (goal indices up to 3) restores
     again = World.from_state_arrays(cfg, w.state_arrays())
     np.testing.assert_array_equal(again.arenas.cue_side, w.arenas.cue_side)
+
+
+@pytest.mark.parametrize("approach_to", ["either", "cued"])
+def test_approach_scores_the_nearest_goal_or_the_cued_one(approach_to):
+    cfg = _tmaze(True)
+    sp = cfg.species[0]
+    scoring = sp.scoring.model_copy(update={"approach_to": approach_to})
+    cfg = cfg.model_copy(update={"species": [sp.model_copy(update={"scoring": scoring})]})
+    groups = Layout.of(cfg).arenas
+    w = World(cfg, 3, arena_ids=groups * np.arange(2), controller_factory=fixed_motors(np.zeros(2)))
+    w.reset()
+    assert w.arenas.cue_side.tolist() in ([0, 1], [1, 0])
+    for _ in range(cfg.cue.show_until):  # held while the light shows, then back at the start
+        w.tick()
+    start = w.fitness()[0]
+    np.testing.assert_array_equal(start, 0.0)
+    # both agents stand halfway between the junction and goal 0 (the left arm)
+    w.agents["x"][:] = 60.0
+    w.agents["y"][:] = 160.0
+    w.tick()
+    f = w.fitness()[0]
+    counters = w.agents["counters"]
+    assert (counters[:, C_SUCCESS] == 0).all() and (counters[:, C_FAILURE] == 0).all()
+    left = w.arenas.cue_side == 0
+    d0 = np.hypot(100.0 - 20.0, 160.0 - 15.0)  # start to either goal
+    want = sp.scoring.approach * (1.0 - 40.0 / d0)
+    if approach_to == "either":
+        np.testing.assert_allclose(f, want)
+    else:  # the right-cued agent counts its distance to the right goal
+        np.testing.assert_allclose(f[left], want)
+        np.testing.assert_allclose(f[~left], sp.scoring.approach * (1.0 - 120.0 / d0))

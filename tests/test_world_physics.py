@@ -155,8 +155,11 @@ def test_tmaze_cue_hold_and_pose_reset():
     assert w.agents["counters"][0, C_SUCCESS] == 1 and w.agents["done"][0]
     assert w.agents["counters"][1, C_FAILURE] == 1 and w.agents["done"][1]
     f = w.fitness()[0]
-    # success 1.0 vs failure 0.0, plus up to 0.3 for getting close to either goal (both did)
-    assert f[0] == pytest.approx(1.3, abs=0.02) and f[1] == pytest.approx(0.3, abs=0.02)
+    # success 1.0 vs failure 0.0, plus up to 0.3 for getting closer to the cued goal
+    # (approach_to: cued): agent 0 reached it, agent 1 stands in the other arm, 160 from it
+    d0 = np.hypot(*(np.subtract(cfg.cue.goals[0], (100.0, 15.0))))  # the start: x 100, y 15
+    assert f[0] == pytest.approx(1.3, abs=0.02)
+    assert f[1] == pytest.approx(0.3 * (1.0 - 160.0 / d0), abs=0.02)
     assert f[2:].max() < 0.3
     x_done = w.agents["x"][:2].copy()
     w.tick()

@@ -138,7 +138,11 @@ def test_tick_equals_reference_with_predators():
     assert w.totals["deaths"] > 0  # some prey were caught
 
 
-def test_tick_equals_reference_in_a_cue_world():
+@pytest.mark.parametrize("approach_to", ["either", "cued"])
+def test_tick_equals_reference_in_a_cue_world(approach_to):
     cfg = load_world(WORLDS / "tmaze.yaml")
+    sp = cfg.species[0]
+    scoring = sp.scoring.model_copy(update={"approach_to": approach_to})
+    cfg = cfg.model_copy(update={"species": [sp.model_copy(update={"scoring": scoring})]})
     w = _replay(cfg, 2, ticks=cfg.cue.show_ticks + 15, arenas=3)
     assert w.tick_count > cfg.cue.show_ticks

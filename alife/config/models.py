@@ -341,7 +341,12 @@ class ScoringConfig(StrictModel):
     approach: float = Field(
         0.0,
         description="cue worlds: times how much closer than at the start the agent came to "
-        "either goal (0..1; a learning aid that does not favour either side)",
+        "a goal (0..1; a learning aid; which goal: approach_to)",
+    )
+    approach_to: Literal["either", "cued"] = Field(
+        "either",
+        description="cue worlds: the approach score measures the nearest goal (either: does "
+        "not favour a side) or the goal the cue showed (cued: rewards steps the right way)",
     )
 
 

@@ -6,7 +6,7 @@ held, then it is put back at the start: only the brain's memory can carry both t
 junctions; each genome plays the four goals per generation) is evolved exactly as the T-maze
 ablation evolves `worlds/tmaze.yaml` (alife.experiments.tmaze_ablation): the three memory
 conditions, 5 seeds each, the file's settings but GENERATIONS generations (the budget of
-about ten minutes on 2 cores); each seed's best final genome is tested on 200
+about ten minutes on 2 idle cores); each seed's best final genome is tested on 200
 fresh mazes and checked for being cue-blind (the same path for all four goals). Chance is 25 %
 for an agent that always reaches an end.
 """
@@ -20,7 +20,7 @@ from alife.experiments.tmaze_ablation import ablation, by_condition, measured, s
 
 WORLD = Path(__file__).resolve().parents[2] / "worlds" / "double_tmaze.yaml"
 NAME = "double_tmaze"
-GENERATIONS = 100
+GENERATIONS = 200
 CLAIM = "Two cues held to two junctions: double T-maze"
 
 

@@ -207,7 +207,8 @@ class World:
 
     def fitness(self) -> list[np.ndarray]:
         """Episode score so far, per species (n,) float64, in genome order."""
-        return scoring.episode_scores(self.config, self.agents, self.tables.goals)
+        return scoring.episode_scores(self.config, self.agents, self.tables.goals,
+                                      self.arenas.cue_side)
 
     def sensor_names(self, species: int) -> list[str]:
         return sensor_names(self.config.species[species])

@@ -77,13 +77,26 @@ def renumber_local(agents: AgentTable) -> None:
     cols.local[:] = local
 
 
-def start_goal_distance(columns, goals: np.ndarray, has_cue: bool) -> np.ndarray:
-    """(N,) float64 distance from each agent's start to the nearer cue goal (0 without a cue)."""
+def approach_cued(config: WorldConfig) -> np.ndarray:
+    """(S,) bool: does species s's approach score measure the cue's goal (scoring.approach_to)?"""
+    return np.array([sp.scoring.approach_to == "cued" for sp in config.species], dtype=np.bool_)
+
+
+def start_goal_distance(columns, goals: np.ndarray, has_cue: bool, cue_side: np.ndarray,
+                        cued: np.ndarray) -> np.ndarray:
+    """(N,) float64 distance from each agent's start to the nearer cue goal, or for agents of
+    species s with cued[s] ((S,) bool) to their arena's cue goal (cue_side (A,) int64); 0
+    without a cue."""
     if not has_cue:
         return np.zeros(columns.x.shape[0])
     dx = columns.spawn_x[:, None] - goals[None, :, 0]
     dy = columns.spawn_y[:, None] - goals[None, :, 1]
-    return np.sqrt(dx * dx + dy * dy).min(axis=1)
+    d = np.sqrt(dx * dx + dy * dy)
+    near = d.min(axis=1)
+    if not cued.any():
+        return near
+    own = d[np.arange(d.shape[0]), cue_side[columns.apos]]
+    return np.where(cued[columns.species], own, near)
 
 
 def drawn_goals(keys: np.ndarray, n_goals: int) -> np.ndarray:
@@ -140,7 +153,6 @@ def start(
     cols.spawn_x[:] = cols.x
     cols.spawn_y[:] = cols.y
     cols.spawn_h[:] = cols.heading
-    cols.goal_d[:] = start_goal_distance(cols, tables.goals, config.cue is not None)
     for st in agents.states:
         st.reset_rows(slice(None))
     patches_and_cues(arenas, tables.items, obstacles, grid, -1)
@@ -148,6 +160,8 @@ def start(
         cue_sides = drawn_goals(arenas.keys, len(config.cue.goals))
     if cue_sides is not None:
         arenas.cue_side[:] = cue_sides
+    cols.goal_d[:] = start_goal_distance(cols, tables.goals, config.cue is not None,
+                                         arenas.cue_side, approach_cued(config))
     place_items(items, arenas, tables.items, obstacles, grid, -1)
     if config.cue is not None and config.cue.food_at_goal:
         goal_slots = np.flatnonzero(~items.can_regrow)

@@ -180,11 +180,11 @@ def apply_catch(catcher, agents, sp):
 
 
 @njit_serial
-def goals_reached(agents, cue_side, goals, goal_radius, stop):
+def goals_reached(agents, cue_side, goals, goal_radius, stop, cued):
     """Cue worlds: mark success/failure for agents reaching the right/wrong goal (cue_side
     (A,) int64: the goal index; goals (G, 2) float64), and keep agents.goal_d, the nearest any
-    goal has been so far (for the approach score). stop: reaching a goal finishes the agent
-    (done)."""
+    goal (species s with cued[s], (S,) bool: the cue's goal) has been so far (for the approach
+    score). stop: reaching a goal finishes the agent (done)."""
     x = agents.x
     y = agents.y
     alive = agents.alive
@@ -192,6 +192,7 @@ def goals_reached(agents, cue_side, goals, goal_radius, stop):
     apos = agents.apos
     counters = agents.counters
     goal_d = agents.goal_d
+    species = agents.species
     r2 = goal_radius * goal_radius
     for i in range(x.shape[0]):
         if not alive[i] or done[i]:
@@ -201,7 +202,8 @@ def goals_reached(agents, cue_side, goals, goal_radius, stop):
             dx = x[i] - goals[g, 0]
             dy = y[i] - goals[g, 1]
             d2 = dx * dx + dy * dy
-            goal_d[i] = min(goal_d[i], math.sqrt(d2))
+            if g == side or not cued[species[i]]:
+                goal_d[i] = min(goal_d[i], math.sqrt(d2))
             if d2 <= r2:
                 if g == side:
                     counters[i, C_SUCCESS] = 1

@@ -11,7 +11,7 @@ import numpy as np
 
 from alife.config.models import WorldConfig
 from alife.world.agents import AgentTable
-from alife.world.episode import start_goal_distance
+from alife.world.episode import approach_cued, start_goal_distance
 from alife.world.interact import (
     C_ALIVE_TICKS,
     C_FAILURE,
@@ -22,9 +22,11 @@ from alife.world.interact import (
 )
 
 
-def episode_scores(config: WorldConfig, agents: AgentTable, goals: np.ndarray) -> list[np.ndarray]:
+def episode_scores(config: WorldConfig, agents: AgentTable, goals: np.ndarray,
+                   cue_side: np.ndarray) -> list[np.ndarray]:
     """Score so far per species, (n_s,) float64 each, in the species' row (= genome) order;
-    goals (2, 2) float64 are the cue goals (for the approach score)."""
+    goals (G, 2) float64 are the cue goals and cue_side (A,) int64 each arena's cue goal (for
+    the approach score)."""
     cols = agents.used()
     c = cols.counters.astype(np.float64)
     has_cue = config.cue is not None
@@ -42,7 +44,8 @@ def episode_scores(config: WorldConfig, agents: AgentTable, goals: np.ndarray) -
             + w.energy * np.maximum(cols.energy[lo:hi], 0.0)
         )
         if w.approach and has_cue:
-            d0 = np.maximum(start_goal_distance(cols, goals, has_cue)[lo:hi], 1e-9)
+            d0 = start_goal_distance(cols, goals, has_cue, cue_side, approach_cued(config))
+            d0 = np.maximum(d0[lo:hi], 1e-9)
             f = f + w.approach * np.clip(1.0 - cols.goal_d[lo:hi] / d0, 0.0, 1.0)
         out.append(f)
     return out

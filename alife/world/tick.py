@@ -23,6 +23,7 @@ from alife.config.models import WorldConfig
 from alife.jit import MIN_CHUNK, Dispatch, set_threads
 from alife.world.agents import AgentTable
 from alife.world.controller import Controller
+from alife.world.episode import approach_cued
 from alife.world.grid import ObjectGrid, object_grid
 from alife.world.interact import goals_reached
 from alife.world.items import Arenas, ItemSlots
@@ -133,6 +134,7 @@ class TickPipeline:
         self._sense_pass, self._act_pass = Dispatch(sense_pass), Dispatch(act_pass)
         self._catch_pass, self._finish_pass = Dispatch(catch_pass), Dispatch(finish_pass)
         self._goals = Dispatch(goals_reached)
+        self._cued = approach_cued(config)
         self.threads = ThreadChoice()
 
     def cue_on(self, tick: int, n_arenas: int) -> np.ndarray:
@@ -255,7 +257,8 @@ class TickPipeline:
             deaths += caught
         cue = self.cue
         if cue is not None:
-            self._goals(cols, arenas.cue_side, t.goals, float(cue.goal_radius), cue.stop_at_goal)
+            self._goals(cols, arenas.cue_side, t.goals, float(cue.goal_radius), cue.stop_at_goal,
+                        self._cued)
         deaths += self._finish_pass(cols, items, sp, it, arenas, obstacles, grid, tick)
         return TickCounts(int(n_alive), int(eaten), int(deaths))
 
