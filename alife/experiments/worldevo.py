@@ -98,7 +98,7 @@ def eaten(config, genomes: np.ndarray, seed: int) -> np.ndarray:
     task = layout.task(10**6, [genomes], np.arange(layout.total))
     world = new_world(config, seed, task.generation, task.arena_ids, list(task.genomes))
     world.run_episode()
-    lo, hi = world.offsets[0], world.offsets[1]
+    lo, hi = world.span(0)
     counts = world.agents["counters"][lo:hi][:, [C_FOOD, C_POISON]].astype(np.int64)
     return counts.reshape(layout.episodes, -1, 2).sum(axis=0)
 
