@@ -140,17 +140,18 @@ class World:
     # ------------------------------------------------------------------ time
     def reset(self) -> None:
         """Start an episode: place agents and items, full energy, zeroed brains and scores."""
-        sides = None
-        cue = self.config.cue
-        if cue is not None and cue.balanced and not self.open_ended:
-            groups = self.config.evolution.layout([s.count for s in self.config.species])[0]
+        cfg, sides = self.config, None
+        balanced_cue = cfg.cue is not None and cfg.cue.balanced and not self.open_ended
+        balanced_swap = cfg.swap_balanced and not self.open_ended
+        if balanced_cue or balanced_swap:  # the genome groups of evaluate.Layout
+            groups = cfg.evolution.layout([s.count for s in cfg.species])[0]
+        if balanced_cue:
             sides = episode.balanced_sides(self.seed, self.generation, self.arenas.ids, groups,
-                                           len(cue.goals))
-        episode.start(self.config, self.tables, self.agents, self.items, self.arenas, sides)
-        if self.config.swap_balanced and not self.open_ended:
-            groups = self.config.evolution.layout([s.count for s in self.config.species])[0]
+                                           len(cfg.cue.goals))
+        episode.start(cfg, self.tables, self.agents, self.items, self.arenas, sides)
+        if balanced_swap:
             self.arenas.swapped[:] = episode.balanced_swaps(
-                self.seed, self.generation, self.arenas.ids, groups, self.config.swap)
+                self.seed, self.generation, self.arenas.ids, groups, cfg.swap)
         self.tick_count = 0
         self.totals = {"births": 0, "deaths": 0, "eaten": 0}
         self.last = {"births": 0, "deaths": 0, "eaten": 0}

@@ -30,6 +30,10 @@ def episode_scores(config: WorldConfig, agents: AgentTable, goals: np.ndarray,
     cols = agents.used()
     c = cols.counters.astype(np.float64)
     has_cue = config.cue is not None
+    d0 = None  # each agent's start distance to its goal, for the approach score
+    if has_cue and any(sp.scoring.approach for sp in config.species):
+        d0 = start_goal_distance(cols, goals, has_cue, cue_side, approach_cued(config))
+        d0 = np.maximum(d0, 1e-9)
     out = []
     for s, sp in enumerate(config.species):
         lo, hi = agents.span(s)
@@ -43,9 +47,7 @@ def episode_scores(config: WorldConfig, agents: AgentTable, goals: np.ndarray,
             + w.failure * c[lo:hi, C_FAILURE]
             + w.energy * np.maximum(cols.energy[lo:hi], 0.0)
         )
-        if w.approach and has_cue:
-            d0 = start_goal_distance(cols, goals, has_cue, cue_side, approach_cued(config))
-            d0 = np.maximum(d0[lo:hi], 1e-9)
-            f = f + w.approach * np.clip(1.0 - cols.goal_d[lo:hi] / d0, 0.0, 1.0)
+        if w.approach and d0 is not None:
+            f = f + w.approach * np.clip(1.0 - cols.goal_d[lo:hi] / d0[lo:hi], 0.0, 1.0)
         out.append(f)
     return out
