@@ -56,7 +56,7 @@ def warm_up(config, seed: int) -> None:
     compiling it again."""
     from alife.world.warm import warm_up as warm
 
-    warm(config, seed, births_mutate(config), steps_elsewhere=numba_cache_cold())
+    warm(config, seed, births_mutate(config), with_child=numba_cache_cold())
 
 
 class EvolutionRun:

@@ -176,6 +176,16 @@ class World:
         for k, v in self.last.items():
             self.totals[k] += v
 
+    def pass_names(self) -> list[str]:
+        """The compiled passes a tick calls ('sense', 'act', 'catch', 'goals', 'finish'), in
+        order."""
+        return self._pipeline.pass_names()
+
+    def compile_pass(self, name: str) -> None:
+        """Compile (or load from Numba's cache) the tick's pass `name` (one of pass_names())
+        for this World's argument types, without running it."""
+        self._pipeline.compile_pass(name, self.agents, self.items, self.arenas)
+
     def run_episode(self) -> list[np.ndarray]:
         """reset() then episode.length ticks; returns fitness()."""
         self.reset()

@@ -200,11 +200,59 @@ class TickPipeline:
 
     def _sense(self, agents, items, arenas, tick, rows, dest, bounds, n_chunks, objects,
                out) -> None:
+        self._sense_pass(*self._sense_args(agents, items, arenas, tick, rows, dest, bounds,
+                                           n_chunks, objects, out))  # fmt: skip
+
+    def _sense_args(self, agents, items, arenas, tick, rows, dest, bounds, n_chunks, objects,
+                    out) -> tuple:
         t = self.tables
-        cue_on = self.cue_on(tick, len(arenas.ids))
-        self._sense_pass(rows, dest, bounds, agents.columns, items, t.sensors, t.obstacles,
-                         t.grid, tick, cue_on, self.shown_side(arenas.cue_side, tick),
-                         arenas.swapped, n_chunks, objects, out)
+        return (rows, dest, bounds, agents.columns, items, t.sensors, t.obstacles, t.grid, tick,
+                self.cue_on(tick, len(arenas.ids)), self.shown_side(arenas.cue_side, tick),
+                arenas.swapped, n_chunks, objects, out)  # fmt: skip
+
+    def _act_args(self, agents, items, arenas, tick, buf, n_chunks) -> tuple:
+        t = self.tables
+        return (buf.motors, agents.columns, items, t.species, t.items, t.obstacles, t.grid,
+                t.reach_collide, self.held(tick), n_chunks, buf.objects, buf.px, buf.py,
+                buf.claim, arenas.swapped)  # fmt: skip
+
+    def _catch_args(self, agents, buf, n_chunks) -> tuple:
+        t = self.tables
+        return (agents.columns, t.species, t.grid, t.reach_catch, n_chunks, buf.objects,
+                buf.catcher)  # fmt: skip
+
+    def _goals_args(self, agents, arenas) -> tuple:
+        return (agents.columns, arenas.cue_side, self.tables.goals, float(self.cue.goal_radius),
+                self.cue.stop_at_goal, self._cued)  # fmt: skip
+
+    def _finish_args(self, agents, items, arenas, tick) -> tuple:
+        t = self.tables
+        return (agents.columns, items, t.species, t.items, arenas, t.obstacles, t.grid, tick)
+
+    def pass_names(self) -> list[str]:
+        """The compiled passes this World's tick calls, in order."""
+        return ["sense", "act"] + ["catch"] * self.has_prey + ["goals"] * (self.cue is not None) \
+            + ["finish"]  # fmt: skip
+
+    def compile_pass(self, name: str, agents: AgentTable, items: ItemSlots, arenas: Arenas
+                     ) -> None:  # fmt: skip
+        """Compile (or load from Numba's cache) the pass `name` (one of pass_names()) for the
+        argument types of this World's tick, without running it."""
+        buf = self._buffers(agents, items, len(arenas.ids))
+        if name == "sense":
+            dispatch, args = self._sense_pass, self._sense_args(
+                agents, items, arenas, 0, buf.rows, buf.dest, buf.bounds, 1, buf.objects,
+                buf.sensors)  # fmt: skip
+        elif name == "act":
+            dispatch, args = self._act_pass, self._act_args(agents, items, arenas, 0, buf, 1)
+        elif name == "catch":
+            dispatch, args = self._catch_pass, self._catch_args(agents, buf, 1)
+        elif name == "goals":
+            dispatch, args = self._goals, self._goals_args(agents, arenas)
+        else:
+            dispatch, args = self._finish_pass, self._finish_args(agents, items, arenas, 0)
+        kernel = dispatch.kernel
+        kernel.compile(tuple(kernel.typeof_pyval(a) for a in args))
 
     def run(self, agents: AgentTable, items: ItemSlots, arenas: Arenas, tick: int,
             sensed: bool = False) -> TickCounts:
@@ -229,7 +277,6 @@ class TickPipeline:
         return counts
 
     def _run(self, agents, items, arenas, tick: int, threads: int, sensed: bool) -> TickCounts:
-        t, cols = self.tables, agents.columns
         buf = self._buffers(agents, items, len(arenas.ids))
         n_chunks = _chunks(agents.n, threads)
         fresh = sensed and self._sensed is not None and self._sensed[0] == tick \
@@ -244,22 +291,16 @@ class TickPipeline:
                 inputs = self._inputs(agents, buf, s)
                 motors = ctrl.step(self._prepare(agents, s), agents.states[s], inputs)
                 buf.motors[lo:hi, : motors.shape[1]] = motors
-        sp, it, obstacles, grid = t.species, t.items, t.obstacles, t.grid
-        n_alive, eaten = self._act_pass(
-            buf.motors, cols, items, sp, it, obstacles, grid, t.reach_collide, self.held(tick),
-            n_chunks, buf.objects, buf.px, buf.py, buf.claim, arenas.swapped,
-        )  # fmt: skip
+        n_alive, eaten = self._act_pass(*self._act_args(agents, items, arenas, tick, buf,
+                                                        n_chunks))  # fmt: skip
         deaths = 0
         if self.has_prey:
-            caught = self._catch_pass(cols, sp, grid, t.reach_catch, n_chunks, buf.objects,
-                                      buf.catcher)  # fmt: skip
+            caught = self._catch_pass(*self._catch_args(agents, buf, n_chunks))
             eaten += caught
             deaths += caught
-        cue = self.cue
-        if cue is not None:
-            self._goals(cols, arenas.cue_side, t.goals, float(cue.goal_radius), cue.stop_at_goal,
-                        self._cued)
-        deaths += self._finish_pass(cols, items, sp, it, arenas, obstacles, grid, tick)
+        if self.cue is not None:
+            self._goals(*self._goals_args(agents, arenas))
+        deaths += self._finish_pass(*self._finish_args(agents, items, arenas, tick))
         return TickCounts(int(n_alive), int(eaten), int(deaths))
 
     def _prepare(self, agents: AgentTable, s: int):

@@ -1,18 +1,25 @@
 """Compile a world's kernels before its first tick, on two cores at once.
 
-On a cold Numba cache, the controllers' steps (about half of the compile time) compile in a
-child process while this process compiles the world's own kernels on a small World whose
-controllers give fixed motors (the passes do not depend on what the motors are); both land in
-Numba's on-disk cache, so the caller's Worlds (and any workers) load them instead of compiling.
-The child steps each species' controller exactly as a World does (prepared genomes, a zeroed
-state, C-contiguous float32 sensors), so what it compiles is what the World calls.
+On a cold Numba cache, a child process compiles the controllers' steps while this process
+builds a small World (compiling the spawn kernels) whose controllers give fixed motors (the
+passes do not depend on what the motors are). Then both processes compile the tick's passes
+(alife.world.tick) without running them, each pass by whichever process claims it first (a file
+created exclusively in a shared directory): this process starts with sensing, the child with
+acting, so a world whose steps compile fast hands the child a share of the passes and one whose
+steps compile slowly does not wait for them. Everything lands in Numba's on-disk cache, so the
+caller's Worlds (and any workers) load it instead of compiling. The child steps each species'
+controller exactly as a World does (prepared genomes, a zeroed state, C-contiguous float32
+sensors), so what it compiles is what the World calls.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +27,8 @@ import numpy as np
 from alife.config.models import WorldConfig
 from alife.world.births import Mutate
 from alife.world.engine import World, make_controller
+
+GO = b"go\n"  # the line that tells the child this process's World is built
 
 
 class _FixedMotors:
@@ -39,13 +48,29 @@ def _fixed_motors(config: WorldConfig, s: int) -> _FixedMotors:
     return _FixedMotors(make_controller(config, s))
 
 
-# the child process: reads the WorldConfig as JSON on stdin, then compiles the steps
-_CHILD = (
-    "import sys\n"
-    "from alife.config.models import WorldConfig\n"
-    "from alife.world.warm import compile_steps\n"
-    "compile_steps(WorldConfig.model_validate_json(sys.stdin.buffer.read()))\n"
-)
+def _small_world(config: WorldConfig, seed: int, mutate: Mutate | None = None) -> World:
+    """A one-arena World of `config` with fixed motors: the argument types of every pass."""
+    return World(config, seed, arena_ids=np.zeros(1, np.int64), mutate=mutate,
+                 controller_factory=_fixed_motors)  # fmt: skip
+
+
+def _claim(claims: Path, name: str) -> bool:
+    """True for the one process that claims pass `name` first."""
+    try:
+        os.close(os.open(claims / name, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    return True
+
+
+def compile_passes(world: World, claims: Path | None, first: str) -> None:
+    """Compile every pass of world's tick that this process claims (all of them without
+    claims), starting with pass `first`."""
+    names = world.pass_names()
+    names.sort(key=lambda name: name != first)
+    for name in names:
+        if claims is None or _claim(claims, name):
+            world.compile_pass(name)
 
 
 def compile_steps(config: WorldConfig) -> None:
@@ -57,33 +82,65 @@ def compile_steps(config: WorldConfig) -> None:
         ctrl.step(genomes, ctrl.new_state(2), np.zeros((2, ctrl.n_sensors), np.float32))
 
 
+def child_main() -> None:
+    """The child process: one JSON line {config, seed, claims} on stdin, then the steps; then,
+    once GO arrives (end of input instead: the parent gave up), the passes it claims."""
+    job = json.loads(sys.stdin.buffer.readline())
+    config = WorldConfig.model_validate(job["config"])
+    compile_steps(config)
+    if sys.stdin.buffer.readline() == GO:
+        compile_passes(_small_world(config, job["seed"]), Path(job["claims"]), "act")
+
+
+_CHILD = "from alife.world.warm import child_main\nchild_main()\n"
+
+
 def warm_up(
-    config: WorldConfig, seed: int, mutate: Mutate | None = None, *, steps_elsewhere: bool = True
+    config: WorldConfig, seed: int, mutate: Mutate | None = None, *, with_child: bool = True
 ) -> None:
     """Compile (or load from cache) every kernel a World of `config` ticks with (mutate: as the
-    World takes it), by two ticks of a one-arena World. steps_elsewhere (for a cold cache: a
-    child process costs a second or two to start): the controllers' steps compile in a child
-    Python process meanwhile (silent; killed if this one is interrupted); one that fails costs
-    only time (the first World that steps them compiles them)."""
-    child, factory = None, make_controller
-    if steps_elsewhere:
-        root = str(Path(__file__).resolve().parents[2])  # where this alife package is found
-        path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
-        child = subprocess.Popen([sys.executable, "-c", _CHILD], stdin=subprocess.PIPE,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                 env={**os.environ, "PYTHONPATH": path})  # fmt: skip
-        with child.stdin:
-            child.stdin.write(config.model_dump_json().encode())
-        factory = _fixed_motors
+    World takes it), then two ticks of a one-arena World. with_child (for a cold cache: a child
+    process costs a second or two to start): a child Python process compiles the steps and a
+    share of the passes meanwhile (silent; killed if this one is interrupted); one that fails
+    costs only time (whatever it did not compile, the ticks here or the first World compile)."""
+    if not with_child:
+        world = World(config, seed, arena_ids=np.zeros(1, np.int64), mutate=mutate)
+        for _ in range(2):
+            world.tick()
+        return
+    claims = Path(tempfile.mkdtemp(prefix="alife-warm-"))
+    root = str(Path(__file__).resolve().parents[2])  # where this alife package is found
+    path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
+    child = subprocess.Popen([sys.executable, "-c", _CHILD], stdin=subprocess.PIPE,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             env={**os.environ, "PYTHONPATH": path})  # fmt: skip
     done = False
     try:
-        world = World(config, seed, arena_ids=np.zeros(1, np.int64), mutate=mutate,
-                      controller_factory=factory)  # fmt: skip
+        job = {"config": config.model_dump(mode="json"), "seed": int(seed), "claims": str(claims)}
+        _tell(child, json.dumps(job).encode() + b"\n")
+        world = _small_world(config, seed, mutate)
+        _tell(child, GO)
+        compile_passes(world, claims, "sense")
+        _tell(child, b"")  # end of input
+        child.wait()
         for _ in range(2):
             world.tick()
         done = True
     finally:
-        if child is not None:
-            if not done:
-                child.kill()
-            child.wait()
+        if not done:
+            child.kill()
+        child.wait()
+        shutil.rmtree(claims, ignore_errors=True)
+
+
+def _tell(child: subprocess.Popen, line: bytes) -> None:
+    """Send the child a line; an empty one closes its input (a child that has died already is
+    ignored)."""
+    try:
+        if line:
+            child.stdin.write(line)
+            child.stdin.flush()
+        else:
+            child.stdin.close()
+    except OSError:
+        pass
