@@ -34,7 +34,9 @@ from numba.core.typing.typeof import _typeof_tuple, typeof_impl  # noqa: E402
 MIN_CHUNK = 64  # items: the smallest piece of a parallel loop (each piece is one call)
 
 FASTMATH = frozenset({"nnan", "ninf", "nsz"})
-JIT_OPTIONS = {"cache": True, "nogil": True, "fastmath": set(FASTMATH), "error_model": "numpy"}
+# no_cfunc_wrapper: nothing takes a kernel's address as a C function pointer
+JIT_OPTIONS = {"cache": True, "nogil": True, "fastmath": set(FASTMATH), "error_model": "numpy",
+               "no_cfunc_wrapper": True}  # fmt: skip
 
 
 class _KeyedCache(FunctionCache):
@@ -61,6 +63,9 @@ njit_serial = _jit()
 # NamedTuple argument, or a name bound by tuple unpacking). Reading through tuples is fine, and
 # tuples of scalars are unpacked before the loop.
 njit_parallel = _jit(parallel=True)
+# Kernels called only from other kernels: no CPython entry point is compiled for them (Python
+# cannot call them; compiling the entry of a kernel that takes tables costs seconds).
+njit_callee = _jit(no_cpython_wrapper=True)
 # Small helpers called per agent inside other kernels: inlined at Numba IR level, so the caller
 # is one function without calls, whose array reference counting the compiler can prune.
 njit_inline = _jit(inline="always")

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from alife.jit import kernel_tuple, njit_inline, njit_serial
+from alife.jit import kernel_tuple, njit_callee, njit_inline
 
 MAX_CELLS_PER_SIDE = 128
 
@@ -67,7 +67,7 @@ def cell_of(x, y, arena, gx, gy, cw, ch):
     return (arena * gy + cy) * gx + cx
 
 
-@njit_serial
+@njit_callee
 def build_objects(ax, ay, aarena, alive, species, fx, fy, farena, factive, fkind, n_species, gx,
                    gy, cw, ch, start, ox, oy, otag, orow):
     """Counting sort of living agents (ax, ay, aarena, alive, species) and active items (fx, fy,

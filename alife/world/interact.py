@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from alife.jit import njit_serial
+from alife.jit import njit_callee, njit_serial
 from alife.world.geometry import min_image
 from alife.world.grid import box_cells, wrap_cell
 
@@ -27,7 +27,7 @@ C_FOOD, C_POISON, C_PREY, C_SUCCESS, C_FAILURE, C_ALIVE_TICKS = range(6)
 COUNTER_COLUMNS = 6
 
 
-@njit_serial
+@njit_callee
 def claim_rows(lo, hi, x, y, alive, done, species, apos, radius_tab, eat_tab, item_radius, width,
            height, wrap, gx, gy, cw, ch, o_start, o_row, o_x, o_y, o_tag, claim):
     """claim[i] = item slot of the nearest active item agent i (lo <= i < hi) touches and eats
@@ -72,7 +72,7 @@ def claim_rows(lo, hi, x, y, alive, done, species, apos, radius_tab, eat_tab, it
         claim[i] = best
 
 
-@njit_serial
+@njit_callee
 def apply_food(claim, fkind, factive, farena, swapped, item_energy, energy, species,
                max_energy_tab, ledger, counters, taste):
     """Serial, in agent row order: each agent eats the item it claimed (claim (N,) int64 slot or
@@ -108,7 +108,7 @@ def apply_food(claim, fkind, factive, farena, swapped, item_energy, energy, spec
     return eaten
 
 
-@njit_serial
+@njit_callee
 def catch_rows(lo, hi, x, y, alive, done, species, apos, radius_tab, pred_tab, is_prey, width,
            height, wrap, gx, gy, cw, ch, reach, o_start, o_row, catcher):
     """catcher[i] = lowest row of a predator touching prey i (lo <= i < hi), else -1 (pred_tab
@@ -145,7 +145,7 @@ def catch_rows(lo, hi, x, y, alive, done, species, apos, radius_tab, pred_tab, i
         catcher[i] = best
 
 
-@njit_serial
+@njit_callee
 def apply_catch(catcher, agents, sp):
     """Serial, in prey row order: predators gain a fraction of the prey's energy; prey die.
 
@@ -214,7 +214,7 @@ def goals_reached(agents, cue_side, goals, goal_radius, stop, cued):
                 break
 
 
-@njit_serial
+@njit_callee
 def metabolism(alive, speed, species, energy, age, base_tab, move_tab, brain_tab, max_speed_tab,
                 max_age_tab, ledger, counters):
     """Pay the cost of living; age; mark deaths (energy <= 0 or too old). Returns the number of

@@ -57,6 +57,26 @@ def sense_pass(rows, dest, bounds, agents, items, se, obstacles, grid, tick, cue
     o_x = objects.x
     o_y = objects.y
     o_tag = objects.tag
+    n_rays = se.n_rays
+    ray_ct = se.ray_ct
+    ray_st = se.ray_st
+    srange = se.srange
+    n_cls = se.n_cls
+    ch_wall = se.ch_wall
+    ch_tag = se.ch_tag
+    rad_tag = se.rad_tag
+    see_radius = se.see_radius
+    see_any = se.see_any
+    cull = se.cull
+    max_speed = se.max_speed
+    max_energy = se.max_energy
+    s_energy = se.energy
+    s_speed = se.speed
+    s_clock = se.clock
+    s_cue = se.cue
+    s_taste = se.taste
+    s_dawn = se.dawn
+    taste = agents.taste
     n = rows.shape[0]
     for c in prange(n_chunks):
         lo = n * c // n_chunks
@@ -65,16 +85,15 @@ def sense_pass(rows, dest, bounds, agents, items, se, obstacles, grid, tick, cue
             a = max(lo, bounds[s])
             b = min(hi, bounds[s + 1])
             if a < b:
-                k = se.n_rays[s]
+                k = n_rays[s]
                 sense_rows(
                     a, b, rows, dest, x, y, heading, speed, energy, alive, apos,
-                    se.ray_ct[s, :k].copy(), se.ray_st[s, :k].copy(), se.srange[s], se.n_cls[s],
-                    se.ch_wall[s], se.ch_tag[s].copy(), se.rad_tag, se.see_radius[s],
-                    se.see_any[s], se.cull[s], se.max_speed[s], se.max_energy[s], se.energy[s],
-                    se.speed[s], se.clock[s], clock[0, s], clock[1, s], se.cue[s], cue_on,
-                    cue_side, se.taste[s], agents.taste, se.dawn[s] > 0, tick < se.dawn[s],
-                    swapped, width, height, wrap, circles, rects, gx, gy, cw, ch, o_start,
-                    o_row, o_x, o_y, o_tag, out,
+                    ray_ct[s, :k].copy(), ray_st[s, :k].copy(), srange[s], n_cls[s],
+                    ch_wall[s], ch_tag[s].copy(), rad_tag, see_radius[s], see_any[s], cull[s],
+                    max_speed[s], max_energy[s], s_energy[s], s_speed[s], s_clock[s],
+                    clock[0, s], clock[1, s], s_cue[s], cue_on, cue_side, s_taste[s], taste,
+                    s_dawn[s] > 0, tick < s_dawn[s], swapped, width, height, wrap, circles,
+                    rects, gx, gy, cw, ch, o_start, o_row, o_x, o_y, o_tag, out,
                 )  # fmt: skip
     return n_objects
 
@@ -103,6 +122,14 @@ def act_pass(motors, agents, items, sp, it, obstacles, grid, reach, held, n_chun
     o_x = objects.x
     o_y = objects.y
     o_tag = objects.tag
+    max_turn = sp.max_turn
+    max_speed = sp.max_speed
+    reverse = sp.reverse
+    sp_signal = sp.signal
+    radius = sp.radius
+    collide = sp.collide
+    eat = sp.eat
+    item_radius = it.radius
     n = x.shape[0]
     n_alive = 0
     for i in range(n):
@@ -110,19 +137,18 @@ def act_pass(motors, agents, items, sp, it, obstacles, grid, reach, held, n_chun
     for c in prange(n_chunks):
         move_rows(
             n * c // n_chunks, n * (c + 1) // n_chunks, motors, x, y, heading, speed, alive,
-            done, species, signal, held, sp.max_turn, sp.max_speed, sp.reverse, sp.signal, px,
-            py,
+            done, species, signal, held, max_turn, max_speed, reverse, sp_signal, px, py,
         )  # fmt: skip
     for c in prange(n_chunks):
         lo = n * c // n_chunks
         hi = n * (c + 1) // n_chunks
         collide_rows(
-            lo, hi, px, py, alive, species, apos, sp.radius, sp.collide, width, height, wrap,
+            lo, hi, px, py, alive, species, apos, radius, collide, width, height, wrap,
             circles, rects, gx, gy, cw, ch, reach, o_start, o_row, x, y,
         )  # fmt: skip
         claim_rows(
-            lo, hi, x, y, alive, done, species, apos, sp.radius, sp.eat, it.radius, width,
-            height, wrap, gx, gy, cw, ch, o_start, o_row, o_x, o_y, o_tag, claim,
+            lo, hi, x, y, alive, done, species, apos, radius, eat, item_radius, width, height,
+            wrap, gx, gy, cw, ch, o_start, o_row, o_x, o_y, o_tag, claim,
         )  # fmt: skip
     eaten = apply_food(
         claim, items.fkind, items.factive, items.farena, swapped, it.energy, agents.energy,

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import math
 
-from alife.jit import njit_serial
+from alife.jit import njit_callee
 from alife.world.geometry import min_image, push_out_circle, push_out_rect
 from alife.world.grid import box_cells, wrap_cell
 
 TWO_PI = 2.0 * math.pi
 
 
-@njit_serial
+@njit_callee
 def move_rows(lo, hi, motors, x, y, heading, speed, alive, done, species, signal, held, max_turn,
           max_speed, reverse, shows, px, py):
     """Apply motors (N, >=2) float32 (turn, thrust in [-1, 1]) of agents lo..hi-1; write their
@@ -49,7 +49,7 @@ def move_rows(lo, hi, motors, x, y, heading, speed, alive, done, species, signal
         py[i] = y[i] + math.sin(h) * v
 
 
-@njit_serial
+@njit_callee
 def collide_rows(lo, hi, px, py, alive, species, apos, radius_tab, collide_tab, width, height, wrap,
              circles, rects, gx, gy, cw, ch, reach, o_start, o_row, x, y):
     """Resolve collisions of the proposed positions px, py of agents lo..hi-1; write their

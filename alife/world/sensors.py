@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from alife.jit import njit_inline, njit_serial
+from alife.jit import njit_callee, njit_inline
 from alife.world.geometry import min_image
 from alife.world.grid import span_cells, wrap_cell
 
@@ -170,7 +170,7 @@ def _sector_cells(xi, yi, c_h, s_h, cm, sm, srange, pad, cw, ch, gx, gy, wrap):
                       yi + lo_y * srange - pad, yi + hi_y * srange + pad, cw, ch, gx, gy, wrap)
 
 
-@njit_serial
+@njit_callee
 def sense_rows(
     lo, hi, rows, dest, x, y, heading, speed, energy, alive, apos,
     ray_ct, ray_st, srange, n_cls, ch_wall, ch_tag, rad_tag, max_rad, see_any, cull,
@@ -277,7 +277,7 @@ def sense_rows(
             out[q] = (-1.0 if swapped[a] else 1.0) if dawn_on else 0.0
 
 
-@njit_serial
+@njit_callee
 def clock_inputs(clock_period, tick):
     """(2, S) float64: sin and cos of each species' clock (period (S,) int64) at this tick."""
     clock = np.empty((2, clock_period.shape[0]))
