@@ -34,22 +34,18 @@ def blocked(px, py, r, circles, rects):
     return False
 
 
-@njit_serial
-def place_agents(rows, keys, agents, sp, obstacles, grid, tick):
+def place_agents(rows, keys, agents, sp, obstacles, grid, tick) -> None:
     """Draw a free start pose for each agent in rows (int64): writes x, y, heading of agents
     (AgentColumns; sp: SpeciesTables) from the arena keys (A,) uint64 and the draw's tick."""
-    width = grid.width
-    height = grid.height
-    circles, rects = obstacles
-    area_tab, heading_tab, random_heading, radius_tab = (
-        sp.area, sp.heading, sp.random_heading, sp.radius
-    )
-    apos = agents.apos
-    local = agents.local
-    species = agents.species
-    x = agents.x
-    y = agents.y
-    heading = agents.heading
+    _place_agents(rows, keys, agents.apos, agents.local, agents.species, agents.x, agents.y,
+                  agents.heading, sp.area, sp.heading, sp.random_heading, sp.radius,
+                  obstacles.circles, obstacles.rects, grid.width, grid.height, tick)  # fmt: skip
+
+
+@njit_serial
+def _place_agents(rows, keys, apos, local, species, x, y, heading, area_tab, heading_tab,
+                  random_heading, radius_tab, circles, rects, width, height, tick):  # fmt: skip
+    """place_agents on the tables' arrays (plain arrays compile a smaller entry than tables)."""
     for q in range(rows.shape[0]):
         i = rows[q]
         s = species[i]
@@ -75,7 +71,7 @@ def place_agents(rows, keys, agents, sp, obstacles, grid, tick):
             heading[i] = heading_tab[s]
 
 
-@njit_serial
+@njit_inline
 def _place_item(f, key, tick, stream, local, kind, patch_xy, a, it, circles, rects, width, height,
                 fx, fy):
     """Draw a free place for slot f (of arena a, kind, local index) into fx, fy; it: ItemTables."""
@@ -154,18 +150,19 @@ def regrow(keys, farena, flocal, fkind, can_regrow, regrow_p, patch_xy, it, circ
             factive[f] = True
 
 
-@njit_serial
-def patches_and_cues(arenas, it, obstacles, grid, tick):
+def patches_and_cues(arenas, it, obstacles, grid, tick) -> None:
     """Per arena: patch centres arenas.patch_xy (A, P, 2) away from walls/obstacles, cue side
     arenas.cue_side 0/1 (A,), and whether food and poison trade roles, arenas.swapped (A,)
     (drawn only when it.swap > 0; it: ItemTables)."""
-    width = grid.width
-    height = grid.height
-    circles, rects = obstacles
-    patch_r_of = it.patch_r_of
-    keys = arenas.keys
-    patch_xy = arenas.patch_xy
-    cue_side = arenas.cue_side
+    _patches_and_cues(arenas.keys, arenas.patch_xy, arenas.cue_side, arenas.swapped,
+                      it.patch_r_of, float(it.swap[0]), obstacles.circles, obstacles.rects,
+                      grid.width, grid.height, tick)  # fmt: skip
+
+
+@njit_serial
+def _patches_and_cues(keys, patch_xy, cue_side, swapped, patch_r_of, swap, circles, rects, width,
+                      height, tick):  # fmt: skip
+    """patches_and_cues on the tables' arrays."""
     for a in range(keys.shape[0]):
         key = keys[a]
         for p in range(patch_xy.shape[1]):
@@ -179,5 +176,5 @@ def patches_and_cues(arenas, it, obstacles, grid, tick):
                 if not blocked(px, py, 0.5 * m, circles, rects):
                     break
         cue_side[a] = 0 if uniform(key, tick, P_CUE, 0, 0) < 0.5 else 1
-        if it.swap[0] > 0.0:
-            arenas.swapped[a] = uniform(key, tick, P_SWAP, 0, 0) < it.swap[0]
+        if swap > 0.0:
+            swapped[a] = uniform(key, tick, P_SWAP, 0, 0) < swap
