@@ -19,9 +19,10 @@ default world as that revision shipped it), interleaved block by block, and prin
 The machine's speed is printed before and after (fht-cpu ns per 256-float transform, the unit of
 benchmarks/brain.py's 'x fht'): on a shared or virtual machine it drifts by tens of percent.
 
-It also prints the fixed (not per-agent) cost of a tick, and the open-ended ecology world's
-rate (4 arenas, about 400 agents) on one and on two threads, as the machine is and with another
-process spinning on a core.
+It also prints the fixed (not per-agent) cost of a tick, the open-ended ecology world's rate (4
+arenas, about 400 agents) on one and on two threads, as the machine is and with another process
+spinning on a core, and the first start: a fresh process warming up the default world on an
+empty kernel cache (wall and CPU seconds).
 
 Usage: python -m benchmarks.world [--quick] [--against REV]   (or python run.py bench)
 """
@@ -29,6 +30,7 @@ Usage: python -m benchmarks.world [--quick] [--against REV]   (or python run.py 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import inspect
 import os
 import time
@@ -70,6 +72,7 @@ class Engine:
         import importlib
 
         self.label = label
+        self.package = package
         self.worlds = worlds  # the revision's own world files
         self.load_world = importlib.import_module(f"{package.__name__}.config").load_world
         engine = importlib.import_module(f"{package.__name__}.world.engine")
@@ -266,6 +269,40 @@ def open_ended(engine: Engine, rounds: int, ticks: int, busy: bool) -> tuple[dic
     return {k: float(np.median(v)) for k, v in rates.items()}, alive
 
 
+_FIRST_START = """
+import importlib, sys
+pkg, path = sys.argv[1], sys.argv[2]
+config = importlib.import_module(pkg + ".config").load_world(path)
+mutate = importlib.import_module(pkg + ".evolve.mutation").births_mutate(config)
+importlib.import_module(pkg + ".world.warm").warm_up(config, config.seed, mutate)
+"""
+
+
+def first_start(engine: Engine) -> tuple[float, float] | None:
+    """Wall and CPU seconds (its processes' user + system) of a fresh process warming up the
+    default world on an empty Numba cache, as `play` and `evolve` do on a first start; None if
+    the revision has no warm-up."""
+    import resource
+    import subprocess
+    import sys
+    import tempfile
+
+    pkg = engine.package.__name__
+    if importlib.util.find_spec(f"{pkg}.world.warm") is None:
+        return None
+    root = Path(engine.package.__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory(prefix="alife-first-start-") as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache, "PYTHONPATH": str(root)}
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", _FIRST_START, pkg, str(engine.worlds / WORLD.name)],
+                       env=env, check=True, capture_output=True)  # fmt: skip
+        wall = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return wall, cpu
+
+
 def _cases(engine: Engine, sizes: list[int]) -> list[Case]:
     cases = [Case(engine, n, max(2, min(20, 20_000 // n))) for n in sizes]
     cases.append(Case(engine, 1_000, 20, think=False))
@@ -354,6 +391,20 @@ def main(quick: bool = False, against: str | None = None) -> int:
             label = "with a busy process" if busy else "as the machine is"
             print(f"  {e.label:>16} {label:>20}, {alive} agents: 1 thread {r[1]:>9,.0f}, "
                   f"{THREADS} threads {r[THREADS]:>9,.0f} ({r[THREADS] / r[1]:.2f}x)")  # fmt: skip
+    rounds = 1 if quick else 2
+    print(f"\nFirst start ({WORLD.name}: warm-up on an empty kernel cache, both cores), "
+          f"{rounds} interleaved round(s), seconds:")  # fmt: skip
+    starts = {e.label: [] for e in engines}
+    for _ in range(rounds):
+        for e in engines:
+            starts[e.label].append(first_start(e))
+    for e in engines:
+        if None in starts[e.label]:
+            print(f"  {e.label:>16}: no warm-up in this revision")
+            continue
+        walls = ", ".join(f"{w:.1f}" for w, _ in starts[e.label])
+        cpus = ", ".join(f"{c:.1f}" for _, c in starts[e.label])
+        print(f"  {e.label:>16}: wall {walls}; CPU {cpus} (load avg {os.getloadavg()[0]:.1f})")
     print(f"machine speed after: {machine_yardstick()}")
     return 0
 
