@@ -155,6 +155,32 @@ def test_ntm_every_condition_runs():
             assert has_code == (name == "associative_recall" or cond.code)
 
 
+def test_ntm_per_bit_fitness_weighs_an_episode_by_its_length():
+    """per_bit: the fitness is the mean of target * motor over every due bit of the generation
+    (an episode of length L holds L due bits); the default is the mean over episodes."""
+    import numpy as np
+
+    from alife.experiments.ntm_tasks import EPISODES, SequenceEvaluator, Task, make_controller, play
+
+    task = Task("copy")
+    ctrl = make_controller(task, "location", width=64, depth=3, mem_width=16, seed=1)
+    genomes = ctrl.init_genomes(np.random.default_rng(3), 5)
+    lengths, per_length = (1, 4), 6
+    rng = np.random.default_rng(np.random.SeedSequence([2, EPISODES, 7]))
+    pooled, due, per_episode = np.zeros(5), 0, np.zeros(5)
+    for length in lengths:
+        sens, tgt = task.episodes(rng, per_length, length)
+        s, _, _ = play(ctrl, genomes, sens, tgt)
+        pooled += s.sum(axis=1) * length  # s: the mean over an episode's `length` due bits
+        due += per_length * length
+        per_episode += s.mean(axis=1) / len(lengths)
+    for per_bit, want in ((True, pooled / due), (False, per_episode)):
+        evaluate = SequenceEvaluator(task, ctrl, 2 * per_length, lengths, 2, per_bit=per_bit)
+        got = evaluate(7, (genomes,)).fitness[0]
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert not np.allclose(pooled / due, per_episode)
+
+
 def test_ntm_tasks_quick(tmp_path):
     """The figure's direction: after a short run location heads copy a bit they no longer see
     (the answer is due after the input is gone); without memory that is a guess."""

@@ -21,9 +21,12 @@ copy (length L):  ticks 0..L-1 show bits b_i and the store flag (and code c_i); 
 associative_recall (L pairs): ticks 0..L-1 show key k_i, value v_i and the store flag; then the
     L keys are queried in a random order (query flag, key); the answer to query q is due one
     tick later (2L + 1 ticks).
-Fitness: mean of target * motor over the due bits (in [-1, 1]); success: every due bit of the
-episode has the right sign. `run(out, task="copy")` is the experiment `ntm_tasks`;
-`run(out, task="associative_recall")` is `ntm_recall` (alife.experiments.ntm_recall).
+Fitness: mean of target * motor over an episode's due bits (in [-1, 1]), averaged over the
+episodes, or pooled over every due bit of the generation (`Settings.per_bit`, copy: an episode
+of length L weighs L); success: every due bit of the episode has the right sign. Copy selects
+with a tournament of 2, recall of 4 (`Settings.tournament`). `run(out, task="copy")` is the
+experiment `ntm_tasks`; `run(out, task="associative_recall")` is `ntm_recall`
+(alife.experiments.ntm_recall).
 """
 
 from __future__ import annotations
@@ -146,12 +149,15 @@ def play(
 class SequenceEvaluator:
     """Scores a generation (an `alife.evolve.loop.Evaluate`, one species) on fresh episodes of
     `task`: `episodes // len(lengths)` per training length, drawn from
-    SeedSequence([seed, EPISODES, generation]). Fitness: mean score over them; success: the
-    share of episodes fully right."""
+    SeedSequence([seed, EPISODES, generation]). Fitness: the mean episode score, or with
+    `per_bit` the mean of target * motor over every due bit of the generation (an episode of
+    length L weighs L); success: the share of episodes fully right."""
 
-    def __init__(self, task, ctrl: NTMController, episodes: int, lengths, seed: int):
+    def __init__(self, task, ctrl: NTMController, episodes: int, lengths, seed: int,
+                 per_bit: bool = False):
         self.task, self.ctrl, self.lengths, self.seed = task, ctrl, list(lengths), int(seed)
         self.per_length = max(1, episodes // len(self.lengths))
+        self.per_bit = per_bit
 
     def __call__(self, generation: int, genomes) -> Result:
         rng = np.random.default_rng(np.random.SeedSequence([self.seed, EPISODES, generation]))
@@ -160,7 +166,10 @@ class SequenceEvaluator:
         for length in self.lengths:
             sens, tgt = self.task.episodes(rng, self.per_length, length)
             s, ok, _ = play(self.ctrl, g, sens, tgt)
-            scores += s.mean(axis=1) / len(self.lengths)
+            if self.per_bit:
+                scores += s.mean(axis=1) * (length / sum(self.lengths))
+            else:
+                scores += s.mean(axis=1) / len(self.lengths)
             wins += ok.mean(axis=1) / len(self.lengths)
             ticks += g.shape[0] * sens.shape[0] * sens.shape[1]
         return Result((scores,), ticks, (wins,))
@@ -168,12 +177,12 @@ class SequenceEvaluator:
 
 def evolve(
     task, ctrl: NTMController, cfg: EvolutionConfig, generations: int, pop: int, episodes: int,
-    lengths, seed: int,
+    lengths, seed: int, per_bit: bool = False,
 ) -> tuple[np.ndarray, list]:  # fmt: skip
     """Generational evolution; returns (best genome, per-generation (best, mean, success)).
 
     The best genome: of the final population's top 8, the best on fresh validation episodes."""
-    evaluate = SequenceEvaluator(task, ctrl, episodes, lengths, seed)
+    evaluate = SequenceEvaluator(task, ctrl, episodes, lengths, seed, per_bit)
     first = loop.first_generation([ctrl], seed, [pop])
     history = []
     for gen, result in loop.evolve(evaluate, first, seed, cfg, generations):
@@ -222,6 +231,8 @@ class Settings:
     test_lengths: tuple[int, ...]
     test_episodes: int
     seeds: int
+    per_bit: bool = False  # fitness: mean over due bits (SequenceEvaluator), else over episodes
+    tournament: int = 4  # tournament size of the selection (EVOLUTION)
 
 
 KEY_BITS, CODE_BITS = 4, 6
@@ -235,10 +246,10 @@ CONDITIONS = {
 }
 FULL = {
     "copy": Settings(2000, 64, 64, tuple(range(1, 9)), (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64),
-                     100, 5),
+                     100, 5, per_bit=True, tournament=2),
     "associative_recall": Settings(1000, 64, 64, (2, 3, 4), tuple(range(1, 17)), 100, 5),
 }
-QUICK = {"copy": Settings(150, 48, 32, (1, 2), (1, 2, 3), 64, 1),
+QUICK = {"copy": Settings(150, 48, 32, (1, 2), (1, 2, 3), 64, 1, per_bit=True, tournament=2),
          "associative_recall": Settings(150, 48, 32, (1, 2), (1, 2, 3), 64, 1)}
 # quick: the direction only, one seed: a memory condition against memory off
 QUICK_CONDITIONS = {"copy": CONDITIONS["copy"][::2],
@@ -266,8 +277,10 @@ def job(args) -> tuple[list, list]:
     name, cond, seed, ctrl_seed, st = args
     task = task_for(name, cond)
     ctrl = make_controller(task, cond.addressing, seed=ctrl_seed, **BRAIN)
-    best, history = evolve(task, ctrl, EvolutionConfig(**EVOLUTION), st.generations,
-                           st.population, st.episodes, st.train, seed)
+    selection = {"method": "tournament", "tournament_size": st.tournament}
+    best, history = evolve(task, ctrl, EvolutionConfig(**{**EVOLUTION, "selection": selection}),
+                           st.generations, st.population, st.episodes, st.train, seed,
+                           st.per_bit)
     return history, generalisation(task, ctrl, best, st.test_lengths, st.test_episodes, seed)
 
 
