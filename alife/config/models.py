@@ -57,10 +57,25 @@ class ArenaConfig(StrictModel):
 
 
 class PatchesConfig(StrictModel):
-    """Food grows only near a few patch centres, drawn at random once per episode."""
+    """Food grows only near a few patch centres, drawn at random once per episode (or fixed
+    places: `centres`)."""
 
     count: int = Field(3, ge=1, le=64, description="patch centres per arena")
     radius: float = Field(30.0, gt=0.0, description="items appear within this distance")
+    centres: list[tuple[float, float]] | None = Field(
+        None,
+        max_length=64,
+        description="fixed patch centres [x, y], the same every episode and arena, one per "
+        "patch (as many as count); null: drawn anew every episode",
+    )
+
+    @model_validator(mode="after")
+    def _centres(self) -> PatchesConfig:
+        if self.centres is not None and len(self.centres) != self.count:
+            raise ValueError(
+                f"centres lists {len(self.centres)} positions but count is {self.count}"
+            )
+        return self
 
 
 class SeasonsConfig(StrictModel):
@@ -175,6 +190,12 @@ class CueConfig(StrictModel):
         "turn from one drawn at random, so with episodes a multiple of the goal count it meets "
         "every goal equally often and a cue-blind agent scores the same every generation "
         "(false: every episode's goal is drawn at random)",
+    )
+    swap_roles: bool = Field(
+        False,
+        description="the cue also says which look nourishes: with the first goal's light the "
+        "food-looking items are good, with the second's food and poison trade roles (as with "
+        "the world's `swap`; 2 goals only, and then the world's swap must be 0)",
     )
 
     @field_validator("goals")
@@ -455,6 +476,11 @@ class WorldConfig(StrictModel):
     evolution: EvolutionConfig = Field(default_factory=EvolutionConfig)
 
     @property
+    def roles_can_swap(self) -> bool:
+        """Whether food and poison can trade roles in an episode (`swap` or `cue.swap_roles`)."""
+        return self.swap > 0 or (self.cue is not None and self.cue.swap_roles)
+
+    @property
     def species_names(self) -> list[str]:
         return [s.name for s in self.species]
 
@@ -501,6 +527,15 @@ class WorldConfig(StrictModel):
             for p in list(self.cue.lights) + list(self.cue.goals):
                 if not (0 <= p[0] <= w and 0 <= p[1] <= h):
                     raise ValueError(f"cue position {list(p)} is outside the arena")
+            if self.cue.swap_roles and len(self.cue.goals) != 2:
+                raise ValueError("cue.swap_roles needs 2 goals (one per role)")
+            if self.cue.swap_roles and (self.swap > 0 or self.swap_balanced):
+                raise ValueError("cue.swap_roles: the cue decides the roles, so swap must be 0 "
+                                 "and swap_balanced false")
+        for name, kind in (("food", self.food), ("poison", self.poison)):
+            for p in (kind.patches.centres or []) if kind.patches else []:
+                if not (0 <= p[0] <= w and 0 <= p[1] <= h):
+                    raise ValueError(f"{name}.patches.centres: {list(p)} is outside the arena")
         self._check_sizes()
         return self
 

@@ -2,7 +2,8 @@
 and memory off.
 
 Each open world of WORLDS (`worlds/NAME.yaml` as shipped: food and poison trade roles per
-episode and arena, so a forager must learn or be told which berries are good today and keep it)
+episode and arena, and a light at dawn says which berries are good today, so a forager must keep
+the sign)
 is evolved with location heads, with content heads and with memory off (`memory.enabled:
 false`, reads are zeros), 5 seeds each, the file's budget and settings. Each condition's world
 file is written to the output folder; each seed's run is `python run.py evolve
@@ -25,7 +26,7 @@ from alife.experiments.common import ExperimentResult, Table, run_jobs, save_fig
 from alife.experiments.worldevo import eaten, evolve_seed, memory_variants, write_world
 
 ROOT = Path(__file__).resolve().parents[2] / "worlds"
-WORLDS = ("berries", "patches")
+WORLDS = ("meadows", "patches")
 SEEDS = (1, 2, 3, 4, 5)
 WORKERS = 2  # processes running the seeds (one thread each)
 FINAL = 10  # generations averaged for the final mean fitness

@@ -36,7 +36,7 @@ EXPERIMENTS: dict[str, Experiment] = {
                    "T-maze evolved with location heads, content heads and memory off, 5 seeds "
                    "each", "4"),
         Experiment("open_worlds", "alife.experiments.open_worlds",
-                   "open worlds where remembering wins (berries, patches): location heads, "
+                   "open worlds where remembering wins (meadows, patches): location heads, "
                    "content heads and memory off, 5 seeds each", "4c"),
         Experiment("double_tmaze", "alife.experiments.double_tmaze",
                    "double T-maze (two cues, four ends) with location heads, content heads and "

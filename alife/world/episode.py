@@ -160,6 +160,9 @@ def start(
         cue_sides = drawn_goals(arenas.keys, len(config.cue.goals))
     if cue_sides is not None:
         arenas.cue_side[:] = cue_sides
+    fixed_patches(config, arenas.patch_xy)
+    if config.cue is not None and config.cue.swap_roles:
+        arenas.swapped[:] = arenas.cue_side == 1
     cols.goal_d[:] = start_goal_distance(cols, tables.goals, config.cue is not None,
                                          arenas.cue_side, approach_cued(config))
     place_items(items, arenas, tables.items, obstacles, grid, -1)
@@ -168,6 +171,18 @@ def start(
         side = arenas.cue_side[items.farena[goal_slots]]
         items.fx[goal_slots] = tables.goals[side, 0]
         items.fy[goal_slots] = tables.goals[side, 1]
+
+
+def fixed_patches(config: WorldConfig, patch_xy: np.ndarray) -> None:
+    """Write the item kinds' fixed patch centres (`patches.centres`) into patch_xy (A, P, 2),
+    food's patches first, then poison's."""
+    first = 0
+    for kind in (config.food, config.poison):
+        if kind.patches is None:
+            continue
+        if kind.patches.centres is not None:
+            patch_xy[:, first : first + kind.patches.count] = kind.patches.centres
+        first += kind.patches.count
 
 
 def release_hold(agents: AgentTable) -> None:

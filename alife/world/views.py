@@ -62,7 +62,7 @@ def make_snapshot(world) -> Snapshot:
         tick_births=world.last["births"],
         tick_deaths=world.last["deaths"],
         tick_eaten=world.last["eaten"],
-        swapped=_ro(world.arenas.swapped) if cfg.swap > 0 else None,
+        swapped=_ro(world.arenas.swapped) if cfg.roles_can_swap else None,
     )
 
 
