@@ -47,6 +47,14 @@ def _distance_sum(a, i, b, j, stop):
     return acc
 
 
+@njit_inline
+def _copy_row(a, i, b, j):
+    """b[j, :] = a[i, :], as a loop (a row assignment would compile Numba's general broadcasting
+    setitem, with its error messages, for seconds on a first start)."""
+    for p in range(a.shape[1]):
+        b[j, p] = a[i, p]
+
+
 @njit_serial
 def _speciate(genomes, old_reps, limit):
     n, k_old, n_params = genomes.shape[0], old_reps.shape[0], genomes.shape[1]
@@ -67,7 +75,7 @@ def _speciate(genomes, old_reps, limit):
             taken[pick] = True
             member[pick] = m
             rep_rows[m] = pick
-            reps[m] = genomes[pick]
+            _copy_row(genomes, pick, reps, m)
             carried[k] = m
             m += 1
     for i in range(n):
@@ -80,7 +88,7 @@ def _speciate(genomes, old_reps, limit):
                 best, pick = d, j
         if pick < 0:
             rep_rows[m] = i
-            reps[m] = genomes[i]
+            _copy_row(genomes, i, reps, m)
             pick = m
             m += 1
         member[i] = pick
