@@ -48,10 +48,12 @@ def _fixed_motors(config: WorldConfig, s: int) -> _FixedMotors:
     return _FixedMotors(make_controller(config, s))
 
 
-def _small_world(config: WorldConfig, seed: int, mutate: Mutate | None = None) -> World:
-    """A one-arena World of `config` with fixed motors: the argument types of every pass."""
+def _small_world(config: WorldConfig, seed: int, mutate: Mutate | None = None,
+                 factory=_fixed_motors) -> World:  # fmt: skip
+    """A one-arena World of `config` (by default with fixed motors): the argument types of
+    every pass."""
     return World(config, seed, arena_ids=np.zeros(1, np.int64), mutate=mutate,
-                 controller_factory=_fixed_motors)  # fmt: skip
+                 controller_factory=factory)  # fmt: skip
 
 
 def _claim(claims: Path, name: str) -> bool:
@@ -104,7 +106,7 @@ def warm_up(
     share of the passes meanwhile (silent; killed if this one is interrupted); one that fails
     costs only time (whatever it did not compile, the ticks here or the first World compile)."""
     if not with_child:
-        world = World(config, seed, arena_ids=np.zeros(1, np.int64), mutate=mutate)
+        world = _small_world(config, seed, mutate, make_controller)
         for _ in range(2):
             world.tick()
         return
@@ -121,7 +123,7 @@ def warm_up(
         world = _small_world(config, seed, mutate)
         _tell(child, GO)
         compile_passes(world, claims, "sense")
-        _tell(child, b"")  # end of input
+        _close(child)
         child.wait()
         for _ in range(2):
             world.tick()
@@ -134,13 +136,17 @@ def warm_up(
 
 
 def _tell(child: subprocess.Popen, line: bytes) -> None:
-    """Send the child a line; an empty one closes its input (a child that has died already is
-    ignored)."""
+    """Send the child a line (a child that has died already is ignored)."""
     try:
-        if line:
-            child.stdin.write(line)
-            child.stdin.flush()
-        else:
-            child.stdin.close()
+        child.stdin.write(line)
+        child.stdin.flush()
+    except OSError:
+        pass
+
+
+def _close(child: subprocess.Popen) -> None:
+    """End the child's input (a child that has died already is ignored)."""
+    try:
+        child.stdin.close()
     except OSError:
         pass
