@@ -123,14 +123,13 @@ def _warm_first_start(world: Path | None) -> None:
     if world is None or not numba_cache_cold():
         return
     from alife.config import load_world
-    from alife.evolve.mutation import births_mutate
     from alife.world.warm import warm_up
 
     try:
         config = load_world(world)
     except (AlifeError, OSError):
         return
-    warm_up(config, config.seed, births_mutate(config))
+    warm_up(config, config.seed)
 
 
 def _cmd_play(args: argparse.Namespace) -> int:

@@ -26,11 +26,10 @@ EVERY = 50
 def population_curve(path: Path, ticks: int) -> tuple[np.ndarray, np.ndarray, float]:
     """(sample ticks (K,), populations (K, S) int64, agent-ticks/s) of `ticks` ticks."""
     from alife.config import load_world
-    from alife.evolve.mutation import births_mutate
     from alife.world import World
 
     config = load_world(path)
-    world = World(config, mutate=births_mutate(config))
+    world = World(config)
     n_sp = len(config.species)
     at, pops = [], []
     t0, n0 = time.perf_counter(), world.agent_ticks

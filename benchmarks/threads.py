@@ -51,7 +51,6 @@ def _rate(world, ticks: int) -> float:
 def child(state_file: str, ticks: int) -> dict[str, float]:
     """This process's rates: {'foraging 1k, 2 threads', 'ecology, 1 thread', ...}."""
     from alife.config import load_world
-    from alife.evolve.mutation import births_mutate
     from alife.jit import set_threads
     from alife.world.engine import World
     from benchmarks.world import ECOLOGY_ARENAS
@@ -68,7 +67,7 @@ def child(state_file: str, ticks: int) -> dict[str, float]:
         state = dict(z)
     for threads in (1, 2):
         set_threads(threads)
-        w = World.from_state_arrays(eco, state, mutate=births_mutate(eco))
+        w = World.from_state_arrays(eco, state)
         w.tick()
         out[f"ecology, {threads} thread{'s' if threads > 1 else ''}"] = _rate(w, 2 * ticks)
     return out

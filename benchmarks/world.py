@@ -224,12 +224,13 @@ def ecology_state(engine: Engine):
     """(config, World keyword arguments, state arrays, agents alive) of the open-ended ecology
     with ECOLOGY_ARENAS arenas, ticked from seed 11 until about 400 agents live (at most 4000
     ticks): one arena's population rises and falls with the seasons (tens to a few hundred)."""
-    from alife.evolve.mutation import births_mutate
-
     config = engine.load_world(engine.worlds / ECOLOGY.name)
     arena = config.arena.model_copy(update={"count": ECOLOGY_ARENAS})
     config = config.model_copy(update={"arena": arena})
-    kw = {"mutate": births_mutate(config)} if engine.factory else {}
+    kw = {}
+    if "mutate" in inspect.signature(engine.World).parameters:  # revisions whose World took it
+        births = importlib.import_module(engine.package.__name__ + ".evolve.mutation")
+        kw["mutate"] = births.births_mutate(config)
     world = engine.World(config, 11, **kw)
     while world.tick_count < 4000 and int(world.agents["alive"].sum()) < 390:
         world.tick()
@@ -270,11 +271,15 @@ def open_ended(engine: Engine, rounds: int, ticks: int, busy: bool) -> tuple[dic
 
 
 _FIRST_START = """
-import importlib, sys
+import importlib, inspect, sys
 pkg, path = sys.argv[1], sys.argv[2]
 config = importlib.import_module(pkg + ".config").load_world(path)
-mutate = importlib.import_module(pkg + ".evolve.mutation").births_mutate(config)
-importlib.import_module(pkg + ".world.warm").warm_up(config, config.seed, mutate)
+warm = importlib.import_module(pkg + ".world.warm")
+if "mutate" in inspect.signature(warm.warm_up).parameters:  # revisions whose World took it
+    mutate = importlib.import_module(pkg + ".evolve.mutation").births_mutate(config)
+    warm.warm_up(config, config.seed, mutate)
+else:
+    warm.warm_up(config, config.seed)
 """
 
 

@@ -10,8 +10,7 @@ from hypothesis import strategies as st
 
 from alife.config import load_world
 from alife.evolve.population import oscillation_peaks, population_stats
-
-from world_helpers import make_world
+from alife.world import World
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,7 +38,7 @@ def test_ecology_lives_below_its_cap(single_thread):
     hunters follow them, nobody is ever at the cap."""
     config = load_world(ROOT / "worlds" / "ecology.yaml")
     oe, year = config.evolution.open_ended, config.food.seasons.period
-    world = make_world(config)
+    world = World(config)
     pops = []
     for t in range(1, 5 * year + 1):
         world.tick()

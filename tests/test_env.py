@@ -14,9 +14,9 @@ from pettingzoo.test import parallel_api_test
 
 from alife.env import BatchEnv, WorldParallelEnv, WorldSingleAgentEnv
 from alife.errors import EnvError
-from alife.world import make_controller
+from alife.world import World, make_controller
 
-from world_helpers import births_mutate, config, make_world, species
+from world_helpers import config, species
 
 pytestmark = pytest.mark.usefixtures("single_thread")
 
@@ -168,7 +168,7 @@ class Replay:
 
 def test_sense_all_is_sense_of_every_row():
     cfg = _two_species()
-    world = make_world(cfg, 2, arena_ids=[0, 3])
+    world = World(cfg, 2, arena_ids=[0, 3])
     for _ in range(5):
         world.tick()
     every = world.sense_all()
@@ -181,7 +181,7 @@ def test_sense_all_is_sense_of_every_row():
 def test_a_tick_on_sense_all_inputs_is_the_same_tick(open_ended):
     """tick(sensed=True) after sense_all() (what the env does) == a plain tick, births too."""
     cfg = _open_ended(episode={"length": 200}) if open_ended else _two_species()
-    plain, reused = make_world(cfg, 4), make_world(cfg, 4)
+    plain, reused = World(cfg, 4), World(cfg, 4)
     for t in range(150 if open_ended else 40):
         plain.tick()
         if t % 3:  # sensed=True without a sense_all() since the last tick senses as usual
@@ -222,7 +222,7 @@ def test_rewards_add_up_to_the_fitness_of_the_same_world_with_the_same_actions()
     cfg = _two_species(episode={"length": 80})
     env, scripts, observed, totals = _play(cfg, 11, 80)
     replays = [Replay(make_controller(cfg, s), scripts[s]) for s in range(2)]
-    world = make_world(cfg, 11, controller_factory=lambda c, s: replays[s])
+    world = World(cfg, 11, controller_factory=lambda c, s: replays[s])
     for _ in range(80):
         world.tick()
     fitness = world.fitness()
@@ -243,8 +243,7 @@ def test_open_ended_env_world_is_the_world_with_those_actions():
     env, scripts, observed, totals = _play(cfg, 5, 120)
     assert env.world.totals["births"] > 0 and env.world.totals["deaths"] > 0
     replays = [Replay(make_controller(cfg, s), scripts[s]) for s in range(2)]
-    world = make_world(cfg, 5, controller_factory=lambda c, s: replays[s],
-                       mutate=births_mutate(cfg))  # fmt: skip
+    world = World(cfg, 5, controller_factory=lambda c, s: replays[s])  # fmt: skip
     for _ in range(120):
         world.tick()
     for k, v in world.state_arrays().items():
@@ -292,7 +291,7 @@ def test_single_agent_others_run_their_given_genomes():
 
     genomes = [g_prey[np.arange(6) % 4], g_hunt[np.zeros(2, np.int64)]]
     ctrls = [DriveFirst(make_controller(cfg, 0)), make_controller(cfg, 1)]
-    world = make_world(cfg, 9, genomes=genomes, controller_factory=lambda c, s: ctrls[s])
+    world = World(cfg, 9, genomes=genomes, controller_factory=lambda c, s: ctrls[s])
     for _ in range(len(actions)):
         world.tick()
     for k, v in world.state_arrays().items():

@@ -13,7 +13,7 @@ from alife.world import World
 from alife.world.interact import C_FOOD, C_POISON, L_FOOD, L_POISON, L_SPENT
 from alife.world.sensors import sensor_names
 
-from world_helpers import clear_items, config, make_world, pose, put_item, rows, species
+from world_helpers import clear_items, config, pose, put_item, rows, species
 
 pytestmark = pytest.mark.usefixtures("single_thread")
 
@@ -158,7 +158,7 @@ def _fingerprint(path: Path, ticks: int = 30) -> str:
         sp.model_copy(update={"memory": content.model_copy(update={"enabled": sp.memory.enabled})})
         for sp in cfg.species
     ]})  # fmt: skip
-    w = make_world(cfg, 1)
+    w = World(cfg, 1)
     for _ in range(ticks):
         w.tick()
     h = hashlib.sha256()

@@ -20,9 +20,7 @@ from alife.world.interact import (
 )
 
 from world_helpers import (
-    births_mutate,
     config,
-    make_world,
     species,
 )
 
@@ -164,7 +162,7 @@ def test_energy_bookkeeping_balances():
 def test_checkpoint_restore_then_tick_equals_never_stopping(tmp_path):
     cfg = WORLDS / "ecology.yaml"
     cfg = load_world(cfg)
-    a = make_world(cfg, 4)
+    a = World(cfg, 4)
     for _ in range(30):
         a.tick()
     buf = io.BytesIO()
@@ -172,7 +170,7 @@ def test_checkpoint_restore_then_tick_equals_never_stopping(tmp_path):
     buf.seek(0)
     with np.load(buf, allow_pickle=False) as z:
         arrays = {k: z[k] for k in z.files}
-    b = World.from_state_arrays(cfg, arrays, mutate=births_mutate(cfg))
+    b = World.from_state_arrays(cfg, arrays)
     for _ in range(40):
         a.tick()
         b.tick()
@@ -197,8 +195,8 @@ def test_when_dead_rows_are_dropped_changes_nothing():
     """Open-ended worlds keep dead rows until they are a quarter of the table (or drop them at
     once when another species has births): living agents evolve the same either way."""
     cfg = load_world(WORLDS / "ecology.yaml")
-    lazy = make_world(cfg, 3)
-    eager = make_world(cfg, 3)
+    lazy = World(cfg, 3)
+    eager = World(cfg, 3)
     eager._births.dead_rows_kept = lambda n: 0  # drop dead rows after every tick
     for _ in range(300):
         lazy.tick()
@@ -248,7 +246,7 @@ def test_from_state_arrays_rejects_bad_input():
 @pytest.mark.parametrize("path", sorted(WORLDS.glob("*.yaml")), ids=lambda p: p.name)
 def test_every_world_file_runs_200_ticks(path):
     cfg = load_world(path)
-    w = make_world(cfg, 1)
+    w = World(cfg, 1)
     for _ in range(200):
         w.tick()
     snap = w.snapshot()

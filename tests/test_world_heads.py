@@ -12,7 +12,7 @@ from alife.config import load_world
 from alife.errors import WorldConfigError, WorldError
 from alife.world import World
 
-from world_helpers import births_mutate, config, species
+from world_helpers import config, species
 
 pytestmark = pytest.mark.usefixtures("single_thread")
 
@@ -71,7 +71,7 @@ def test_newborns_start_with_heads_at_home():
         evolution={"mode": "open_ended",
                    "open_ended": {"reproduce_energy": 1.5, "child_energy": 0.4}},
     )  # fmt: skip
-    w = World(cfg, mutate=births_mutate(cfg))
+    w = World(cfg)
     w.states[0].positions[:] = 5
     w.agents["energy"][1] = 1.9
     w.tick()

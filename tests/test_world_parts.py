@@ -1,4 +1,4 @@
-"""The World's parts and interfaces: controllers by factory, births' mutate from the caller, no
+"""The World's parts and interfaces: controllers by factory, births mutated as the file says, no
 imports of the evolution or drawing code, user errors as WorldError."""
 
 import ast
@@ -13,7 +13,7 @@ from alife.errors import AlifeError, WorldError
 from alife.experiments.dense_mlp import DenseMLPController
 from alife.world import Controller, ControllerState, World, make_controller
 
-from world_helpers import births_mutate, config, species
+from world_helpers import config, species
 
 pytestmark = pytest.mark.usefixtures("single_thread")
 
@@ -54,23 +54,29 @@ def test_controller_that_does_not_fit_is_refused():
         World(cfg, controller_factory=lambda config, s: wrong)
 
 
-def test_open_ended_world_takes_mutate_from_its_caller():
+@pytest.mark.parametrize("mutation, changed", [
+    ({"kind": "gaussian", "count": 3, "sigma": 0.1}, 3),
+    ({"kind": "gray", "count": 5, "c": 0.5, "precision": 6.0}, 5),
+    ({"kind": "gray", "rate": 1.0, "c": 0.5, "precision": 6.0}, None),
+])
+def test_open_ended_births_mutate_as_the_world_file_says(mutation, changed):
     oe = {"reproduce_energy": 1.5, "child_energy": 0.4}
-    cfg = config(evolution={"mode": "open_ended", "open_ended": oe})
-    with pytest.raises(WorldError, match="mutate"):
-        World(cfg)
-    calls = []
-
-    def mutate(genomes, rng):
-        calls.append(genomes.shape)
-        return genomes + 1.0
-
-    w = World(cfg, mutate=mutate)
-    w.agents["energy"][0] = 1.9
-    parent = w.genomes[0][0].copy()
+    cfg = config(evolution={"mode": "open_ended", "open_ended": oe, "mutation": mutation})
+    w = World(cfg)
+    w.agents["energy"][:3] = 1.9
+    parents = w.genomes[0][:3].copy()
     w.tick()
-    assert calls == [(1, w.genomes[0].shape[1])]
-    np.testing.assert_array_equal(w.genomes[0][-1], parent + 1.0)
+    assert w.last["births"] == 3
+    children = w.genomes[0][-3:]
+    step = children - parents
+    n_params = parents.shape[1]
+    for k in range(3):
+        moved = np.flatnonzero(step[k])
+        assert moved.size == (n_params if changed is None else changed)
+        if mutation["kind"] == "gray":  # +-c exp(-u precision), u in [0, 1)
+            size = np.abs(step[k, moved])
+            assert (size <= 0.5 * 1.0001).all() and (size >= 0.5 * np.exp(-6.0) * 0.999).all()
+    assert len({s.tobytes() for s in step}) == 3  # each child its own draws
 
 
 def test_user_errors_are_alife_errors():
@@ -97,7 +103,7 @@ def test_state_saves_every_brain_state_array():
     arrays = w.state_arrays()
     for name in ("memory_0", "reads_0"):
         np.testing.assert_array_equal(arrays[name], getattr(w.states[0], name.split("_")[0]))
-    back = World.from_state_arrays(config(), arrays, mutate=births_mutate(config()))
+    back = World.from_state_arrays(config(), arrays)
     for a, b in zip(back.states[0].memory, w.states[0].memory, strict=True):
         np.testing.assert_array_equal(a, b)
 
@@ -117,7 +123,7 @@ def test_world_never_imports_evolution_or_drawing_code():
         "from alife.config import load_world\n"
         "from alife.world import World\n"
         f"cfg = load_world({str(ROOT / 'worlds' / 'ecology.yaml')!r})\n"
-        "w = World(cfg, 1, mutate=lambda g, rng: g.copy())\n"
+        "w = World(cfg, 1)\n"
         "[w.tick() for _ in range(3)]\n"
         "bad = [m for m in sys.modules if m.startswith(('alife.evolve', 'alife.render'))]\n"
         "assert not bad, bad\n"

@@ -12,7 +12,6 @@ from alife.world.interact import C_FAILURE, C_FOOD, C_PREY, C_SUCCESS
 
 from reference import disc_overlaps_obstacle_ref
 from world_helpers import (
-    births_mutate,
     clear_items,
     config,
     fixed_motors,
@@ -173,7 +172,7 @@ def test_open_ended_birth_gives_mutated_child():
         evolution={"mode": "open_ended",
                    "open_ended": {"reproduce_energy": 1.5, "child_energy": 0.4}},
     )  # fmt: skip
-    w = World(cfg, mutate=births_mutate(cfg), controller_factory=fixed_motors(motors=np.zeros(2)))
+    w = World(cfg, controller_factory=fixed_motors(motors=np.zeros(2)))
     w.agents["energy"][1] = 1.9
     parent_genome = w.genomes[0][1].copy()
     parent_id = int(w.agents["ids"][1])
@@ -202,8 +201,9 @@ def test_newborns_are_placed_outside_obstacles():
     child = empty_columns(3)
     child.x[:] = [100.0, 190.0, -4.0]  # inside a circle, inside a box, outside the arena
     child.y[:] = [100.0, 100.0, 50.0]
-    fit_inside(child, 5.0, w.tables)
     circles, rects = w.tables.obstacles
+    grid = w.tables.grid
+    fit_inside(child.x, child.y, 5.0, grid.width, grid.height, grid.wrap, circles, rects)
     for q in range(3):
         assert not disc_overlaps_obstacle_ref(child.x[q], child.y[q], 5.0, circles, rects)
         assert 5.0 <= child.x[q] <= 395.0
@@ -220,7 +220,7 @@ def test_births_of_any_species_fill_its_free_rows_in_place():
         species=[species(name="a", count=3), species(name="b", count=2)],
         evolution={"mode": "open_ended"},
     )  # fmt: skip
-    w = World(cfg, mutate=births_mutate(cfg), controller_factory=fixed_motors(motors=np.zeros(2)))
+    w = World(cfg, controller_factory=fixed_motors(motors=np.zeros(2)))
     A = w.agents
     A.make_room([0, 0])
     assert [A.span(s) for s in range(2)] == [(0, 3), (3 + room_for(3), 3 + room_for(3) + 2)]

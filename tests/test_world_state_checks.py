@@ -10,7 +10,6 @@ import pytest
 from alife.config.loader import parse_model
 from alife.config.models import WorldConfig
 from alife.errors import AlifeError, WorldStateError
-from alife.evolve.mutation import births_mutate
 from alife.world import World
 from alife.world.engine import make_controller
 from alife.world.state_checks import check_state
@@ -28,7 +27,7 @@ pytestmark = pytest.mark.usefixtures("single_thread")
 def eco():
     """The open-ended test world after 60 ticks (births and deaths have happened)."""
     config = parse_model(ECO, WorldConfig, source="eco.yaml")
-    world = World(config, 5, mutate=births_mutate(config))
+    world = World(config, 5)
     for _ in range(60):
         world.tick()
     return config, world.state_arrays()
@@ -44,7 +43,7 @@ def changed(arrays, name, index, value):
 def test_a_worlds_own_state_passes_and_round_trips(eco):
     config, arrays = eco
     check(config, arrays)
-    again = World.from_state_arrays(config, arrays, mutate=births_mutate(config)).state_arrays()
+    again = World.from_state_arrays(config, arrays).state_arrays()
     assert all(np.array_equal(arrays[k], again[k]) for k in arrays)
 
 
@@ -75,7 +74,7 @@ def test_out_of_range_values_are_refused(eco, name, index, value, match):
     with pytest.raises(WorldStateError, match=match):
         check(config, bad)
     with pytest.raises(WorldStateError, match=match) as info:
-        World.from_state_arrays(config, bad, mutate=births_mutate(config))
+        World.from_state_arrays(config, bad)
     assert isinstance(info.value, AlifeError)
 
 

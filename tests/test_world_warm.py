@@ -11,8 +11,6 @@ from alife.config import load_world
 from alife.world import World
 from alife.world.warm import compile_passes, warm_up
 
-from world_helpers import births_mutate
-
 WORLDS = Path(__file__).resolve().parent.parent / "worlds"
 
 
@@ -21,14 +19,13 @@ import sys
 import numpy as np
 from alife.brain import ntm
 from alife.config import load_world
-from alife.evolve.mutation import births_mutate
 from alife.world import World
 from alife.world.warm import compile_steps
 cfg = load_world(sys.argv[1])
 compile_steps(cfg)
 signatures = lambda: {(key, sig) for key, k in ntm._STEPS.items() for sig in k.signatures}
 known = signatures()
-world = World(cfg, 1, arena_ids=np.arange(2), mutate=births_mutate(cfg))
+world = World(cfg, 1, arena_ids=np.arange(2))
 for _ in range(3):
     world.tick()
 print(len(known), signatures() == known)
@@ -51,11 +48,10 @@ import json
 import sys
 import numpy as np
 from alife.config import load_world
-from alife.evolve.mutation import births_mutate
 from alife.world import World
 from alife.world import passes, interact
 cfg = load_world(sys.argv[1])
-world = World(cfg, 1, arena_ids=np.arange(2), mutate=births_mutate(cfg))
+world = World(cfg, 1, arena_ids=np.arange(2))
 for name in world.pass_names():
     world.compile_pass(name)
 kernels = (passes.sense_pass, passes.act_pass, passes.catch_pass, passes.finish_pass,
@@ -119,8 +115,8 @@ def test_warm_up_with_the_steps_in_a_child_process():
     a World of the file ticks as usual."""
     cfg = load_world(WORLDS / "ecology.yaml")
     for elsewhere in (True, False):
-        warm_up(cfg, 3, births_mutate(cfg), with_child=elsewhere)
-    world = World(cfg, 3, mutate=births_mutate(cfg))
+        warm_up(cfg, 3, with_child=elsewhere)
+    world = World(cfg, 3)
     world.tick()
     assert world.agent_ticks > 0
 
@@ -133,7 +129,7 @@ def test_window_commands_warm_up_only_a_cold_cache(monkeypatch, tmp_path):
     from alife.world import warm
 
     warmed = []
-    monkeypatch.setattr(warm, "warm_up", lambda config, seed, mutate: warmed.append(config.name))
+    monkeypatch.setattr(warm, "warm_up", lambda config, seed: warmed.append(config.name))
     bad = tmp_path / "bad.yaml"
     bad.write_text("species: [")
     for cold, path, want in ((True, WORLDS / "ecology.yaml", ["ecology"]),

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import copy
-from functools import partial
 
 import numpy as np
 
 from alife.config.models import WorldConfig
-from alife.evolve.mutation import mutate
-from alife.world import World, make_controller
+from alife.world import make_controller
 
 
 def species(**over) -> dict:
@@ -64,17 +62,6 @@ def pose(world, row: int, x: float, y: float, heading: float = 0.0) -> None:
     world.agents["x"][row] = x
     world.agents["y"][row] = y
     world.agents["heading"][row] = heading
-
-
-def births_mutate(cfg: WorldConfig):
-    """The mutate function an open-ended world's births use (the file's mutation settings)."""
-    return partial(mutate, cfg=cfg.evolution.mutation)
-
-
-def make_world(cfg: WorldConfig, seed=None, **kw) -> World:
-    """World(cfg, seed, **kw) with births' mutate set (needed by open-ended worlds)."""
-    kw.setdefault("mutate", births_mutate(cfg))
-    return World(cfg, seed, **kw)
 
 
 class FixedMotors:

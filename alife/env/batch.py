@@ -47,7 +47,6 @@ from alife.config import load_world
 from alife.config.models import WorldConfig
 from alife.env.puppet import Puppet
 from alife.errors import EnvError
-from alife.evolve.mutation import births_mutate
 from alife.evolve.rundir import load_best
 from alife.world import World, make_controller
 from alife.world.episode import founders
@@ -186,7 +185,6 @@ class BatchEnv:
                 genomes[s] = g[np.arange(genomes[s].shape[0]) % config.species[s].count % len(g)]
         self.world = World(
             config, seed, arena_ids=ids, genomes=genomes,
-            mutate=births_mutate(config) if self.open_ended else None,
             controller_factory=lambda _config, s: self.controllers[s],
         )  # fmt: skip
         self.name_of_row, self.prev = [], []

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from alife.errors import WorldConfigError
-from alife.evolve.mutation import births_mutate
 
 
 @dataclass(frozen=True)
@@ -165,7 +164,6 @@ def new_world(config, seed: int, generation: int, arena_ids: np.ndarray, genomes
         generation=generation,
         arena_ids=arena_ids,
         genomes=genomes,
-        mutate=births_mutate(config),
     )
 
 

@@ -10,8 +10,6 @@ the whole batch at once (no Python loop over genomes).
 
 from __future__ import annotations
 
-from functools import partial
-
 import numpy as np
 
 from alife.config.evolution import MutationConfig
@@ -117,8 +115,3 @@ def crossover_rows(
     take_second = (rng.random(first.shape) < 0.5) & crossed[:, None]
     return np.where(take_second, second, first), crossed
 
-
-def births_mutate(config):
-    """The mutate(genomes, rng) an open-ended World's births use: `mutate` with the world file's
-    evolution.mutation settings (a World takes it from its caller)."""
-    return partial(mutate, cfg=config.evolution.mutation)

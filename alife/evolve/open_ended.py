@@ -23,7 +23,6 @@ from alife.evolve.clusters import Clusters, sizes_text, speciate
 from alife.evolve.lineage import LINEAGE_COLUMNS, LINEAGE_FILE, csv_rows
 from alife.evolve.metrics import MetricsLog
 from alife.evolve.mode import Backend, EvolutionMode, InterruptGuard
-from alife.evolve.mutation import births_mutate
 from alife.evolve.progress import Progress
 from alife.evolve.selection import FOUNDER, MUTANT
 
@@ -64,7 +63,7 @@ class OpenEndedMode(EvolutionMode):
     def start(self) -> None:
         from alife.world.engine import World
 
-        self.world = World(self.run.config, self.run.seed, mutate=births_mutate(self.run.config))
+        self.world = World(self.run.config, self.run.seed)
         ids = self.world.agents["ids"]
         order = np.argsort(ids)
         self.depth_ids, self.depth = ids[order].copy(), np.zeros(ids.size, dtype=np.int64)
@@ -97,7 +96,7 @@ class OpenEndedMode(EvolutionMode):
         run, where = self.run, ckpt.path
         arrays = {k[len(_PREFIX) :]: v for k, v in ckpt.arrays.items() if k.startswith(_PREFIX)}
         try:
-            world = World.from_state_arrays(run.config, arrays, mutate=births_mutate(run.config))
+            world = World.from_state_arrays(run.config, arrays)
         except AlifeError as err:
             raise CheckpointError(f"{where}: {err}") from None
         alive = world.agents["alive"]
@@ -179,9 +178,7 @@ class OpenEndedMode(EvolutionMode):
                     births += count
                     deaths += before + count - self._populations(n_sp)
         except KeyboardInterrupt:  # a second Ctrl-C now only sets guard.requested
-            self.world = World.from_state_arrays(
-                run.config, saved, mutate=births_mutate(run.config)
-            )
+            self.world = World.from_state_arrays(run.config, saved)
             raise
         dt = max(time.perf_counter() - t0, 1e-9)
         A = world.agents

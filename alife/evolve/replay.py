@@ -115,16 +115,14 @@ def _generational_start(start: ReplayStart, ckpt, say: Progress) -> None:
 
 
 def _open_ended_start(start: ReplayStart, ckpt, say: Progress) -> None:
-    from alife.evolve.mutation import births_mutate
     from alife.world import World
 
     config = start.config
-    mutate = births_mutate(config)
     if ckpt is None:
-        world, at = World(config, start.seed, mutate=mutate), 0
+        world, at = World(config, start.seed), 0
     else:
         state = {k[6:]: v for k, v in ckpt.arrays.items() if k.startswith("world_")}
-        world, at = World.from_state_arrays(config, state, mutate=mutate), ckpt.generation
+        world, at = World.from_state_arrays(config, state), ckpt.generation
     start.resimulated = start.generation - at
     chunk = config.evolution.open_ended.chunk_ticks
     if start.resimulated:

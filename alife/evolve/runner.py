@@ -32,7 +32,6 @@ from alife.evolve.metrics import (
     save_run_chart,
 )
 from alife.evolve.mode import EvolutionMode, InterruptGuard
-from alife.evolve.mutation import births_mutate
 from alife.evolve.progress import Progress, numba_cache_cold
 from alife.evolve.schema import RunCheckpoint, RunManifest, validated
 
@@ -56,7 +55,7 @@ def warm_up(config, seed: int) -> None:
     compiling it again."""
     from alife.world.warm import warm_up as warm
 
-    warm(config, seed, births_mutate(config), with_child=numba_cache_cold())
+    warm(config, seed, with_child=numba_cache_cold())
 
 
 class EvolutionRun:

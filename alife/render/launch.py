@@ -225,7 +225,6 @@ def open_ended_session(run_dir: Path, seed: int | None = None):
     from alife.evolve.clusters import Clusters
     from alife.evolve.lineage import LINEAGE_FILE, read_lineage
     from alife.evolve.metrics import OPEN_ENDED_COLUMNS, MetricsLog
-    from alife.evolve.mutation import births_mutate
     from alife.evolve.rundir import WORLD_FILE
     from alife.render.session import HISTORY_EVERY, Session
     from alife.world import World
@@ -235,7 +234,7 @@ def open_ended_session(run_dir: Path, seed: int | None = None):
     ckpt = ck.load_checkpoint(ck.latest_checkpoint(run_dir / "checkpoints"))
     state = {k[6:]: v for k, v in ckpt.arrays.items() if k.startswith("world_")}
     try:
-        world = World.from_state_arrays(config, state, mutate=births_mutate(config))
+        world = World.from_state_arrays(config, state)
     except AlifeError as err:
         raise CheckpointError(f"{run_dir}: checkpoint {ckpt.generation}: {err}") from None
     session = Session(world_file, seed=seed, config=config, generation=ckpt.generation)

@@ -17,7 +17,6 @@ import math
 import numpy as np
 
 from alife.errors import CheckpointError
-from alife.evolve.mutation import births_mutate
 from alife.evolve.replay import ReplayStart, check_generational, check_open_ended
 from alife.render.session import Session
 
@@ -50,7 +49,7 @@ class Timeline:
         if not (world.tick_count <= tick < world.tick_count + self.every):
             start = max(k for k in self.frames if k <= tick)
             world = type(world).from_state_arrays(
-                self.config, self.frames[start], mutate=births_mutate(self.config)
+                self.config, self.frames[start]
             )
         while world.tick_count < tick:
             world.tick()

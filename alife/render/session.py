@@ -35,7 +35,6 @@ from alife.evolve.evaluate import (
     new_world,
     world_controllers,
 )
-from alife.evolve.mutation import births_mutate
 from alife.render.family import Family
 from alife.render.scene import SceneStatic, static_from_config
 
@@ -348,12 +347,11 @@ class Session:
         def part(prefix: str) -> dict[str, np.ndarray]:
             return {k[len(prefix) :]: v for k, v in ckpt.arrays.items() if k.startswith(prefix)}
 
-        births = births_mutate(self.config)
         try:
-            world = World.from_state_arrays(self.config, part("world/"), mutate=births)
+            world = World.from_state_arrays(self.config, part("world/"))
             offscreen = None
             if self.offscreen is not None:
-                offscreen = World.from_state_arrays(self.config, part("offscreen/"), mutate=births)
+                offscreen = World.from_state_arrays(self.config, part("offscreen/"))
             population = None
             if self.population is not None:
                 old = self.population

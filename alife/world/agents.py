@@ -3,9 +3,9 @@
 Rows are species-major (all rows of species 0, then species 1, ...), and within a species in
 arena-major order at episode start, so each species' brain steps one contiguous slice and its
 genomes and brain-state rows line up with its agent rows. Once a world has births every species'
-block ends in free rows. Only `AgentTable.append` (births into a species' free rows),
-`AgentTable.make_room` and `AgentTable.drop_dead` change the rows; kernels read and write the
-columns in place.
+block ends in free rows. Only `AgentTable.grow` and `AgentTable.append` (births into a species'
+free rows), `AgentTable.make_room` and `AgentTable.drop_dead` change the rows; kernels read and
+write the columns in place.
 """
 
 from __future__ import annotations
@@ -225,22 +225,34 @@ class AgentTable:
         """(agent_rows,) int64: the rows holding agents, in row order (free rows left out)."""
         return np.concatenate([np.arange(lo, hi) for lo, hi in self._spans]).astype(np.int64)
 
-    def append(self, s: int, columns: AgentColumns, genomes: np.ndarray) -> None:
-        """Put newborns of species s in its free rows (they must fit: `room(s)`), after its
-        agents, numbered here in order, with zeroed brain states."""
-        k = columns.x.shape[0]
+    def grow(self, s: int, k: int) -> int:
+        """Make k free rows of species s (they must fit: `room(s)`) agent rows, after its agents:
+        zeroed columns of species s, numbered here in order, with zeroed genomes and brain
+        states. Returns the first of them."""
         if k > self.room(s):
             raise ValueError(f"{k} newborns of species {s} do not fit its {self.room(s)} free rows")
         _, hi = self._spans[s]
-        for mine, theirs in zip(self.columns, columns, strict=True):
-            mine[hi : hi + k] = theirs
+        for column in self.columns:
+            column[hi : hi + k] = 0
+        self.columns.species[hi : hi + k] = s
         self.columns.ids[hi : hi + k] = self.next_id + np.arange(k)
         self.next_id += k
         c = int(self._count[s])
-        self._genomes[s][c : c + k] = genomes
+        self._genomes[s][c : c + k] = 0.0
         self._states[s].reset_rows(slice(c, c + k))
         self._count[s] += k
         self._views()
+        return hi
+
+    def append(self, s: int, columns: AgentColumns, genomes: np.ndarray) -> None:
+        """Put newborns of species s (their columns, ids aside, and genomes (k, n_params)
+        float32) in its free rows (`grow`)."""
+        k = columns.x.shape[0]
+        first = self.grow(s, k)
+        for name, mine, theirs in zip(AgentColumns._fields, self.columns, columns, strict=True):
+            if name != "ids":
+                mine[first : first + k] = theirs
+        self._genomes[s][first - self.offsets[s] : first - self.offsets[s] + k] = genomes
 
     def make_room(self, need: list[int]) -> None:
         """Give every species s at least need[s] free rows (and room_for its rows), keeping

@@ -21,7 +21,7 @@ from alife.brain import HashMemory, NTMController
 from alife.config.models import WorldConfig
 from alife.errors import WorldError
 from alife.world import episode, scoring, state_io, views
-from alife.world.births import Mutate, Reproduction
+from alife.world.births import Reproduction
 from alife.world.controller import Controller, ControllerFactory
 from alife.world.items import Arenas, arenas, item_slots
 from alife.world.sensors import sensor_names
@@ -50,8 +50,7 @@ class World:
 
     World(config, seed=None (config.seed), *, generation=0, arena_ids=None
     (range(config.arena.count)), genomes=None (fresh random; else a list per species of
-    float32 (arenas x agents per arena, n_params) in arena-major order), mutate=None (needed by
-    open-ended worlds: mutate(genomes (k, n_params) float32, rng) -> mutated copy, for births),
+    float32 (arenas x agents per arena, n_params) in arena-major order),
     controller_factory=make_controller ((config, species index) -> Controller)).
 
     Parts (read them; only the World's methods change them): `agents` (AgentTable: columns,
@@ -66,18 +65,17 @@ class World:
         generation: int = 0,
         arena_ids=None,
         genomes: list[np.ndarray] | None = None,
-        mutate: Mutate | None = None,
         controller_factory: ControllerFactory = make_controller,
     ):
         if arena_ids is None:
             arena_ids = np.arange(config.arena.count)
-        self._build(config, seed, generation, arena_ids, mutate, controller_factory)
+        self._build(config, seed, generation, arena_ids, controller_factory)
         self.agents = episode.founders(
             config, self.controllers, self.seed, self.generation, self.arenas.ids, genomes
         )
         self.reset()
 
-    def _build(self, config, seed, generation, arena_ids, mutate, controller_factory) -> None:
+    def _build(self, config, seed, generation, arena_ids, controller_factory) -> None:
         """Everything but the agents: the parts a world file and a header define."""
         self.config = config
         self.seed = int(config.seed if seed is None else seed)
@@ -96,8 +94,6 @@ class World:
                     f"{sp.n_motors}"
                 )
         self.open_ended = config.evolution.mode == "open_ended"
-        if self.open_ended and mutate is None:
-            raise WorldError("an open-ended world needs a mutate function for its births")
         self.tables = build_tables(config, [c.n_params for c in self.controllers])
         self.arenas: Arenas = arenas(
             self.seed, self.generation, ids.astype(np.int64), self.tables.items.patch_r_of.size
@@ -105,7 +101,7 @@ class World:
         self.items = item_slots(config, self.n_arenas)
         self._pipeline = TickPipeline(config, self.tables, self.controllers)
         self._births = (
-            Reproduction(config, self.tables, self.controllers, mutate, self.seed, generation)
+            Reproduction(config, self.tables, self.controllers, self.seed, generation)
             if self.open_ended
             else None
         )
@@ -177,14 +173,17 @@ class World:
             self.totals[k] += v
 
     def pass_names(self) -> list[str]:
-        """The compiled passes a tick calls ('sense', 'act', 'catch', 'goals', 'finish'), in
-        order."""
-        return self._pipeline.pass_names()
+        """The compiled passes a tick calls ('sense', 'act', 'catch', 'goals', 'finish', then
+        'births' in open-ended worlds), in order."""
+        return self._pipeline.pass_names() + ["births"] * (self._births is not None)
 
     def compile_pass(self, name: str) -> None:
         """Compile (or load from Numba's cache) the tick's pass `name` (one of pass_names())
         for this World's argument types, without running it."""
-        self._pipeline.compile_pass(name, self.agents, self.items, self.arenas)
+        if name == "births":
+            self._births.compile(self.agents, self.arenas)
+        else:
+            self._pipeline.compile_pass(name, self.agents, self.items, self.arenas)
 
     def run_episode(self) -> list[np.ndarray]:
         """reset() then episode.length ticks; returns fitness()."""
@@ -244,7 +243,6 @@ class World:
         config: WorldConfig,
         arrays: dict[str, np.ndarray],
         *,
-        mutate: Mutate | None = None,
         controller_factory: ControllerFactory = make_controller,
     ) -> World:
         """The World state_arrays() saved, for the same config; WorldError if they do not fit."""
@@ -254,7 +252,7 @@ class World:
         head = state_io.header(arrays)
         world = cls.__new__(cls)
         seed, generation, arena_ids = head
-        world._build(config, seed, generation, arena_ids, mutate, controller_factory)
+        world._build(config, seed, generation, arena_ids, controller_factory)
         saved = state_io.load(arrays, world.controllers, world.items, world.arenas)
         world.agents, world.items, world.arenas = saved.agents, saved.items, saved.arenas
         world.tick_count, world.agent_ticks = saved.tick_count, saved.agent_ticks

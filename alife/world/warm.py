@@ -25,7 +25,6 @@ from pathlib import Path
 import numpy as np
 
 from alife.config.models import WorldConfig
-from alife.world.births import Mutate
 from alife.world.engine import World, make_controller
 
 GO = b"go\n"  # the line that tells the child this process's World is built
@@ -48,12 +47,10 @@ def _fixed_motors(config: WorldConfig, s: int) -> _FixedMotors:
     return _FixedMotors(make_controller(config, s))
 
 
-def _small_world(config: WorldConfig, seed: int, mutate: Mutate | None = None,
-                 factory=_fixed_motors) -> World:  # fmt: skip
+def _small_world(config: WorldConfig, seed: int, factory=_fixed_motors) -> World:
     """A one-arena World of `config` (by default with fixed motors): the argument types of
     every pass."""
-    return World(config, seed, arena_ids=np.zeros(1, np.int64), mutate=mutate,
-                 controller_factory=factory)  # fmt: skip
+    return World(config, seed, arena_ids=np.zeros(1, np.int64), controller_factory=factory)
 
 
 def _claim(claims: Path, name: str) -> bool:
@@ -98,7 +95,7 @@ _CHILD = "from alife.world.warm import child_main\nchild_main()\n"
 
 
 def warm_up(
-    config: WorldConfig, seed: int, mutate: Mutate | None = None, *, with_child: bool = True
+    config: WorldConfig, seed: int, *, with_child: bool = True
 ) -> None:
     """Compile (or load from cache) every kernel a World of `config` ticks with (mutate: as the
     World takes it), then two ticks of a one-arena World. with_child (for a cold cache: a child
@@ -106,7 +103,7 @@ def warm_up(
     share of the passes meanwhile (silent; killed if this one is interrupted); one that fails
     costs only time (whatever it did not compile, the ticks here or the first World compile)."""
     if not with_child:
-        world = _small_world(config, seed, mutate, make_controller)
+        world = _small_world(config, seed, make_controller)
         for _ in range(2):
             world.tick()
         return
@@ -120,7 +117,7 @@ def warm_up(
     try:
         job = {"config": config.model_dump(mode="json"), "seed": int(seed), "claims": str(claims)}
         _tell(child, json.dumps(job).encode() + b"\n")
-        world = _small_world(config, seed, mutate)
+        world = _small_world(config, seed)
         _tell(child, GO)
         compile_passes(world, claims, "sense")
         _close(child)
