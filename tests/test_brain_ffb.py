@@ -116,3 +116,34 @@ def test_bad_forward_arguments():
     bad[0, 0] = np.nan
     with pytest.raises(ValueError, match="finite"):
         net.forward(genomes, bad)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(0, 9), min_size=1, max_size=6), st.integers(0, 3))
+def test_prepare_after_checks_and_copies_only_the_appended_rows(steps, branch):
+    """Preparing a growing genome array row batch by row batch (`after`) gives what preparing
+    it whole gives; an older result extended again (a branch) leaves the later ones intact;
+    bad appended rows are refused; the prepared copy ignores later edits of the array."""
+    net = FFBNet(5, 3, 8, 2, seed=1)
+    rng = np.random.default_rng(len(steps))
+    genomes = net.init_genomes(rng, sum(steps) + 2)
+    x = rng.standard_normal((genomes.shape[0], 5)).astype(np.float32)
+    prepared, n = [net.prepare(genomes[:2])], 2
+    for k in steps:
+        n += k
+        prepared.append(net.prepare(genomes[:n], after=prepared[-1]))
+    whole = net.forward(genomes, x)
+    np.testing.assert_array_equal(net.forward(prepared[-1], x), whole)
+    old = prepared[min(branch, len(prepared) - 1)]
+    other = genomes[: len(old) + 1].copy()
+    other[-1] += 1.0
+    net.prepare(other, after=old)  # a branch off an older result: later results unchanged
+    np.testing.assert_array_equal(net.forward(prepared[-1], x), whole)
+    for p in prepared:
+        np.testing.assert_array_equal(p.array, genomes[: len(p)])
+    bad = np.concatenate([genomes, genomes[:1]])
+    bad[-1, 0] = np.nan
+    with pytest.raises(ValueError, match="finite"):
+        net.prepare(bad, after=prepared[-1])
+    genomes[:] = 0.0
+    np.testing.assert_array_equal(net.forward(prepared[-1], x), whole)

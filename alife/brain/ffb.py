@@ -111,12 +111,14 @@ class PreparedGenomes:
     read-only view of it: (count, n_params), or (n_params,) for one genome shared by all rows.
     """
 
-    __slots__ = ("_data", "shared", "n_params")
+    __slots__ = ("_data", "shared", "n_params", "_room")
 
-    def __init__(self, data: np.ndarray, shared: bool):
+    def __init__(self, data: np.ndarray, shared: bool, room: list | None = None):
         self._data = data  # 2-D (count or 1, n_params), validated
         self.shared = shared
         self.n_params = data.shape[1]
+        # [buffer (capacity, n_params) whose first rows are _data, rows of it handed out]
+        self._room = room
 
     @property
     def array(self) -> np.ndarray:
@@ -127,6 +129,20 @@ class PreparedGenomes:
 
     def __len__(self) -> int:
         return self._data.shape[0]
+
+    def then(self, more: np.ndarray) -> PreparedGenomes:
+        """These rows followed by `more` (k, n_params) float32, already validated. Only `more`
+        is copied while the buffer behind these rows has room and nothing was appended to them
+        before; otherwise all rows go to a new buffer with a quarter more room."""
+        n, k = len(self), more.shape[0]
+        room = self._room
+        if room is None or room[1] != n or room[0].shape[0] < n + k:
+            buffer = np.empty((n + k + (n + k) // 4, self.n_params), np.float32)
+            buffer[:n] = self._data
+            room = [buffer, n]
+        room[0][n : n + k] = more
+        room[1] = n + k
+        return PreparedGenomes(room[0][: n + k], False, room)
 
 
 class FFBNet:
@@ -154,15 +170,22 @@ class FFBNet:
         """(count, n_params) float32 slopes ~ N(0, 1): E[slope^2] = 1 keeps the norm on average."""
         return rng.standard_normal((count, self.n_params)).astype(np.float32)
 
-    def prepare(self, genomes: np.ndarray) -> PreparedGenomes:
+    def prepare(self, genomes: np.ndarray, after: PreparedGenomes | None = None
+                ) -> PreparedGenomes:  # fmt: skip
         """Validate genomes (count, n_params) or one shared (n_params,) once; the result can be
         passed to forward (and NTMController.step) in place of the array, skipping the per-call
-        finiteness scan."""
+        finiteness scan. after: what prepare returned for the first rows of `genomes`, which
+        have not changed since; only the rows after them are then checked and copied."""
         if isinstance(genomes, PreparedGenomes):
             return genomes
         if isinstance(genomes, np.ndarray) and genomes.ndim == 1:
             g = require_float32("genome", genomes, (self.n_params,))
             return PreparedGenomes(g.reshape(1, -1).copy(), True)
+        if (isinstance(after, PreparedGenomes) and not after.shared
+                and after.n_params == self.n_params and isinstance(genomes, np.ndarray)
+                and genomes.ndim == 2 and len(after) <= genomes.shape[0]):  # fmt: skip
+            return after.then(require_float32("genomes", genomes[len(after) :],
+                                              (None, self.n_params)))  # fmt: skip
         g = require_float32("genomes", genomes, (None, self.n_params))
         return PreparedGenomes(g.copy(), False)
 

@@ -246,10 +246,12 @@ class NTMController:
     def init_genomes(self, rng: np.random.Generator, count: int) -> np.ndarray:
         return self.net.init_genomes(rng, count)
 
-    def prepare(self, genomes: np.ndarray) -> PreparedGenomes:
+    def prepare(self, genomes: np.ndarray, after: PreparedGenomes | None = None
+                ) -> PreparedGenomes:  # fmt: skip
         """Validate genomes (count, n_params) or (n_params,) once for many `step` calls (e.g. a
-        whole episode): step accepts the result in place of the array and skips re-checking."""
-        return self.net.prepare(genomes)
+        whole episode): step accepts the result in place of the array and skips re-checking.
+        after: an earlier result for the first rows, unchanged since (FFBNet.prepare)."""
+        return self.net.prepare(genomes, after)
 
     def new_state(self, batch: int) -> NTMState:
         """Zeroed state for `batch` agents (birth, episode start)."""

@@ -48,8 +48,8 @@ class Puppet:
     def new_state(self, batch: int) -> ControllerState:
         return self.inner.new_state(batch)
 
-    def prepare(self, genomes: np.ndarray):
-        return self.inner.prepare(genomes)
+    def prepare(self, genomes: np.ndarray, after=None):
+        return self.inner.prepare(genomes, after)
 
     def drive(self, rows: np.ndarray, actions: np.ndarray, brains: bool) -> None:
         """The next tick: rows (k,) int64 (within the species) take actions (k, n_actions)

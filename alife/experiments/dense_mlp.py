@@ -40,8 +40,9 @@ class DenseMLPController:
             parts.append(np.zeros((count, o)))
         return np.concatenate(parts, axis=1).astype(np.float32)
 
-    def prepare(self, genomes: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Views of each layer's (B, out, in) weights and (B, out) biases into `genomes`."""
+    def prepare(self, genomes: np.ndarray, after=None) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Views of each layer's (B, out, in) weights and (B, out) biases into `genomes`
+        (views cost nothing to make again: `after` is not needed)."""
         g = np.asarray(genomes, dtype=np.float32)
         if g.ndim != 2 or g.shape[1] != self.n_params:
             raise ValueError(f"genomes must be (B, {self.n_params}) float32, got {g.shape}")

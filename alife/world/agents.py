@@ -178,12 +178,20 @@ class AgentTable:
         self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         self._views()
 
-    def _views(self) -> None:
-        lo = self.offsets[:-1].tolist()
-        counts = self._count.tolist()
-        self._spans = [(a, a + k) for a, k in zip(lo, counts, strict=True)]
-        self.genomes = [g[:k] for g, k in zip(self._genomes, counts, strict=True)]
-        self.states = [_rows_of(st, k) for st, k in zip(self._states, counts, strict=True)]
+    def _views(self, changed: int | None = None) -> None:
+        """Spans, genome and brain-state views of the agents' rows: of every species, or only
+        of species `changed` (the others' stay)."""
+        fresh = changed is None
+        n_sp = len(self._genomes)
+        spans = [None] * n_sp if fresh else list(self._spans)
+        genomes = [None] * n_sp if fresh else list(self.genomes)
+        states = [None] * n_sp if fresh else list(self.states)
+        for s in range(n_sp) if fresh else (changed,):
+            lo, k = int(self.offsets[s]), int(self._count[s])
+            spans[s] = (lo, lo + k)
+            genomes[s] = self._genomes[s][:k]
+            states[s] = _rows_of(self._states[s], k)
+        self._spans, self.genomes, self.states = spans, genomes, states
 
     def __getitem__(self, name: str) -> np.ndarray:
         return getattr(self.columns, name)
@@ -241,7 +249,7 @@ class AgentTable:
         self._genomes[s][c : c + k] = 0.0
         self._states[s].reset_rows(slice(c, c + k))
         self._count[s] += k
-        self._views()
+        self._views(s)
         return hi
 
     def append(self, s: int, columns: AgentColumns, genomes: np.ndarray) -> None:

@@ -165,11 +165,11 @@ def _census(alive, energy, age, apos, species, n_species, min_energy, min_age, m
 def _plan(alive, energy, age, apos, species, offsets, n_arenas, min_energy, min_age,
           max_population, min_population):  # fmt: skip
     """Who has a child this tick (species s's rows start at offsets[s], int64 (S + 1,)).
-    Returns parents (P,) int64, rows counted from their species' first row (make_room keeps
+    Returns parents (P,) int64: rows counted from their species' first row (make_room keeps
     those), ordered by species, then arena, then row (in each arena and species the first in
-    row order, while fewer than max_population live); per_species (S,) int64 children; child_index (P,) int64, each
-    child's index among its arena's children this tick (its random stream); founders (A, S)
-    int64, fresh agents where fewer than min_population would live."""
+    row order, while fewer than max_population live); per_species (S,) int64: children;
+    child_index (P,) int64: each child's index among its arena's children this tick (its random
+    stream); founders (A, S) int64: fresh agents where fewer than min_population would live."""
     n = alive.shape[0]
     n_species = offsets.shape[0] - 1
     living = np.zeros((n_species, n_arenas), np.int64)
@@ -215,10 +215,10 @@ def _spawn(parents, child_index, first, offset, cols, genomes, keys, tick, gener
            child_energy, width, height, wrap, circles, rects, kind, count, rate, c, precision,
            sigma):  # fmt: skip
     """The children of parents (P,) int64 (rows of one species counted from its first row,
-    `offset`) into rows first.. (claimed by AgentTable.grow: zeroed, numbered): each gets child_energy
-    of its parent's energy, a place 2.2 radii away in a random direction (pushed out of
-    obstacles, into the arena), a random heading and its parent's genome (genomes
-    (rows, n_params) float32, counted like parents) mutated."""
+    `offset`) in rows first.. (claimed by AgentTable.grow: zeroed and numbered). Each gets
+    child_energy of its parent's energy, a place 2.2 radii away in a random direction (pushed
+    out of obstacles, into the arena), a random heading, and its parent's genome mutated
+    (genomes (rows, n_params) float32, rows counted like parents)."""
     n_params = genomes.shape[1]
     scratch = np.empty(n_params, np.int64)
     for j in range(parents.shape[0]):

@@ -53,8 +53,10 @@ class Controller(Protocol):
         """The zeroed state of `batch` agents."""
         ...
 
-    def prepare(self, genomes: np.ndarray) -> Any:
-        """Checked / converted genomes (B, n_params) float32, reused by many step calls."""
+    def prepare(self, genomes: np.ndarray, after: Any = None) -> Any:
+        """Checked / converted genomes (B, n_params) float32, reused by many step calls.
+        after: what prepare returned for the first rows of `genomes`, which have not changed
+        since (rows were appended): a controller may check and convert only the new rows."""
         ...
 
     def step(self, genomes: Any, state: ControllerState, sensors: np.ndarray) -> np.ndarray:

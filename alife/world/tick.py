@@ -305,11 +305,15 @@ class TickPipeline:
 
     def _prepare(self, agents: AgentTable, s: int):
         """Species s's genomes prepared once (Controller.prepare) and reused every tick until
-        the table's genome array is replaced (births, restores)."""
+        the table's genome view changes: rows appended to the same array (births) are prepared
+        on their own (`after`), a new array (restores, dropped rows) in full."""
         g = agents.genomes[s]
         hit = self._prepared.get(s)
         if hit is None or hit[0] is not g:
-            hit = (g, self.controllers[s].prepare(g))
+            ctrl = self.controllers[s]
+            grown = hit is not None and hit[0].base is not None and hit[0].base is g.base \
+                and hit[0].shape[0] <= g.shape[0]  # fmt: skip
+            hit = (g, ctrl.prepare(g, hit[1]) if grown else ctrl.prepare(g))
             self._prepared[s] = hit
         return hit[1]
 
