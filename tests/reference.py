@@ -6,6 +6,8 @@ dense matrices, explicit loops, float64.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 # ---------------------------------------------------------------------------------------------
@@ -532,3 +534,61 @@ def speciate_ref(genomes, old_reps, old_ids, next_id, threshold):
     members = np.array([ids[m] for m in member], np.int64)
     reps_arr = np.array(reps, np.float64).reshape(len(reps), g.shape[1])[order]
     return reps_arr, np.array(ids, np.int64)[order], members, next_id
+
+
+def births_plan_ref(alive, energy, age, apos, species, offsets, n_arenas, min_energy, min_age,
+                    max_population, min_population):
+    """Who has a child (the rules of alife.world.births, written out): per (species, arena), the
+    able agents in row order while living + taken < max_population; parents listed by species,
+    arena, row (rows counted from the species' first row); each child's index counts its arena's
+    children of earlier species first; founders top a group up to min_population."""
+    n_sp = len(offsets) - 1
+    parents, child_index, per_species = [], [], [0] * n_sp
+    founders = np.zeros((n_arenas, n_sp), np.int64)
+    seen = [0] * n_arenas
+    for s in range(n_sp):
+        for a in range(n_arenas):
+            group = [i for i in range(len(alive)) if alive[i] and species[i] == s and apos[i] == a]
+            able = [i for i in group if energy[i] >= min_energy and age[i] >= min_age]
+            kids = able[: max(0, max_population - len(group))]
+            parents += [i - offsets[s] for i in kids]
+            child_index += [seen[a] + q for q in range(len(kids))]
+            seen[a] += len(kids)
+            per_species[s] += len(kids)
+            founders[a, s] = max(0, min_population - len(group) - len(kids))
+    return (np.array(parents, np.int64), np.array(per_species, np.int64),
+            np.array(child_index, np.int64), founders)
+
+
+def birth_mutation_ref(genome, key, tick, idx, kind, count, rate, c, precision, sigma, uniform,
+                       stream):
+    """A child's genome (n,) float32 mutated by its draws uniform(key, tick, stream, idx, d),
+    d = 2, 3, ...: with rate > 0 each parameter is hit if its draw < rate, then two draws make
+    its step; else `count` distinct parameters by a partial Fisher-Yates shuffle (one draw picks
+    each), each followed by its two step draws. Steps: gray sign(u2 < 0.5: -1) c exp(-u1
+    precision), gaussian sigma sqrt(-2 ln(1 - u1)) cos(2 pi u2), added in float32."""
+    g = genome.astype(np.float32).copy()
+    draws = iter(range(2, 10**9))
+
+    def u():
+        return uniform(key, tick, stream, idx, next(draws))
+
+    def step():
+        u1, u2 = u(), u()
+        if kind == 1:
+            return np.float32(sigma * math.sqrt(-2.0 * math.log(1.0 - u1))
+                              * math.cos(2.0 * math.pi * u2))
+        return np.float32((-1.0 if u2 < 0.5 else 1.0) * c * math.exp(-u1 * precision))
+
+    n = g.size
+    if rate > 0:
+        for i in range(n):
+            if u() < rate:
+                g[i] += step()
+        return g
+    order = list(range(n))
+    for i in range(min(count, n)):
+        j = i + min(int(u() * (n - i)), n - i - 1)
+        order[i], order[j] = order[j], order[i]
+        g[order[i]] += step()
+    return g
