@@ -49,16 +49,21 @@ import sys
 import numpy as np
 from alife.config import load_world
 from alife.world import World
-from alife.world import passes, interact
+from alife.world import births, passes, interact
 cfg = load_world(sys.argv[1])
 world = World(cfg, 1, arena_ids=np.arange(2))
 for name in world.pass_names():
     world.compile_pass(name)
 kernels = (passes.sense_pass, passes.act_pass, passes.catch_pass, passes.finish_pass,
-           interact.goals_reached)
+           interact.goals_reached, births._census, births._plan, births._spawn, births.fit_inside)
 known = [list(k.signatures) for k in kernels]
+if world.open_ended:  # every agent can have a child, one species dies out (founders)
+    world.agents["energy"][:] = 2.0
+    world.agents["age"][:] = 1000
+    world.agents["alive"][world.agents["species"] == 1] = False
 for _ in range(3):
     world.tick()
+assert not world.open_ended or world.totals["births"] > 10
 print(json.dumps({"passes": world.pass_names(), "counts": [len(s) for s in known],
                   "same": [list(k.signatures) for k in kernels] == known}))
 """
@@ -67,7 +72,8 @@ print(json.dumps({"passes": world.pass_names(), "counts": [len(s) for s in known
 @pytest.mark.parametrize(
     "name, passes",
     [("foraging.yaml", "sense act finish"), ("predators.yaml", "sense act catch finish"),
-     ("tmaze.yaml", "sense act goals finish")],
+     ("tmaze.yaml", "sense act goals finish"),
+     ("ecology.yaml", "sense act catch finish births")],
 )  # fmt: skip
 def test_compile_pass_compiles_what_the_tick_calls(name, passes):
     """World.compile_pass compiles each pass of the tick for the very types the tick calls it
@@ -78,7 +84,7 @@ def test_compile_pass_compiles_what_the_tick_calls(name, passes):
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     assert out["passes"] == passes.split()
-    kernels = ["sense", "act", "catch", "finish", "goals"]
+    kernels = ["sense", "act", "catch", "finish", "goals"] + ["births"] * 4
     assert out["counts"] == [int(k in out["passes"]) for k in kernels]
     assert out["same"]
 
