@@ -28,8 +28,12 @@ def test_plan_follows_the_rules(n_species, n_arenas, n_rows, max_pop, min_pop, s
     energy = rng.uniform(0.0, 2.0, n_rows)
     age = rng.integers(0, 100, n_rows).astype(np.int64)
     apos = rng.integers(0, n_arenas, n_rows).astype(np.int64)
-    args = (alive, energy, age, apos, species_of, offsets, n_arenas, 1.0, 30, max_pop, min_pop)
-    got, want = _plan(*args), births_plan_ref(*args)
+    rules = (alive, energy, age, apos, species_of, offsets)
+    want = births_plan_ref(*rules, n_arenas, 1.0, 30, max_pop, min_pop)
+    out = (np.empty(n_rows, np.int64), np.empty(n_rows, np.int64), np.empty(n_species, np.int64),
+           np.full((n_arenas, n_species), -1, np.int64))
+    n_parents = _plan(*rules, 1.0, 30, max_pop, min_pop, *out)
+    got = (out[0][:n_parents], out[2], out[1][:n_parents], out[3])
     for g, w, name in zip(got, want, ("parents", "per_species", "child_index", "founders"),
                           strict=True):  # fmt: skip
         np.testing.assert_array_equal(g, w, err_msg=name)

@@ -203,7 +203,7 @@ def test_newborns_are_placed_outside_obstacles():
     child.y[:] = [100.0, 100.0, 50.0]
     circles, rects = w.tables.obstacles
     grid = w.tables.grid
-    fit_inside(child.x, child.y, 5.0, grid.width, grid.height, grid.wrap, circles, rects)
+    fit_inside(child.x, child.y, 0, 3, 5.0, grid.width, grid.height, grid.wrap, circles, rects)
     for q in range(3):
         assert not disc_overlaps_obstacle_ref(child.x[q], child.y[q], 5.0, circles, rects)
         assert 5.0 <= child.x[q] <= 395.0

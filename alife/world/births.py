@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from alife.config.models import WorldConfig
-from alife.jit import njit_inline, njit_serial
+from alife.jit import njit_callee, njit_serial
 from alife.world.agents import MIN_ROOM, AgentTable, empty_columns
 from alife.world.controller import Controller
 from alife.world.geometry import push_out_circle, push_out_rect
@@ -74,7 +74,10 @@ class Reproduction:
 
     def _births(self, agents: AgentTable, arenas: Arenas, tick: int) -> int:
         """Children of the agents that can reproduce, then founders where too few live."""
-        parents, per_species, child_index, founders = _plan(*self._plan_args(agents, arenas))
+        args = self._plan_args(agents, arenas)
+        n_parents = _plan(*args)
+        parents, child_index, per_species, founders = args[-4:]
+        parents, child_index = parents[:n_parents], child_index[:n_parents]
         need = (per_species + founders.sum(axis=0)).tolist()
         if any(k > agents.room(s) for s, k in enumerate(need)):
             agents.make_room(need)
@@ -98,19 +101,23 @@ class Reproduction:
 
     def _plan_args(self, agents: AgentTable, arenas: Arenas) -> tuple:
         oe, cols = self.config.evolution.open_ended, agents.columns
+        n, n_sp = cols.alive.shape[0], agents.n_species
         return (cols.alive, cols.energy, cols.age, cols.apos, cols.species, agents.offsets,
-                arenas.ids.shape[0], oe.reproduce_energy, oe.min_age, oe.max_population,
-                oe.min_population)  # fmt: skip
+                oe.reproduce_energy, oe.min_age, oe.max_population, oe.min_population,
+                np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n_sp, np.int64),
+                np.empty((arenas.ids.shape[0], n_sp), np.int64))  # fmt: skip
 
     def _spawn_args(self, agents: AgentTable, arenas: Arenas, tick: int, s: int,
                     parents: np.ndarray, child_index: np.ndarray, first: int) -> tuple:
-        return (parents, child_index, first, int(agents.offsets[s]), agents.columns,
+        c = agents.columns
+        return (parents, child_index, first, int(agents.offsets[s]), c.x, c.y, c.heading,
+                c.energy, c.energy0, c.alive, c.apos, c.born_gen, c.parent, c.ids, c.ledger,
                 agents.genomes[s], arenas.keys, tick, self.generation,
                 self.tables.species.radius[s], self.config.evolution.open_ended.child_energy,
-                *self._bounds(), *self.mutation)  # fmt: skip
+                self._bounds(), self.mutation)  # fmt: skip
 
     def _fit_args(self, x: np.ndarray, y: np.ndarray, s: int) -> tuple:
-        return (x, y, self.tables.species.radius[s], *self._bounds())
+        return (x, y, 0, x.shape[0], self.tables.species.radius[s], *self._bounds())
 
     def _bounds(self) -> tuple:
         """(width, height, wrap, circles, rects): what keeps a newborn inside, out of obstacles."""
@@ -162,96 +169,98 @@ def _census(alive, energy, age, apos, species, n_species, min_energy, min_age, m
 
 
 @njit_serial
-def _plan(alive, energy, age, apos, species, offsets, n_arenas, min_energy, min_age,
-          max_population, min_population):  # fmt: skip
+def _plan(alive, energy, age, apos, species, offsets, min_energy, min_age, max_population,
+          min_population, parents, child_index, per_species, founders):  # fmt: skip
     """Who has a child this tick (species s's rows start at offsets[s], int64 (S + 1,)).
-    Returns parents (P,) int64: rows counted from their species' first row (make_room keeps
-    those), ordered by species, then arena, then row (in each arena and species the first in
-    row order, while fewer than max_population live); per_species (S,) int64: children;
-    child_index (P,) int64: each child's index among its arena's children this tick (its random
-    stream); founders (A, S) int64: fresh agents where fewer than min_population would live."""
+    Fills parents[:P] (int64 (N,)): rows counted from their species' first row (make_room
+    keeps those), ordered by species, then arena, then row (in each arena and species the first
+    in row order, while fewer than max_population live); child_index[:P] (int64 (N,)): each
+    child's index among its arena's children this tick (its random stream); per_species (S,)
+    int64: children; founders (A, S) int64: fresh agents where fewer than min_population would
+    live. Returns P."""
     n = alive.shape[0]
-    n_species = offsets.shape[0] - 1
-    living = np.zeros((n_species, n_arenas), np.int64)
+    n_arenas, n_species = founders.shape
+    n_groups = n_species * n_arenas  # group g = species * n_arenas + arena
+    living = np.zeros(n_groups, np.int64)
     for i in range(n):
         if alive[i]:
-            living[species[i], apos[i]] += 1
-    taken = np.zeros((n_species, n_arenas), np.int64)
-    chosen = np.zeros(n, np.bool_)
+            living[species[i] * n_arenas + apos[i]] += 1
+    taken = np.zeros(n_groups, np.int64)
+    group = np.full(n, -1, np.int64)  # the group of each parent
     for i in range(n):
         if alive[i] and energy[i] >= min_energy and age[i] >= min_age:
-            s, a = species[i], apos[i]
-            if living[s, a] + taken[s, a] < max_population:
-                chosen[i] = True
-                taken[s, a] += 1
-    start = np.zeros((n_species, n_arenas), np.int64)  # where each group's parents start
-    per_species = np.zeros(n_species, np.int64)
-    p = 0
-    for s in range(n_species):
-        for a in range(n_arenas):
-            start[s, a] = p
-            p += taken[s, a]
-            per_species[s] += taken[s, a]
-    parents = np.empty(p, np.int64)
-    fill = start.copy()
+            g = species[i] * n_arenas + apos[i]
+            if living[g] + taken[g] < max_population:
+                group[i] = g
+                taken[g] += 1
+    start = np.zeros(n_groups + 1, np.int64)  # where each group's parents start
+    for g in range(n_groups):
+        start[g + 1] = start[g] + taken[g]
+    per_species[:] = 0
+    for g in range(n_groups):
+        s, a = g // n_arenas, g % n_arenas
+        per_species[s] += taken[g]
+        founders[a, s] = max(min_population - living[g] - taken[g], 0)
+    fill = np.zeros(n_groups, np.int64)
     for i in range(n):
-        if chosen[i]:
-            s, a = species[i], apos[i]
-            parents[fill[s, a]] = i - offsets[s]
-            fill[s, a] += 1
-    child_index = np.empty(p, np.int64)
+        g = group[i]
+        if g >= 0:
+            parents[start[g] + fill[g]] = i - offsets[g // n_arenas]
+            fill[g] += 1
     before = np.zeros(n_arenas, np.int64)  # children of each arena in earlier species
-    for s in range(n_species):
-        for a in range(n_arenas):
-            for q in range(taken[s, a]):
-                child_index[start[s, a] + q] = before[a] + q
-            before[a] += taken[s, a]
-    founders = np.maximum(min_population - (living + taken), 0).T.copy()
-    return parents, per_species, child_index, founders
+    for g in range(n_groups):
+        a = g % n_arenas
+        for q in range(taken[g]):
+            child_index[start[g] + q] = before[a] + q
+        before[a] += taken[g]
+    return start[n_groups]
 
 
 @njit_serial
-def _spawn(parents, child_index, first, offset, cols, genomes, keys, tick, generation, radius,
-           child_energy, width, height, wrap, circles, rects, kind, count, rate, c, precision,
-           sigma):  # fmt: skip
+def _spawn(parents, child_index, first, offset, x, y, heading, energy, energy0, alive, apos,
+           born_gen, parent, ids, ledger, genomes, keys, tick, generation, radius, child_energy,
+           bounds, mutation):  # fmt: skip
     """The children of parents (P,) int64 (rows of one species counted from its first row,
-    `offset`) in rows first.. (claimed by AgentTable.grow: zeroed and numbered). Each gets
-    child_energy of its parent's energy, a place 2.2 radii away in a random direction (pushed
-    out of obstacles, into the arena), a random heading, and its parent's genome mutated
-    (genomes (rows, n_params) float32, rows counted like parents)."""
-    n_params = genomes.shape[1]
-    scratch = np.empty(n_params, np.int64)
+    `offset`) in rows first.. (claimed by AgentTable.grow: zeroed and numbered) of the agent
+    columns x .. ledger. Each gets child_energy of its parent's energy, a place 2.2 radii away
+    in a random direction (pushed out of obstacles, into the arena: bounds), a random heading,
+    and its parent's genome mutated (genomes (rows, n_params) float32, rows counted like
+    parents; mutation: Reproduction.mutation)."""
+    scratch = np.empty(genomes.shape[1], np.int64)
     for j in range(parents.shape[0]):
         p = offset + parents[j]
         row = first + j
-        a = cols.apos[p]
+        a = apos[p]
         key = keys[a]
         idx = child_index[j]
-        gift = child_energy * cols.energy[p]
-        cols.energy[p] -= gift
-        cols.ledger[p, L_CHILD] += gift
+        gift = child_energy * energy[p]
+        energy[p] -= gift
+        ledger[p, L_CHILD] += gift
         ang = -math.pi + 2.0 * math.pi * uniform(key, tick, P_BIRTH, idx, _ANGLE)
-        cols.x[row] = cols.x[p] + 2.2 * radius * math.cos(ang)
-        cols.y[row] = cols.y[p] + 2.2 * radius * math.sin(ang)
-        cols.heading[row] = -math.pi + 2.0 * math.pi * uniform(key, tick, P_BIRTH, idx, _HEADING)
-        cols.energy[row] = gift
-        cols.energy0[row] = gift
-        cols.alive[row] = True
-        cols.apos[row] = a
-        cols.born_gen[row] = generation
-        cols.parent[row] = cols.ids[p]
-        child = genomes[row - offset]
-        child[:] = genomes[p - offset]
-        _mutate(child, key, tick, idx, scratch, kind, count, rate, c, precision, sigma)
-    fit_inside(cols.x[first : first + parents.shape[0]], cols.y[first : first + parents.shape[0]],
-                radius, width, height, wrap, circles, rects)  # fmt: skip
+        x[row] = x[p] + 2.2 * radius * math.cos(ang)
+        y[row] = y[p] + 2.2 * radius * math.sin(ang)
+        heading[row] = -math.pi + 2.0 * math.pi * uniform(key, tick, P_BIRTH, idx, _HEADING)
+        energy[row] = gift
+        energy0[row] = gift
+        alive[row] = True
+        apos[row] = a
+        born_gen[row] = generation
+        parent[row] = ids[p]
+        for i in range(genomes.shape[1]):  # a loop: a row assignment compiles slowly
+            genomes[row - offset, i] = genomes[p - offset, i]
+        _mutate(genomes[row - offset], key, tick, idx, scratch, mutation)
+    width, height, wrap, circles, rects = bounds
+    fit_inside(x, y, first, first + parents.shape[0], radius, width, height, wrap, circles,
+               rects)  # fmt: skip
 
 
-@njit_inline
-def _mutate(genome, key, tick, idx, scratch, kind, count, rate, c, precision, sigma):
+@njit_callee
+def _mutate(genome, key, tick, idx, scratch, mutation):
     """Mutate genome (n_params,) float32 in place: `count` distinct parameters (rate 0) or each
     with probability `rate`, by +-c exp(-u precision) (GRAY) or N(0, sigma^2) (GAUSSIAN) steps;
-    draws _MUTATION.. of the child's stream."""
+    draws _MUTATION.. of the child's stream. mutation: (kind, count, rate, c, precision,
+    sigma)."""
+    kind, count, rate, c, precision, sigma = mutation
     n = genome.shape[0]
     d = _MUTATION
     if rate > 0.0:
@@ -273,7 +282,7 @@ def _mutate(genome, key, tick, idx, scratch, kind, count, rate, c, precision, si
         d += 2
 
 
-@njit_inline
+@njit_callee
 def _step(key, tick, idx, d, kind, c, precision, sigma):
     """One mutation step (float32) from draws d and d + 1 of the child's stream."""
     u1 = uniform(key, tick, P_BIRTH, idx, d)
@@ -286,10 +295,10 @@ def _step(key, tick, idx, d, kind, c, precision, sigma):
 
 
 @njit_serial
-def fit_inside(x, y, r, width, height, wrap, circles, rects):
-    """Wrap or clamp discs (x, y (k,) float64, radius r) into the arena and push them out of
+def fit_inside(x, y, lo, hi, r, width, height, wrap, circles, rects):
+    """Wrap or clamp discs lo:hi (x, y float64, radius r) into the arena and push them out of
     obstacles, in place."""
-    for q in range(x.shape[0]):
+    for q in range(lo, hi):
         px, py = x[q], y[q]
         for _ in range(2):
             for i in range(circles.shape[0]):
