@@ -12,7 +12,8 @@ Children are made by compiled kernels, every draw counter-based (alife.world.rng
 `uniform(arena key, tick, P_BIRTH, child index in its arena this tick, draw)`. They are placed
 species by species, within a species arena by arena, within an arena in row order; founders
 (a species about to die out) come after them, drawn by a NumPy Generator seeded by (seed,
-generation, arena index, tick). So arenas stay independent of which others share the World.
+generation, arena index, tick, P_BIRTH, species). So arenas stay independent of which others
+share the World.
 """
 
 from __future__ import annotations
