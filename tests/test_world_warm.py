@@ -1,5 +1,6 @@
 """Warming up a world's kernels: what the child process compiles is what the World calls."""
 
+import functools
 import json
 import os
 import subprocess
@@ -127,18 +128,35 @@ def test_warm_up_with_the_steps_in_a_child_process():
     assert world.agent_ticks > 0
 
 
-def test_compile_share_ends_with_the_clusters_for_whoever_gets_there_first(monkeypatch, tmp_path):
-    """After its passes, each process claims the clusters' kernels: the first to finish its
-    passes compiles them, the other does not."""
+def test_compile_share_ends_with_also_for_whoever_gets_there_first(tmp_path):
+    """After its passes, each process claims the caller's `also`: the first to finish its
+    passes runs it, the other does not."""
     from alife.world import warm
 
     compiled = []
-    monkeypatch.setattr(warm, "compile_clusters", lambda config: compiled.append(config))
     parent, child = _Recorder(), _Recorder()
-    warm.compile_share(parent, "cfg", tmp_path, "sense")
+    warm.compile_share(parent, "cfg", tmp_path, "sense", compiled.append)
     assert parent.compiled == ["sense", "act", "goals", "finish"] and compiled == ["cfg"]
-    warm.compile_share(child, "cfg", tmp_path, "act")
+    warm.compile_share(child, "cfg", tmp_path, "act", compiled.append)
     assert child.compiled == [] and compiled == ["cfg"]
+
+
+def test_also_must_be_a_function_the_child_can_import():
+    """The child finds `also` by its module and name: a module-level function goes by name,
+    anything else is refused before any process starts."""
+    from alife.evolve.clusters import compile_kernels
+    from alife.world import warm
+
+    assert warm._name_of(compile_kernels) == "alife.evolve.clusters:compile_kernels"
+    assert warm._named(warm._name_of(compile_kernels)) is compile_kernels
+    assert warm._name_of(None) is None and warm._named(None) is None
+    def nested(config):
+        pass
+
+    cfg = load_world(WORLDS / "foraging.yaml")
+    for bad in (lambda config: None, nested, functools.partial(compile_kernels)):
+        with pytest.raises(ValueError, match="module-level function"):
+            warm.warm_up(cfg, 1, also=bad)
 
 
 CLUSTERS = """
@@ -146,9 +164,9 @@ import json
 import sys
 from alife.config import load_world
 from alife.evolve import clusters
+from alife.evolve.clusters import compile_kernels
 from alife.render.session import Session
-from alife.world.warm import compile_clusters
-compile_clusters(load_world(sys.argv[1]))
+compile_kernels(load_world(sys.argv[1]))
 kernels = (clusters._speciate, clusters._nearest)
 known = [list(k.signatures) for k in kernels]
 session = Session(sys.argv[1])
@@ -160,8 +178,8 @@ print(json.dumps({"counts": [len(s) for s in known],
 
 
 @pytest.mark.parametrize("name, counts", [("foraging.yaml", [1, 0]), ("ecology.yaml", [1, 1])])
-def test_compile_clusters_compiles_what_the_window_calls(name, counts):
-    """compile_clusters compiles the clustering kernels for the very types the window calls
+def test_clusters_compile_kernels_compiles_what_the_window_calls(name, counts):
+    """clusters.compile_kernels compiles the clustering kernels for the very types the window calls
     them with (the nearest-cluster search only for open-ended worlds, whose births use it): a
     Session of the file, colouring by cluster and ticking (open-ended: re-clustering) afterwards
     add no specialisation (a fresh process)."""
@@ -223,14 +241,14 @@ def test_window_commands_warm_up_only_a_cold_cache(monkeypatch, tmp_path):
     warmed = []
 
     @contextmanager
-    def warming_up(config, seed, mutate):
-        warmed.append(config.name)
+    def warming_up(config, seed, mutate, also):
+        warmed.append((config.name, also.__name__))
         yield
 
     monkeypatch.setattr(warm, "warming_up", warming_up)
     bad = tmp_path / "bad.yaml"
     bad.write_text("species: [")
-    for cold, path, want in ((True, WORLDS / "ecology.yaml", ["ecology"]),
+    for cold, path, want in ((True, WORLDS / "ecology.yaml", [("ecology", "compile_kernels")]),
                              (False, WORLDS / "ecology.yaml", []), (True, bad, []),
                              (True, tmp_path / "missing.yaml", [])):  # fmt: skip
         warmed.clear()

@@ -137,7 +137,6 @@ def play(
     """`python run.py play WORLD.yaml [--load SNAPSHOT]`: the world file live, or continuing
     from a named snapshot (world None: the world file the snapshot was saved from)."""
     from alife.config import load_world
-    from alife.render.session import Session
     from alife.render.snapshots import find_snapshot, load_snapshot, snapshot_world
 
     snapshot = None
@@ -151,6 +150,8 @@ def play(
     _check_early(window)
     messages = []
     with _first_start(config), _closing_display():
+        from alife.render.session import Session  # (its imports overlap the child's compiling)
+
         _open_early(window, str(world))
         session = Session(world, seed=seed, config=config)
         if snapshot is not None:
@@ -301,18 +302,19 @@ def load_run_history(run_dir: Path, config) -> dict[str, list[float]]:
 
 @contextmanager
 def _first_start(config) -> Iterator[None]:
-    """Around building the window's World: on a cold kernel cache, config's kernels compile
-    on two cores first (alife.world.warm; nothing for config None), and the body runs while the
-    child process finishes its share."""
+    """Around building the window's World: on a cold kernel cache, config's kernels (and the
+    genome clusters') compile on two cores first (alife.world.warm; nothing for config None),
+    and the body runs while the child process finishes its share."""
     from alife.evolve.progress import numba_cache_cold
 
     if config is None or not numba_cache_cold():
         yield
         return
+    from alife.evolve.clusters import compile_kernels
     from alife.evolve.mutation import births_mutate
     from alife.world.warm import warming_up
 
-    with warming_up(config, config.seed, births_mutate(config)):
+    with warming_up(config, config.seed, births_mutate(config), also=compile_kernels):
         yield
 
 
