@@ -114,31 +114,12 @@ def _window_options(args: argparse.Namespace) -> dict:
     )
 
 
-def _warm_first_start(world: Path | None) -> None:
-    """On a cold kernel cache, compile the kernels of this world file on two cores before its
-    window opens (alife.world.warm); nothing if the file cannot be read here (the command
-    itself then says what is wrong with it)."""
-    from alife.evolve.progress import numba_cache_cold
-
-    if world is None or not numba_cache_cold():
-        return
-    from alife.config import load_world
-    from alife.world.warm import warm_up
-
-    try:
-        config = load_world(world)
-    except (AlifeError, OSError):
-        return
-    warm_up(config, config.seed)
-
-
 def _cmd_play(args: argparse.Namespace) -> int:
     """Open a world file in the interactive window."""
     from alife.render.launch import play
 
     # with --load and no world file given, the snapshot names its world file
     world = None if args.load and args.world == str(DEFAULT_WORLD) else args.world
-    _warm_first_start(None if world is None else Path(world))
     for line in play(world, load=args.load, **_window_options(args)):
         print(line)
     return 0
@@ -146,10 +127,8 @@ def _cmd_play(args: argparse.Namespace) -> int:
 
 def _cmd_view(args: argparse.Namespace) -> int:
     """Open a run's world with its best genomes in the interactive window."""
-    from alife.evolve.rundir import WORLD_FILE
     from alife.render.launch import view
 
-    _warm_first_start(Path(args.run) / WORLD_FILE)
     for line in view(args.run, **_window_options(args)):
         print(line)
     return 0
@@ -279,10 +258,8 @@ def _no_workers_when_open_ended(args: argparse.Namespace, open_ended: bool) -> N
 
 def _cmd_replay(args: argparse.Namespace) -> int:
     """Re-simulate one generation of a run and open it with a tick slider."""
-    from alife.evolve.rundir import WORLD_FILE
     from alife.render.launch import replay
 
-    _warm_first_start(Path(args.run) / WORLD_FILE)
     options = _window_options(args)
     options.update(generation=args.generation, keyframe_every=args.keyframe_every)
     for line in replay(args.run, progress=lambda m: print(m, flush=True), **options):

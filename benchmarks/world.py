@@ -22,7 +22,7 @@ benchmarks/brain.py's 'x fht'): on a shared or virtual machine it drifts by tens
 It also prints the fixed (not per-agent) cost of a tick, the open-ended ecology world's rate (4
 arenas, about 400 agents) on one and on two threads, as the machine is and with another process
 spinning on a core, and the first start: a fresh process warming up the default world on an
-empty kernel cache (wall and CPU seconds).
+empty kernel cache, and one running all of `play --frames 30` off-screen (wall and CPU seconds).
 
 Usage: python -m benchmarks.world [--quick] [--against REV]   (or python run.py bench)
 """
@@ -282,11 +282,17 @@ else:
     warm.warm_up(config, config.seed)
 """
 
+# what `python run.py play WORLD --frames 30` runs (off-screen), output discarded
+_FIRST_PLAY = """
+import importlib, sys
+importlib.import_module(sys.argv[1] + ".cli").main(["play", sys.argv[2], "--frames", "30"])
+"""
 
-def first_start(engine: Engine) -> tuple[float, float] | None:
+
+def first_start(engine: Engine, play: bool = False) -> tuple[float, float] | None:
     """Wall and CPU seconds (its processes' user + system) of a fresh process warming up the
-    default world on an empty Numba cache, as `play` and `evolve` do on a first start; None if
-    the revision has no warm-up."""
+    default world on an empty Numba cache, as `play` and `evolve` do on a first start (play:
+    the whole of `play --frames 30`, window off-screen); None if the revision has no warm-up."""
     import resource
     import subprocess
     import sys
@@ -297,11 +303,13 @@ def first_start(engine: Engine) -> tuple[float, float] | None:
         return None
     root = Path(engine.package.__file__).resolve().parent.parent
     with tempfile.TemporaryDirectory(prefix="alife-first-start-") as cache:
-        env = {**os.environ, "NUMBA_CACHE_DIR": cache, "PYTHONPATH": str(root)}
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache, "PYTHONPATH": str(root),
+               "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}  # fmt: skip
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-c", _FIRST_START, pkg, str(engine.worlds / WORLD.name)],
-                       env=env, check=True, capture_output=True)  # fmt: skip
+        subprocess.run([sys.executable, "-c", _FIRST_PLAY if play else _FIRST_START, pkg,
+                        str(engine.worlds / WORLD.name)], cwd=cache, env=env, check=True,
+                       capture_output=True)  # fmt: skip
         wall = time.perf_counter() - t0
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
@@ -397,19 +405,22 @@ def main(quick: bool = False, against: str | None = None) -> int:
             print(f"  {e.label:>16} {label:>20}, {alive} agents: 1 thread {r[1]:>9,.0f}, "
                   f"{THREADS} threads {r[THREADS]:>9,.0f} ({r[THREADS] / r[1]:.2f}x)")  # fmt: skip
     rounds = 1 if quick else 2
-    print(f"\nFirst start ({WORLD.name}: warm-up on an empty kernel cache, both cores), "
-          f"{rounds} interleaved round(s), seconds:")  # fmt: skip
-    starts = {e.label: [] for e in engines}
-    for _ in range(rounds):
+    print(f"\nFirst start ({WORLD.name} on an empty kernel cache, both cores: the warm-up, "
+          f"and all of `play --frames 30` off-screen), {rounds} interleaved round(s), "
+          "seconds:")  # fmt: skip
+    for what, play in (("warm-up", False), ("play", True)):
+        starts = {e.label: [] for e in engines}
+        for _ in range(rounds):
+            for e in engines:
+                starts[e.label].append(first_start(e, play))
         for e in engines:
-            starts[e.label].append(first_start(e))
-    for e in engines:
-        if None in starts[e.label]:
-            print(f"  {e.label:>16}: no warm-up in this revision")
-            continue
-        walls = ", ".join(f"{w:.1f}" for w, _ in starts[e.label])
-        cpus = ", ".join(f"{c:.1f}" for _, c in starts[e.label])
-        print(f"  {e.label:>16}: wall {walls}; CPU {cpus} (load avg {os.getloadavg()[0]:.1f})")
+            if None in starts[e.label]:
+                print(f"  {e.label:>16}: no warm-up in this revision")
+                continue
+            walls = ", ".join(f"{w:.1f}" for w, _ in starts[e.label])
+            cpus = ", ".join(f"{c:.1f}" for _, c in starts[e.label])
+            print(f"  {e.label:>16} {what:>8}: wall {walls}; CPU {cpus} "
+                  f"(load avg {os.getloadavg()[0]:.1f})")  # fmt: skip
     print(f"machine speed after: {machine_yardstick()}")
     return 0
 

@@ -194,6 +194,20 @@ def speciate(
     return Clusters(tuple(reps), tuple(ids), next_id), members
 
 
+def compile_kernels(config) -> None:
+    """Compile (or load) the kernels that cluster the genomes of `config` (a WorldConfig):
+    speciating, and for open-ended worlds (whose births join the nearest cluster) the
+    nearest-cluster search. A warm-up's `also` (alife.world.warm)."""
+    from alife.world import make_controller
+
+    n_params = [make_controller(config, s).n_params for s in range(len(config.species))]
+    genomes = [np.zeros((2, p), np.float32) for p in n_params]
+    clusters, _ = speciate(Clusters.empty(n_params), genomes, 1.0)
+    if config.evolution.mode == "open_ended":
+        for s, g in enumerate(genomes):
+            clusters.nearest(s, g, 1.0)
+
+
 def sizes_text(members: np.ndarray) -> str:
     """'id:size id:size ...' of the clusters present in `members` (n,) int64, by id."""
     ids, counts = np.unique(np.asarray(members, np.int64), return_counts=True)

@@ -48,14 +48,16 @@ class RunResult:
 
 
 def warm_up(config, seed: int) -> None:
-    """Compile (or load from cache) every tick kernel: one small World, 2 ticks; on a cold
-    cache the brains compile in a child process meanwhile (alife.world.warm).
+    """Compile (or load from cache) every tick kernel and the genome clusters' kernels: one
+    small World, 2 ticks; on a cold cache the brains compile in a child process meanwhile
+    (alife.world.warm).
 
     Run before spawning workers on a cold cache, so they load compiled code instead of each
     compiling it again."""
+    from alife.evolve.clusters import compile_kernels
     from alife.world.warm import warm_up as warm
 
-    warm(config, seed, with_child=numba_cache_cold())
+    warm(config, seed, with_child=numba_cache_cold(), also=compile_kernels)
 
 
 class EvolutionRun:

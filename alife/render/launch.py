@@ -10,6 +10,7 @@ fall back to SDL's off-screen driver. Returns a list of messages for the CLI to 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -106,6 +107,14 @@ def record_frames(session, ticks_per_frame: int) -> int:
     return RECORD_FRAMES
 
 
+def _check_early(window: dict) -> tuple[int, int]:
+    """Check the options that opening the window needs (before any compiling); its size."""
+    frames = window.get("frames")
+    if frames is not None and frames < 1:
+        raise AlifeError(f"--frames must be at least 1, got {frames}")
+    return parse_size(window.get("size") or "1280x800")
+
+
 def _open_early(window: dict, label: str) -> None:
     """Check the options and open the window before the (slower) World is built: a missing or
     unreachable display fails fast, and the user sees a loading message meanwhile."""
@@ -114,11 +123,8 @@ def _open_early(window: dict, label: str) -> None:
     from alife.render.display import open_window
     from alife.render.hud import text
 
-    frames = window.get("frames")
-    if frames is not None and frames < 1:
-        raise AlifeError(f"--frames must be at least 1, got {frames}")
-    size = parse_size(window.get("size") or "1280x800")
-    screen = open_window(size, f"alife - {label}", offscreen_ok=frames is not None)
+    size = _check_early(window)
+    screen = open_window(size, f"alife - {label}", offscreen_ok=window.get("frames") is not None)
     screen.fill((12, 13, 18))
     msg = text(f"loading {label} ... (the first run also compiles kernels)", 22)
     screen.blit(msg, msg.get_rect(center=screen.get_rect().center))
@@ -131,7 +137,6 @@ def play(
     """`python run.py play WORLD.yaml [--load SNAPSHOT]`: the world file live, or continuing
     from a named snapshot (world None: the world file the snapshot was saved from)."""
     from alife.config import load_world
-    from alife.render.session import Session
     from alife.render.snapshots import find_snapshot, load_snapshot, snapshot_world
 
     snapshot = None
@@ -142,9 +147,12 @@ def play(
     if world is None or not Path(world).exists():
         raise AlifeError(f"{world}: no such world file (try worlds/foraging.yaml)")
     config = load_world(world)  # a broken file is reported before any window (or its absence)
-    _open_early(window, str(world))
+    _check_early(window)
     messages = []
-    with _closing_display():
+    with _first_start(config), _closing_display():
+        from alife.render.session import Session  # (its imports overlap the child's compiling)
+
+        _open_early(window, str(world))
         session = Session(world, seed=seed, config=config)
         if snapshot is not None:
             info = load_snapshot(session, snapshot)
@@ -154,24 +162,33 @@ def play(
 
 def view(run_dir: str | Path, *, seed: int | None = None, **window) -> list[str]:
     """`python run.py view runs/NAME`: a run's world with its best genomes living in it."""
-    _open_early(window, str(run_dir))
+    from alife.evolve.rundir import WORLD_FILE
+
+    _check_early(window)
+    with _first_start(_readable_world(Path(run_dir) / WORLD_FILE)), _closing_display():
+        _open_early(window, str(run_dir))
+        session = _view_session(Path(run_dir), seed)
+    return run_window(session, **window)
+
+
+def _view_session(run_dir: Path, seed: int | None):
+    """The Session `view` shows: an open-ended run's living population, else the run's best
+    genomes in its world, with the run's fitness history on the chart."""
     from alife.config import load_world
     from alife.render.session import Session
 
-    with _closing_display():
-        if _run_mode(Path(run_dir)) == "open_ended":
-            session = open_ended_session(Path(run_dir), seed)
-            return run_window(session, **window)
-        world_file, genomes, generation = load_run_best(Path(run_dir))
-        config = load_world(world_file)
-        history = load_run_history(Path(run_dir), config)
-        done = max((len(v) for v in history.values()), default=0)  # the window continues the run
-        session = Session(
-            world_file, seed=seed, genomes=genomes, generation=max(generation, done), config=config
-        )
-        session.history = history
-        session.history_version += 1
-    return run_window(session, **window)
+    if _run_mode(run_dir) == "open_ended":
+        return open_ended_session(run_dir, seed)
+    world_file, genomes, generation = load_run_best(run_dir)
+    config = load_world(world_file)
+    history = load_run_history(run_dir, config)
+    done = max((len(v) for v in history.values()), default=0)  # the window continues the run
+    session = Session(
+        world_file, seed=seed, genomes=genomes, generation=max(generation, done), config=config
+    )
+    session.history = history
+    session.history_version += 1
+    return session
 
 
 def replay(
@@ -186,12 +203,16 @@ def replay(
     """`python run.py replay runs/NAME --generation G`: generation G re-simulated from the run's
     nearest checkpoint, checked against its metrics.csv, shown with a tick slider."""
     from alife.evolve.replay import start_of
+    from alife.evolve.rundir import WORLD_FILE
     from alife.render.replay import ReplaySession
 
     if seed is not None:
         raise AlifeError("--seed: a replay uses the run's own seed")
     if keyframe_every < 1:
         raise AlifeError(f"--keyframe-every must be at least 1, got {keyframe_every}")
+    _check_early(window)
+    with _first_start(_readable_world(Path(run_dir) / WORLD_FILE)):
+        pass  # re-simulating ticks: it needs every kernel compiled
     start = start_of(Path(run_dir), generation, progress)
     _open_early(window, f"{run_dir} generation {start.generation}")
     with _closing_display():
@@ -276,6 +297,34 @@ def load_run_history(run_dir: Path, config) -> dict[str, list[float]]:
     except (KeyError, ValueError):
         return {}  # an unreadable metrics file only costs the chart its past
     return history
+
+
+@contextmanager
+def _first_start(config) -> Iterator[None]:
+    """Around building the window's World: on a cold kernel cache, config's kernels (and the
+    genome clusters') compile on two cores first (alife.world.warm; nothing for config None),
+    and the body runs while the child process finishes its share."""
+    from alife.evolve.progress import numba_cache_cold
+
+    if config is None or not numba_cache_cold():
+        yield
+        return
+    from alife.evolve.clusters import compile_kernels
+    from alife.world.warm import warming_up
+
+    with warming_up(config, config.seed, also=compile_kernels):
+        yield
+
+
+def _readable_world(path: Path):
+    """The world file's config, or None when it cannot be read here (the command itself then
+    says what is wrong with it)."""
+    from alife.config import load_world
+
+    try:
+        return load_world(path)
+    except (AlifeError, OSError):
+        return None
 
 
 @contextmanager

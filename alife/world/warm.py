@@ -6,10 +6,13 @@ passes do not depend on what the motors are). Then both processes compile the ti
 (alife.world.tick) without running them, each pass by whichever process claims it first (a file
 created exclusively in a shared directory): this process starts with sensing, the child with
 acting, so a world whose steps compile fast hands the child a share of the passes and one whose
-steps compile slowly does not wait for them. Everything lands in Numba's on-disk cache, so the
-caller's Worlds (and any workers) load it instead of compiling. The child steps each species'
-controller exactly as a World does (prepared genomes, a zeroed state, C-contiguous float32
-sensors), so what it compiles is what the World calls.
+steps compile slowly does not wait for them. The caller's own kernels (`also`: a module-level
+function of the config, which the child finds by its name) are claimed last, by whichever
+process gets there first. Everything lands in Numba's on-disk cache, so the caller's Worlds
+(and any workers) load it instead of compiling. `warming_up` runs the caller's own setup (a
+window, its World) once this process has compiled its share, while the child may still be
+compiling. The child steps each species' controller exactly as a World does (prepared genomes,
+a zeroed state, C-contiguous float32 sensors), so what it compiles is what the World calls.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from importlib import import_module
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +78,36 @@ def compile_passes(world: World, claims: Path | None, first: str) -> None:
             world.compile_pass(name)
 
 
+Also = Callable[[WorldConfig], None]  # compiles (or loads) more of a first start's kernels
+
+
+def compile_share(world: World, config: WorldConfig, claims: Path, first: str,
+                  also: Also | None = None) -> None:  # fmt: skip
+    """This process's share: the passes it claims (starting with `first`), then `also` if it
+    claims it."""
+    compile_passes(world, claims, first)
+    if also is not None and _claim(claims, "also"):
+        also(config)
+
+
+def _name_of(also: Also | None) -> str | None:
+    """'module:function' of `also`, by which the child imports it (ValueError for anything
+    but a module-level function)."""
+    if also is None:
+        return None
+    name = f"{getattr(also, '__module__', '')}:{getattr(also, '__qualname__', '')}"
+    if _named(name) is not also:
+        raise ValueError(f"also must be a module-level function, got {also!r}")
+    return name
+
+
+def _named(name: str | None) -> Also | None:
+    if name is None:
+        return None
+    module, _, function = name.partition(":")
+    return getattr(import_module(module), function, None) if module else None
+
+
 def compile_steps(config: WorldConfig) -> None:
     """Compile (or load) every species' controller step: one step of two agents each."""
     rng = np.random.default_rng(0)
@@ -82,31 +118,48 @@ def compile_steps(config: WorldConfig) -> None:
 
 
 def child_main() -> None:
-    """The child process: one JSON line {config, seed, claims} on stdin, then the steps; then,
-    once GO arrives (end of input instead: the parent gave up), the passes it claims."""
+    """The child process: one JSON line {config, seed, also, claims} on stdin, then the steps;
+    then, once GO arrives (end of input instead: the parent gave up), its share. It ends without
+    Python's teardown (the compiled code is on disk; the parent waits for this exit)."""
     job = json.loads(sys.stdin.buffer.readline())
     config = WorldConfig.model_validate(job["config"])
     compile_steps(config)
     if sys.stdin.buffer.readline() == GO:
-        compile_passes(_small_world(config, job["seed"]), Path(job["claims"]), "act")
+        world = _small_world(config, job["seed"])
+        compile_share(world, config, Path(job["claims"]), "act", _named(job["also"]))
+    os._exit(0)
 
 
 _CHILD = "from alife.world.warm import child_main\nchild_main()\n"
 
 
-def warm_up(
-    config: WorldConfig, seed: int, *, with_child: bool = True
-) -> None:
-    """Compile (or load from cache) every kernel a World of `config` ticks with (mutate: as the
-    World takes it), then two ticks of a one-arena World. with_child (for a cold cache: a child
-    process costs a second or two to start): a child Python process compiles the steps and a
-    share of the passes meanwhile (silent; killed if this one is interrupted); one that fails
-    costs only time (whatever it did not compile, the ticks here or the first World compile)."""
+def warm_up(config: WorldConfig, seed: int, *, with_child: bool = True,
+            also: Also | None = None) -> None:  # fmt: skip
+    """Compile (or load from cache) every kernel a World of `config` ticks with, then two ticks
+    of a one-arena World. with_child (for a cold cache: a child process costs a second or two
+    to start): a child Python process compiles the steps and a share of the passes (and of
+    `also`, see the module docstring) meanwhile (silent; killed if this one is interrupted);
+    one that fails costs only time (whatever it did not compile, the ticks here or the first
+    World compile)."""
+    with warming_up(config, seed, with_child=with_child, also=also):
+        pass
+
+
+@contextmanager
+def warming_up(config: WorldConfig, seed: int, *, with_child: bool = True,
+               also: Also | None = None) -> Iterator[None]:  # fmt: skip
+    """warm_up around the caller's own setup: the body runs once this process has compiled its
+    share (with_child: the child may still be compiling), before the two ticks, so setup that
+    needs no tick (opening a window, building a World) overlaps with the child's compiling."""
     if not with_child:
         world = _small_world(config, seed, make_controller)
+        if also is not None:
+            also(config)
+        yield
         for _ in range(2):
             world.tick()
         return
+    job = {"config": config.model_dump(mode="json"), "seed": int(seed), "also": _name_of(also)}
     claims = Path(tempfile.mkdtemp(prefix="alife-warm-"))
     root = str(Path(__file__).resolve().parents[2])  # where this alife package is found
     path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
@@ -115,12 +168,12 @@ def warm_up(
                              env={**os.environ, "PYTHONPATH": path})  # fmt: skip
     done = False
     try:
-        job = {"config": config.model_dump(mode="json"), "seed": int(seed), "claims": str(claims)}
-        _tell(child, json.dumps(job).encode() + b"\n")
+        _tell(child, json.dumps({**job, "claims": str(claims)}).encode() + b"\n")
         world = _small_world(config, seed)
         _tell(child, GO)
-        compile_passes(world, claims, "sense")
         _close(child)
+        compile_share(world, config, claims, "sense", also)
+        yield
         child.wait()
         for _ in range(2):
             world.tick()
