@@ -20,7 +20,7 @@ import numba
 import numpy as np
 
 from alife.config.models import WorldConfig
-from alife.jit import MIN_CHUNK, Dispatch, set_threads
+from alife.jit import Dispatch, set_threads
 from alife.world.agents import AgentTable
 from alife.world.controller import Controller
 from alife.world.episode import approach_cued
@@ -40,12 +40,13 @@ MAX_PROBE_EVERY = 4096  # a count that keeps losing is tried this rarely at most
 
 
 class ThreadChoice:
-    """Whether a World ticks on all its Numba threads or on one: whichever has been faster
-    lately. A parallel region waits for every thread, so on a busy machine (or for small
-    worlds) one thread can be faster than several.
+    """Whether a stage of a World's tick (sensing, a species' think, acting, catching) runs on
+    all its Numba threads or on one: whichever has been faster lately. A parallel region wakes
+    and waits for every thread, so on a busy machine (or for small stages) one thread can be
+    faster than several.
 
-    Worlds of fewer than SERIAL_BELOW agents always use one thread. Otherwise the choice in use
-    is timed every tick after the first UNTIMED_TICKS (seconds per agent-tick, averaged over
+    Stages over fewer than SERIAL_BELOW agents always use one thread. Otherwise the choice in
+    use is timed every tick after the first UNTIMED_TICKS (seconds per agent, averaged over
     recent ticks); after FIRST_PROBE ticks, then every `probe_every` ticks, the other choice
     runs PROBE_TICKS ticks, and it takes over if it is faster. A try that loses doubles the
     wait before the next one (up to MAX_PROBE_EVERY)."""
@@ -59,7 +60,7 @@ class ThreadChoice:
         self.untimed = UNTIMED_TICKS
 
     def pick(self, allowed: int, n: int) -> int:
-        """The thread count for the next tick (allowed: Numba's count; n: agents)."""
+        """The thread count for the stage's next run (allowed: Numba's count; n: agents)."""
         if allowed == 1 or n < SERIAL_BELOW:
             return 1
         if PROBE_EVERY and not self.probing:
@@ -71,7 +72,7 @@ class ThreadChoice:
         return allowed if use_parallel else 1
 
     def record(self, threads: int, seconds_per_agent: float) -> None:
-        """The last tick's wall time per agent on `threads` threads."""
+        """The stage's last wall time per agent on `threads` threads."""
         if self.untimed:
             self.untimed -= 1
             return
@@ -135,7 +136,7 @@ class TickPipeline:
         self._catch_pass, self._finish_pass = Dispatch(catch_pass), Dispatch(finish_pass)
         self._goals = Dispatch(goals_reached)
         self._cued = approach_cued(config)
-        self.threads = ThreadChoice()
+        self.threads: dict = {}  # stage -> its ThreadChoice
 
     def cue_on(self, tick: int, n_arenas: int) -> np.ndarray:
         """(A,) bool: is the cue light showing at this tick (read-only)."""
@@ -176,8 +177,8 @@ class TickPipeline:
         bounds = np.zeros(agents.n_species + 1, np.int64)
         bounds[s + 1 :] = rows.size
         objects = object_grid(self.tables.grid, len(arenas.ids), agents.n + len(items.fx))
-        n_chunks = _chunks(rows.size, numba.get_num_threads())
-        self._sense(agents, items, arenas, tick, rows, dest, bounds, n_chunks, objects,
+        threads = _threads(rows.size, numba.get_num_threads())
+        self._sense(agents, items, arenas, tick, rows, dest, bounds, threads, objects,
                     out.reshape(-1))
         return out
 
@@ -186,9 +187,9 @@ class TickPipeline:
         """Every agent's sensor inputs at this tick, per species (n_s, n_sensors) float32
         (copies), computed in the tick's own buffers exactly as run() computes them."""
         buf = self._buffers(agents, items, len(arenas.ids))
-        threads = numba.get_num_threads() if agents.n >= SERIAL_BELOW else 1
-        self._sense(agents, items, arenas, tick, buf.rows, buf.dest, buf.bounds,
-                    _chunks(agents.n, threads), buf.objects, buf.sensors)
+        threads = _threads(agents.n, numba.get_num_threads())
+        self._sense(agents, items, arenas, tick, buf.rows, buf.dest, buf.bounds, threads,
+                    buf.objects, buf.sensors)
         self._sensed = (tick, buf)
         return [self._inputs(agents, buf, s).copy() for s in range(agents.n_species)]
 
@@ -198,28 +199,28 @@ class TickPipeline:
         k = int(self.tables.sensors.n_sensors[s])
         return buf.sensors[buf.base[s] : buf.base[s] + (hi - lo) * k].reshape(-1, k)
 
-    def _sense(self, agents, items, arenas, tick, rows, dest, bounds, n_chunks, objects,
+    def _sense(self, agents, items, arenas, tick, rows, dest, bounds, threads, objects,
                out) -> None:
         self._sense_pass(*self._sense_args(agents, items, arenas, tick, rows, dest, bounds,
-                                           n_chunks, objects, out))  # fmt: skip
+                                           threads, objects, out))  # fmt: skip
 
-    def _sense_args(self, agents, items, arenas, tick, rows, dest, bounds, n_chunks, objects,
+    def _sense_args(self, agents, items, arenas, tick, rows, dest, bounds, threads, objects,
                     out) -> tuple:
         t = self.tables
         return (rows, dest, bounds, agents.columns, items, t.sensors, t.obstacles, t.grid, tick,
                 self.cue_on(tick, len(arenas.ids)), self.shown_side(arenas.cue_side, tick),
-                arenas.swapped, n_chunks, objects, out)  # fmt: skip
+                arenas.swapped, threads, objects, out)  # fmt: skip
 
-    def _act_args(self, agents, items, arenas, tick, buf, n_chunks) -> tuple:
+    def _act_args(self, agents, items, arenas, tick, buf, threads) -> tuple:
         t = self.tables
-        return (buf.motors, agents.columns, items, t.species, t.items, t.obstacles, t.grid,
-                t.reach_collide, self.held(tick), n_chunks, buf.objects, buf.px, buf.py,
+        return (buf.motors, buf.rows, agents.columns, items, t.species, t.items, t.obstacles,
+                t.grid, t.reach_collide, self.held(tick), threads, buf.objects, buf.px, buf.py,
                 buf.claim, arenas.swapped)  # fmt: skip
 
-    def _catch_args(self, agents, buf, n_chunks) -> tuple:
+    def _catch_args(self, agents, buf, threads) -> tuple:
         t = self.tables
-        return (agents.columns, t.species, t.grid, t.reach_catch, n_chunks, buf.objects,
-                buf.catcher)  # fmt: skip
+        return (buf.rows, agents.columns, t.species, t.grid, t.reach_catch, threads,
+                buf.objects, buf.catcher)  # fmt: skip
 
     def _goals_args(self, agents, arenas) -> tuple:
         return (agents.columns, arenas.cue_side, self.tables.goals, float(self.cue.goal_radius),
@@ -256,52 +257,70 @@ class TickPipeline:
 
     def run(self, agents: AgentTable, items: ItemSlots, arenas: Arenas, tick: int,
             sensed: bool = False) -> TickCounts:
-        """Advance every arena by one tick, except births and deaths, on the Numba thread count
-        or on one thread, whichever ThreadChoice finds faster (results are the same on any).
+        """Advance every arena by one tick, except births and deaths. Each stage (sensing, each
+        species' think, acting, catching) runs on the Numba thread count or on one thread,
+        whichever its ThreadChoice finds faster (results are the same on any).
         sensed: sense_all() ran on this very state, so its inputs (still in the buffers) are
         used instead of sensing again."""
-        allowed = numba.get_num_threads()
-        threads = self.threads.pick(allowed, agents.n)
-        if threads == allowed:
-            return self._timed(agents, items, arenas, tick, threads, sensed)
-        set_threads(threads)
-        try:
-            return self._timed(agents, items, arenas, tick, threads, sensed)
-        finally:
-            set_threads(allowed)
-
-    def _timed(self, agents, items, arenas, tick: int, threads: int, sensed: bool) -> TickCounts:
-        t0 = time.perf_counter()
-        counts = self._run(agents, items, arenas, tick, threads, sensed)
-        self.threads.record(threads, (time.perf_counter() - t0) / max(1, agents.n))
-        return counts
-
-    def _run(self, agents, items, arenas, tick: int, threads: int, sensed: bool) -> TickCounts:
         buf = self._buffers(agents, items, len(arenas.ids))
-        n_chunks = _chunks(agents.n, threads)
+        allowed = numba.get_num_threads()
+        n = max(1, agents.n)
+        clock = time.perf_counter
         fresh = sensed and self._sensed is not None and self._sensed[0] == tick \
             and self._sensed[1] is buf  # fmt: skip
         self._sensed = None
         if not fresh:
-            self._sense(agents, items, arenas, tick, buf.rows, buf.dest, buf.bounds, n_chunks,
+            choice = self._choice("sense")
+            threads = choice.pick(allowed, n)
+            t0 = clock()
+            self._sense(agents, items, arenas, tick, buf.rows, buf.dest, buf.bounds, threads,
                         buf.objects, buf.sensors)
+            choice.record(threads, (clock() - t0) / n)
         for s, ctrl in enumerate(self.controllers):
             lo, hi = agents.span(s)
             if hi > lo:
+                choice = self._choice(s)
+                threads = choice.pick(allowed, hi - lo)
                 inputs = self._inputs(agents, buf, s)
-                motors = ctrl.step(self._prepare(agents, s), agents.states[s], inputs)
+                genomes = self._prepare(agents, s)
+                t0 = clock()
+                if threads == allowed:
+                    motors = ctrl.step(genomes, agents.states[s], inputs)
+                else:
+                    set_threads(threads)
+                    try:
+                        motors = ctrl.step(genomes, agents.states[s], inputs)
+                    finally:
+                        set_threads(allowed)
+                choice.record(threads, (clock() - t0) / (hi - lo))
                 buf.motors[lo:hi, : motors.shape[1]] = motors
+        choice = self._choice("act")
+        threads = choice.pick(allowed, n)
+        t0 = clock()
         n_alive, eaten = self._act_pass(*self._act_args(agents, items, arenas, tick, buf,
-                                                        n_chunks))  # fmt: skip
+                                                        threads))  # fmt: skip
+        choice.record(threads, (clock() - t0) / n)
         deaths = 0
         if self.has_prey:
-            caught = self._catch_pass(*self._catch_args(agents, buf, n_chunks))
+            choice = self._choice("catch")
+            threads = choice.pick(allowed, n)
+            t0 = clock()
+            caught = self._catch_pass(*self._catch_args(agents, buf, threads))
+            choice.record(threads, (clock() - t0) / n)
             eaten += caught
             deaths += caught
         if self.cue is not None:
             self._goals(*self._goals_args(agents, arenas))
         deaths += self._finish_pass(*self._finish_args(agents, items, arenas, tick))
         return TickCounts(int(n_alive), int(eaten), int(deaths))
+
+    def _choice(self, stage) -> ThreadChoice:
+        """The ThreadChoice of a stage ('sense', 'act', 'catch', or a species index: its
+        controller's step)."""
+        choice = self.threads.get(stage)
+        if choice is None:
+            choice = self.threads[stage] = ThreadChoice()
+        return choice
 
     def _prepare(self, agents: AgentTable, s: int):
         """Species s's genomes prepared once (Controller.prepare) and reused every tick until
@@ -342,7 +361,7 @@ class TickPipeline:
         return self._buf
 
 
-def _chunks(n: int, threads: int) -> int:
-    """Pieces a pass over n agents is cut into: a few per thread (a thread that starts late
-    finds work left), none smaller than MIN_CHUNK agents."""
-    return max(1, min(4 * threads, n // MIN_CHUNK))
+def _threads(n: int, allowed: int) -> int:
+    """Threads for a pass over n agents outside a tick's ThreadChoice: all allowed, or one
+    for fewer than SERIAL_BELOW agents."""
+    return allowed if n >= SERIAL_BELOW else 1
