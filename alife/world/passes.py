@@ -30,6 +30,10 @@ from alife.world.physics import collide_rows, move_rows
 from alife.world.sensors import clock_inputs, sense_rows
 from alife.world.spawn import regrow, regrowth_at
 
+# living agents from which act_pass moves them in parallel: a move is a few tens of ns per agent,
+# less than waking the other threads costs for fewer
+MOVE_PARALLEL_MIN = 4096
+
 
 @njit_inline
 def living_cuts(alive, rows, pieces):
@@ -184,20 +188,22 @@ def act_pass(motors, rows, agents, items, sp, it, obstacles, grid, reach, held, 
     item_radius = it.radius
     n = x.shape[0]
     cuts, n_alive = living_cuts(alive, rows, threads)
-    if threads == 1:
+    if threads == 1 or n_alive < MOVE_PARALLEL_MIN:
         move_rows(0, n, motors, x, y, heading, speed, alive, done, species, signal, held, max_turn,
                   max_speed, reverse, sp_signal, px, py)  # fmt: skip
-        collide_rows(0, n, px, py, alive, species, apos, radius, collide, width, height, wrap,
-                     circles, rects, gx, gy, cw, ch, reach, o_start, o_row, x, y)  # fmt: skip
-        claim_rows(0, n, x, y, alive, done, species, apos, radius, eat, item_radius, width,
-                   height, wrap, gx, gy, cw, ch, o_start, o_row, o_x, o_y, o_tag,
-                   claim)  # fmt: skip
     else:
         for c in prange(threads):
             move_rows(
                 cuts[c], cuts[c + 1], motors, x, y, heading, speed, alive, done, species, signal,
                 held, max_turn, max_speed, reverse, sp_signal, px, py,
             )  # fmt: skip
+    if threads == 1:
+        collide_rows(0, n, px, py, alive, species, apos, radius, collide, width, height, wrap,
+                     circles, rects, gx, gy, cw, ch, reach, o_start, o_row, x, y)  # fmt: skip
+        claim_rows(0, n, x, y, alive, done, species, apos, radius, eat, item_radius, width,
+                   height, wrap, gx, gy, cw, ch, o_start, o_row, o_x, o_y, o_tag,
+                   claim)  # fmt: skip
+    else:
         for c in prange(threads):
             lo = cuts[c]
             hi = cuts[c + 1]
