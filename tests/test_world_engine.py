@@ -164,6 +164,7 @@ def test_thread_choice_follows_the_faster_count(monkeypatch):
         choice.record(threads, cost[threads])
     assert choice.pick(2, 1000) == 1 or choice.probing
     assert choice.pick(2, 100) == 1 and choice.pick(1, 10_000) == 1  # small world; one allowed
+    assert tick.ThreadChoice(64).pick(2, 100) == 2  # a stage with a lower floor (think)
 
 
 def test_splitting_arenas_never_changes_results():

@@ -19,6 +19,7 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
+from alife.brain.wht import ROWS_PER_TASK
 from alife.config.models import WorldConfig
 from alife.jit import Dispatch, set_threads
 from alife.world.agents import AgentTable
@@ -31,7 +32,9 @@ from alife.world.passes import act_pass, catch_pass, finish_pass, sense_pass
 from alife.world.tables import WorldTables
 
 MAX_MOTORS = 5  # turn, thrust, signal r, g, b
-SERIAL_BELOW = 256  # agents; smaller worlds tick on one thread
+SERIAL_BELOW = 256  # agents; smaller passes run on one thread
+# a species' think is ~10x a pass's work per agent: it may gain from threads from two tasks on
+THINK_SERIAL_BELOW = 2 * ROWS_PER_TASK
 PROBE_EVERY = 64  # ticks between tries of the thread count not in use (0: never try)
 FIRST_PROBE = 8  # ticks before the first try (a new World finds its faster count early)
 UNTIMED_TICKS = 1  # a World's first ticks are not timed (first touch of memory, compiling)
@@ -45,13 +48,15 @@ class ThreadChoice:
     and waits for every thread, so on a busy machine (or for small stages) one thread can be
     faster than several.
 
-    Stages over fewer than SERIAL_BELOW agents always use one thread. Otherwise the choice in
+    Stages over fewer than `serial_below` agents (default SERIAL_BELOW) always use one thread.
+    Otherwise the choice in
     use is timed every tick after the first UNTIMED_TICKS (seconds per agent, averaged over
     recent ticks); after FIRST_PROBE ticks, then every `probe_every` ticks, the other choice
     runs PROBE_TICKS ticks, and it takes over if it is faster. A try that loses doubles the
     wait before the next one (up to MAX_PROBE_EVERY)."""
 
-    def __init__(self):
+    def __init__(self, serial_below: int | None = None):
+        self.serial_below = SERIAL_BELOW if serial_below is None else serial_below
         self.cost: dict[bool, float] = {}  # parallel? -> seconds per agent-tick, recent average
         self.parallel = True
         self.probe_every = PROBE_EVERY
@@ -61,7 +66,7 @@ class ThreadChoice:
 
     def pick(self, allowed: int, n: int) -> int:
         """The thread count for the stage's next run (allowed: Numba's count; n: agents)."""
-        if allowed == 1 or n < SERIAL_BELOW:
+        if allowed == 1 or n < self.serial_below:
             return 1
         if PROBE_EVERY and not self.probing:
             self.countdown -= 1
@@ -319,7 +324,9 @@ class TickPipeline:
         controller's step)."""
         choice = self.threads.get(stage)
         if choice is None:
-            choice = self.threads[stage] = ThreadChoice()
+            think = isinstance(stage, int)
+            choice = self.threads[stage] = ThreadChoice(
+                min(SERIAL_BELOW, THINK_SERIAL_BELOW) if think else None)
         return choice
 
     def _prepare(self, agents: AgentTable, s: int):
