@@ -36,7 +36,7 @@ SERIAL_BELOW = 256  # agents; smaller passes run on one thread
 # a species' think is ~10x a pass's work per agent: it may gain from threads from two tasks on
 THINK_SERIAL_BELOW = 2 * ROWS_PER_TASK
 PROBE_EVERY = 64  # ticks between tries of the thread count not in use (0: never try)
-FIRST_PROBE = 8  # ticks before the first try (a new World finds its faster count early)
+FIRST_PROBE = 2  # ticks before the first try (a new World finds its faster count early)
 UNTIMED_TICKS = 1  # a World's first ticks are not timed (first touch of memory, compiling)
 PROBE_TICKS = 2  # ticks per try
 MAX_PROBE_EVERY = 4096  # a count that keeps losing is tried this rarely at most
@@ -49,11 +49,10 @@ class ThreadChoice:
     faster than several.
 
     Stages over fewer than `serial_below` agents (default SERIAL_BELOW) always use one thread.
-    Otherwise the choice in
-    use is timed every tick after the first UNTIMED_TICKS (seconds per agent, averaged over
-    recent ticks); after FIRST_PROBE ticks, then every `probe_every` ticks, the other choice
-    runs PROBE_TICKS ticks, and it takes over if it is faster. A try that loses doubles the
-    wait before the next one (up to MAX_PROBE_EVERY)."""
+    Otherwise the choice in use is timed every run after the first UNTIMED_TICKS (seconds per
+    agent, averaged over recent runs); after FIRST_PROBE ticks, then every `probe_every` ticks,
+    the other choice runs PROBE_TICKS ticks, and it takes over if it is faster. A try that
+    loses doubles the wait before the next one (up to MAX_PROBE_EVERY)."""
 
     def __init__(self, serial_below: int | None = None):
         self.serial_below = SERIAL_BELOW if serial_below is None else serial_below
@@ -270,54 +269,53 @@ class TickPipeline:
         buf = self._buffers(agents, items, len(arenas.ids))
         allowed = numba.get_num_threads()
         n = max(1, agents.n)
-        clock = time.perf_counter
         fresh = sensed and self._sensed is not None and self._sensed[0] == tick \
             and self._sensed[1] is buf  # fmt: skip
         self._sensed = None
         if not fresh:
-            choice = self._choice("sense")
-            threads = choice.pick(allowed, n)
-            t0 = clock()
-            self._sense(agents, items, arenas, tick, buf.rows, buf.dest, buf.bounds, threads,
-                        buf.objects, buf.sensors)
-            choice.record(threads, (clock() - t0) / n)
-        for s, ctrl in enumerate(self.controllers):
+            self._staged("sense", allowed, n, lambda threads: self._sense(
+                agents, items, arenas, tick, buf.rows, buf.dest, buf.bounds, threads,
+                buf.objects, buf.sensors))  # fmt: skip
+        for s in range(len(self.controllers)):
             lo, hi = agents.span(s)
             if hi > lo:
-                choice = self._choice(s)
-                threads = choice.pick(allowed, hi - lo)
-                inputs = self._inputs(agents, buf, s)
-                genomes = self._prepare(agents, s)
-                t0 = clock()
-                if threads == allowed:
-                    motors = ctrl.step(genomes, agents.states[s], inputs)
-                else:
-                    set_threads(threads)
-                    try:
-                        motors = ctrl.step(genomes, agents.states[s], inputs)
-                    finally:
-                        set_threads(allowed)
-                choice.record(threads, (clock() - t0) / (hi - lo))
+                motors = self._staged(s, allowed, hi - lo,
+                                      lambda threads, s=s: self._think(agents, buf, s, threads,
+                                                                       allowed))  # fmt: skip
                 buf.motors[lo:hi, : motors.shape[1]] = motors
-        choice = self._choice("act")
-        threads = choice.pick(allowed, n)
-        t0 = clock()
-        n_alive, eaten = self._act_pass(*self._act_args(agents, items, arenas, tick, buf,
-                                                        threads))  # fmt: skip
-        choice.record(threads, (clock() - t0) / n)
+        n_alive, eaten = self._staged("act", allowed, n, lambda threads: self._act_pass(
+            *self._act_args(agents, items, arenas, tick, buf, threads)))  # fmt: skip
         deaths = 0
         if self.has_prey:
-            choice = self._choice("catch")
-            threads = choice.pick(allowed, n)
-            t0 = clock()
-            caught = self._catch_pass(*self._catch_args(agents, buf, threads))
-            choice.record(threads, (clock() - t0) / n)
+            caught = self._staged("catch", allowed, n, lambda threads: self._catch_pass(
+                *self._catch_args(agents, buf, threads)))  # fmt: skip
             eaten += caught
             deaths += caught
         if self.cue is not None:
             self._goals(*self._goals_args(agents, arenas))
         deaths += self._finish_pass(*self._finish_args(agents, items, arenas, tick))
         return TickCounts(int(n_alive), int(eaten), int(deaths))
+
+    def _staged(self, stage, allowed: int, n: int, run):
+        """run(threads) on the thread count (1 or `allowed`) the stage's ThreadChoice picks
+        for n agents, timed for it; returns what run returns."""
+        choice = self._choice(stage)
+        threads = choice.pick(allowed, n)
+        t0 = time.perf_counter()
+        out = run(threads)
+        choice.record(threads, (time.perf_counter() - t0) / n)
+        return out
+
+    def _think(self, agents: AgentTable, buf: _Buffers, s: int, threads: int, allowed: int):
+        """Species s's motors (n_s, n_motors) from its controller's step on `threads`."""
+        args = (self._prepare(agents, s), agents.states[s], self._inputs(agents, buf, s))
+        if threads == allowed:
+            return self.controllers[s].step(*args)
+        set_threads(threads)
+        try:
+            return self.controllers[s].step(*args)
+        finally:
+            set_threads(allowed)
 
     def _choice(self, stage) -> ThreadChoice:
         """The ThreadChoice of a stage ('sense', 'act', 'catch', or a species index: its
