@@ -103,26 +103,6 @@ def test_thread_count_never_changes_results_with_births_and_free_rows(monkeypatc
     _state_equal(*states)
 
 
-def test_thread_count_never_changes_results_in_a_big_world(monkeypatch):
-    """Enough living agents that act_pass moves them in parallel too."""
-    import alife.world.tick as tick
-    from alife.jit import set_threads
-    from alife.world.passes import MOVE_PARALLEL_MIN
-
-    monkeypatch.setattr(tick, "PROBE_EVERY", 0)
-    cfg = load_world(WORLDS / "foraging.yaml")
-    arenas = MOVE_PARALLEL_MIN // cfg.species[0].count + 1
-    states = []
-    for threads in (1, 2):
-        set_threads(threads)
-        w = World(cfg, 4, arena_ids=range(arenas))
-        for _ in range(4):
-            w.tick()
-        states.append(w.state_arrays())
-    assert w.agents["alive"].sum() >= MOVE_PARALLEL_MIN
-    _state_equal(*states)
-
-
 @settings(deadline=None)  # the first example compiles
 @given(alive=st.lists(st.booleans(), max_size=200), pieces=st.integers(1, 9),
        seed=st.integers(0, 2**16))  # fmt: skip

@@ -10,12 +10,10 @@ finish_pass metabolism and food regrowth (serial).
 The passes take the World's NamedTuples (AgentColumns, SensorTables, ...) and hand plain arrays
 and scalars to the kernels of alife.world.sensors / physics / interact / spawn / grid (a loop
 compiles to faster code on arrays passed in than on arrays read from a NamedTuple in the same
-function). A pass runs on `threads` threads: on one, its loops are plain loops (no parallel
-region is started: starting one wakes the other threads, which costs more than a small pass
-gains); on more, its parallel loops run over one contiguous piece of the rows per thread, cut so
-that every piece holds as many living agents (the ones that cost work) as the others
-(`living_cuts`). Results never depend on the pieces. Arrays written inside a parallel loop are
-bound by plain assignments (see alife.jit).
+function). Parallel loops run over `pieces` contiguous pieces of the rows (the caller passes
+its thread count: one piece per thread), cut so that every piece holds as many living agents
+(the ones that cost work) as the others (`living_cuts`); results never depend on the pieces.
+Arrays written inside a parallel loop are bound by plain assignments (see alife.jit).
 """
 
 from __future__ import annotations
@@ -23,19 +21,15 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from alife.jit import njit_callee, njit_inline, njit_parallel, njit_serial
+from alife.jit import njit_parallel, njit_serial
 from alife.world.grid import build_objects
 from alife.world.interact import apply_catch, apply_food, catch_rows, claim_rows, metabolism
 from alife.world.physics import collide_rows, move_rows
 from alife.world.sensors import clock_inputs, sense_rows
 from alife.world.spawn import regrow, regrowth_at
 
-# living agents from which act_pass moves them in parallel: a move is a few tens of ns per agent,
-# less than waking the other threads costs for fewer
-MOVE_PARALLEL_MIN = 4096
 
-
-@njit_inline
+@njit_serial
 def living_cuts(alive, rows, pieces):
     """(cuts, living): cuts (pieces + 1,) int64 cut rows[0:n] into `pieces` contiguous pieces
     cuts[c]:cuts[c + 1] holding equal numbers (within one) of living agents alive[rows[r]];
@@ -59,37 +53,14 @@ def living_cuts(alive, rows, pieces):
     return cuts, living
 
 
-@njit_callee
-def _sense_span(lo, hi, bounds, rows, dest, x, y, heading, speed, energy, alive, apos, n_rays,
-                ray_ct, ray_st, srange, n_cls, ch_wall, ch_tag, rad_tag, see_radius, see_any,
-                cull, max_speed, max_energy, s_energy, s_speed, s_clock, clock, s_cue, cue_on,
-                cue_side, s_taste, taste, s_dawn, tick, swapped, width, height, wrap, circles,
-                rects, gx, gy, cw, ch, o_start, o_row, o_x, o_y, o_tag, out):  # fmt: skip
-    """Sensor inputs of agents rows[lo:hi] (see sense_pass), species by species."""
-    for s in range(bounds.shape[0] - 1):
-        a = max(lo, bounds[s])
-        b = min(hi, bounds[s + 1])
-        if a < b:
-            k = n_rays[s]
-            sense_rows(
-                a, b, rows, dest, x, y, heading, speed, energy, alive, apos,
-                ray_ct[s, :k].copy(), ray_st[s, :k].copy(), srange[s], n_cls[s],
-                ch_wall[s], ch_tag[s].copy(), rad_tag, see_radius[s], see_any[s], cull[s],
-                max_speed[s], max_energy[s], s_energy[s], s_speed[s], s_clock[s],
-                clock[0, s], clock[1, s], s_cue[s], cue_on, cue_side, s_taste[s], taste,
-                s_dawn[s] > 0, tick < s_dawn[s], swapped, width, height, wrap, circles,
-                rects, gx, gy, cw, ch, o_start, o_row, o_x, o_y, o_tag, out,
-            )  # fmt: skip
-
-
 @njit_parallel
 def sense_pass(rows, dest, bounds, agents, items, se, obstacles, grid, tick, cue_on, cue_side,
-               swapped, threads, objects, out):  # fmt: skip
+               swapped, pieces, objects, out):  # fmt: skip
     """Fill objects (ObjectGrid buffers) with the living agents and active items, then the
     sensor inputs of agents rows (int64 (B,)): agent rows[r], of species s, gets
     out[dest[r] : dest[r] + n_sensors[s]] (out float32, flat; dest int64 (B,));
-    rows[bounds[s]:bounds[s + 1]] are of species s (bounds int64 (S + 1,)); on `threads`
-    threads. Returns the number of objects in the grid."""
+    rows[bounds[s]:bounds[s + 1]] are of species s (bounds int64 (S + 1,)). Returns the number
+    of objects in the grid."""
     width, height, gx, gy, cw, ch, wrap = grid
     n_objects = build_objects(
         agents.x, agents.y, agents.apos, agents.alive, agents.species, items.fx, items.fy,
@@ -131,36 +102,35 @@ def sense_pass(rows, dest, bounds, agents, items, se, obstacles, grid, tick, cue
     s_taste = se.taste
     s_dawn = se.dawn
     taste = agents.taste
-    if threads == 1:
-        _sense_span(
-            0, rows.shape[0], bounds, rows, dest, x, y, heading, speed, energy, alive, apos,
-            n_rays, ray_ct, ray_st, srange, n_cls, ch_wall, ch_tag, rad_tag, see_radius,
-            see_any, cull, max_speed, max_energy, s_energy, s_speed, s_clock, clock, s_cue,
-            cue_on, cue_side, s_taste, taste, s_dawn, tick, swapped, width, height, wrap,
-            circles, rects, gx, gy, cw, ch, o_start, o_row, o_x, o_y, o_tag, out,
-        )  # fmt: skip
-        return n_objects
-    cuts, _ = living_cuts(alive, rows, threads)
-    for c in prange(threads):
-        _sense_span(
-            cuts[c], cuts[c + 1], bounds, rows, dest, x, y, heading, speed, energy, alive, apos,
-            n_rays, ray_ct, ray_st, srange, n_cls, ch_wall, ch_tag, rad_tag, see_radius,
-            see_any, cull, max_speed, max_energy, s_energy, s_speed, s_clock, clock, s_cue,
-            cue_on, cue_side, s_taste, taste, s_dawn, tick, swapped, width, height, wrap,
-            circles, rects, gx, gy, cw, ch, o_start, o_row, o_x, o_y, o_tag, out,
-        )  # fmt: skip
-    return n_objects
-    cuts, _ = living_cuts(alive, rows, threads)
+    cuts, _ = living_cuts(alive, rows, pieces)
+    for c in prange(pieces):
+        lo = cuts[c]
+        hi = cuts[c + 1]
+        for s in range(bounds.shape[0] - 1):
+            a = max(lo, bounds[s])
+            b = min(hi, bounds[s + 1])
+            if a < b:
+                k = n_rays[s]
+                sense_rows(
+                    a, b, rows, dest, x, y, heading, speed, energy, alive, apos,
+                    ray_ct[s, :k].copy(), ray_st[s, :k].copy(), srange[s], n_cls[s],
+                    ch_wall[s], ch_tag[s].copy(), rad_tag, see_radius[s], see_any[s], cull[s],
+                    max_speed[s], max_energy[s], s_energy[s], s_speed[s], s_clock[s],
+                    clock[0, s], clock[1, s], s_cue[s], cue_on, cue_side, s_taste[s], taste,
+                    s_dawn[s] > 0, tick < s_dawn[s], swapped, width, height, wrap, circles,
+                    rects, gx, gy, cw, ch, o_start, o_row, o_x, o_y, o_tag, out,
+                )  # fmt: skip
     return n_objects
 
 
 @njit_parallel
-def act_pass(motors, rows, agents, items, sp, it, obstacles, grid, reach, held, threads, objects,
+def act_pass(motors, rows, agents, items, sp, it, obstacles, grid, reach, held, pieces, objects,
              px, py, claim, swapped):  # fmt: skip
     """Move every agent by its motors (N, >=2) float32, resolve collisions, claim and eat food.
     rows (N,) int64: 0..N-1; objects: this tick's ObjectGrid (from sense_pass); px, py, claim
-    (N,): work space; swapped (A,) bool: arenas whose item kinds trade roles; on `threads`
-    threads. Returns (agents alive at the start, items eaten)."""
+    (N,): work space; swapped (A,) bool: arenas whose item kinds trade roles. Moving is serial
+    (a few tens of ns per agent: less than a parallel region's start costs below thousands of
+    agents). Returns (agents alive at the start, items eaten)."""
     width, height, gx, gy, cw, ch, wrap = grid
     x = agents.x
     y = agents.y
@@ -186,35 +156,20 @@ def act_pass(motors, rows, agents, items, sp, it, obstacles, grid, reach, held, 
     collide = sp.collide
     eat = sp.eat
     item_radius = it.radius
-    n = x.shape[0]
-    cuts, n_alive = living_cuts(alive, rows, threads)
-    if threads == 1 or n_alive < MOVE_PARALLEL_MIN:
-        move_rows(0, n, motors, x, y, heading, speed, alive, done, species, signal, held, max_turn,
-                  max_speed, reverse, sp_signal, px, py)  # fmt: skip
-    else:
-        for c in prange(threads):
-            move_rows(
-                cuts[c], cuts[c + 1], motors, x, y, heading, speed, alive, done, species, signal,
-                held, max_turn, max_speed, reverse, sp_signal, px, py,
-            )  # fmt: skip
-    if threads == 1:
-        collide_rows(0, n, px, py, alive, species, apos, radius, collide, width, height, wrap,
-                     circles, rects, gx, gy, cw, ch, reach, o_start, o_row, x, y)  # fmt: skip
-        claim_rows(0, n, x, y, alive, done, species, apos, radius, eat, item_radius, width,
-                   height, wrap, gx, gy, cw, ch, o_start, o_row, o_x, o_y, o_tag,
-                   claim)  # fmt: skip
-    else:
-        for c in prange(threads):
-            lo = cuts[c]
-            hi = cuts[c + 1]
-            collide_rows(
-                lo, hi, px, py, alive, species, apos, radius, collide, width, height, wrap,
-                circles, rects, gx, gy, cw, ch, reach, o_start, o_row, x, y,
-            )  # fmt: skip
-            claim_rows(
-                lo, hi, x, y, alive, done, species, apos, radius, eat, item_radius, width,
-                height, wrap, gx, gy, cw, ch, o_start, o_row, o_x, o_y, o_tag, claim,
-            )  # fmt: skip
+    move_rows(0, x.shape[0], motors, x, y, heading, speed, alive, done, species, signal, held,
+              max_turn, max_speed, reverse, sp_signal, px, py)  # fmt: skip
+    cuts, n_alive = living_cuts(alive, rows, pieces)
+    for c in prange(pieces):
+        lo = cuts[c]
+        hi = cuts[c + 1]
+        collide_rows(
+            lo, hi, px, py, alive, species, apos, radius, collide, width, height, wrap,
+            circles, rects, gx, gy, cw, ch, reach, o_start, o_row, x, y,
+        )  # fmt: skip
+        claim_rows(
+            lo, hi, x, y, alive, done, species, apos, radius, eat, item_radius, width, height,
+            wrap, gx, gy, cw, ch, o_start, o_row, o_x, o_y, o_tag, claim,
+        )  # fmt: skip
     eaten = apply_food(
         claim, items.fkind, items.factive, items.farena, swapped, it.energy, agents.energy,
         species, sp.max_energy, agents.ledger, agents.counters, agents.taste,
@@ -223,10 +178,9 @@ def act_pass(motors, rows, agents, items, sp, it, obstacles, grid, reach, held, 
 
 
 @njit_parallel
-def catch_pass(rows, agents, sp, grid, reach, threads, objects, catcher):
+def catch_pass(rows, agents, sp, grid, reach, pieces, objects, catcher):
     """Predators catch the prey they touch (see interact.catch_rows / apply_catch); rows (N,)
-    int64: 0..N-1; catcher (N,) is work space; on `threads` threads. Returns the number of
-    prey caught."""
+    int64: 0..N-1; catcher (N,) is work space. Returns the number of prey caught."""
     width, height, gx, gy, cw, ch, wrap = grid
     x = agents.x
     y = agents.y
@@ -236,20 +190,13 @@ def catch_pass(rows, agents, sp, grid, reach, threads, objects, catcher):
     apos = agents.apos
     o_start = objects.start
     o_row = objects.row
-    n = x.shape[0]
-    radius = sp.radius
-    pred = sp.pred
-    is_prey = sp.is_prey
-    if threads == 1:
-        catch_rows(0, n, x, y, alive, done, species, apos, radius, pred, is_prey, width, height,
-                   wrap, gx, gy, cw, ch, reach, o_start, o_row, catcher)  # fmt: skip
-    else:
-        cuts, _ = living_cuts(alive, rows, threads)
-        for c in prange(threads):
-            catch_rows(
-                cuts[c], cuts[c + 1], x, y, alive, done, species, apos, radius, pred, is_prey,
-                width, height, wrap, gx, gy, cw, ch, reach, o_start, o_row, catcher,
-            )  # fmt: skip
+    cuts, _ = living_cuts(alive, rows, pieces)
+    for c in prange(pieces):
+        catch_rows(
+            cuts[c], cuts[c + 1], x, y, alive, done, species, apos,
+            sp.radius, sp.pred, sp.is_prey, width, height, wrap, gx, gy, cw, ch, reach, o_start,
+            o_row, catcher,
+        )  # fmt: skip
     return apply_catch(catcher, agents, sp)
 
 

@@ -14,6 +14,7 @@ only items and does not depend on them.
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import NamedTuple
 
 import numba
@@ -36,7 +37,7 @@ SERIAL_BELOW = 256  # agents; smaller passes run on one thread
 # a species' think is ~10x a pass's work per agent: it may gain from threads from two tasks on
 THINK_SERIAL_BELOW = 2 * ROWS_PER_TASK
 PROBE_EVERY = 64  # ticks between tries of the thread count not in use (0: never try)
-FIRST_PROBE = 2  # ticks before the first try (a new World finds its faster count early)
+FIRST_PROBE = 4  # ticks before the first try (after UNTIMED_TICKS, at least 2 timed ones)
 UNTIMED_TICKS = 1  # a World's first ticks are not timed (first touch of memory, compiling)
 PROBE_TICKS = 2  # ticks per try
 MAX_PROBE_EVERY = 4096  # a count that keeps losing is tried this rarely at most
@@ -141,6 +142,7 @@ class TickPipeline:
         self._goals = Dispatch(goals_reached)
         self._cued = approach_cued(config)
         self.threads: dict = {}  # stage -> its ThreadChoice
+        self._threads_now = 1  # Numba's thread count while run() runs
 
     def cue_on(self, tick: int, n_arenas: int) -> np.ndarray:
         """(A,) bool: is the cue light showing at this tick (read-only)."""
@@ -266,8 +268,16 @@ class TickPipeline:
         whichever its ThreadChoice finds faster (results are the same on any).
         sensed: sense_all() ran on this very state, so its inputs (still in the buffers) are
         used instead of sensing again."""
-        buf = self._buffers(agents, items, len(arenas.ids))
         allowed = numba.get_num_threads()
+        self._threads_now = allowed
+        try:
+            return self._run(agents, items, arenas, tick, sensed, allowed)
+        finally:
+            if self._threads_now != allowed:
+                set_threads(allowed)
+
+    def _run(self, agents, items, arenas, tick: int, sensed: bool, allowed: int) -> TickCounts:
+        buf = self._buffers(agents, items, len(arenas.ids))
         n = max(1, agents.n)
         fresh = sensed and self._sensed is not None and self._sensed[0] == tick \
             and self._sensed[1] is buf  # fmt: skip
@@ -279,9 +289,9 @@ class TickPipeline:
         for s in range(len(self.controllers)):
             lo, hi = agents.span(s)
             if hi > lo:
-                motors = self._staged(s, allowed, hi - lo,
-                                      lambda threads, s=s: self._think(agents, buf, s, threads,
-                                                                       allowed))  # fmt: skip
+                step = partial(self.controllers[s].step, self._prepare(agents, s),
+                               agents.states[s], self._inputs(agents, buf, s))
+                motors = self._staged(s, allowed, hi - lo, lambda _, step=step: step())
                 buf.motors[lo:hi, : motors.shape[1]] = motors
         n_alive, eaten = self._staged("act", allowed, n, lambda threads: self._act_pass(
             *self._act_args(agents, items, arenas, tick, buf, threads)))  # fmt: skip
@@ -298,24 +308,17 @@ class TickPipeline:
 
     def _staged(self, stage, allowed: int, n: int, run):
         """run(threads) on the thread count (1 or `allowed`) the stage's ThreadChoice picks
-        for n agents, timed for it; returns what run returns."""
+        for n agents (Numba's count is set to it; run() restores it), timed for it; returns
+        what run returns."""
         choice = self._choice(stage)
         threads = choice.pick(allowed, n)
+        if threads != self._threads_now:
+            set_threads(threads)
+            self._threads_now = threads
         t0 = time.perf_counter()
         out = run(threads)
         choice.record(threads, (time.perf_counter() - t0) / n)
         return out
-
-    def _think(self, agents: AgentTable, buf: _Buffers, s: int, threads: int, allowed: int):
-        """Species s's motors (n_s, n_motors) from its controller's step on `threads`."""
-        args = (self._prepare(agents, s), agents.states[s], self._inputs(agents, buf, s))
-        if threads == allowed:
-            return self.controllers[s].step(*args)
-        set_threads(threads)
-        try:
-            return self.controllers[s].step(*args)
-        finally:
-            set_threads(allowed)
 
     def _choice(self, stage) -> ThreadChoice:
         """The ThreadChoice of a stage ('sense', 'act', 'catch', or a species index: its
