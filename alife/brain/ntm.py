@@ -232,13 +232,12 @@ class NTMController:
                                                       ("reads", np.float32),
                                                       ("positions", np.int32)))  # fmt: skip
         tables = np.ones((2, 1), dtype=np.float32)  # stand-ins with memory off
-        mem = memory
         # the kernel and its arguments after the state's, fixed per controller
         self._kernel = self.kernel
-        self._fixed_args = (self.net.signs, self.net.depth, mem.tables if mem else tables,
-                            self._address_tables if mem else tables[0],
-                            bool(mem and mem.reservoir), mem.key_size if mem else 0,
-                            self.layout.head_size if mem else 0)  # fmt: skip
+        self._fixed_args = (self.net.signs, self.net.depth, memory.tables if memory else tables,
+                            self._address_tables if memory else tables[0],
+                            bool(memory and memory.reservoir), memory.key_size if memory else 0,
+                            self.layout.head_size if memory else 0)  # fmt: skip
 
     @property
     def n_params(self) -> int:
