@@ -31,8 +31,6 @@ from numba.core import event  # noqa: E402
 from numba.core.caching import FunctionCache  # noqa: E402
 from numba.core.typing.typeof import _typeof_tuple, typeof_impl  # noqa: E402
 
-MIN_CHUNK = 64  # items: the smallest piece of a parallel loop (each piece is one call)
-
 FASTMATH = frozenset({"nnan", "ninf", "nsz"})
 # no_cfunc_wrapper: nothing takes a kernel's address as a C function pointer
 JIT_OPTIONS = {"cache": True, "nogil": True, "fastmath": set(FASTMATH), "error_model": "numpy",

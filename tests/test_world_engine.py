@@ -5,6 +5,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from alife.config import load_world
 from alife.errors import WorldError
@@ -77,6 +79,44 @@ def test_thread_count_never_changes_results(monkeypatch):
     _state_equal(*states)
 
 
+def test_thread_count_never_changes_results_with_births_and_free_rows(monkeypatch):
+    """An open-ended world whose species' blocks hold dead agents and free rows (births fill
+    them) ticks the same on one and on two threads, every stage parallel."""
+    import alife.world.tick as tick
+    from alife.jit import set_threads
+
+    monkeypatch.setattr(tick, "SERIAL_BELOW", 0)
+    monkeypatch.setattr(tick, "PROBE_EVERY", 0)
+    cfg = load_world(WORLDS / "ecology.yaml")
+    cfg = cfg.model_copy(update={"arena": cfg.arena.model_copy(update={"count": 2})})
+    states = []
+    for threads in (1, 2):
+        set_threads(threads)
+        w = World(cfg, 3)
+        for _ in range(120):
+            w.tick()
+        states.append(w.state_arrays())
+    assert w.totals["births"] > 0 and w.totals["deaths"] > 0
+    assert min(w.agents.room(s) for s in range(2)) > 0  # free rows in every block
+    _state_equal(*states)
+
+
+@settings(deadline=None)  # the first example compiles
+@given(alive=st.lists(st.booleans(), max_size=200), pieces=st.integers(1, 9),
+       seed=st.integers(0, 2**16))  # fmt: skip
+def test_living_cuts_give_every_piece_as_many_living_agents(alive, pieces, seed):
+    from alife.world.passes import living_cuts
+
+    alive = np.array(alive, dtype=np.bool_)
+    rows = np.random.default_rng(seed).permutation(alive.size).astype(np.int64)
+    cuts, living = living_cuts(alive, rows, pieces)
+    assert cuts.shape == (pieces + 1,) and cuts[0] == 0 and cuts[-1] == alive.size
+    assert (np.diff(cuts) >= 0).all()
+    counts = [int(alive[rows[a:b]].sum()) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+    assert living == sum(counts) == alive.sum()
+    assert max(counts) - min(counts) <= 1
+
+
 def test_thread_choice_follows_the_faster_count(monkeypatch):
     """Tries the other thread count every so often, switches when it is faster, and tries a
     count that keeps losing less and less often."""
@@ -102,6 +142,7 @@ def test_thread_choice_follows_the_faster_count(monkeypatch):
         choice.record(threads, cost[threads])
     assert choice.pick(2, 1000) == 1 or choice.probing
     assert choice.pick(2, 100) == 1 and choice.pick(1, 10_000) == 1  # small world; one allowed
+    assert tick.ThreadChoice(64).pick(2, 100) == 2  # a stage with a lower floor (think)
 
 
 def test_splitting_arenas_never_changes_results():

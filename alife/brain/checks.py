@@ -7,6 +7,7 @@ from numba import prange
 
 from alife.jit import njit_parallel
 
+_FLOAT32 = np.dtype(np.float32)
 _EXPONENT = 0x7F800000  # float32 exponent bits: all ones = inf or NaN
 _CHUNK = 16384  # elements per parallel task
 # below this, np.isfinite: as fast on an idle machine, and a parallel region's barrier costs
@@ -63,7 +64,7 @@ def require_float32(name: str, arr, shape: tuple) -> np.ndarray:
     if not isinstance(arr, np.ndarray):
         raise ValueError(f"{name} must be a numpy float32 array of shape {_fmt(shape)}, "
                          f"got {type(arr).__name__}")
-    if arr.dtype != np.float32:
+    if arr.dtype != _FLOAT32:
         raise ValueError(f"{name} must have dtype float32, got {arr.dtype}")
     if arr.ndim != len(shape) or any(
         want is not None and want != got for want, got in zip(shape, arr.shape, strict=True)

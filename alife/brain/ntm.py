@@ -227,10 +227,17 @@ class NTMController:
                                                                           memory.width)
         self.address_signs = None if memory is None else self._address_tables[: memory.width]
         empty = self.new_state(0)  # trailing shapes step() checks, fixed per controller
-        self._state_tails = {"memory": (empty.memory.shape[1:], np.float32),
-                             "reads": (empty.reads.shape[1:], np.float32),
-                             "positions": (empty.positions.shape[1:], np.int32)}
-        self._empty_tables = np.ones((2, 1), dtype=np.float32)
+        self._state_tails = tuple((name, getattr(empty, name).shape[1:], np.dtype(dtype))
+                                  for name, dtype in (("memory", np.float32),
+                                                      ("reads", np.float32),
+                                                      ("positions", np.int32)))  # fmt: skip
+        tables = np.ones((2, 1), dtype=np.float32)  # stand-ins with memory off
+        # the kernel and its arguments after the state's, fixed per controller
+        self._kernel = self.kernel
+        self._fixed_args = (self.net.signs, self.net.depth, memory.tables if memory else tables,
+                            self._address_tables if memory else tables[0],
+                            bool(memory and memory.reservoir), memory.key_size if memory else 0,
+                            self.layout.head_size if memory else 0)  # fmt: skip
 
     @property
     def n_params(self) -> int:
@@ -265,7 +272,7 @@ class NTMController:
                         np.zeros((batch, heads), dtype=np.int32))
 
     def _check_state(self, state: NTMState, batch: int) -> None:
-        for name, (tail, dtype) in self._state_tails.items():
+        for name, tail, dtype in self._state_tails:
             arr = getattr(state, name)
             if not (isinstance(arr, np.ndarray) and arr.dtype == dtype
                     and arr.flags.c_contiguous and arr.shape == (batch, *tail)):
@@ -283,13 +290,8 @@ class NTMController:
         self._check_state(state, batch)
         motors = np.empty((batch, self.n_motors), dtype=np.float32)
         if batch:
-            mem, lay = self.memory, self.layout
-            self.kernel(g, shared, sensors, state.reads, state.memory, state.positions,
-                        self.net.signs, self.net.depth,
-                        mem.tables if mem else self._empty_tables,
-                        self._address_tables if mem else self._empty_tables[0],
-                        bool(mem and mem.reservoir), mem.key_size if mem else 0,
-                        lay.head_size if mem else 0, motors)
+            self._kernel(g, shared, sensors, state.reads, state.memory, state.positions,
+                         *self._fixed_args, motors)
         return motors
 
     def split_outputs(self, y: np.ndarray) -> dict:

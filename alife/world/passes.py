@@ -10,14 +10,15 @@ finish_pass metabolism and food regrowth (serial).
 The passes take the World's NamedTuples (AgentColumns, SensorTables, ...) and hand plain arrays
 and scalars to the kernels of alife.world.sensors / physics / interact / spawn / grid (a loop
 compiles to faster code on arrays passed in than on arrays read from a NamedTuple in the same
-function). Parallel loops run over `n_chunks` contiguous pieces of the agents, each on one
-thread, so a piece keeps its agents' data in cache from one stage to the next; results never
-depend on the chunking. Arrays written inside a parallel loop are bound by plain assignments
-(see alife.jit).
+function). Parallel loops run over `pieces` contiguous pieces of the rows (the caller passes
+its thread count: one piece per thread), cut so that every piece holds as many living agents
+(the ones that cost work) as the others (`living_cuts`); results never depend on the pieces.
+Arrays written inside a parallel loop are bound by plain assignments (see alife.jit).
 """
 
 from __future__ import annotations
 
+import numpy as np
 from numba import prange
 
 from alife.jit import njit_parallel, njit_serial
@@ -28,9 +29,33 @@ from alife.world.sensors import clock_inputs, sense_rows
 from alife.world.spawn import regrow, regrowth_at
 
 
+@njit_serial
+def living_cuts(alive, rows, pieces):
+    """(cuts, living): cuts (pieces + 1,) int64 cut rows[0:n] into `pieces` contiguous pieces
+    cuts[c]:cuts[c + 1] holding equal numbers (within one) of living agents alive[rows[r]];
+    living is their number."""
+    n = rows.shape[0]
+    living = 0
+    for r in range(n):
+        living += alive[rows[r]]
+    cuts = np.empty(pieces + 1, np.int64)
+    cuts[0] = 0
+    c = 1
+    seen = 0
+    for r in range(n):
+        while c < pieces and seen * pieces >= living * c:
+            cuts[c] = r
+            c += 1
+        seen += alive[rows[r]]
+    while c <= pieces:
+        cuts[c] = n
+        c += 1
+    return cuts, living
+
+
 @njit_parallel
 def sense_pass(rows, dest, bounds, agents, items, se, obstacles, grid, tick, cue_on, cue_side,
-               swapped, n_chunks, objects, out):  # fmt: skip
+               swapped, pieces, objects, out):  # fmt: skip
     """Fill objects (ObjectGrid buffers) with the living agents and active items, then the
     sensor inputs of agents rows (int64 (B,)): agent rows[r], of species s, gets
     out[dest[r] : dest[r] + n_sensors[s]] (out float32, flat; dest int64 (B,));
@@ -77,10 +102,10 @@ def sense_pass(rows, dest, bounds, agents, items, se, obstacles, grid, tick, cue
     s_taste = se.taste
     s_dawn = se.dawn
     taste = agents.taste
-    n = rows.shape[0]
-    for c in prange(n_chunks):
-        lo = n * c // n_chunks
-        hi = n * (c + 1) // n_chunks
+    cuts, _ = living_cuts(alive, rows, pieces)
+    for c in prange(pieces):
+        lo = cuts[c]
+        hi = cuts[c + 1]
         for s in range(bounds.shape[0] - 1):
             a = max(lo, bounds[s])
             b = min(hi, bounds[s + 1])
@@ -99,12 +124,13 @@ def sense_pass(rows, dest, bounds, agents, items, se, obstacles, grid, tick, cue
 
 
 @njit_parallel
-def act_pass(motors, agents, items, sp, it, obstacles, grid, reach, held, n_chunks, objects, px,
-             py, claim, swapped):  # fmt: skip
+def act_pass(motors, rows, agents, items, sp, it, obstacles, grid, reach, held, pieces, objects,
+             px, py, claim, swapped):  # fmt: skip
     """Move every agent by its motors (N, >=2) float32, resolve collisions, claim and eat food.
-    objects: this tick's ObjectGrid (from sense_pass); px, py, claim (N,): work space; swapped
-    (A,) bool: arenas whose item kinds trade roles. Returns (agents alive at the start, items
-    eaten)."""
+    rows (N,) int64: 0..N-1; objects: this tick's ObjectGrid (from sense_pass); px, py, claim
+    (N,): work space; swapped (A,) bool: arenas whose item kinds trade roles. Moving is serial
+    (a few tens of ns per agent: less than a parallel region's start costs below thousands of
+    agents). Returns (agents alive at the start, items eaten)."""
     width, height, gx, gy, cw, ch, wrap = grid
     x = agents.x
     y = agents.y
@@ -130,18 +156,12 @@ def act_pass(motors, agents, items, sp, it, obstacles, grid, reach, held, n_chun
     collide = sp.collide
     eat = sp.eat
     item_radius = it.radius
-    n = x.shape[0]
-    n_alive = 0
-    for i in range(n):
-        n_alive += alive[i]
-    for c in prange(n_chunks):
-        move_rows(
-            n * c // n_chunks, n * (c + 1) // n_chunks, motors, x, y, heading, speed, alive,
-            done, species, signal, held, max_turn, max_speed, reverse, sp_signal, px, py,
-        )  # fmt: skip
-    for c in prange(n_chunks):
-        lo = n * c // n_chunks
-        hi = n * (c + 1) // n_chunks
+    move_rows(0, x.shape[0], motors, x, y, heading, speed, alive, done, species, signal, held,
+              max_turn, max_speed, reverse, sp_signal, px, py)  # fmt: skip
+    cuts, n_alive = living_cuts(alive, rows, pieces)
+    for c in prange(pieces):
+        lo = cuts[c]
+        hi = cuts[c + 1]
         collide_rows(
             lo, hi, px, py, alive, species, apos, radius, collide, width, height, wrap,
             circles, rects, gx, gy, cw, ch, reach, o_start, o_row, x, y,
@@ -158,9 +178,9 @@ def act_pass(motors, agents, items, sp, it, obstacles, grid, reach, held, n_chun
 
 
 @njit_parallel
-def catch_pass(agents, sp, grid, reach, n_chunks, objects, catcher):
-    """Predators catch the prey they touch (see interact.catch_rows / apply_catch); catcher
-    (N,) is work space. Returns the number of prey caught."""
+def catch_pass(rows, agents, sp, grid, reach, pieces, objects, catcher):
+    """Predators catch the prey they touch (see interact.catch_rows / apply_catch); rows (N,)
+    int64: 0..N-1; catcher (N,) is work space. Returns the number of prey caught."""
     width, height, gx, gy, cw, ch, wrap = grid
     x = agents.x
     y = agents.y
@@ -170,10 +190,10 @@ def catch_pass(agents, sp, grid, reach, n_chunks, objects, catcher):
     apos = agents.apos
     o_start = objects.start
     o_row = objects.row
-    n = x.shape[0]
-    for c in prange(n_chunks):
+    cuts, _ = living_cuts(alive, rows, pieces)
+    for c in prange(pieces):
         catch_rows(
-            n * c // n_chunks, n * (c + 1) // n_chunks, x, y, alive, done, species, apos,
+            cuts[c], cuts[c + 1], x, y, alive, done, species, apos,
             sp.radius, sp.pred, sp.is_prey, width, height, wrap, gx, gy, cw, ch, reach, o_start,
             o_row, catcher,
         )  # fmt: skip

@@ -14,13 +14,15 @@ only items and does not depend on them.
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import NamedTuple
 
 import numba
 import numpy as np
 
+from alife.brain.wht import ROWS_PER_TASK
 from alife.config.models import WorldConfig
-from alife.jit import MIN_CHUNK, Dispatch, set_threads
+from alife.jit import Dispatch, set_threads
 from alife.world.agents import AgentTable
 from alife.world.controller import Controller
 from alife.world.episode import approach_cued
@@ -31,26 +33,30 @@ from alife.world.passes import act_pass, catch_pass, finish_pass, sense_pass
 from alife.world.tables import WorldTables
 
 MAX_MOTORS = 5  # turn, thrust, signal r, g, b
-SERIAL_BELOW = 256  # agents; smaller worlds tick on one thread
+SERIAL_BELOW = 256  # agents; smaller passes run on one thread
+# a species' think is ~10x a pass's work per agent: it may gain from threads from two tasks on
+THINK_SERIAL_BELOW = 2 * ROWS_PER_TASK
 PROBE_EVERY = 64  # ticks between tries of the thread count not in use (0: never try)
-FIRST_PROBE = 8  # ticks before the first try (a new World finds its faster count early)
+FIRST_PROBE = 4  # ticks before the first try (after UNTIMED_TICKS, at least 2 timed ones)
 UNTIMED_TICKS = 1  # a World's first ticks are not timed (first touch of memory, compiling)
 PROBE_TICKS = 2  # ticks per try
 MAX_PROBE_EVERY = 4096  # a count that keeps losing is tried this rarely at most
 
 
 class ThreadChoice:
-    """Whether a World ticks on all its Numba threads or on one: whichever has been faster
-    lately. A parallel region waits for every thread, so on a busy machine (or for small
-    worlds) one thread can be faster than several.
+    """Whether a stage of a World's tick (sensing, a species' think, acting, catching) runs on
+    all its Numba threads or on one: whichever has been faster lately. A parallel region wakes
+    and waits for every thread, so on a busy machine (or for small stages) one thread can be
+    faster than several.
 
-    Worlds of fewer than SERIAL_BELOW agents always use one thread. Otherwise the choice in use
-    is timed every tick after the first UNTIMED_TICKS (seconds per agent-tick, averaged over
-    recent ticks); after FIRST_PROBE ticks, then every `probe_every` ticks, the other choice
-    runs PROBE_TICKS ticks, and it takes over if it is faster. A try that loses doubles the
-    wait before the next one (up to MAX_PROBE_EVERY)."""
+    Stages over fewer than `serial_below` agents (default SERIAL_BELOW) always use one thread.
+    Otherwise the choice in use is timed every run after the first UNTIMED_TICKS (seconds per
+    agent, averaged over recent runs); after FIRST_PROBE ticks, then every `probe_every` ticks,
+    the other choice runs PROBE_TICKS ticks, and it takes over if it is faster. A try that
+    loses doubles the wait before the next one (up to MAX_PROBE_EVERY)."""
 
-    def __init__(self):
+    def __init__(self, serial_below: int | None = None):
+        self.serial_below = SERIAL_BELOW if serial_below is None else serial_below
         self.cost: dict[bool, float] = {}  # parallel? -> seconds per agent-tick, recent average
         self.parallel = True
         self.probe_every = PROBE_EVERY
@@ -59,8 +65,8 @@ class ThreadChoice:
         self.untimed = UNTIMED_TICKS
 
     def pick(self, allowed: int, n: int) -> int:
-        """The thread count for the next tick (allowed: Numba's count; n: agents)."""
-        if allowed == 1 or n < SERIAL_BELOW:
+        """The thread count for the stage's next run (allowed: Numba's count; n: agents)."""
+        if allowed == 1 or n < self.serial_below:
             return 1
         if PROBE_EVERY and not self.probing:
             self.countdown -= 1
@@ -71,7 +77,7 @@ class ThreadChoice:
         return allowed if use_parallel else 1
 
     def record(self, threads: int, seconds_per_agent: float) -> None:
-        """The last tick's wall time per agent on `threads` threads."""
+        """The stage's last wall time per agent on `threads` threads."""
         if self.untimed:
             self.untimed -= 1
             return
@@ -135,7 +141,8 @@ class TickPipeline:
         self._catch_pass, self._finish_pass = Dispatch(catch_pass), Dispatch(finish_pass)
         self._goals = Dispatch(goals_reached)
         self._cued = approach_cued(config)
-        self.threads = ThreadChoice()
+        self.threads: dict = {}  # stage -> its ThreadChoice
+        self._threads_now = 1  # Numba's thread count while run() runs
 
     def cue_on(self, tick: int, n_arenas: int) -> np.ndarray:
         """(A,) bool: is the cue light showing at this tick (read-only)."""
@@ -176,8 +183,8 @@ class TickPipeline:
         bounds = np.zeros(agents.n_species + 1, np.int64)
         bounds[s + 1 :] = rows.size
         objects = object_grid(self.tables.grid, len(arenas.ids), agents.n + len(items.fx))
-        n_chunks = _chunks(rows.size, numba.get_num_threads())
-        self._sense(agents, items, arenas, tick, rows, dest, bounds, n_chunks, objects,
+        threads = _threads(rows.size, numba.get_num_threads())
+        self._sense(agents, items, arenas, tick, rows, dest, bounds, threads, objects,
                     out.reshape(-1))
         return out
 
@@ -186,9 +193,9 @@ class TickPipeline:
         """Every agent's sensor inputs at this tick, per species (n_s, n_sensors) float32
         (copies), computed in the tick's own buffers exactly as run() computes them."""
         buf = self._buffers(agents, items, len(arenas.ids))
-        threads = numba.get_num_threads() if agents.n >= SERIAL_BELOW else 1
-        self._sense(agents, items, arenas, tick, buf.rows, buf.dest, buf.bounds,
-                    _chunks(agents.n, threads), buf.objects, buf.sensors)
+        threads = _threads(agents.n, numba.get_num_threads())
+        self._sense(agents, items, arenas, tick, buf.rows, buf.dest, buf.bounds, threads,
+                    buf.objects, buf.sensors)
         self._sensed = (tick, buf)
         return [self._inputs(agents, buf, s).copy() for s in range(agents.n_species)]
 
@@ -198,28 +205,28 @@ class TickPipeline:
         k = int(self.tables.sensors.n_sensors[s])
         return buf.sensors[buf.base[s] : buf.base[s] + (hi - lo) * k].reshape(-1, k)
 
-    def _sense(self, agents, items, arenas, tick, rows, dest, bounds, n_chunks, objects,
+    def _sense(self, agents, items, arenas, tick, rows, dest, bounds, threads, objects,
                out) -> None:
         self._sense_pass(*self._sense_args(agents, items, arenas, tick, rows, dest, bounds,
-                                           n_chunks, objects, out))  # fmt: skip
+                                           threads, objects, out))  # fmt: skip
 
-    def _sense_args(self, agents, items, arenas, tick, rows, dest, bounds, n_chunks, objects,
+    def _sense_args(self, agents, items, arenas, tick, rows, dest, bounds, threads, objects,
                     out) -> tuple:
         t = self.tables
         return (rows, dest, bounds, agents.columns, items, t.sensors, t.obstacles, t.grid, tick,
                 self.cue_on(tick, len(arenas.ids)), self.shown_side(arenas.cue_side, tick),
-                arenas.swapped, n_chunks, objects, out)  # fmt: skip
+                arenas.swapped, threads, objects, out)  # fmt: skip
 
-    def _act_args(self, agents, items, arenas, tick, buf, n_chunks) -> tuple:
+    def _act_args(self, agents, items, arenas, tick, buf, threads) -> tuple:
         t = self.tables
-        return (buf.motors, agents.columns, items, t.species, t.items, t.obstacles, t.grid,
-                t.reach_collide, self.held(tick), n_chunks, buf.objects, buf.px, buf.py,
+        return (buf.motors, buf.rows, agents.columns, items, t.species, t.items, t.obstacles,
+                t.grid, t.reach_collide, self.held(tick), threads, buf.objects, buf.px, buf.py,
                 buf.claim, arenas.swapped)  # fmt: skip
 
-    def _catch_args(self, agents, buf, n_chunks) -> tuple:
+    def _catch_args(self, agents, buf, threads) -> tuple:
         t = self.tables
-        return (agents.columns, t.species, t.grid, t.reach_catch, n_chunks, buf.objects,
-                buf.catcher)  # fmt: skip
+        return (buf.rows, agents.columns, t.species, t.grid, t.reach_catch, threads,
+                buf.objects, buf.catcher)  # fmt: skip
 
     def _goals_args(self, agents, arenas) -> tuple:
         return (agents.columns, arenas.cue_side, self.tables.goals, float(self.cue.goal_radius),
@@ -256,52 +263,72 @@ class TickPipeline:
 
     def run(self, agents: AgentTable, items: ItemSlots, arenas: Arenas, tick: int,
             sensed: bool = False) -> TickCounts:
-        """Advance every arena by one tick, except births and deaths, on the Numba thread count
-        or on one thread, whichever ThreadChoice finds faster (results are the same on any).
+        """Advance every arena by one tick, except births and deaths. Each stage (sensing, each
+        species' think, acting, catching) runs on the Numba thread count or on one thread,
+        whichever its ThreadChoice finds faster (results are the same on any).
         sensed: sense_all() ran on this very state, so its inputs (still in the buffers) are
         used instead of sensing again."""
         allowed = numba.get_num_threads()
-        threads = self.threads.pick(allowed, agents.n)
-        if threads == allowed:
-            return self._timed(agents, items, arenas, tick, threads, sensed)
-        set_threads(threads)
+        self._threads_now = allowed
         try:
-            return self._timed(agents, items, arenas, tick, threads, sensed)
+            return self._run(agents, items, arenas, tick, sensed, allowed)
         finally:
-            set_threads(allowed)
+            if self._threads_now != allowed:
+                set_threads(allowed)
 
-    def _timed(self, agents, items, arenas, tick: int, threads: int, sensed: bool) -> TickCounts:
-        t0 = time.perf_counter()
-        counts = self._run(agents, items, arenas, tick, threads, sensed)
-        self.threads.record(threads, (time.perf_counter() - t0) / max(1, agents.n))
-        return counts
-
-    def _run(self, agents, items, arenas, tick: int, threads: int, sensed: bool) -> TickCounts:
+    def _run(self, agents, items, arenas, tick: int, sensed: bool, allowed: int) -> TickCounts:
         buf = self._buffers(agents, items, len(arenas.ids))
-        n_chunks = _chunks(agents.n, threads)
+        n = max(1, agents.n)
         fresh = sensed and self._sensed is not None and self._sensed[0] == tick \
             and self._sensed[1] is buf  # fmt: skip
         self._sensed = None
         if not fresh:
-            self._sense(agents, items, arenas, tick, buf.rows, buf.dest, buf.bounds, n_chunks,
-                        buf.objects, buf.sensors)
-        for s, ctrl in enumerate(self.controllers):
+            self._staged("sense", allowed, n, lambda threads: self._sense(
+                agents, items, arenas, tick, buf.rows, buf.dest, buf.bounds, threads,
+                buf.objects, buf.sensors))  # fmt: skip
+        for s in range(len(self.controllers)):
             lo, hi = agents.span(s)
             if hi > lo:
-                inputs = self._inputs(agents, buf, s)
-                motors = ctrl.step(self._prepare(agents, s), agents.states[s], inputs)
+                step = partial(self.controllers[s].step, self._prepare(agents, s),
+                               agents.states[s], self._inputs(agents, buf, s))
+                motors = self._staged(s, allowed, hi - lo, lambda _, step=step: step())
                 buf.motors[lo:hi, : motors.shape[1]] = motors
-        n_alive, eaten = self._act_pass(*self._act_args(agents, items, arenas, tick, buf,
-                                                        n_chunks))  # fmt: skip
+        n_alive, eaten = self._staged("act", allowed, n, lambda threads: self._act_pass(
+            *self._act_args(agents, items, arenas, tick, buf, threads)))  # fmt: skip
         deaths = 0
         if self.has_prey:
-            caught = self._catch_pass(*self._catch_args(agents, buf, n_chunks))
+            caught = self._staged("catch", allowed, n, lambda threads: self._catch_pass(
+                *self._catch_args(agents, buf, threads)))  # fmt: skip
             eaten += caught
             deaths += caught
         if self.cue is not None:
             self._goals(*self._goals_args(agents, arenas))
         deaths += self._finish_pass(*self._finish_args(agents, items, arenas, tick))
         return TickCounts(int(n_alive), int(eaten), int(deaths))
+
+    def _staged(self, stage, allowed: int, n: int, run):
+        """run(threads) on the thread count (1 or `allowed`) the stage's ThreadChoice picks
+        for n agents (Numba's count is set to it; run() restores it), timed for it; returns
+        what run returns."""
+        choice = self._choice(stage)
+        threads = choice.pick(allowed, n)
+        if threads != self._threads_now:
+            set_threads(threads)
+            self._threads_now = threads
+        t0 = time.perf_counter()
+        out = run(threads)
+        choice.record(threads, (time.perf_counter() - t0) / n)
+        return out
+
+    def _choice(self, stage) -> ThreadChoice:
+        """The ThreadChoice of a stage ('sense', 'act', 'catch', or a species index: its
+        controller's step)."""
+        choice = self.threads.get(stage)
+        if choice is None:
+            think = isinstance(stage, int)
+            choice = self.threads[stage] = ThreadChoice(
+                min(SERIAL_BELOW, THINK_SERIAL_BELOW) if think else None)
+        return choice
 
     def _prepare(self, agents: AgentTable, s: int):
         """Species s's genomes prepared once (Controller.prepare) and reused every tick until
@@ -346,7 +373,7 @@ class TickPipeline:
         return self._buf
 
 
-def _chunks(n: int, threads: int) -> int:
-    """Pieces a pass over n agents is cut into: a few per thread (a thread that starts late
-    finds work left), none smaller than MIN_CHUNK agents."""
-    return max(1, min(4 * threads, n // MIN_CHUNK))
+def _threads(n: int, allowed: int) -> int:
+    """Threads for a pass over n agents outside a tick's ThreadChoice: all allowed, or one
+    for fewer than SERIAL_BELOW agents."""
+    return allowed if n >= SERIAL_BELOW else 1
