@@ -232,8 +232,10 @@ class NTMController:
                                                       ("reads", np.float32),
                                                       ("positions", np.int32)))  # fmt: skip
         tables = np.ones((2, 1), dtype=np.float32)  # stand-ins with memory off
-        # the kernel and its arguments after the state's, fixed per controller
-        self._kernel = self.kernel
+        # the step kernel of this head mode (memory off: one without heads), and its arguments
+        # after the state's, fixed per controller
+        self.kernel = step_kernel(CONTENT, False) if memory is None else step_kernel(
+            self.layout.code, True)  # fmt: skip
         self._fixed_args = (self.net.signs, self.net.depth, memory.tables if memory else tables,
                             self._address_tables if memory else tables[0],
                             bool(memory and memory.reservoir), memory.key_size if memory else 0,
@@ -242,13 +244,6 @@ class NTMController:
     @property
     def n_params(self) -> int:
         return self.net.n_params
-
-    @property
-    def kernel(self):
-        """The step kernel of this controller's head mode (memory off: one without heads)."""
-        if self.memory is None:
-            return step_kernel(CONTENT, False)
-        return step_kernel(self.layout.code, True)
 
     def init_genomes(self, rng: np.random.Generator, count: int) -> np.ndarray:
         return self.net.init_genomes(rng, count)
@@ -290,8 +285,8 @@ class NTMController:
         self._check_state(state, batch)
         motors = np.empty((batch, self.n_motors), dtype=np.float32)
         if batch:
-            self._kernel(g, shared, sensors, state.reads, state.memory, state.positions,
-                         *self._fixed_args, motors)
+            self.kernel(g, shared, sensors, state.reads, state.memory, state.positions,
+                        *self._fixed_args, motors)
         return motors
 
     def split_outputs(self, y: np.ndarray) -> dict:

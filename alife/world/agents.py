@@ -260,7 +260,8 @@ class AgentTable:
         for name, mine, theirs in zip(AgentColumns._fields, self.columns, columns, strict=True):
             if name != "ids":
                 mine[first : first + k] = theirs
-        self._genomes[s][first - self.offsets[s] : first - self.offsets[s] + k] = genomes
+        c = first - int(self.offsets[s])  # its genome rows
+        self._genomes[s][c : c + k] = genomes
 
     def make_room(self, need: list[int]) -> None:
         """Give every species s at least need[s] free rows (and room_for its rows), keeping
