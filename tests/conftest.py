@@ -16,3 +16,16 @@ def single_thread():
     set_threads(1)
     yield
     set_threads(before)
+
+
+@pytest.fixture
+def every_stage_parallel(monkeypatch):
+    """Every stage of a World's tick runs on all of Numba's threads, however small and however
+    busy the machine (for tests that compare thread counts)."""
+    import alife.world.threads as threads
+    import alife.world.tick as tick
+
+    monkeypatch.setattr(tick, "SERIAL_BELOW", 0)
+    monkeypatch.setattr(threads, "STARTS_PARALLEL", True)
+    monkeypatch.setattr(threads, "PROBE_EVERY", 0)
+    monkeypatch.setattr(threads, "LOAD_EVERY", 0)

@@ -31,73 +31,15 @@ from alife.world.interact import goals_reached
 from alife.world.items import Arenas, ItemSlots
 from alife.world.passes import act_pass, catch_pass, finish_pass, sense_pass
 from alife.world.tables import WorldTables
+from alife.world.threads import MACHINE, ThreadChoice
 
 MAX_MOTORS = 5  # turn, thrust, signal r, g, b
 SERIAL_BELOW = 256  # agents; smaller passes run on one thread
 # a species' think is ~10x a pass's work per agent: it may gain from threads from two tasks on
 THINK_SERIAL_BELOW = 2 * ROWS_PER_TASK
-PROBE_EVERY = 64  # ticks between tries of the thread count not in use (0: never try)
-FIRST_PROBE = 4  # ticks before the first try (after UNTIMED_TICKS, at least 2 timed ones)
-UNTIMED_TICKS = 1  # a World's first ticks are not timed (first touch of memory, compiling)
-PROBE_TICKS = 2  # ticks per try
-MAX_PROBE_EVERY = 4096  # a count that keeps losing is tried this rarely at most
-
-
-class ThreadChoice:
-    """Whether a stage of a World's tick (sensing, a species' think, acting, catching) runs on
-    all its Numba threads or on one: whichever has been faster lately. A parallel region wakes
-    and waits for every thread, so on a busy machine (or for small stages) one thread can be
-    faster than several.
-
-    Stages over fewer than `serial_below` agents (default SERIAL_BELOW) always use one thread.
-    Otherwise the choice in use is timed every run after the first UNTIMED_TICKS (seconds per
-    agent, averaged over recent runs); after FIRST_PROBE ticks, then every `probe_every` ticks,
-    the other choice runs PROBE_TICKS ticks, and it takes over if it is faster. A try that
-    loses doubles the wait before the next one (up to MAX_PROBE_EVERY)."""
-
-    def __init__(self, serial_below: int | None = None):
-        self.serial_below = SERIAL_BELOW if serial_below is None else serial_below
-        self.cost: dict[bool, float] = {}  # parallel? -> seconds per agent-tick, recent average
-        self.parallel = True
-        self.probe_every = PROBE_EVERY
-        self.countdown = FIRST_PROBE
-        self.probing = 0  # ticks left in the current try
-        self.untimed = UNTIMED_TICKS
-
-    def pick(self, allowed: int, n: int) -> int:
-        """The thread count for the stage's next run (allowed: Numba's count; n: agents)."""
-        if allowed == 1 or n < self.serial_below:
-            return 1
-        if PROBE_EVERY and not self.probing:
-            self.countdown -= 1
-            if self.countdown <= 0:
-                self.probing = PROBE_TICKS
-                self.cost.pop(not self.parallel, None)  # the try's own ticks decide
-        use_parallel = self.parallel != bool(self.probing)
-        return allowed if use_parallel else 1
-
-    def record(self, threads: int, seconds_per_agent: float) -> None:
-        """The stage's last wall time per agent on `threads` threads."""
-        if self.untimed:
-            self.untimed -= 1
-            return
-        parallel = threads > 1
-        old = self.cost.get(parallel)
-        self.cost[parallel] = (
-            seconds_per_agent if old is None else old + 0.25 * (seconds_per_agent - old)
-        )
-        if not self.probing:
-            return
-        self.probing -= 1
-        if self.probing:
-            return
-        tried = not self.parallel
-        if self.cost[tried] < self.cost.get(self.parallel, float("inf")):
-            self.parallel = tried
-            self.probe_every = PROBE_EVERY
-        else:
-            self.probe_every = min(2 * self.probe_every, MAX_PROBE_EVERY)
-        self.countdown = self.probe_every
+# while the machine is busy, stages over fewer agents run on one thread: their regions are
+# short beside the scheduler's time slices, and one thread waiting for a core stalls them all
+BUSY_SERIAL_BELOW = 4096
 
 
 class TickCounts(NamedTuple):
@@ -142,6 +84,7 @@ class TickPipeline:
         self._goals = Dispatch(goals_reached)
         self._cued = approach_cued(config)
         self.threads: dict = {}  # stage -> its ThreadChoice
+        self._busy = False  # is the machine busy during this tick (MachineLoad)
         self._threads_now = 1  # Numba's thread count while run() runs
 
     def cue_on(self, tick: int, n_arenas: int) -> np.ndarray:
@@ -265,12 +208,14 @@ class TickPipeline:
             sensed: bool = False) -> TickCounts:
         """Advance every arena by one tick, except births and deaths. Each stage (sensing, each
         species' think, acting, catching) runs on the Numba thread count or on one thread,
-        whichever its ThreadChoice finds faster (results are the same on any).
+        whichever its ThreadChoice finds faster, and small stages on one while the machine is
+        busy (MachineLoad); results are the same on any.
         sensed: sense_all() ran on this very state, so its inputs (still in the buffers) are
         used instead of sensing again."""
         allowed = numba.get_num_threads()
         self._threads_now = allowed
         try:
+            self._busy = allowed > 1 and MACHINE.busy(allowed)
             return self._run(agents, items, arenas, tick, sensed, allowed)
         finally:
             if self._threads_now != allowed:
@@ -308,10 +253,11 @@ class TickPipeline:
 
     def _staged(self, stage, allowed: int, n: int, run):
         """run(threads) on the thread count (1 or `allowed`) the stage's ThreadChoice picks
-        for n agents (Numba's count is set to it; run() restores it), timed for it; returns
-        what run returns."""
+        for n agents, or on one for fewer than BUSY_SERIAL_BELOW agents while the machine is
+        busy (Numba's count is set to it; run() restores it), timed for it; returns what run
+        returns."""
         choice = self._choice(stage)
-        threads = choice.pick(allowed, n)
+        threads = choice.pick(1 if self._busy and n < BUSY_SERIAL_BELOW else allowed, n)
         if threads != self._threads_now:
             set_threads(threads)
             self._threads_now = threads
@@ -327,7 +273,7 @@ class TickPipeline:
         if choice is None:
             think = isinstance(stage, int)
             choice = self.threads[stage] = ThreadChoice(
-                min(SERIAL_BELOW, THINK_SERIAL_BELOW) if think else None)
+                min(SERIAL_BELOW, THINK_SERIAL_BELOW) if think else SERIAL_BELOW)
         return choice
 
     def _prepare(self, agents: AgentTable, s: int):
