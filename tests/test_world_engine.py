@@ -207,6 +207,18 @@ def test_machine_load_counts_the_cores_other_processes_use(monkeypatch):
     assert not threads.MachineLoad().busy(2)
 
 
+@pytest.mark.skipif(not Path("/proc/stat").exists(), reason="the kernel has no /proc/stat")
+def test_machine_cpu_seconds_count_this_process_spinning():
+    import time
+
+    from alife.world.threads import _machine_cpu_seconds
+
+    before, own = _machine_cpu_seconds(), time.process_time()
+    while time.process_time() - own < 0.3:  # spin this thread for 0.3 s of CPU
+        pass
+    assert _machine_cpu_seconds() - before >= 0.2  # clock ticks of 10 ms, other cores idle
+
+
 @pytest.mark.parametrize("others, busy_serial_below, timed", [(0, 4096, True), (2, 4096, False),
                                                               (2, 0, True)])  # fmt: skip
 def test_a_busy_machine_runs_small_stages_on_one_thread(monkeypatch, others, busy_serial_below,

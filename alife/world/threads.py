@@ -55,8 +55,9 @@ class MachineLoad:
 
 
 def _machine_cpu_seconds() -> float | None:
-    """CPU seconds all processes on the machine have used since it started (busy, not idle or
-    waiting for I/O), None where the kernel does not say."""
+    """CPU seconds the machine's processes have used since it started (busy: not idle nor
+    waiting for I/O; niced processes only when this one is niced too, as otherwise they yield
+    their core to it), None where the kernel does not say."""
     global _STAT_FD
     if _STAT_FD is None:
         try:
@@ -66,12 +67,14 @@ def _machine_cpu_seconds() -> float | None:
     if _STAT_FD < 0:
         return None
     # "cpu  user nice system idle iowait irq softirq steal ..." in clock ticks
-    ticks = [int(x) for x in os.pread(_STAT_FD, 256, 0).split(b"\n", 1)[0].split()[1:9]]
-    return (sum(ticks) - ticks[3] - ticks[4]) / _CLOCK_TICKS
+    line = os.pread(_STAT_FD, 256, 0).split(b"\n", 1)[0]
+    user, nice, system, _, _, irq, softirq, steal = (int(x) for x in line.split()[1:9])
+    return (user + system + irq + softirq + steal + _NICED * nice) / _CLOCK_TICKS
 
 
 _STAT_FD: int | None = None  # /proc/stat, opened once per process (-1: not readable)
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+_NICED = hasattr(os, "nice") and os.nice(0) > 0
 MACHINE = MachineLoad()
 
 
