@@ -27,9 +27,10 @@ class MachineLoad:
     """How busy other processes keep this machine's cores. Every LOAD_EVERY seconds it reads
     the CPU time all processes used (Linux's /proc/stat; elsewhere the machine never counts as
     busy) less this process's own (its threads' CPU time, spinning included). The machine is
-    busy for a stage on `threads` threads while the others used more of the cores this process
-    may use than leaves `threads` cores free, give or take half a core: a parallel region of
-    that stage would wait for a core. One per process (MACHINE): it measures the machine."""
+    busy for a stage on `threads` threads while the others used more than half a core beyond
+    the cores that leave `threads` free (2 cores, 2 threads: more than half a core): a parallel
+    region of that stage would wait for a core. One per process (MACHINE): it measures the
+    machine."""
 
     def __init__(self):
         affinity = getattr(os, "sched_getaffinity", None)
@@ -84,9 +85,9 @@ class ThreadChoice:
     a busy machine (or for small stages) one thread can be faster than several; timings there
     are noisy, so the choice goes by medians and takes all threads only when they clearly win.
 
-    Stages over fewer than `serial_below` agents always use one thread.
-    Otherwise a stage starts on one thread (STARTS_PARALLEL: on all) and every run after the
-    first UNTIMED_TICKS is timed (seconds per agent). After FIRST_PROBE ticks, then every
+    Stages over fewer than `serial_below` agents always use one thread. Otherwise a stage
+    starts on one thread (STARTS_PARALLEL: on all) and every run after the first UNTIMED_TICKS
+    is timed (seconds per agent). After FIRST_PROBE ticks, then every
     `probe_every` ticks, the other count is tried for PROBE_TICKS runs (fewer if the first
     half of them are all slower than the count in use) and the medians decide: all threads
     win if their median is at least MARGIN below one thread's, one thread wins otherwise. A
