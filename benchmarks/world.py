@@ -21,8 +21,9 @@ benchmarks/brain.py's 'x fht'): on a shared or virtual machine it drifts by tens
 
 It also prints the fixed (not per-agent) cost of a tick, the open-ended ecology world's rate (4
 arenas, about 400 agents) on one and on two threads, as the machine is and with another process
-spinning on a core, and the first start: a fresh process warming up the default world on an
-empty kernel cache, and one running all of `play --frames 30` off-screen (wall and CPU seconds).
+spinning on a core (with the cores other processes used meanwhile), and the first start: a
+fresh process warming up the default world on an empty kernel cache, and one running all of
+`play --frames 30` off-screen (wall and CPU seconds).
 
 Usage: python -m benchmarks.world [--quick] [--against REV]   (or python run.py bench)
 """
@@ -237,21 +238,26 @@ def ecology_state(engine: Engine):
     return config, kw, world.state_arrays(), int(world.agents["alive"].sum())
 
 
-def open_ended(engine: Engine, rounds: int, ticks: int, busy: bool) -> tuple[dict, int]:
+def open_ended(engine: Engine, rounds: int, ticks: int, busy: bool
+               ) -> tuple[dict, int, float | None]:  # fmt: skip
     """Agent-ticks/s of the open-ended ecology (ecology_state: about 400 agents) on 1 and on
-    THREADS threads, and the agents alive at the start: blocks of `ticks` ticks, each from the
-    same saved state, interleaved; medians. busy: with another process spinning on a core."""
+    THREADS threads, the agents alive at the start, and the cores other processes used
+    meanwhile (None where the kernel does not say): blocks of `ticks` ticks, each from the same
+    saved state, interleaved; medians. busy: with another process spinning on a core."""
     import subprocess
     import sys
 
     import numba
 
     from alife.jit import set_threads
+    from alife.world.threads import MachineLoad
 
     config, kw, state, alive = ecology_state(engine)
     before = numba.get_num_threads()
     spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
     rates: dict[int, list[float]] = {1: [], THREADS: []}
+    others = MachineLoad()
+    others.busy(THREADS)  # the first reading
     try:
         for r in range(rounds):
             for threads in (1, THREADS) if r % 2 == 0 else (THREADS, 1):
@@ -262,12 +268,14 @@ def open_ended(engine: Engine, rounds: int, ticks: int, busy: bool) -> tuple[dic
                 for _ in range(ticks):
                     w.tick()
                 rates[threads].append((w.agent_ticks - n0) / (time.perf_counter() - t0))
+        others.busy(THREADS)  # the cores the others used over all the blocks
     finally:
         if spinner is not None:
             spinner.kill()
             spinner.wait()
         set_threads(before)
-    return {k: float(np.median(v)) for k, v in rates.items()}, alive
+    used = others.others if others.last is not None else None
+    return {k: float(np.median(v)) for k, v in rates.items()}, alive, used
 
 
 _FIRST_START = """
@@ -395,15 +403,17 @@ def main(quick: bool = False, against: str | None = None) -> int:
     for e in engines:
         for busy in (False, True):
             try:
-                r, alive = open_ended(e, rounds, ticks, busy)
+                r, alive, used = open_ended(e, rounds, ticks, busy)
             except Exception as err:  # a baseline may not read today's world file
                 if e.label == "new":
                     raise
                 print(f"  {e.label:>16}: cannot run {ECOLOGY.name} ({str(err)[:120]})")
                 break
             label = "with a busy process" if busy else "as the machine is"
+            cores = "" if used is None else f"; others used {used:.1f} cores"
             print(f"  {e.label:>16} {label:>20}, {alive} agents: 1 thread {r[1]:>9,.0f}, "
-                  f"{THREADS} threads {r[THREADS]:>9,.0f} ({r[THREADS] / r[1]:.2f}x)")  # fmt: skip
+                  f"{THREADS} threads {r[THREADS]:>9,.0f} ({r[THREADS] / r[1]:.2f}x)"
+                  f"{cores}")  # fmt: skip
     rounds = 1 if quick else 2
     print(f"\nFirst start ({WORLD.name} on an empty kernel cache, both cores: the warm-up, "
           f"and all of `play --frames 30` off-screen), {rounds} interleaved round(s), "
