@@ -1,6 +1,7 @@
 """World engine invariants: determinism, arena independence, energy bookkeeping, checkpoints."""
 
 import io
+import os
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -205,6 +206,20 @@ def test_machine_load_counts_the_cores_other_processes_use(monkeypatch):
     assert not busy_after(0.3, 1.5, 0.3)  # a third of a core now and then is not busy
     monkeypatch.setattr(threads, "_machine_cpu_seconds", lambda: None)  # no /proc/stat
     assert not threads.MachineLoad().busy(2)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
+def test_a_forked_child_measures_the_machine_afresh():
+    from alife.world.threads import MACHINE
+
+    MACHINE.busy(2)
+    MACHINE.others = 3.0
+    pid = os.fork()
+    if pid == 0:  # the child: exit status 0 when its MachineLoad starts over
+        os._exit(0 if MACHINE.last is None and MACHINE.others == 0.0 else 1)
+    _, status = os.waitpid(pid, 0)
+    MACHINE.__init__()
+    assert os.waitstatus_to_exitcode(status) == 0
 
 
 @pytest.mark.skipif(not Path("/proc/stat").exists(), reason="the kernel has no /proc/stat")

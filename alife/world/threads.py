@@ -77,6 +77,8 @@ _STAT_FD: int | None = None  # /proc/stat, opened once per process (-1: not read
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 _NICED = hasattr(os, "nice") and os.nice(0) > 0
 MACHINE = MachineLoad()
+if hasattr(os, "register_at_fork"):  # a forked child's CPU time starts again from zero
+    os.register_at_fork(after_in_child=MACHINE.__init__)
 
 
 class ThreadChoice:
