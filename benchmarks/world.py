@@ -53,10 +53,10 @@ class _Timed:
     def __init__(self, ctrl, acc, fixed_motors=None):
         self.ctrl, self.acc, self.fixed = ctrl, acc, fixed_motors
 
-    def step(self, genomes, state, sensors):
+    def step(self, genomes, state, sensors, live=None):
         t0 = time.perf_counter()
-        if self.fixed is None:
-            out = self.ctrl.step(genomes, state, sensors)
+        if self.fixed is None:  # `live` comes only from revisions whose controllers take it
+            out = self.ctrl.step(genomes, state, sensors, *(() if live is None else (live,)))
         else:
             out = np.broadcast_to(self.fixed, (sensors.shape[0], self.ctrl.n_motors))
         self.acc["think"] += time.perf_counter() - t0

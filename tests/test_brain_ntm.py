@@ -145,6 +145,30 @@ def test_step_shapes_property(n_sensors, n_motors, reads, batch, seed):
     assert motors.shape == (batch, n_motors) and np.isfinite(state.memory).all()
 
 
+@settings(max_examples=12, deadline=None)
+@given(addressing=st.sampled_from(["content", "location", "both"]), memory=st.booleans(),
+       batch=st.integers(1, 80), seed=st.integers(0, 2**31))
+def test_rows_that_are_not_live_are_skipped_and_the_others_step_as_usual(addressing, memory,
+                                                                       batch, seed):
+    ctrl = _controller(memory, addressing=addressing, seed=seed % 7)
+    rng = np.random.default_rng(seed)
+    genomes = ctrl.init_genomes(rng, batch)
+    every, some = ctrl.new_state(batch), ctrl.new_state(batch)
+    for _tick in range(3):
+        live = rng.random(batch) < 0.6
+        sensors = rng.uniform(-1, 1, (batch, 40)).astype(np.float32)
+        before = some.copy()
+        motors = ctrl.step(genomes, some, sensors, live)
+        full = ctrl.step(genomes, every, sensors)
+        np.testing.assert_array_equal(motors[live], full[live])
+        assert (motors[~live] == 0).all()
+        for name in ("memory", "reads", "positions"):
+            got, want, kept = (getattr(x, name) for x in (some, every, before))
+            np.testing.assert_array_equal(got[~live], kept[~live])
+            np.testing.assert_array_equal(got[live], want[live])
+            getattr(every, name)[~live] = kept[~live]  # both runs go on from the same state
+
+
 def test_bad_arguments_are_clear():
     with pytest.raises(ValueError, match="too small"):
         NTMController(60, 3, HashMemory(16, 8, 256), width=64)
@@ -159,3 +183,6 @@ def test_bad_arguments_are_clear():
         ctrl.step(genomes, ctrl.new_state(3), np.zeros((4, 40), np.float32))
     with pytest.raises(ValueError, match="float32"):
         ctrl.step(genomes.astype(np.float64), state, np.zeros((4, 40), np.float32))
+    for live in (np.ones(3, bool), np.ones(4, np.int64), [True] * 4):
+        with pytest.raises(ValueError, match=r"live must be a bool array of shape \(4,\)"):
+            ctrl.step(genomes, state, np.zeros((4, 40), np.float32), live)

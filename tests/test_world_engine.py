@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from alife.config import load_world
 from alife.errors import WorldError
-from alife.world import World
+from alife.world import World, make_controller
+from alife.world.controller import takes_live
 from alife.world.interact import (
     L_CHILD,
     L_EATEN,
@@ -447,3 +448,40 @@ def test_python_overhead_does_not_grow_with_arenas(monkeypatch):
         calls["n"] = 0
         w.tick()
         assert calls["n"] == 3  # sense_pass, act_pass, finish_pass
+
+
+class _EveryRow:
+    """The NTM without the `live` keyword: the World then steps every row, dead ones too."""
+
+    def __init__(self, ctrl):
+        self.ctrl = ctrl
+
+    def step(self, genomes, state, sensors):
+        return self.ctrl.step(genomes, state, sensors)
+
+    def __getattr__(self, name):
+        return getattr(self.ctrl, name)
+
+
+def test_dead_agents_brains_stop_and_nothing_else_changes():
+    cfg = load_world(WORLDS / "foraging.yaml")
+    skipping = World(cfg, 4, arena_ids=[0, 1])
+    every = World(cfg, 4, arena_ids=[0, 1],
+                  controller_factory=lambda c, s: _EveryRow(make_controller(c, s)))
+    assert takes_live(skipping.controllers[0]) and not takes_live(every.controllers[0])
+    frozen = None
+    for _ in range(cfg.episode.length - 1):
+        skipping.tick()
+        every.tick()
+        dead = ~skipping.agents["alive"]
+        if dead.any() and frozen is None:  # the first deaths: their brains stop here
+            frozen = dead, skipping.agents.states[0].memory[dead].copy()
+    assert frozen is not None and dead.sum() > frozen[0].sum() > 0
+    a, b = skipping.state_arrays(), every.state_arrays()
+    for key in a:
+        if key in ("memory_0", "reads_0", "positions_0"):
+            np.testing.assert_array_equal(a[key][~dead], b[key][~dead], err_msg=key)
+        else:
+            np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    np.testing.assert_array_equal(skipping.agents.states[0].memory[frozen[0]], frozen[1])
+    assert not np.array_equal(a["memory_0"][dead], b["memory_0"][dead])

@@ -119,12 +119,14 @@ def _step_kernel(addressing: int, has_memory: bool):
     keyed = addressing != LOCATION  # the whole W is read: prefetch the next agent's
 
     @njit_parallel
-    def step(genomes, shared, sensors, reads, memory, positions, net_signs, depth, mem_tables,
-             addr_tables, reservoir, key_size, head_size, motors):
+    def step(genomes, shared, sensors, reads, memory, positions, live, net_signs, depth,
+             mem_tables, addr_tables, reservoir, key_size, head_size, motors):
         """One tick of every agent; agents stay row-major, one agent's vectors live in L1 at a
         time. Head q's outputs start at n_motors + q head_size (key first, then shift logits,
-        home, interpolation)."""
+        home, interpolation). live (B,) bool, or empty (all live): rows that are not live are
+        skipped (zero motors, state untouched)."""
         batch, n_sensors = sensors.shape
+        skip_dead = live.shape[0] > 0
         n_reads, value_size = reads.shape[1], reads.shape[2]
         n = net_signs.shape[0]
         m = mem_tables.shape[1]
@@ -147,6 +149,10 @@ def _step_kernel(addressing: int, has_memory: bool):
             dots = np.empty(12 * ((n_reads + 3) // 3), dtype=np.float32)
             stop = min(batch, (c + 1) * ROWS_PER_TASK)
             for a in range(c * ROWS_PER_TASK, stop):
+                if skip_dead and not live[a]:
+                    for i in range(n_motor):
+                        motors[a, i] = 0.0
+                    continue
                 nxt = a + 1 if has_memory and keyed and a + 1 < stop else -1
                 _prefetch_part(memory, nxt, 0, n_reads + 3)
                 for i in range(n_sensors):
@@ -184,6 +190,7 @@ def _step_kernel(addressing: int, has_memory: bool):
 
 
 _STEPS = {}  # (addressing, has_memory) -> the step kernel, made on first use
+_ALL_LIVE = np.zeros(0, np.bool_)  # the step kernel's `live` when every row steps
 
 
 def step_kernel(addressing: int, has_memory: bool):
@@ -275,17 +282,27 @@ class NTMController:
                                  f"of shape {(batch, *tail)}, got "
                                  f"{getattr(arr, 'dtype', '')} {getattr(arr, 'shape', arr)}")
 
-    def step(self, genomes: np.ndarray, state: NTMState, sensors: np.ndarray) -> np.ndarray:
+    def step(self, genomes: np.ndarray, state: NTMState, sensors: np.ndarray,
+             live: np.ndarray | None = None) -> np.ndarray:
         """One tick for B agents: sensors (B, n_sensors) float32 -> motors (B, n_motors) in
         [-1, 1]; memory, reads and head positions in `state` are updated in place (positions
-        are taken mod m). genomes (B, P) or (P,) or a PreparedGenomes from `prepare`."""
+        are taken mod m). genomes (B, P) or (P,) or a PreparedGenomes from `prepare`.
+        live (B,) bool: only rows where it is True step; the others (dead agents) get zero
+        motors and keep their state as it is (None: every row steps)."""
         sensors = require_float32("sensors", sensors, (None, self.n_sensors))
         batch = sensors.shape[0]
         g, shared = self.net.check_genomes(genomes, batch)
         self._check_state(state, batch)
+        if live is None:
+            live = _ALL_LIVE
+        elif not (isinstance(live, np.ndarray) and live.dtype == np.bool_
+                  and live.shape == (batch,)):
+            raise ValueError(f"live must be a bool array of shape ({batch},), got "
+                             f"{getattr(live, 'dtype', type(live).__name__)} "
+                             f"{getattr(live, 'shape', '')}")
         motors = np.empty((batch, self.n_motors), dtype=np.float32)
         if batch:
-            self.kernel(g, shared, sensors, state.reads, state.memory, state.positions,
+            self.kernel(g, shared, sensors, state.reads, state.memory, state.positions, live,
                         *self._fixed_args, motors)
         return motors
 

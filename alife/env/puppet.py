@@ -17,7 +17,7 @@ from dataclasses import fields
 
 import numpy as np
 
-from alife.world.controller import Controller, ControllerState
+from alife.world.controller import Controller, ControllerState, takes_live
 
 
 class Puppet:
@@ -25,6 +25,7 @@ class Puppet:
 
     def __init__(self, inner: Controller, memory: bool):
         self.inner = inner
+        self._inner_live = takes_live(inner)  # its step may skip dead agents' rows
         self.n_sensors = inner.n_sensors
         self.n_motors = inner.n_motors
         self.addressing = getattr(inner, "addressing", None)  # saved with the world's state
@@ -56,11 +57,13 @@ class Puppet:
         float32 in [-1, 1]; brains: step the species' controller for the other rows."""
         self.rows, self.actions, self.brains = rows, actions, brains
 
-    def step(self, genomes, state: ControllerState, sensors: np.ndarray) -> np.ndarray:
+    def step(self, genomes, state: ControllerState, sensors: np.ndarray,
+             live: np.ndarray | None = None) -> np.ndarray:
         rows, acts = self.rows, self.actions
         if self.brains:
             kept = state.take(rows) if self.memory is not None else None
-            motors = self.inner.step(genomes, state, sensors)
+            motors = self.inner.step(genomes, state, sensors,
+                                     **({"live": live} if self._inner_live else {}))
             if kept is not None:  # the driven rows' memory is theirs, not the brain's
                 for f in fields(state):
                     getattr(state, f.name)[rows] = getattr(kept, f.name)

@@ -9,6 +9,7 @@ and the like, not part of the genome) is a `ControllerState`.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
@@ -61,8 +62,20 @@ class Controller(Protocol):
 
     def step(self, genomes: Any, state: ControllerState, sensors: np.ndarray) -> np.ndarray:
         """One tick of B agents: genomes from prepare, sensors (B, n_sensors) float32 ->
-        motors (B, n_motors) float32 in [-1, 1]; the state is updated in place."""
+        motors (B, n_motors) float32 in [-1, 1]; the state is updated in place.
+
+        A step may also take a keyword `live` ((B,) bool, see `takes_live`): the World then
+        passes which rows hold living agents, and the controller may skip the others (dead
+        agents: their motors are ignored and their state is never stepped again)."""
         ...
+
+
+def takes_live(ctrl: Controller) -> bool:
+    """Does ctrl.step take the keyword `live` (it may skip dead agents' rows)?"""
+    try:
+        return "live" in inspect.signature(ctrl.step).parameters
+    except (TypeError, ValueError):  # a step Python cannot look into
+        return False
 
 
 @runtime_checkable

@@ -24,7 +24,7 @@ from alife.brain.wht import ROWS_PER_TASK
 from alife.config.models import WorldConfig
 from alife.jit import Dispatch, set_threads
 from alife.world.agents import AgentTable
-from alife.world.controller import Controller
+from alife.world.controller import Controller, takes_live
 from alife.world.episode import approach_cued
 from alife.world.grid import ObjectGrid, object_grid
 from alife.world.interact import goals_reached
@@ -72,6 +72,7 @@ class TickPipeline:
     def __init__(self, config: WorldConfig, tables: WorldTables, controllers: list[Controller]):
         self.tables = tables
         self.controllers = controllers
+        self._skip_dead = [takes_live(c) for c in controllers]  # step(..., live=alive rows)
         self.cue = config.cue
         self.has_prey = bool(tables.species.is_prey.any())
         self._columns = None  # the layout the buffers are sized for
@@ -234,8 +235,9 @@ class TickPipeline:
         for s in range(len(self.controllers)):
             lo, hi = agents.span(s)
             if hi > lo:
+                live = {"live": agents.columns.alive[lo:hi]} if self._skip_dead[s] else {}
                 step = partial(self.controllers[s].step, self._prepare(agents, s),
-                               agents.states[s], self._inputs(agents, buf, s))
+                               agents.states[s], self._inputs(agents, buf, s), **live)
                 motors = self._staged(s, allowed, hi - lo, lambda _, step=step: step())
                 buf.motors[lo:hi, : motors.shape[1]] = motors
         n_alive, eaten = self._staged("act", allowed, n, lambda threads: self._act_pass(
