@@ -54,8 +54,8 @@ evolution:
 PINNED = {
     "foraging": (120, "cb5e75e06dd02efa"),
     "foraging with content heads": (120, "1a6cccfeb48afdfe"),
-    "predators": (120, "f077dd4db6ad4eaf"),
-    "grazers": (300, "e466efdb9f9030ee"),
+    "predators": (120, "2e0b40b9fea747c4"),
+    "grazers": (300, "d51f6237a6f99257"),
 }
 
 
