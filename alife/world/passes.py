@@ -7,12 +7,15 @@ act_pass    act (motors -> proposed moves), then collide + claim food per agent,
 catch_pass  predators catch touching prey (worlds with predators), then apply the catches;
 finish_pass metabolism and food regrowth (serial).
 
-The passes take the World's NamedTuples (AgentColumns, SensorTables, ...) and hand plain arrays
-and scalars to the kernels of alife.world.sensors / physics / interact / spawn / grid (a loop
-compiles to faster code on arrays passed in than on arrays read from a NamedTuple in the same
-function). Parallel loops run over `pieces` contiguous pieces of the rows (the caller passes
-its thread count: one piece per thread), cut so that every piece holds as many living agents
-(the ones that cost work) as the others (`living_cuts`); results never depend on the pieces.
+The passes take the World's NamedTuples (AgentColumns, SensorTables, ...), except act_pass and
+finish_pass, which take the arrays they use (a kernel called from Python compiles an entry that
+converts every member of every table it takes, and these two would use fewer than half); they
+hand plain arrays and scalars to the kernels of alife.world.sensors / physics / interact /
+spawn / grid (a loop compiles to faster code on arrays passed in than on arrays read from a
+NamedTuple in the same function). Parallel loops run over `pieces` contiguous pieces of the
+rows (the caller passes its thread count: one piece per thread), cut so that every piece holds
+as many living agents (the ones that cost work) as the others (`living_cuts`); results never
+depend on the pieces.
 Arrays written inside a parallel loop are bound by plain assignments (see alife.jit).
 """
 
@@ -135,10 +138,9 @@ def act_pass(motors, rows, x, y, heading, speed, alive, done, species, apos, sig
     item kinds' item_radius, item_energy (2,) (ItemTables), the obstacles, the grid's scalars
     (GridSpec), and this tick's object grid o_start ... o_tag (ObjectGrid, from sense_pass); rows
     (N,) int64: 0..N-1; px, py, claim (N,): work space; swapped (A,) bool: arenas whose item
-    kinds trade roles. Plain arrays, not the tables: a kernel called from Python compiles an
-    entry that converts every member of every table it takes. Moving is serial (a few tens of
-    ns per agent: less than a parallel region's start costs below thousands of agents).
-    Returns (agents alive at the start, items eaten)."""
+    kinds trade roles. Moving is serial (a few tens of ns per agent: less than a parallel
+    region's start costs below thousands of agents). Returns (agents alive at the start, items
+    eaten)."""
     move_rows(0, x.shape[0], motors, x, y, heading, speed, alive, done, species, signal, held,
               max_turn, max_speed, reverse, shows, px, py)  # fmt: skip
     cuts, n_alive = living_cuts(alive, rows, pieces)
@@ -190,7 +192,7 @@ def finish_pass(alive, speed, species, energy, age, ledger, counters, base_cost,
     (AgentColumns), species tables base_cost ... max_age (SpeciesTables), the arenas' keys and
     patch_xy (Arenas), item slots farena ... can_regrow and fx, fy, factive (ItemSlots), the item
     kinds' regrowth chances and seasons regrow_p, season_period, season_amp and it itself
-    (ItemTables), the obstacles and the arena size (plain arrays, as in act_pass)."""
+    (ItemTables), the obstacles and the arena size."""
     deaths = metabolism(alive, speed, species, energy, age, base_cost, move_cost, brain_cost,
                         max_speed, max_age, ledger, counters)  # fmt: skip
     regrow(keys, farena, flocal, fkind, can_regrow,
