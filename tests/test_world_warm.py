@@ -130,6 +130,19 @@ def test_warm_up_with_the_steps_in_a_child_process():
     assert world.agent_ticks > 0
 
 
+def test_the_child_imports_this_alife_whatever_the_working_directory(tmp_path, monkeypatch):
+    """The child process imports the parent's alife package, not one in the working directory
+    (which `python -c` would put first on its path): otherwise it compiles other code, or
+    under other cache keys, and the parent compiles everything again."""
+    decoy = tmp_path / "alife"
+    decoy.mkdir()
+    marker = tmp_path / "decoy imported"
+    (decoy / "__init__.py").write_text(f"open({str(marker)!r}, 'w').close()\n", "utf-8")
+    monkeypatch.chdir(tmp_path)
+    warm_up(load_world(WORLDS / "foraging.yaml"), 1, with_child=True)
+    assert not marker.exists()
+
+
 def test_compile_share_ends_with_also_for_whoever_gets_there_first(tmp_path):
     """After its passes, each process claims the caller's `also`: the first to finish its
     passes runs it, the other does not."""

@@ -7,12 +7,15 @@ act_pass    act (motors -> proposed moves), then collide + claim food per agent,
 catch_pass  predators catch touching prey (worlds with predators), then apply the catches;
 finish_pass metabolism and food regrowth (serial).
 
-The passes take the World's NamedTuples (AgentColumns, SensorTables, ...) and hand plain arrays
-and scalars to the kernels of alife.world.sensors / physics / interact / spawn / grid (a loop
-compiles to faster code on arrays passed in than on arrays read from a NamedTuple in the same
-function). Parallel loops run over `pieces` contiguous pieces of the rows (the caller passes
-its thread count: one piece per thread), cut so that every piece holds as many living agents
-(the ones that cost work) as the others (`living_cuts`); results never depend on the pieces.
+The passes take the World's NamedTuples (AgentColumns, SensorTables, ...), except act_pass and
+finish_pass, which take the arrays they use (a kernel called from Python compiles an entry that
+converts every member of every table it takes, and these two would use fewer than half); they
+hand plain arrays and scalars to the kernels of alife.world.sensors / physics / interact /
+spawn / grid (a loop compiles to faster code on arrays passed in than on arrays read from a
+NamedTuple in the same function). Parallel loops run over `pieces` contiguous pieces of the
+rows (the caller passes its thread count: one piece per thread), cut so that every piece holds
+as many living agents (the ones that cost work) as the others (`living_cuts`); results never
+depend on the pieces.
 Arrays written inside a parallel loop are bound by plain assignments (see alife.jit).
 """
 
@@ -124,40 +127,22 @@ def sense_pass(rows, dest, bounds, agents, items, se, obstacles, grid, tick, cue
 
 
 @njit_parallel
-def act_pass(motors, rows, agents, items, sp, it, obstacles, grid, reach, held, pieces, objects,
-             px, py, claim, swapped):  # fmt: skip
+def act_pass(motors, rows, x, y, heading, speed, alive, done, species, apos, signal, energy,
+             ledger, counters, taste, fkind, factive, farena, max_turn, max_speed, reverse,
+             shows, radius, collide, eat, max_energy, item_radius, item_energy, circles, rects,
+             width, height, gx, gy, cw, ch, wrap, reach, held, pieces, o_start, o_row, o_x, o_y,
+             o_tag, px, py, claim, swapped):  # fmt: skip
     """Move every agent by its motors (N, >=2) float32, resolve collisions, claim and eat food.
-    rows (N,) int64: 0..N-1; objects: this tick's ObjectGrid (from sense_pass); px, py, claim
-    (N,): work space; swapped (A,) bool: arenas whose item kinds trade roles. Moving is serial
-    (a few tens of ns per agent: less than a parallel region's start costs below thousands of
-    agents). Returns (agents alive at the start, items eaten)."""
-    width, height, gx, gy, cw, ch, wrap = grid
-    x = agents.x
-    y = agents.y
-    heading = agents.heading
-    speed = agents.speed
-    alive = agents.alive
-    done = agents.done
-    species = agents.species
-    apos = agents.apos
-    signal = agents.signal
-    circles = obstacles.circles
-    rects = obstacles.rects
-    o_start = objects.start
-    o_row = objects.row
-    o_x = objects.x
-    o_y = objects.y
-    o_tag = objects.tag
-    max_turn = sp.max_turn
-    max_speed = sp.max_speed
-    reverse = sp.reverse
-    sp_signal = sp.signal
-    radius = sp.radius
-    collide = sp.collide
-    eat = sp.eat
-    item_radius = it.radius
+    Agent columns x ... taste (N,) (AgentColumns), item slots fkind, factive, farena (F,)
+    (ItemSlots), species tables max_turn ... max_energy (SpeciesTables; shows: its signal),
+    item kinds' item_radius, item_energy (2,) (ItemTables), the obstacles, the grid's scalars
+    (GridSpec), and this tick's object grid o_start ... o_tag (ObjectGrid, from sense_pass); rows
+    (N,) int64: 0..N-1; px, py, claim (N,): work space; swapped (A,) bool: arenas whose item
+    kinds trade roles. Moving is serial (a few tens of ns per agent: less than a parallel
+    region's start costs below thousands of agents). Returns (agents alive at the start, items
+    eaten)."""
     move_rows(0, x.shape[0], motors, x, y, heading, speed, alive, done, species, signal, held,
-              max_turn, max_speed, reverse, sp_signal, px, py)  # fmt: skip
+              max_turn, max_speed, reverse, shows, px, py)  # fmt: skip
     cuts, n_alive = living_cuts(alive, rows, pieces)
     for c in prange(pieces):
         lo = cuts[c]
@@ -170,10 +155,8 @@ def act_pass(motors, rows, agents, items, sp, it, obstacles, grid, reach, held, 
             lo, hi, x, y, alive, done, species, apos, radius, eat, item_radius, width, height,
             wrap, gx, gy, cw, ch, o_start, o_row, o_x, o_y, o_tag, claim,
         )  # fmt: skip
-    eaten = apply_food(
-        claim, items.fkind, items.factive, items.farena, swapped, it.energy, agents.energy,
-        species, sp.max_energy, agents.ledger, agents.counters, agents.taste,
-    )  # fmt: skip
+    eaten = apply_food(claim, fkind, factive, farena, swapped, item_energy, energy, species,
+                       max_energy, ledger, counters, taste)  # fmt: skip
     return n_alive, eaten
 
 
@@ -201,16 +184,18 @@ def catch_pass(rows, agents, sp, grid, reach, pieces, objects, catcher):
 
 
 @njit_serial
-def finish_pass(agents, items, sp, it, arenas, obstacles, grid, tick):
-    """Metabolism (returns the deaths), then food regrowth."""
-    deaths = metabolism(
-        agents.alive, agents.speed, agents.species, agents.energy, agents.age, sp.base_cost,
-        sp.move_cost, sp.brain_cost, sp.max_speed, sp.max_age, agents.ledger, agents.counters,
-    )  # fmt: skip
-    regrow(
-        arenas.keys, items.farena, items.flocal, items.fkind, items.can_regrow,
-        regrowth_at(it.regrow, it.season_period, it.season_amp, tick), arenas.patch_xy, it,
-        obstacles.circles, obstacles.rects, grid.width, grid.height, tick, items.fx, items.fy,
-        items.factive,
-    )  # fmt: skip
+def finish_pass(alive, speed, species, energy, age, ledger, counters, base_cost, move_cost,
+                brain_cost, max_speed, max_age, keys, farena, flocal, fkind, can_regrow, regrow_p,
+                season_period, season_amp, patch_xy, it, circles, rects, width, height, tick,
+                fx, fy, factive):  # fmt: skip
+    """Metabolism (returns the deaths), then food regrowth: agent columns alive ... counters
+    (AgentColumns), species tables base_cost ... max_age (SpeciesTables), the arenas' keys and
+    patch_xy (Arenas), item slots farena ... can_regrow and fx, fy, factive (ItemSlots), the item
+    kinds' regrowth chances and seasons regrow_p, season_period, season_amp and it itself
+    (ItemTables), the obstacles and the arena size."""
+    deaths = metabolism(alive, speed, species, energy, age, base_cost, move_cost, brain_cost,
+                        max_speed, max_age, ledger, counters)  # fmt: skip
+    regrow(keys, farena, flocal, fkind, can_regrow,
+           regrowth_at(regrow_p, season_period, season_amp, tick), patch_xy, it, circles, rects,
+           width, height, tick, fx, fy, factive)  # fmt: skip
     return deaths

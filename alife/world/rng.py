@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from alife.jit import njit_inline
+from alife.jit import njit_callee, njit_inline
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -34,7 +34,7 @@ P_BIRTH = 6
 P_SWAP = 7
 
 
-@njit_inline
+@njit_callee
 def mix64(z: np.uint64) -> np.uint64:
     """SplitMix64 finaliser: a bijective avalanche of one uint64."""
     z = (z ^ (z >> _S30)) * _M1
@@ -43,17 +43,14 @@ def mix64(z: np.uint64) -> np.uint64:
 
 
 @njit_inline
-def hash4(key: np.uint64, a: np.int64, b: np.int64, c: np.int64) -> np.uint64:
-    """Hash a key and three integer counters into one uint64."""
+def uniform(key: np.uint64, a: np.int64, b: np.int64, c: np.int64, draw: np.int64) -> float:
+    """A float64 uniform in [0, 1) for (key, a, b, c, draw): the key and the counters hashed
+    into one uint64. Inlined where it is called (its arguments are often constants, which would
+    compile a copy per constant), while mix64 is compiled once."""
     z = mix64(key + _GOLDEN * np.uint64(a + 1))
     z = mix64(z ^ (_GOLDEN * np.uint64(b + 7)))
-    return mix64(z ^ (_GOLDEN * np.uint64(c + 13)))
-
-
-@njit_inline
-def uniform(key: np.uint64, a: np.int64, b: np.int64, c: np.int64, draw: np.int64) -> float:
-    """A float64 uniform in [0, 1) for (key, a, b, c, draw)."""
-    z = mix64(hash4(key, a, b, c) + _GOLDEN * np.uint64(draw + 1))
+    z = mix64(z ^ (_GOLDEN * np.uint64(c + 13)))
+    z = mix64(z + _GOLDEN * np.uint64(draw + 1))
     return float(z >> _S11) * _INV53
 
 

@@ -163,9 +163,14 @@ class TickPipeline:
 
     def _act_args(self, agents, items, arenas, tick, buf, threads) -> tuple:
         t = self.tables
-        return (buf.motors, buf.rows, agents.columns, items, t.species, t.items, t.obstacles,
-                t.grid, t.reach_collide, self.held(tick), threads, buf.objects, buf.px, buf.py,
-                buf.claim, arenas.swapped)  # fmt: skip
+        a, sp, g, o = agents.columns, t.species, t.grid, buf.objects
+        return (buf.motors, buf.rows, a.x, a.y, a.heading, a.speed, a.alive, a.done, a.species,
+                a.apos, a.signal, a.energy, a.ledger, a.counters, a.taste, items.fkind,
+                items.factive, items.farena, sp.max_turn, sp.max_speed, sp.reverse, sp.signal,
+                sp.radius, sp.collide, sp.eat, sp.max_energy, t.items.radius, t.items.energy,
+                t.obstacles.circles, t.obstacles.rects, g.width, g.height, g.gx, g.gy, g.cw, g.ch,
+                g.wrap, t.reach_collide, self.held(tick), threads, o.start, o.row, o.x, o.y,
+                o.tag, buf.px, buf.py, buf.claim, arenas.swapped)  # fmt: skip
 
     def _catch_args(self, agents, buf, threads) -> tuple:
         t = self.tables
@@ -178,7 +183,12 @@ class TickPipeline:
 
     def _finish_args(self, agents, items, arenas, tick) -> tuple:
         t = self.tables
-        return (agents.columns, items, t.species, t.items, arenas, t.obstacles, t.grid, tick)
+        a, sp, it = agents.columns, t.species, t.items
+        return (a.alive, a.speed, a.species, a.energy, a.age, a.ledger, a.counters, sp.base_cost,
+                sp.move_cost, sp.brain_cost, sp.max_speed, sp.max_age, arenas.keys, items.farena,
+                items.flocal, items.fkind, items.can_regrow, it.regrow, it.season_period,
+                it.season_amp, arenas.patch_xy, it, t.obstacles.circles, t.obstacles.rects,
+                t.grid.width, t.grid.height, tick, items.fx, items.fy, items.factive)  # fmt: skip
 
     def pass_names(self) -> list[str]:
         """The compiled passes this World's tick calls, in order."""

@@ -130,7 +130,11 @@ def child_main() -> None:
     os._exit(0)
 
 
-_CHILD = "from alife.world.warm import child_main\nchild_main()\n"
+# `python -c` puts the working directory first on sys.path: the child puts this alife package's
+# folder there instead (argv[1]), so it never imports another alife found in the working
+# directory, and its kernels' source paths (the keys of a NUMBA_CACHE_DIR) are this process's.
+_CHILD = ("import sys\nsys.path[0] = sys.argv[1]\n"
+          "from alife.world.warm import child_main\nchild_main()\n")
 
 
 def warm_up(config: WorldConfig, seed: int, *, with_child: bool = True,
@@ -161,11 +165,9 @@ def warming_up(config: WorldConfig, seed: int, *, with_child: bool = True,
         return
     job = {"config": config.model_dump(mode="json"), "seed": int(seed), "also": _name_of(also)}
     claims = Path(tempfile.mkdtemp(prefix="alife-warm-"))
-    root = str(Path(__file__).resolve().parents[2])  # where this alife package is found
-    path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
-    child = subprocess.Popen([sys.executable, "-c", _CHILD], stdin=subprocess.PIPE,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             env={**os.environ, "PYTHONPATH": path})  # fmt: skip
+    root = str(Path(os.path.abspath(__file__)).parents[2])  # where this alife package is found
+    child = subprocess.Popen([sys.executable, "-c", _CHILD, root], stdin=subprocess.PIPE,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     done = False
     try:
         _tell(child, json.dumps({**job, "claims": str(claims)}).encode() + b"\n")
