@@ -62,7 +62,7 @@ njit_serial = _jit()
 # tuples of scalars are unpacked before the loop.
 # Only explicit `prange` loops run in parallel: Numba's other rewrites (NumPy calls, array
 # expressions, comprehensions into parallel loops; fusing loops) are off, so array code outside
-# the prange stays serial and in order, and compiling skips their analyses (~10-15% less).
+# the prange stays serial and in order, and compiling skips their analyses.
 njit_parallel = _jit(parallel={"prange": True, "reduction": True, "numpy": False,
                                "comprehension": False, "inplace_binop": False,
                                "setitem": False, "stencil": False, "fusion": False})
