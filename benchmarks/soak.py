@@ -39,9 +39,10 @@ def rss_bytes() -> int:
 
 def non_finite(world) -> list[str]:
     """Names of the world's float arrays holding NaN or infinity."""
-    bad = [f"agent {k}" for k, v in world.agents.items()
+    agents, items = world.agents.columns, world.items
+    bad = [f"agent {k}" for k, v in zip(agents._fields, agents, strict=True)
            if v.dtype.kind == "f" and not np.isfinite(v).all()]  # fmt: skip
-    bad += [f"item {k}" for k, v in world.item.items()
+    bad += [f"item {k}" for k, v in zip(items._fields, items, strict=True)
             if v.dtype.kind == "f" and not np.isfinite(v).all()]  # fmt: skip
     for s, (g, st) in enumerate(zip(world.genomes, world.states, strict=True)):
         if not np.isfinite(g).all():
