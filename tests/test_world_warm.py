@@ -268,7 +268,7 @@ def test_window_commands_warm_up_only_a_cold_cache(monkeypatch, tmp_path):
                              (True, tmp_path / "missing.yaml", [])):  # fmt: skip
         warmed.clear()
         monkeypatch.setattr(progress, "numba_cache_cold", lambda cold=cold: cold)
-        with launch._first_start(launch._readable_world(path)):
+        with launch._first_start(path):
             pass
         assert warmed == want
 

@@ -165,7 +165,7 @@ def view(run_dir: str | Path, *, seed: int | None = None, **window) -> list[str]
     from alife.evolve.rundir import WORLD_FILE
 
     _check_early(window)
-    with _first_start(_readable_world(Path(run_dir) / WORLD_FILE)), _closing_display():
+    with _first_start(Path(run_dir) / WORLD_FILE), _closing_display():
         _open_early(window, str(run_dir))
         session = _view_session(Path(run_dir), seed)
     return run_window(session, **window)
@@ -211,7 +211,7 @@ def replay(
     if keyframe_every < 1:
         raise AlifeError(f"--keyframe-every must be at least 1, got {keyframe_every}")
     _check_early(window)
-    with _first_start(_readable_world(Path(run_dir) / WORLD_FILE)):
+    with _first_start(Path(run_dir) / WORLD_FILE):
         pass  # re-simulating ticks: it needs every kernel compiled
     start = start_of(Path(run_dir), generation, progress)
     _open_early(window, f"{run_dir} generation {start.generation}")
@@ -300,13 +300,21 @@ def load_run_history(run_dir: Path, config) -> dict[str, list[float]]:
 
 
 @contextmanager
-def _first_start(config) -> Iterator[None]:
-    """Around building the window's World: on a cold kernel cache, config's kernels (and the
-    genome clusters') compile on two cores first (alife.world.warm; nothing for config None),
-    and the body runs while the child process finishes its share."""
+def _first_start(world) -> Iterator[None]:
+    """Around building the window's World: on a cold kernel cache, the kernels of `world` (a
+    WorldConfig, or the path of a world file, read only then) and the genome clusters' compile
+    on two cores first (alife.world.warm), and the body runs while the child process finishes
+    its share. A world file that cannot be read here warms nothing up (the command itself then
+    says what is wrong with it)."""
+    from alife.config import WorldConfig, load_world
     from alife.evolve.progress import numba_cache_cold
 
-    if config is None or not numba_cache_cold():
+    if not numba_cache_cold():
+        yield
+        return
+    try:
+        config = world if isinstance(world, WorldConfig) else load_world(world)
+    except (AlifeError, OSError):
         yield
         return
     from alife.evolve.clusters import compile_kernels
@@ -314,17 +322,6 @@ def _first_start(config) -> Iterator[None]:
 
     with warming_up(config, config.seed, also=compile_kernels):
         yield
-
-
-def _readable_world(path: Path):
-    """The world file's config, or None when it cannot be read here (the command itself then
-    says what is wrong with it)."""
-    from alife.config import load_world
-
-    try:
-        return load_world(path)
-    except (AlifeError, OSError):
-        return None
 
 
 @contextmanager
