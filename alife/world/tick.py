@@ -285,7 +285,7 @@ class TickPipeline:
         if choice is None:
             think = isinstance(stage, int)
             choice = self.threads[stage] = ThreadChoice(
-                THINK_SERIAL_BELOW if think else SERIAL_BELOW)
+                min(SERIAL_BELOW, THINK_SERIAL_BELOW) if think else SERIAL_BELOW)
         return choice
 
     def _prepare(self, agents: AgentTable, s: int):
