@@ -21,9 +21,10 @@ benchmarks/brain.py's 'x fht'): on a shared or virtual machine it drifts by tens
 
 It also prints the fixed (not per-agent) cost of a tick, the open-ended ecology world's rate (4
 arenas, about 400 agents) on one and on two threads, as the machine is and with another process
-spinning on a core (with the cores other processes used meanwhile), and the first start: a
-fresh process warming up the default world on an empty kernel cache, and one running all of
-`play --frames 30` off-screen (wall and CPU seconds).
+spinning on a core (with the cores other processes used meanwhile), before and after those rows
+what two threads gain on pure SIMD arithmetic (the most a parallel stage can gain on this
+machine at that time), and the first start: a fresh process warming up the default world on an
+empty kernel cache, and one running all of `play --frames 30` off-screen (wall and CPU seconds).
 
 Usage: python -m benchmarks.world [--quick] [--against REV]   (or python run.py bench)
 """
@@ -189,6 +190,27 @@ def machine_yardstick() -> str:
         fht_cpu.fht(x, num_threads=1)
         times.append(time.perf_counter() - t0)
     return f"fht-cpu n=256 {1e9 * float(np.median(times)) / 1000:.0f} ns/vector"
+
+
+def parallel_yardstick(threads: int) -> str:
+    """What `threads` threads gain over one on this machine right now, on pure SIMD arithmetic
+    with no Python between calls: fht-cpu over a (4000, 256) float32 batch, median of 20
+    interleaved pairs. A parallel stage of a tick cannot scale better than this; where the
+    host's cores are shared (a virtual machine's cores on one physical core's hyperthreads,
+    neighbours' load) it drifts far below `threads`x."""
+    try:
+        import fht_cpu
+    except ImportError:
+        return "fht-cpu not installed (pip install .[bench])"
+    x = np.random.default_rng(0).standard_normal((4000, 256)).astype(np.float32)
+    times: dict[int, list[float]] = {1: [], threads: []}
+    for _ in range(20):
+        for t in times:
+            t0 = time.perf_counter()
+            fht_cpu.fht(x, num_threads=t)
+            times[t].append(time.perf_counter() - t0)
+    gain = float(np.median(times[1])) / float(np.median(times[threads]))
+    return f"fht-cpu on {threads} threads: {gain:.2f}x one thread"
 
 
 def fixed_overhead(engine: Engine, rounds: int) -> tuple[float, float]:
@@ -400,6 +422,7 @@ def main(quick: bool = False, against: str | None = None) -> int:
     rounds, ticks = (2, 40) if quick else (6, 200)
     print(f"\nOpen-ended ({ECOLOGY.name} x {ECOLOGY_ARENAS} arenas), agent-ticks/s, medians of "
           f"{rounds} interleaved blocks of {ticks} ticks from the same state:")  # fmt: skip
+    print(f"  the machine's ceiling before: {parallel_yardstick(THREADS)}")
     for e in engines:
         for busy in (False, True):
             try:
@@ -414,6 +437,7 @@ def main(quick: bool = False, against: str | None = None) -> int:
             print(f"  {e.label:>16} {label:>20}, {alive} agents: 1 thread {r[1]:>9,.0f}, "
                   f"{THREADS} threads {r[THREADS]:>9,.0f} ({r[THREADS] / r[1]:.2f}x)"
                   f"{cores}")  # fmt: skip
+    print(f"  the machine's ceiling after:  {parallel_yardstick(THREADS)}")
     rounds = 1 if quick else 2
     print(f"\nFirst start ({WORLD.name} on an empty kernel cache, both cores: the warm-up, "
           f"and all of `play --frames 30` off-screen), {rounds} interleaved round(s), "
