@@ -169,6 +169,33 @@ def test_rows_that_are_not_live_are_skipped_and_the_others_step_as_usual(address
             getattr(every, name)[~live] = kept[~live]  # both runs go on from the same state
 
 
+@pytest.mark.parametrize("addressing", ["content", "location"])
+def test_thread_count_never_changes_a_step(addressing):
+    """Batches of every size split into tasks by the thread count: the same bits on 1 and 2."""
+    import numba
+
+    from alife.jit import set_threads
+
+    ctrl = _controller(addressing=addressing)
+    rng = np.random.default_rng(3)
+    before = numba.get_num_threads()
+    try:
+        for batch in (1, 2, 3, 17, 35, 64, 65, 100):
+            genomes = ctrl.init_genomes(rng, batch)
+            sensors = rng.uniform(-1, 1, (3, batch, 40)).astype(np.float32)
+            live = rng.random(batch) < 0.8
+            runs = []
+            for threads in (1, 2):
+                set_threads(threads)
+                state = ctrl.new_state(batch)
+                motors = [ctrl.step(genomes, state, s, live) for s in sensors]
+                runs.append((np.stack(motors), state.memory, state.reads, state.positions))
+            for one, two in zip(*runs, strict=True):
+                np.testing.assert_array_equal(one, two)
+    finally:
+        set_threads(before)
+
+
 def test_bad_arguments_are_clear():
     with pytest.raises(ValueError, match="too small"):
         NTMController(60, 3, HashMemory(16, 8, 256), width=64)

@@ -88,3 +88,20 @@ def test_radix8_passes_used_without_avx512(tmp_path):
     env = dict(os.environ, ALIFE_RADIX16="0", NUMBA_CACHE_DIR=str(tmp_path), PYTHONPATH=path)
     subprocess.run([sys.executable, "-c", _RADIX8_CHECK], env=env, cwd=root, check=True,
                    timeout=600)
+
+
+@given(batch=st.integers(0, 5000), threads=st.integers(1, 16))
+def test_task_rows_split_a_batch_evenly_over_the_threads(batch, threads):
+    from alife.brain.wht import ROWS_PER_TASK, task_rows
+
+    per = task_rows(batch, threads)
+    assert 1 <= per <= ROWS_PER_TASK
+    tasks = -(-batch // per)
+    rounds = max(1, -(-batch // (threads * ROWS_PER_TASK)))  # tasks each thread runs
+    assert tasks <= threads * rounds
+    # tasks split evenly over the threads (in order): no thread gets more than its share of
+    # rows and one task's rounding (a batch of 35 on 2 threads: 18 and 17, not 32 and 3)
+    rows = [min(batch, (t + 1) * per) - t * per for t in range(tasks)]
+    cut = np.linspace(0, tasks, threads + 1).round().astype(int)
+    busiest = max(sum(rows[cut[i]:cut[i + 1]]) for i in range(threads))
+    assert busiest <= -(-batch // threads) + rounds

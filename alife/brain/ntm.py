@@ -9,11 +9,11 @@ How heads address the memory (content keys, positions on a tape, or both) and wh
 block of outputs holds: alife.brain.heads. Memory None is the memory-off ablation: no read
 inputs, no memory outputs.
 Evolved NTMs: Greve, Jacobsen & Risi, "Evolving Neural Turing Machines" (GECCO 2016).
-One compiled, parallel kernel steps every agent in every addressing mode; each task takes
-ROWS_PER_TASK agents, one at a time, row-major (no transpositions), with explicit-SIMD
-transforms (alife.brain.simd). The per-agent helpers are inlined (a call with array arguments
-costs ~100 ns of atomic reference counting), and where a step reads the whole memory the next
-agent's memory is prefetched while this one computes.
+One compiled, parallel kernel steps every agent in every addressing mode; each task takes up
+to ROWS_PER_TASK agents (alife.brain.wht.task_rows), one at a time, row-major (no
+transpositions), with explicit-SIMD transforms (alife.brain.simd). The per-agent helpers are
+inlined (a call with array arguments costs ~100 ns of atomic reference counting), and where a
+step reads the whole memory the next agent's memory is prefetched while this one computes.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from numba import prange
 
@@ -42,7 +43,7 @@ from alife.brain.heads import (
     tape_vec,
 )
 from alife.brain.simd import prefetch
-from alife.brain.wht import ROWS_PER_TASK
+from alife.brain.wht import task_rows
 from alife.jit import njit_inline, njit_parallel
 
 
@@ -135,7 +136,8 @@ def _step_kernel(addressing: int, has_memory: bool):
         shift = key_size if keyed else 0
         off_value = n_motor + (n_reads + 1) * head_size
         off_gate = off_value + value_size
-        for c in prange((batch + ROWS_PER_TASK - 1) // ROWS_PER_TASK):
+        per = task_rows(batch, numba.get_num_threads())
+        for c in prange((batch + per - 1) // per):
             # task-local scratch and copies of the shared read-only arrays: views of arrays that
             # all threads share would update one reference count from every thread for every
             # agent
@@ -147,8 +149,8 @@ def _step_kernel(addressing: int, has_memory: bool):
             hashes = np.empty((n_reads + 1) * m, dtype=np.float32)  # flat: read heads, write
             norms = np.empty(2 * n_reads + 1, dtype=np.float32)
             dots = np.empty(12 * ((n_reads + 3) // 3), dtype=np.float32)
-            stop = min(batch, (c + 1) * ROWS_PER_TASK)
-            for a in range(c * ROWS_PER_TASK, stop):
+            stop = min(batch, (c + 1) * per)
+            for a in range(c * per, stop):
                 if skip_dead and not live[a]:
                     for i in range(n_motor):
                         motors[a, i] = 0.0

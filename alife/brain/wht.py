@@ -29,11 +29,21 @@ from alife.brain.simd import (
 )
 from alife.jit import njit_inline, njit_parallel, njit_serial
 
-ROWS_PER_TASK = 32  # rows per parallel task
+ROWS_PER_TASK = 32  # rows per parallel task (at most, see task_rows)
 # compile-time constant: radix-16 passes only with 32 vector registers; ALIFE_RADIX16=0 turns
 # them off, =1 on (on any CPU; both give the same bits), each with its own NUMBA_CACHE_DIR:
 # Numba's cache does not see this switch
 RADIX16 = {"0": False, "1": True}.get(os.environ.get("ALIFE_RADIX16", ""), host_has_avx512())
+
+
+@njit_inline
+def task_rows(batch, threads):
+    """Rows per parallel task for a batch of `batch` rows on `threads` threads: at most
+    ROWS_PER_TASK, and the tasks a multiple of `threads` of nearly equal size, so that a
+    parallel loop's even split of its tasks gives every thread nearly the same rows (a batch
+    of 35 on 2 threads: tasks of 18 and 17 rows, not 32 and 3)."""
+    per_thread = max(1, -(-batch // (threads * ROWS_PER_TASK)))  # tasks per thread
+    return max(1, -(-batch // (threads * per_thread)))
 
 
 @njit_inline

@@ -20,7 +20,6 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-from alife.brain.wht import ROWS_PER_TASK
 from alife.config.models import WorldConfig
 from alife.jit import Dispatch, set_threads
 from alife.world.agents import AgentTable
@@ -35,8 +34,9 @@ from alife.world.threads import MACHINE, ThreadChoice
 
 MAX_MOTORS = 5  # turn, thrust, signal r, g, b
 SERIAL_BELOW = 256  # agents; smaller passes run on one thread
-# a species' think is ~10x a pass's work per agent: it may gain from threads from two tasks on
-THINK_SERIAL_BELOW = 2 * ROWS_PER_TASK
+# a species' think is ~10x a pass's work per agent, and its tasks are split evenly over the
+# threads (alife.brain.wht.task_rows): a few dozen agents may gain from threads
+THINK_SERIAL_BELOW = 16
 # while the machine is busy, stages over fewer agents run on one thread: their regions are
 # short beside the scheduler's time slices, and one thread waiting for a core stalls them all
 BUSY_SERIAL_BELOW = 4096
