@@ -15,9 +15,10 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
+from numba import literal_unroll
 
 from alife.errors import WorldError
-from alife.jit import kernel_tuple
+from alife.jit import Dispatch, kernel_tuple, njit_serial
 from alife.world.controller import ControllerState
 from alife.world.interact import COUNTER_COLUMNS, LEDGER_COLUMNS
 
@@ -114,18 +115,28 @@ def concat_columns(parts: list[AgentColumns]) -> AgentColumns:
     return AgentColumns(*(np.concatenate(cols) for cols in zip(*parts, strict=True)))
 
 
-def _rows_of(state: ControllerState, k: int) -> ControllerState:
-    """A view of the first k rows of a brain state (a dataclass of arrays)."""
-    return dataclasses.replace(
-        state, **{f.name: getattr(state, f.name)[:k] for f in dataclasses.fields(state)}
-    )
+@njit_serial
+def clear_rows(columns, lo, hi, species, first_id):
+    """Zero rows lo:hi of every column (AgentColumns), then give them `species` and the ids
+    first_id, first_id + 1, ..."""
+    for column in literal_unroll(columns):
+        column[lo:hi] = 0
+    for i in range(lo, hi):
+        columns.species[i] = species
+        columns.ids[i] = first_id + (i - lo)
+
+
+def _rows_of(state: ControllerState, names: tuple[str, ...], k: int) -> ControllerState:
+    """A view of the first k rows of a brain state (a dataclass of arrays, fields `names`)."""
+    return type(state)(**{name: getattr(state, name)[:k] for name in names})
 
 
 def _gather(state: ControllerState, idx: np.ndarray, into: ControllerState) -> ControllerState:
     """`into` (a fresh state of at least len(idx) rows) with rows idx of `state` copied into its
     first rows: one copy of the kept rows, whatever room follows them."""
     for f in dataclasses.fields(state):
-        getattr(into, f.name)[: idx.size] = getattr(state, f.name)[idx]
+        np.take(getattr(state, f.name), idx, axis=0, out=getattr(into, f.name)[: idx.size],
+                mode="clip")  # idx is in range; "clip" writes out directly, unbuffered
     return into
 
 
@@ -158,6 +169,8 @@ class AgentTable:
     ):
         self.next_id = int(next_id)
         self._new_state = new_state
+        self._state_fields = [tuple(f.name for f in dataclasses.fields(st)) for st in states]
+        self._clear_rows = Dispatch(clear_rows)
         counts = [g.shape[0] for g in genomes]
         n = columns.x.shape[0]
         if sum(counts) != n or [len(st) for st in states] != counts:
@@ -190,7 +203,7 @@ class AgentTable:
             lo, k = int(self.offsets[s]), int(self._count[s])
             spans[s] = (lo, lo + k)
             genomes[s] = self._genomes[s][:k]
-            states[s] = _rows_of(self._states[s], k)
+            states[s] = _rows_of(self._states[s], self._state_fields[s], k)
         self._spans, self.genomes, self.states = spans, genomes, states
 
     def __getitem__(self, name: str) -> np.ndarray:
@@ -239,11 +252,8 @@ class AgentTable:
         states. Returns the first of them."""
         if k > self.room(s):
             raise ValueError(f"{k} newborns of species {s} do not fit its {self.room(s)} free rows")
-        _, hi = self._spans[s]
-        for column in self.columns:
-            column[hi : hi + k] = 0
-        self.columns.species[hi : hi + k] = s
-        self.columns.ids[hi : hi + k] = self.next_id + np.arange(k)
+        hi = self._spans[s][1]
+        self._clear_rows(self.columns, hi, hi + k, s, self.next_id)
         self.next_id += k
         c = int(self._count[s])
         self._genomes[s][c : c + k] = 0.0
@@ -286,7 +296,7 @@ class AgentTable:
             pad.ids[:] = -1
             parts += [take_columns(self.columns, idx + self._spans[s][0]), pad]
             g = np.zeros((k + free, self._genomes[s].shape[1]), np.float32)
-            g[:k] = self._genomes[s][idx]
+            np.take(self._genomes[s], idx, axis=0, out=g[:k], mode="clip")
             genomes.append(g)
             states.append(_gather(self._states[s], idx, self._new_state[s](k + free)))
             counts.append(k)

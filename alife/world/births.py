@@ -24,7 +24,7 @@ import numpy as np
 
 from alife.config.models import WorldConfig
 from alife.jit import njit_callee, njit_serial
-from alife.world.agents import MIN_ROOM, AgentTable, empty_columns
+from alife.world.agents import MIN_ROOM, AgentTable, clear_rows, empty_columns
 from alife.world.controller import Controller
 from alife.world.geometry import push_out_circle, push_out_rect
 from alife.world.interact import L_CHILD
@@ -47,6 +47,7 @@ class Reproduction:
         # (kind, count, rate (0: exactly `count` parameters), c, precision, sigma)
         self.mutation = (GAUSSIAN if m.kind == "gaussian" else GRAY, m.count, m.rate or 0.0,
                          m.c, m.precision, m.sigma)  # fmt: skip
+        self._arrays: dict[str, tuple] = {}  # kernel -> (sizes, work arrays): _work
 
     def apply(self, agents: AgentTable, arenas: Arenas, tick: int) -> int:
         """Apply births and founders (in the species' free rows while they last); drop the dead
@@ -59,10 +60,11 @@ class Reproduction:
         return n_born
 
     def compile(self, agents: AgentTable, arenas: Arenas) -> None:
-        """Compile (or load from Numba's cache) the births' kernels for the argument types of
-        this World, without running them."""
+        """Compile (or load from Numba's cache) the births' kernels (AgentTable.grow's too) for
+        the argument types of this World, without running them."""
         none = np.empty(0, np.int64)
         for kernel, args in ((_census, self._census_args(agents, arenas)),
+                             (clear_rows, (agents.columns, 0, 0, 0, 0)),
                              (_plan, self._plan_args(agents, arenas)),
                              (_spawn, self._spawn_args(agents, arenas, 0, 0, none, none, 0)),
                              (fit_inside, self._fit_args(np.empty(0), np.empty(0), 0))):
@@ -76,37 +78,45 @@ class Reproduction:
     def _births(self, agents: AgentTable, arenas: Arenas, tick: int) -> int:
         """Children of the agents that can reproduce, then founders where too few live."""
         args = self._plan_args(agents, arenas)
-        n_parents = _plan(*args)
+        _plan(*args)
         parents, child_index, per_species, founders = args[-4:]
-        parents, child_index = parents[:n_parents], child_index[:n_parents]
         need = (per_species + founders.sum(axis=0)).tolist()
         if any(k > agents.room(s) for s, k in enumerate(need)):
             agents.make_room(need)
         start = 0
-        for s in range(agents.n_species):
-            k = int(per_species[s])
+        for s, k in enumerate(per_species.tolist()):
             if k:
-                rows = slice(start, start + k)
-                _spawn(*self._spawn_args(agents, arenas, tick, s, parents[rows],
-                                         child_index[rows], agents.grow(s, k)))  # fmt: skip
-                start += k
-            for a in np.flatnonzero(founders[:, s]):
-                self._found(agents, arenas, tick, s, int(a), int(founders[a, s]))
+                end = start + k
+                _spawn(*self._spawn_args(agents, arenas, tick, s, parents[start:end],
+                                         child_index[start:end], agents.grow(s, k)))  # fmt: skip
+                start = end
+            if need[s] > k:
+                for a in np.flatnonzero(founders[:, s]).tolist():
+                    self._found(agents, arenas, tick, s, a, int(founders[a, s]))
         return sum(need)
 
     def _census_args(self, agents: AgentTable, arenas: Arenas) -> tuple:
         oe, cols = self.config.evolution.open_ended, agents.columns
-        count = np.empty((2, arenas.ids.shape[0] * agents.n_species), np.int64)  # work space
+        count = self._work("census", (arenas.ids.shape[0], agents.n_species),
+                           lambda a, n_sp: np.empty((2, a * n_sp), np.int64))  # fmt: skip
         return (cols.alive, cols.energy, cols.age, cols.apos, cols.species, agents.n_species,
                 oe.reproduce_energy, oe.min_age, oe.max_population, oe.min_population, count)
 
     def _plan_args(self, agents: AgentTable, arenas: Arenas) -> tuple:
         oe, cols = self.config.evolution.open_ended, agents.columns
-        n, n_sp = cols.alive.shape[0], agents.n_species
+        out = self._work("plan", (cols.alive.shape[0], arenas.ids.shape[0], agents.n_species),
+                         lambda n, a, n_sp: (np.empty(n, np.int64), np.empty(n, np.int64),
+                                             np.empty(n_sp, np.int64),
+                                             np.empty((a, n_sp), np.int64)))  # fmt: skip
         return (cols.alive, cols.energy, cols.age, cols.apos, cols.species, agents.offsets,
-                oe.reproduce_energy, oe.min_age, oe.max_population, oe.min_population,
-                np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n_sp, np.int64),
-                np.empty((arenas.ids.shape[0], n_sp), np.int64))  # fmt: skip
+                oe.reproduce_energy, oe.min_age, oe.max_population, oe.min_population, *out)
+
+    def _work(self, kernel: str, sizes: tuple, make):
+        """A kernel's work arrays, make(*sizes), made again only when the sizes change."""
+        held = self._arrays.get(kernel)
+        if held is None or held[0] != sizes:
+            held = self._arrays[kernel] = (sizes, make(*sizes))
+        return held[1]
 
     def _spawn_args(self, agents: AgentTable, arenas: Arenas, tick: int, s: int,
                     parents: np.ndarray, child_index: np.ndarray, first: int) -> tuple:
@@ -115,7 +125,7 @@ class Reproduction:
                 c.energy, c.energy0, c.alive, c.apos, c.born_gen, c.parent, c.ids, c.ledger,
                 agents.genomes[s], arenas.keys, tick, self.generation,
                 self.tables.species.radius[s], self.config.evolution.open_ended.child_energy,
-                self._bounds(), self.mutation)  # fmt: skip
+                *self._bounds(), *self.mutation)  # fmt: skip
 
     def _fit_args(self, x: np.ndarray, y: np.ndarray, s: int) -> tuple:
         return (x, y, 0, x.shape[0], self.tables.species.radius[s], *self._bounds())
@@ -220,13 +230,16 @@ def _plan(alive, energy, age, apos, species, offsets, min_energy, min_age, max_p
 @njit_serial
 def _spawn(parents, child_index, first, offset, x, y, heading, energy, energy0, alive, apos,
            born_gen, parent, ids, ledger, genomes, keys, tick, generation, radius, child_energy,
-           bounds, mutation):  # fmt: skip
+           width, height, wrap, circles, rects,
+           kind, count, rate, c, precision, sigma):  # fmt: skip
     """The children of parents (P,) int64 (rows of one species counted from its first row,
     `offset`) in rows first.. (claimed by AgentTable.grow: zeroed and numbered) of the agent
     columns x .. ledger. Each gets child_energy of its parent's energy, a place 2.2 radii away
     in a random direction (pushed out of obstacles, into the arena: bounds), a random heading,
     and its parent's genome mutated (genomes (rows, n_params) float32, rows counted like
-    parents; mutation: Reproduction.mutation)."""
+    parents; kind .. sigma: Reproduction.mutation). Flat scalars, not tuples: the dispatcher
+    types those fast."""
+    mutation = (kind, count, rate, c, precision, sigma)
     scratch = np.empty(genomes.shape[1], np.int64)
     for j in range(parents.shape[0]):
         p = offset + parents[j]
@@ -250,7 +263,6 @@ def _spawn(parents, child_index, first, offset, x, y, heading, energy, energy0, 
         for i in range(genomes.shape[1]):  # a loop: a row assignment compiles slowly
             genomes[row - offset, i] = genomes[p - offset, i]
         _mutate(genomes[row - offset], key, tick, idx, scratch, mutation)
-    width, height, wrap, circles, rects = bounds
     fit_inside(x, y, first, first + parents.shape[0], radius, width, height, wrap, circles,
                rects)  # fmt: skip
 
