@@ -157,7 +157,9 @@ class AgentTable:
     `drop_dead`, so which rows a table holds depends on its agents' history, not on where its
     free rows were. Kernels get `columns` (all n rows); `table["x"]` and `used()` are the same
     rows; `genomes[s]` and `states[s]` are the span's rows. `genomes[s]` is replaced, never
-    written, so a cache keyed on the array object stays valid."""
+    written, so a cache keyed on the array object stays valid. Free rows' genomes and brain
+    states are zero (`_rebuild` makes them so, and only the spans' rows are handed out), so
+    newborns start from zero without zeroing them again."""
 
     def __init__(
         self,
@@ -248,16 +250,13 @@ class AgentTable:
 
     def grow(self, s: int, k: int) -> int:
         """Make k free rows of species s (they must fit: `room(s)`) agent rows, after its agents:
-        zeroed columns of species s, numbered here in order, with zeroed genomes and brain
-        states. Returns the first of them."""
+        zeroed columns of species s, numbered here in order; their genomes and brain states are
+        zero (free rows' are never written). Returns the first of them."""
         if k > self.room(s):
             raise ValueError(f"{k} newborns of species {s} do not fit its {self.room(s)} free rows")
         hi = self._spans[s][1]
         self._clear_rows(self.columns, hi, hi + k, s, self.next_id)
         self.next_id += k
-        c = int(self._count[s])
-        self._genomes[s][c : c + k] = 0.0
-        self._states[s].reset_rows(slice(c, c + k))
         self._count[s] += k
         self._views(s)
         return hi

@@ -23,7 +23,7 @@ import math
 import numpy as np
 
 from alife.config.models import WorldConfig
-from alife.jit import njit_callee, njit_serial
+from alife.jit import Dispatch, njit_callee, njit_serial
 from alife.world.agents import MIN_ROOM, AgentTable, clear_rows, empty_columns
 from alife.world.controller import Controller
 from alife.world.geometry import push_out_circle, push_out_rect
@@ -48,12 +48,16 @@ class Reproduction:
         self.mutation = (GAUSSIAN if m.kind == "gaussian" else GRAY, m.count, m.rate or 0.0,
                          m.c, m.precision, m.sigma)  # fmt: skip
         self._arrays: dict[str, tuple] = {}  # kernel -> (sizes, work arrays): _work
+        self._plan = Dispatch(_plan)  # called every tick with the same arrays
 
     def apply(self, agents: AgentTable, arenas: Arenas, tick: int) -> int:
         """Apply births and founders (in the species' free rows while they last); drop the dead
         rows once they are a quarter of the agents' rows. Returns the agents born."""
-        can, n_alive = _census(*self._census_args(agents, arenas))
-        n_born = self._births(agents, arenas, tick) if can else 0
+        args = self._plan_args(agents, arenas)
+        n_alive, n_parents, n_founders = self._plan(*args)
+        n_born = n_parents + n_founders
+        if n_born:
+            self._births(agents, arenas, tick, *args[-4:])
         dead = agents.agent_rows - (n_alive + n_born)  # newborns live; a birth kills no one
         if dead > self.dead_rows_kept(agents.agent_rows):
             agents.drop_dead()
@@ -63,8 +67,7 @@ class Reproduction:
         """Compile (or load from Numba's cache) the births' kernels (AgentTable.grow's too) for
         the argument types of this World, without running them."""
         none = np.empty(0, np.int64)
-        for kernel, args in ((_census, self._census_args(agents, arenas)),
-                             (clear_rows, (agents.columns, 0, 0, 0, 0)),
+        for kernel, args in ((clear_rows, (agents.columns, 0, 0, 0, 0)),
                              (_plan, self._plan_args(agents, arenas)),
                              (_spawn, self._spawn_args(agents, arenas, 0, 0, none, none, 0)),
                              (fit_inside, self._fit_args(np.empty(0), np.empty(0), 0))):
@@ -75,11 +78,9 @@ class Reproduction:
         """How many dead rows a table of n rows keeps before they are dropped."""
         return max(MIN_ROOM, n // 4)
 
-    def _births(self, agents: AgentTable, arenas: Arenas, tick: int) -> int:
-        """Children of the agents that can reproduce, then founders where too few live."""
-        args = self._plan_args(agents, arenas)
-        _plan(*args)
-        parents, child_index, per_species, founders = args[-4:]
+    def _births(self, agents: AgentTable, arenas: Arenas, tick: int, parents: np.ndarray,
+                child_index: np.ndarray, per_species: np.ndarray, founders: np.ndarray) -> None:
+        """The children of parents and the founders, as _plan's outputs say."""
         need = (per_species + founders.sum(axis=0)).tolist()
         if any(k > agents.room(s) for s, k in enumerate(need)):
             agents.make_room(need)
@@ -93,14 +94,6 @@ class Reproduction:
             if need[s] > k:
                 for a in np.flatnonzero(founders[:, s]).tolist():
                     self._found(agents, arenas, tick, s, a, int(founders[a, s]))
-        return sum(need)
-
-    def _census_args(self, agents: AgentTable, arenas: Arenas) -> tuple:
-        oe, cols = self.config.evolution.open_ended, agents.columns
-        count = self._work("census", (arenas.ids.shape[0], agents.n_species),
-                           lambda a, n_sp: np.empty((2, a * n_sp), np.int64))  # fmt: skip
-        return (cols.alive, cols.energy, cols.age, cols.apos, cols.species, agents.n_species,
-                oe.reproduce_energy, oe.min_age, oe.max_population, oe.min_population, count)
 
     def _plan_args(self, agents: AgentTable, arenas: Arenas) -> tuple:
         oe, cols = self.config.evolution.open_ended, agents.columns
@@ -157,45 +150,25 @@ class Reproduction:
 
 
 @njit_serial
-def _census(alive, energy, age, apos, species, n_species, min_energy, min_age, max_population,
-            min_population, count):  # fmt: skip
-    """(any births due, living agents). Per group g = arena * n_species + species, count[0, g]
-    is its living agents and count[1, g] those of them with the energy and age to reproduce;
-    births are due in g if one can reproduce below max_population, or fewer than
-    min_population live."""
-    count[:] = 0
-    n_alive = 0
-    for i in range(alive.shape[0]):
-        if alive[i]:
-            n_alive += 1
-            g = apos[i] * n_species + species[i]
-            count[0, g] += 1
-            if energy[i] >= min_energy and age[i] >= min_age:
-                count[1, g] += 1
-    due = False
-    for g in range(count.shape[1]):
-        living = count[0, g]
-        due |= (count[1, g] > 0 and living < max_population) or living < min_population
-    return due, n_alive
-
-
-@njit_serial
 def _plan(alive, energy, age, apos, species, offsets, min_energy, min_age, max_population,
           min_population, parents, child_index, per_species, founders):  # fmt: skip
     """Who has a child this tick (species s's rows start at offsets[s], int64 (S + 1,)).
+    Returns (living agents, P: children, F: founders); no births are due when P + F == 0.
     Fills parents[:P] (int64 (N,)): rows counted from their species' first row (make_room
     keeps those), ordered by species, then arena, then row (in each arena and species the first
     in row order, while fewer than max_population live); child_index[:P] (int64 (N,)): each
     child's index among its arena's children this tick (its random stream); per_species (S,)
     int64: children; founders (A, S) int64: fresh agents where fewer than min_population would
-    live. Returns P."""
+    live."""
     n = alive.shape[0]
     n_arenas, n_species = founders.shape
     n_groups = n_species * n_arenas  # group g = species * n_arenas + arena
     living = np.zeros(n_groups, np.int64)
+    n_alive = 0
     for i in range(n):
         if alive[i]:
             living[species[i] * n_arenas + apos[i]] += 1
+            n_alive += 1
     taken = np.zeros(n_groups, np.int64)
     group = np.full(n, -1, np.int64)  # the group of each parent
     for i in range(n):
@@ -208,10 +181,12 @@ def _plan(alive, energy, age, apos, species, offsets, min_energy, min_age, max_p
     for g in range(n_groups):
         start[g + 1] = start[g] + taken[g]
     per_species[:] = 0
+    n_founders = 0
     for g in range(n_groups):
         s, a = g // n_arenas, g % n_arenas
         per_species[s] += taken[g]
         founders[a, s] = max(min_population - living[g] - taken[g], 0)
+        n_founders += founders[a, s]
     fill = np.zeros(n_groups, np.int64)
     for i in range(n):
         g = group[i]
@@ -224,7 +199,7 @@ def _plan(alive, energy, age, apos, species, offsets, min_energy, min_age, max_p
         for q in range(taken[g]):
             child_index[start[g] + q] = before[a] + q
         before[a] += taken[g]
-    return start[n_groups]
+    return n_alive, start[n_groups], n_founders
 
 
 @njit_serial
