@@ -188,8 +188,8 @@ class AgentTable:
         agents."""
         self.columns = columns
         self._genomes, self._states = genomes, states
-        self._count = np.asarray(counts, np.int64)
-        sizes = self._count + np.asarray(room, np.int64)
+        self._count = [int(k) for k in counts]  # agents' rows per species
+        sizes = np.asarray(counts, np.int64) + np.asarray(room, np.int64)
         self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         self._views()
 
@@ -202,7 +202,7 @@ class AgentTable:
         genomes = [None] * n_sp if fresh else list(self.genomes)
         states = [None] * n_sp if fresh else list(self.states)
         for s in range(n_sp) if fresh else (changed,):
-            lo, k = int(self.offsets[s]), int(self._count[s])
+            lo, k = int(self.offsets[s]), self._count[s]
             spans[s] = (lo, lo + k)
             genomes[s] = self._genomes[s][:k]
             states[s] = _rows_of(self._states[s], self._state_fields[s], k)
@@ -223,7 +223,7 @@ class AgentTable:
     @property
     def agent_rows(self) -> int:
         """Rows holding an agent, living or dead."""
-        return int(self._count.sum())
+        return sum(self._count)
 
     @property
     def n_species(self) -> int:
@@ -247,6 +247,11 @@ class AgentTable:
     def agent_index(self) -> np.ndarray:
         """(agent_rows,) int64: the rows holding agents, in row order (free rows left out)."""
         return np.concatenate([np.arange(lo, hi) for lo, hi in self._spans]).astype(np.int64)
+
+    def genome_block(self, s: int) -> np.ndarray:
+        """(rows of block s, n_params) float32: the genomes of species s's whole block, free rows
+        included; a birth writes those of the rows `grow` claimed for it, nothing else."""
+        return self._genomes[s]
 
     def grow(self, s: int, k: int) -> int:
         """Make k free rows of species s (they must fit: `room(s)`) agent rows, after its agents:

@@ -23,7 +23,7 @@ import math
 import numpy as np
 
 from alife.config.models import WorldConfig
-from alife.jit import Dispatch, njit_callee, njit_serial
+from alife.jit import njit_callee, njit_serial
 from alife.world.agents import MIN_ROOM, AgentTable, clear_rows, empty_columns
 from alife.world.controller import Controller
 from alife.world.geometry import push_out_circle, push_out_rect
@@ -47,29 +47,27 @@ class Reproduction:
         # (kind, count, rate (0: exactly `count` parameters), c, precision, sigma)
         self.mutation = (GAUSSIAN if m.kind == "gaussian" else GRAY, m.count, m.rate or 0.0,
                          m.c, m.precision, m.sigma)  # fmt: skip
-        self._arrays: dict[str, tuple] = {}  # kernel -> (sizes, work arrays): _work
-        self._plan = Dispatch(_plan)  # called every tick with the same arrays
+        self._held: tuple | None = None  # (columns, arenas, kernel arguments): _args
 
     def apply(self, agents: AgentTable, arenas: Arenas, tick: int) -> int:
         """Apply births and founders (in the species' free rows while they last); drop the dead
         rows once they are a quarter of the agents' rows. Returns the agents born."""
-        args = self._plan_args(agents, arenas)
-        n_alive, n_parents, n_founders = self._plan(*args)
+        plan, _ = self._args(agents, arenas)
+        n_alive, n_parents, n_founders = _plan(*plan)
         n_born = n_parents + n_founders
         if n_born:
-            self._births(agents, arenas, tick, *args[-4:])
-        dead = agents.agent_rows - (n_alive + n_born)  # newborns live; a birth kills no one
-        if dead > self.dead_rows_kept(agents.agent_rows):
+            self._births(agents, arenas, tick, *plan[-4:])
+        rows = agents.agent_rows
+        if rows - (n_alive + n_born) > self.dead_rows_kept(rows):  # a birth kills no one
             agents.drop_dead()
         return n_born
 
     def compile(self, agents: AgentTable, arenas: Arenas) -> None:
         """Compile (or load from Numba's cache) the births' kernels (AgentTable.grow's too) for
         the argument types of this World, without running them."""
-        none = np.empty(0, np.int64)
-        for kernel, args in ((clear_rows, (agents.columns, 0, 0, 0, 0)),
-                             (_plan, self._plan_args(agents, arenas)),
-                             (_spawn, self._spawn_args(agents, arenas, 0, 0, none, none, 0)),
+        plan, spawn = self._args(agents, arenas)
+        for kernel, args in ((clear_rows, (agents.columns, 0, 0, 0, 0)), (_plan, plan),
+                             (_spawn, (0, 0, 0, 0, *plan[10:12], *spawn[0])),
                              (fit_inside, self._fit_args(np.empty(0), np.empty(0), 0))):
             kernel.compile(tuple(kernel.typeof_pyval(a) for a in args))
 
@@ -84,41 +82,36 @@ class Reproduction:
         need = (per_species + founders.sum(axis=0)).tolist()
         if any(k > agents.room(s) for s, k in enumerate(need)):
             agents.make_room(need)
+        spawn = self._args(agents, arenas)[1]
         start = 0
         for s, k in enumerate(per_species.tolist()):
             if k:
-                end = start + k
-                _spawn(*self._spawn_args(agents, arenas, tick, s, parents[start:end],
-                                         child_index[start:end], agents.grow(s, k)))  # fmt: skip
-                start = end
+                first = agents.grow(s, k)
+                _spawn(first, start, start + k, tick, parents, child_index, *spawn[s])
+                start += k
             if need[s] > k:
                 for a in np.flatnonzero(founders[:, s]).tolist():
                     self._found(agents, arenas, tick, s, a, int(founders[a, s]))
 
-    def _plan_args(self, agents: AgentTable, arenas: Arenas) -> tuple:
-        oe, cols = self.config.evolution.open_ended, agents.columns
-        out = self._work("plan", (cols.alive.shape[0], arenas.ids.shape[0], agents.n_species),
-                         lambda n, a, n_sp: (np.empty(n, np.int64), np.empty(n, np.int64),
-                                             np.empty(n_sp, np.int64),
-                                             np.empty((a, n_sp), np.int64)))  # fmt: skip
-        return (cols.alive, cols.energy, cols.age, cols.apos, cols.species, agents.offsets,
-                oe.reproduce_energy, oe.min_age, oe.max_population, oe.min_population, *out)
-
-    def _work(self, kernel: str, sizes: tuple, make):
-        """A kernel's work arrays, make(*sizes), made again only when the sizes change."""
-        held = self._arrays.get(kernel)
-        if held is None or held[0] != sizes:
-            held = self._arrays[kernel] = (sizes, make(*sizes))
-        return held[1]
-
-    def _spawn_args(self, agents: AgentTable, arenas: Arenas, tick: int, s: int,
-                    parents: np.ndarray, child_index: np.ndarray, first: int) -> tuple:
-        c = agents.columns
-        return (parents, child_index, first, int(agents.offsets[s]), c.x, c.y, c.heading,
-                c.energy, c.energy0, c.alive, c.apos, c.born_gen, c.parent, c.ids, c.ledger,
-                agents.genomes[s], arenas.keys, tick, self.generation,
-                self.tables.species.radius[s], self.config.evolution.open_ended.child_energy,
-                *self._bounds(), *self.mutation)  # fmt: skip
+    def _args(self, agents: AgentTable, arenas: Arenas) -> tuple[tuple, list[tuple]]:
+        """(_plan's arguments, per species s the arguments of _spawn after `parents` and
+        `child_index`), made again only when the table's columns or the arenas change: _plan's
+        work arrays (parents, child_index, per_species, founders) are made once per table."""
+        held = self._held
+        if held is None or held[0] is not agents.columns or held[1] is not arenas:
+            oe, c = self.config.evolution.open_ended, agents.columns
+            n, n_arenas, n_species = c.alive.shape[0], arenas.ids.shape[0], agents.n_species
+            plan = (c.alive, c.energy, c.age, c.apos, c.species, agents.offsets,
+                    oe.reproduce_energy, oe.min_age, oe.max_population, oe.min_population,
+                    np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n_species, np.int64),
+                    np.empty((n_arenas, n_species), np.int64))  # fmt: skip
+            spawn = [(int(agents.offsets[s]), c.x, c.y, c.heading, c.energy, c.energy0, c.alive,
+                      c.apos, c.born_gen, c.parent, c.ids, c.ledger, agents.genome_block(s),
+                      arenas.keys, self.generation, float(self.tables.species.radius[s]),
+                      oe.child_energy, *self._bounds(), *self.mutation)
+                     for s in range(n_species)]  # fmt: skip
+            held = self._held = (agents.columns, arenas, (plan, spawn))
+        return held[2]
 
     def _fit_args(self, x: np.ndarray, y: np.ndarray, s: int) -> tuple:
         return (x, y, 0, x.shape[0], self.tables.species.radius[s], *self._bounds())
@@ -203,25 +196,25 @@ def _plan(alive, energy, age, apos, species, offsets, min_energy, min_age, max_p
 
 
 @njit_serial
-def _spawn(parents, child_index, first, offset, x, y, heading, energy, energy0, alive, apos,
-           born_gen, parent, ids, ledger, genomes, keys, tick, generation, radius, child_energy,
-           width, height, wrap, circles, rects,
+def _spawn(first, start, end, tick, parents, child_index, offset, x, y, heading, energy, energy0,
+           alive, apos, born_gen, parent, ids, ledger, genomes, keys, generation, radius,
+           child_energy, width, height, wrap, circles, rects,
            kind, count, rate, c, precision, sigma):  # fmt: skip
-    """The children of parents (P,) int64 (rows of one species counted from its first row,
-    `offset`) in rows first.. (claimed by AgentTable.grow: zeroed and numbered) of the agent
-    columns x .. ledger. Each gets child_energy of its parent's energy, a place 2.2 radii away
-    in a random direction (pushed out of obstacles, into the arena: bounds), a random heading,
-    and its parent's genome mutated (genomes (rows, n_params) float32, rows counted like
-    parents; kind .. sigma: Reproduction.mutation). Flat scalars, not tuples: the dispatcher
-    types those fast."""
+    """The children of parents[start:end] (int64, rows of one species counted from its first
+    row, `offset`; child_index: their streams, as _plan made them) in rows first.. (claimed by
+    AgentTable.grow: zeroed and numbered) of the agent columns x .. ledger. Each gets
+    child_energy of its parent's energy, a place 2.2 radii away in a random direction (pushed
+    out of obstacles, into the arena: width .. rects), a random heading, and its parent's genome
+    mutated (genomes (rows, n_params) float32: the species' block, rows counted like parents;
+    kind .. sigma: Reproduction.mutation)."""
     mutation = (kind, count, rate, c, precision, sigma)
     scratch = np.empty(genomes.shape[1], np.int64)
-    for j in range(parents.shape[0]):
-        p = offset + parents[j]
+    for j in range(end - start):
+        p = offset + parents[start + j]
         row = first + j
         a = apos[p]
         key = keys[a]
-        idx = child_index[j]
+        idx = child_index[start + j]
         gift = child_energy * energy[p]
         energy[p] -= gift
         ledger[p, L_CHILD] += gift
@@ -238,7 +231,7 @@ def _spawn(parents, child_index, first, offset, x, y, heading, energy, energy0, 
         for i in range(genomes.shape[1]):  # a loop: a row assignment compiles slowly
             genomes[row - offset, i] = genomes[p - offset, i]
         _mutate(genomes[row - offset], key, tick, idx, scratch, mutation)
-    fit_inside(x, y, first, first + parents.shape[0], radius, width, height, wrap, circles,
+    fit_inside(x, y, first, first + end - start, radius, width, height, wrap, circles,
                rects)  # fmt: skip
 
 
