@@ -184,8 +184,8 @@ class AgentTable:
 
     def _store(self, columns, genomes, states, counts: list[int], room: list[int]) -> None:
         """Keep columns (sum(counts) + sum(room) rows, species-major blocks) and per species
-        genomes and states of counts[s] + room[s] rows; the first counts[s] rows of a block hold
-        agents."""
+        genomes of counts[s] + room[s] rows and states of at least that many; the first
+        counts[s] rows of a block hold agents."""
         self.columns = columns
         self._genomes, self._states = genomes, states
         self._count = [int(k) for k in counts]  # agents' rows per species
@@ -289,8 +289,9 @@ class AgentTable:
                       [0] * self.n_species)  # fmt: skip
 
     def _rebuild(self, keep: list[np.ndarray], need: list[int]) -> None:
-        """New columns, genomes and states: per species s its rows span(s)[0] + keep[s], then
-        room_for(len(keep[s])) + need[s] free rows (dead, ids -1, zeroed genomes and states)."""
+        """New columns and genomes, and states (see _kept_state): per species s its rows
+        span(s)[0] + keep[s] (ascending), then room_for(len(keep[s])) + need[s] free rows (dead,
+        ids -1, zeroed genomes and states)."""
         parts, genomes, states, counts, room = [], [], [], [], []
         for s, idx in enumerate(keep):
             k = idx.size
@@ -302,7 +303,22 @@ class AgentTable:
             g = np.zeros((k + free, self._genomes[s].shape[1]), np.float32)
             np.take(self._genomes[s], idx, axis=0, out=g[:k], mode="clip")
             genomes.append(g)
-            states.append(_gather(self._states[s], idx, self._new_state[s](k + free)))
+            states.append(self._kept_state(s, idx, k + free))
             counts.append(k)
             room.append(free)
         self._store(concat_columns(parts), genomes, states, counts, room)
+
+    def _kept_state(self, s: int, idx: np.ndarray, rows: int) -> ControllerState:
+        """Species s's brain states with the rows idx (ascending) of its agents first, zero after
+        them, in at least `rows` rows: the same arrays, compacted in place, when they have the
+        rows (a brain state is megabytes: copying it and faulting in new pages was most of a
+        rebuild), else new ones with half as many rows again to grow into."""
+        state, count, k = self._states[s], self._count[s], idx.size
+        if len(state) < rows:
+            return _gather(state, idx, self._new_state[s](rows + rows // 2))
+        if k < count:  # idx[i] >= i: every kept row moves up, or stays
+            for name in self._state_fields[s]:
+                a = getattr(state, name)
+                a[:k] = a[idx]
+                a[k:count] = 0
+        return state
