@@ -191,6 +191,7 @@ class AgentTable:
         self._count = [int(k) for k in counts]  # agents' rows per species
         sizes = np.asarray(counts, np.int64) + np.asarray(room, np.int64)
         self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        self._blocks = self.offsets.tolist()  # offsets as ints
         self._views()
 
     def _views(self, changed: int | None = None) -> None:
@@ -202,7 +203,7 @@ class AgentTable:
         genomes = [None] * n_sp if fresh else list(self.genomes)
         states = [None] * n_sp if fresh else list(self.states)
         for s in range(n_sp) if fresh else (changed,):
-            lo, k = int(self.offsets[s]), self._count[s]
+            lo, k = self._blocks[s], self._count[s]
             spans[s] = (lo, lo + k)
             genomes[s] = self._genomes[s][:k]
             states[s] = _rows_of(self._states[s], self._state_fields[s], k)
@@ -218,7 +219,7 @@ class AgentTable:
     @property
     def n(self) -> int:
         """Rows of `columns` (agents' rows and free rows)."""
-        return int(self.offsets[-1])
+        return self._blocks[-1]
 
     @property
     def agent_rows(self) -> int:
@@ -235,7 +236,7 @@ class AgentTable:
 
     def room(self, s: int) -> int:
         """Free rows of species s."""
-        return int(self.offsets[s + 1]) - self._spans[s][1]
+        return self._blocks[s + 1] - self._spans[s][1]
 
     def row_of(self, agent_id: int) -> int | None:
         hit = np.flatnonzero(self["ids"] == agent_id) if agent_id >= 0 else []
@@ -274,7 +275,7 @@ class AgentTable:
         for name, mine, theirs in zip(AgentColumns._fields, self.columns, columns, strict=True):
             if name != "ids":
                 mine[first : first + k] = theirs
-        c = first - int(self.offsets[s])  # its genome rows
+        c = first - self._blocks[s]  # its genome rows
         self._genomes[s][c : c + k] = genomes
 
     def make_room(self, need: list[int]) -> None:

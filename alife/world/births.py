@@ -79,19 +79,21 @@ class Reproduction:
     def _births(self, agents: AgentTable, arenas: Arenas, tick: int, parents: np.ndarray,
                 child_index: np.ndarray, per_species: np.ndarray, founders: np.ndarray) -> None:
         """The children of parents and the founders, as _plan's outputs say."""
-        need = (per_species + founders.sum(axis=0)).tolist()
+        children, founded = per_species.tolist(), founders.tolist()  # (S,), (A, S)
+        need = [k + sum(row[s] for row in founded) for s, k in enumerate(children)]
         if any(k > agents.room(s) for s, k in enumerate(need)):
             agents.make_room(need)
         spawn = self._args(agents, arenas)[1]
         start = 0
-        for s, k in enumerate(per_species.tolist()):
+        for s, k in enumerate(children):
             if k:
                 first = agents.grow(s, k)
                 _spawn(first, start, start + k, tick, parents, child_index, *spawn[s])
                 start += k
             if need[s] > k:
-                for a in np.flatnonzero(founders[:, s]).tolist():
-                    self._found(agents, arenas, tick, s, a, int(founders[a, s]))
+                for a, row in enumerate(founded):
+                    if row[s]:
+                        self._found(agents, arenas, tick, s, a, row[s])
 
     def _args(self, agents: AgentTable, arenas: Arenas) -> tuple[tuple, list[tuple]]:
         """(_plan's arguments, per species s the arguments of _spawn after `parents` and
