@@ -59,7 +59,7 @@ for name in world.pass_names():
     world.compile_pass(name)
 kernels = (passes.sense_pass, passes.act_pass, passes.catch_pass, passes.finish_pass,
            interact.goals_reached, births._plan, births._spawn, births.fit_inside,
-           agents.clear_rows)
+           agents._clear_rows)
 known = [list(k.signatures) for k in kernels]
 if world.open_ended:  # every agent can have a child, one species dies out (founders)
     world.agents["energy"][:] = 2.0

@@ -14,6 +14,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import NamedTuple
 
+import numba
 import numpy as np
 from numba import literal_unroll
 
@@ -116,7 +117,7 @@ def concat_columns(parts: list[AgentColumns]) -> AgentColumns:
 
 
 @njit_serial
-def clear_rows(columns, lo, hi, species, first_id):
+def _clear_rows(columns, lo, hi, species, first_id):
     """Zero rows lo:hi of every column (AgentColumns), then give them `species` and the ids
     first_id, first_id + 1, ..."""
     for column in literal_unroll(columns):
@@ -172,7 +173,7 @@ class AgentTable:
         self.next_id = int(next_id)
         self._new_state = new_state
         self._state_fields = [tuple(f.name for f in dataclasses.fields(st)) for st in states]
-        self._clear_rows = Dispatch(clear_rows)
+        self._clear = Dispatch(_clear_rows)  # the columns object repeats from call to call
         counts = [g.shape[0] for g in genomes]
         n = columns.x.shape[0]
         if sum(counts) != n or [len(st) for st in states] != counts:
@@ -249,6 +250,11 @@ class AgentTable:
         """(agent_rows,) int64: the rows holding agents, in row order (free rows left out)."""
         return np.concatenate([np.arange(lo, hi) for lo, hi in self._spans]).astype(np.int64)
 
+    def compile(self) -> None:
+        """Compile (or load from Numba's cache) grow's kernel for these columns' types, without
+        running it."""
+        _clear_rows.compile((_clear_rows.typeof_pyval(self.columns), *(numba.int64,) * 4))
+
     def genome_block(self, s: int) -> np.ndarray:
         """(rows of block s, n_params) float32: the genomes of species s's whole block, free rows
         included; a birth writes those of the rows `grow` claimed for it, nothing else."""
@@ -261,7 +267,7 @@ class AgentTable:
         if k > self.room(s):
             raise ValueError(f"{k} newborns of species {s} do not fit its {self.room(s)} free rows")
         hi = self._spans[s][1]
-        self._clear_rows(self.columns, hi, hi + k, s, self.next_id)
+        self._clear(self.columns, hi, hi + k, s, self.next_id)
         self.next_id += k
         self._count[s] += k
         self._views(s)
@@ -311,9 +317,9 @@ class AgentTable:
 
     def _kept_state(self, s: int, idx: np.ndarray, rows: int) -> ControllerState:
         """Species s's brain states with the rows idx (ascending) of its agents first, zero after
-        them, in at least `rows` rows: the same arrays, compacted in place, when they have the
-        rows (a brain state is megabytes: copying it and faulting in new pages was most of a
-        rebuild), else new ones with half as many rows again to grow into."""
+        them, in at least `rows` rows: the same arrays compacted in place when they have the
+        rows (no copy of megabytes of memory, no fresh pages), else new ones with half as many
+        rows again to grow into."""
         state, count, k = self._states[s], self._count[s], idx.size
         if len(state) < rows:
             return _gather(state, idx, self._new_state[s](rows + rows // 2))

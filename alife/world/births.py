@@ -24,7 +24,7 @@ import numpy as np
 
 from alife.config.models import WorldConfig
 from alife.jit import njit_callee, njit_serial
-from alife.world.agents import MIN_ROOM, AgentTable, clear_rows, empty_columns
+from alife.world.agents import MIN_ROOM, AgentTable, empty_columns
 from alife.world.controller import Controller
 from alife.world.geometry import push_out_circle, push_out_rect
 from alife.world.interact import L_CHILD
@@ -65,9 +65,11 @@ class Reproduction:
     def compile(self, agents: AgentTable, arenas: Arenas) -> None:
         """Compile (or load from Numba's cache) the births' kernels (AgentTable.grow's too) for
         the argument types of this World, without running them."""
+        agents.compile()
         plan, spawn = self._args(agents, arenas)
-        for kernel, args in ((clear_rows, (agents.columns, 0, 0, 0, 0)), (_plan, plan),
-                             (_spawn, (0, 0, 0, 0, *plan[10:12], *spawn[0])),
+        parents, child_index = plan[-4:-2]
+        for kernel, args in ((_plan, plan),
+                             (_spawn, (0, 0, 0, 0, parents, child_index, *spawn[0])),
                              (fit_inside, self._fit_args(np.empty(0), np.empty(0), 0))):
             kernel.compile(tuple(kernel.typeof_pyval(a) for a in args))
 
