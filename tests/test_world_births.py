@@ -32,7 +32,8 @@ def test_plan_follows_the_rules(n_species, n_arenas, n_rows, max_pop, min_pop, s
     want = births_plan_ref(*rules, n_arenas, 1.0, 30, max_pop, min_pop)
     out = (np.empty(n_rows, np.int64), np.empty(n_rows, np.int64), np.empty(n_species, np.int64),
            np.full((n_arenas, n_species), -1, np.int64))
-    n_parents = _plan(*rules, 1.0, 30, max_pop, min_pop, *out)
+    n_alive, n_parents, n_founders = _plan(*rules, 1.0, 30, max_pop, min_pop, *out)
+    assert (n_alive, n_founders) == (alive.sum(), out[3].sum())
     got = (out[0][:n_parents], out[2], out[1][:n_parents], out[3])
     for g, w, name in zip(got, want, ("parents", "per_species", "child_index", "founders"),
                           strict=True):  # fmt: skip
@@ -94,3 +95,41 @@ def test_children_are_their_parents_mutated_by_their_own_draws(mutation):
         np.testing.assert_array_equal(got, want)
         assert (got != genomes[pid]).any()
     assert sum(seen) == 6 and min(seen) > 0  # both arenas, both species
+
+
+def test_newborns_start_from_zero_rows():
+    """Over ticks of births, founders, make_room and drop_dead (agents killed at random), every
+    newborn's brain state is zero and every column its birth does not set is zero, as on a
+    fresh row; the table's ids stay unique."""
+    cfg = config(
+        arena={"count": 2}, food={"count": 0}, poison={"count": 0},
+        species=[species(count=10), species(name="b", count=4)],
+        evolution={"mode": "open_ended",
+                   "open_ended": {"reproduce_energy": 1.5, "child_energy": 0.4, "min_age": 0,
+                                  "max_population": 40, "min_population": 3}},
+    )  # fmt: skip
+    w = World(cfg, 5)
+    rng = np.random.default_rng(0)
+    unset = ("speed", "age", "done", "local", "spawn_x", "spawn_y", "spawn_h", "goal_d",
+             "signal", "taste", "ledger", "counters")  # fmt: skip
+    rebuilt = born = 0
+    for _ in range(60):
+        A = w.agents
+        A["energy"][A["alive"]] = 2.0
+        A["alive"][rng.random(A.n) < 0.15] = False
+        first_id, columns = A.next_id, A.columns
+        w.tick()
+        A = w.agents
+        rebuilt += A.columns is not columns
+        new = np.flatnonzero(A["ids"] >= first_id)
+        born += new.size
+        for row in new.tolist():
+            s = A.species_of_row(row)
+            srow = row - A.span(s)[0]
+            for name, arr in vars(A.states[s]).items():
+                assert not arr[srow].any(), name
+            for name in unset:
+                assert not A[name][row].any(), name
+        ids = A["ids"][A["ids"] >= 0]
+        assert np.unique(ids).size == ids.size
+    assert born > 200 and rebuilt >= 2

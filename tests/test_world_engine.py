@@ -362,15 +362,18 @@ def test_when_dead_rows_are_dropped_changes_nothing():
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_census_says_when_births_are_due(seed):
-    """The census kernel's (births due, living agents) against the same rule in NumPy."""
-    from alife.world.births import _census
+def test_plan_says_when_births_are_due(seed):
+    """The plan kernel's living agents, and whether it plans any birth, against the rule in
+    NumPy: births are due in an arena's species if one can reproduce below max_population, or
+    fewer than min_population live."""
+    from alife.world.births import _plan
 
     rng = np.random.default_rng(seed)
     n, n_ar, n_sp = 300, 3, 2
     alive = rng.random(n) < 0.7
     energy, age = rng.random(n) * 2.0, rng.integers(0, 50, n)
-    apos, species = rng.integers(0, n_ar, n), rng.integers(0, n_sp, n)
+    apos, species = rng.integers(0, n_ar, n), np.sort(rng.integers(0, n_sp, n))
+    offsets = np.searchsorted(species, np.arange(n_sp + 1)).astype(np.int64)
     group = apos * n_sp + species
     living = np.bincount(group[alive], minlength=n_ar * n_sp)
     ready = alive & (energy >= 1.5) & (age >= 20)
@@ -378,10 +381,12 @@ def test_census_says_when_births_are_due(seed):
     for max_pop, min_pop in [(living.max() + 1, 0), (living.min(), 0), (0, living.min() + 1),
                              (0, living.min())]:  # fmt: skip
         want = bool((((wanting > 0) & (living < max_pop)) | (living < min_pop)).any())
-        count = np.empty((2, n_ar * n_sp), np.int64)
-        got = _census(alive, energy, age, apos, species, n_sp, 1.5, 20, int(max_pop),
-                      int(min_pop), count)  # fmt: skip
-        assert got == (want, int(alive.sum()))
+        out = (np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n_sp, np.int64),
+               np.empty((n_ar, n_sp), np.int64))
+        n_alive, n_parents, n_founders = _plan(alive, energy, age, apos, species, offsets, 1.5,
+                                               20, int(max_pop), int(min_pop), *out)  # fmt: skip
+        assert (n_parents + n_founders > 0, n_alive) == (want, int(alive.sum()))
+        assert (n_parents, n_founders) == (out[2].sum(), out[3].sum())
 
 
 def test_from_state_arrays_rejects_bad_input():

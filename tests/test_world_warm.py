@@ -52,13 +52,14 @@ import sys
 import numpy as np
 from alife.config import load_world
 from alife.world import World
-from alife.world import births, passes, interact
+from alife.world import agents, births, passes, interact
 cfg = load_world(sys.argv[1])
 world = World(cfg, 1, arena_ids=np.arange(2))
 for name in world.pass_names():
     world.compile_pass(name)
 kernels = (passes.sense_pass, passes.act_pass, passes.catch_pass, passes.finish_pass,
-           interact.goals_reached, births._census, births._plan, births._spawn, births.fit_inside)
+           interact.goals_reached, births._plan, births._spawn, births.fit_inside,
+           agents._clear_rows)
 known = [list(k.signatures) for k in kernels]
 if world.open_ended:  # every agent can have a child, one species dies out (founders)
     world.agents["energy"][:] = 2.0

@@ -14,10 +14,12 @@ import dataclasses
 from collections.abc import Callable
 from typing import NamedTuple
 
+import numba
 import numpy as np
+from numba import literal_unroll
 
 from alife.errors import WorldError
-from alife.jit import kernel_tuple
+from alife.jit import Dispatch, kernel_tuple, njit_serial
 from alife.world.controller import ControllerState
 from alife.world.interact import COUNTER_COLUMNS, LEDGER_COLUMNS
 
@@ -114,18 +116,28 @@ def concat_columns(parts: list[AgentColumns]) -> AgentColumns:
     return AgentColumns(*(np.concatenate(cols) for cols in zip(*parts, strict=True)))
 
 
-def _rows_of(state: ControllerState, k: int) -> ControllerState:
-    """A view of the first k rows of a brain state (a dataclass of arrays)."""
-    return dataclasses.replace(
-        state, **{f.name: getattr(state, f.name)[:k] for f in dataclasses.fields(state)}
-    )
+@njit_serial
+def _clear_rows(columns, lo, hi, species, first_id):
+    """Zero rows lo:hi of every column (AgentColumns), then give them `species` and the ids
+    first_id, first_id + 1, ..."""
+    for column in literal_unroll(columns):
+        column[lo:hi] = 0
+    for i in range(lo, hi):
+        columns.species[i] = species
+        columns.ids[i] = first_id + (i - lo)
+
+
+def _rows_of(state: ControllerState, names: tuple[str, ...], k: int) -> ControllerState:
+    """A view of the first k rows of a brain state (a dataclass of arrays, fields `names`)."""
+    return type(state)(**{name: getattr(state, name)[:k] for name in names})
 
 
 def _gather(state: ControllerState, idx: np.ndarray, into: ControllerState) -> ControllerState:
     """`into` (a fresh state of at least len(idx) rows) with rows idx of `state` copied into its
     first rows: one copy of the kept rows, whatever room follows them."""
     for f in dataclasses.fields(state):
-        getattr(into, f.name)[: idx.size] = getattr(state, f.name)[idx]
+        np.take(getattr(state, f.name), idx, axis=0, out=getattr(into, f.name)[: idx.size],
+                mode="clip")  # idx is in range; "clip" writes out directly, unbuffered
     return into
 
 
@@ -146,7 +158,9 @@ class AgentTable:
     `drop_dead`, so which rows a table holds depends on its agents' history, not on where its
     free rows were. Kernels get `columns` (all n rows); `table["x"]` and `used()` are the same
     rows; `genomes[s]` and `states[s]` are the span's rows. `genomes[s]` is replaced, never
-    written, so a cache keyed on the array object stays valid."""
+    written, so a cache keyed on the array object stays valid. Free rows' genomes and brain
+    states are zero (`_rebuild` makes them so, and only the spans' rows are handed out), so
+    newborns start from zero without zeroing them again."""
 
     def __init__(
         self,
@@ -158,6 +172,8 @@ class AgentTable:
     ):
         self.next_id = int(next_id)
         self._new_state = new_state
+        self._state_fields = [tuple(f.name for f in dataclasses.fields(st)) for st in states]
+        self._clear = Dispatch(_clear_rows)  # the columns object repeats from call to call
         counts = [g.shape[0] for g in genomes]
         n = columns.x.shape[0]
         if sum(counts) != n or [len(st) for st in states] != counts:
@@ -169,13 +185,14 @@ class AgentTable:
 
     def _store(self, columns, genomes, states, counts: list[int], room: list[int]) -> None:
         """Keep columns (sum(counts) + sum(room) rows, species-major blocks) and per species
-        genomes and states of counts[s] + room[s] rows; the first counts[s] rows of a block hold
-        agents."""
+        genomes of counts[s] + room[s] rows and states of at least that many; the first
+        counts[s] rows of a block hold agents."""
         self.columns = columns
         self._genomes, self._states = genomes, states
-        self._count = np.asarray(counts, np.int64)
-        sizes = self._count + np.asarray(room, np.int64)
+        self._count = [int(k) for k in counts]  # agents' rows per species
+        sizes = np.asarray(counts, np.int64) + np.asarray(room, np.int64)
         self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        self._blocks = self.offsets.tolist()  # offsets as ints
         self._views()
 
     def _views(self, changed: int | None = None) -> None:
@@ -187,10 +204,10 @@ class AgentTable:
         genomes = [None] * n_sp if fresh else list(self.genomes)
         states = [None] * n_sp if fresh else list(self.states)
         for s in range(n_sp) if fresh else (changed,):
-            lo, k = int(self.offsets[s]), int(self._count[s])
+            lo, k = self._blocks[s], self._count[s]
             spans[s] = (lo, lo + k)
             genomes[s] = self._genomes[s][:k]
-            states[s] = _rows_of(self._states[s], k)
+            states[s] = _rows_of(self._states[s], self._state_fields[s], k)
         self._spans, self.genomes, self.states = spans, genomes, states
 
     def __getitem__(self, name: str) -> np.ndarray:
@@ -203,12 +220,12 @@ class AgentTable:
     @property
     def n(self) -> int:
         """Rows of `columns` (agents' rows and free rows)."""
-        return int(self.offsets[-1])
+        return self._blocks[-1]
 
     @property
     def agent_rows(self) -> int:
         """Rows holding an agent, living or dead."""
-        return int(self._count.sum())
+        return sum(self._count)
 
     @property
     def n_species(self) -> int:
@@ -220,7 +237,7 @@ class AgentTable:
 
     def room(self, s: int) -> int:
         """Free rows of species s."""
-        return int(self.offsets[s + 1]) - self._spans[s][1]
+        return self._blocks[s + 1] - self._spans[s][1]
 
     def row_of(self, agent_id: int) -> int | None:
         hit = np.flatnonzero(self["ids"] == agent_id) if agent_id >= 0 else []
@@ -233,21 +250,25 @@ class AgentTable:
         """(agent_rows,) int64: the rows holding agents, in row order (free rows left out)."""
         return np.concatenate([np.arange(lo, hi) for lo, hi in self._spans]).astype(np.int64)
 
+    def compile(self) -> None:
+        """Compile (or load from Numba's cache) grow's kernel for these columns' types, without
+        running it."""
+        _clear_rows.compile((_clear_rows.typeof_pyval(self.columns), *(numba.int64,) * 4))
+
+    def genome_block(self, s: int) -> np.ndarray:
+        """(rows of block s, n_params) float32: the genomes of species s's whole block, free rows
+        included; a birth writes those of the rows `grow` claimed for it, nothing else."""
+        return self._genomes[s]
+
     def grow(self, s: int, k: int) -> int:
         """Make k free rows of species s (they must fit: `room(s)`) agent rows, after its agents:
-        zeroed columns of species s, numbered here in order, with zeroed genomes and brain
-        states. Returns the first of them."""
+        zeroed columns of species s, numbered here in order; their genomes and brain states are
+        zero (free rows' are never written). Returns the first of them."""
         if k > self.room(s):
             raise ValueError(f"{k} newborns of species {s} do not fit its {self.room(s)} free rows")
-        _, hi = self._spans[s]
-        for column in self.columns:
-            column[hi : hi + k] = 0
-        self.columns.species[hi : hi + k] = s
-        self.columns.ids[hi : hi + k] = self.next_id + np.arange(k)
+        hi = self._spans[s][1]
+        self._clear(self.columns, hi, hi + k, s, self.next_id)
         self.next_id += k
-        c = int(self._count[s])
-        self._genomes[s][c : c + k] = 0.0
-        self._states[s].reset_rows(slice(c, c + k))
         self._count[s] += k
         self._views(s)
         return hi
@@ -260,7 +281,7 @@ class AgentTable:
         for name, mine, theirs in zip(AgentColumns._fields, self.columns, columns, strict=True):
             if name != "ids":
                 mine[first : first + k] = theirs
-        c = first - int(self.offsets[s])  # its genome rows
+        c = first - self._blocks[s]  # its genome rows
         self._genomes[s][c : c + k] = genomes
 
     def make_room(self, need: list[int]) -> None:
@@ -275,8 +296,9 @@ class AgentTable:
                       [0] * self.n_species)  # fmt: skip
 
     def _rebuild(self, keep: list[np.ndarray], need: list[int]) -> None:
-        """New columns, genomes and states: per species s its rows span(s)[0] + keep[s], then
-        room_for(len(keep[s])) + need[s] free rows (dead, ids -1, zeroed genomes and states)."""
+        """New columns and genomes, and states (see _kept_state): per species s its rows
+        span(s)[0] + keep[s] (ascending), then room_for(len(keep[s])) + need[s] free rows (dead,
+        ids -1, zeroed genomes and states)."""
         parts, genomes, states, counts, room = [], [], [], [], []
         for s, idx in enumerate(keep):
             k = idx.size
@@ -286,9 +308,24 @@ class AgentTable:
             pad.ids[:] = -1
             parts += [take_columns(self.columns, idx + self._spans[s][0]), pad]
             g = np.zeros((k + free, self._genomes[s].shape[1]), np.float32)
-            g[:k] = self._genomes[s][idx]
+            np.take(self._genomes[s], idx, axis=0, out=g[:k], mode="clip")
             genomes.append(g)
-            states.append(_gather(self._states[s], idx, self._new_state[s](k + free)))
+            states.append(self._kept_state(s, idx, k + free))
             counts.append(k)
             room.append(free)
         self._store(concat_columns(parts), genomes, states, counts, room)
+
+    def _kept_state(self, s: int, idx: np.ndarray, rows: int) -> ControllerState:
+        """Species s's brain states with the rows idx (ascending) of its agents first, zero after
+        them, in at least `rows` rows: the same arrays compacted in place when they have the
+        rows (no copy of megabytes of memory, no fresh pages), else new ones with half as many
+        rows again to grow into."""
+        state, count, k = self._states[s], self._count[s], idx.size
+        if len(state) < rows:
+            return _gather(state, idx, self._new_state[s](rows + rows // 2))
+        if k < count:  # idx[i] >= i: every kept row moves up, or stays
+            for name in self._state_fields[s]:
+                a = getattr(state, name)
+                a[:k] = a[idx]
+                a[k:count] = 0
+        return state

@@ -47,24 +47,29 @@ class Reproduction:
         # (kind, count, rate (0: exactly `count` parameters), c, precision, sigma)
         self.mutation = (GAUSSIAN if m.kind == "gaussian" else GRAY, m.count, m.rate or 0.0,
                          m.c, m.precision, m.sigma)  # fmt: skip
+        self._held: tuple | None = None  # (columns, arenas, kernel arguments): _args
 
     def apply(self, agents: AgentTable, arenas: Arenas, tick: int) -> int:
         """Apply births and founders (in the species' free rows while they last); drop the dead
         rows once they are a quarter of the agents' rows. Returns the agents born."""
-        can, n_alive = _census(*self._census_args(agents, arenas))
-        n_born = self._births(agents, arenas, tick) if can else 0
-        dead = agents.agent_rows - (n_alive + n_born)  # newborns live; a birth kills no one
-        if dead > self.dead_rows_kept(agents.agent_rows):
+        plan, _ = self._args(agents, arenas)
+        n_alive, n_parents, n_founders = _plan(*plan)
+        n_born = n_parents + n_founders
+        if n_born:
+            self._births(agents, arenas, tick, *plan[-4:])
+        rows = agents.agent_rows
+        if rows - (n_alive + n_born) > self.dead_rows_kept(rows):  # a birth kills no one
             agents.drop_dead()
         return n_born
 
     def compile(self, agents: AgentTable, arenas: Arenas) -> None:
-        """Compile (or load from Numba's cache) the births' kernels for the argument types of
-        this World, without running them."""
-        none = np.empty(0, np.int64)
-        for kernel, args in ((_census, self._census_args(agents, arenas)),
-                             (_plan, self._plan_args(agents, arenas)),
-                             (_spawn, self._spawn_args(agents, arenas, 0, 0, none, none, 0)),
+        """Compile (or load from Numba's cache) the births' kernels (AgentTable.grow's too) for
+        the argument types of this World, without running them."""
+        agents.compile()
+        plan, spawn = self._args(agents, arenas)
+        parents, child_index = plan[-4:-2]
+        for kernel, args in ((_plan, plan),
+                             (_spawn, (0, 0, 0, 0, parents, child_index, *spawn[0])),
                              (fit_inside, self._fit_args(np.empty(0), np.empty(0), 0))):
             kernel.compile(tuple(kernel.typeof_pyval(a) for a in args))
 
@@ -73,49 +78,44 @@ class Reproduction:
         """How many dead rows a table of n rows keeps before they are dropped."""
         return max(MIN_ROOM, n // 4)
 
-    def _births(self, agents: AgentTable, arenas: Arenas, tick: int) -> int:
-        """Children of the agents that can reproduce, then founders where too few live."""
-        args = self._plan_args(agents, arenas)
-        n_parents = _plan(*args)
-        parents, child_index, per_species, founders = args[-4:]
-        parents, child_index = parents[:n_parents], child_index[:n_parents]
-        need = (per_species + founders.sum(axis=0)).tolist()
+    def _births(self, agents: AgentTable, arenas: Arenas, tick: int, parents: np.ndarray,
+                child_index: np.ndarray, per_species: np.ndarray, founders: np.ndarray) -> None:
+        """The children of parents and the founders, as _plan's outputs say."""
+        children, founded = per_species.tolist(), founders.tolist()  # (S,), (A, S)
+        need = [k + sum(row[s] for row in founded) for s, k in enumerate(children)]
         if any(k > agents.room(s) for s, k in enumerate(need)):
             agents.make_room(need)
+        spawn = self._args(agents, arenas)[1]
         start = 0
-        for s in range(agents.n_species):
-            k = int(per_species[s])
+        for s, k in enumerate(children):
             if k:
-                rows = slice(start, start + k)
-                _spawn(*self._spawn_args(agents, arenas, tick, s, parents[rows],
-                                         child_index[rows], agents.grow(s, k)))  # fmt: skip
+                first = agents.grow(s, k)
+                _spawn(first, start, start + k, tick, parents, child_index, *spawn[s])
                 start += k
-            for a in np.flatnonzero(founders[:, s]):
-                self._found(agents, arenas, tick, s, int(a), int(founders[a, s]))
-        return sum(need)
+            if need[s] > k:
+                for a, row in enumerate(founded):
+                    if row[s]:
+                        self._found(agents, arenas, tick, s, a, row[s])
 
-    def _census_args(self, agents: AgentTable, arenas: Arenas) -> tuple:
-        oe, cols = self.config.evolution.open_ended, agents.columns
-        count = np.empty((2, arenas.ids.shape[0] * agents.n_species), np.int64)  # work space
-        return (cols.alive, cols.energy, cols.age, cols.apos, cols.species, agents.n_species,
-                oe.reproduce_energy, oe.min_age, oe.max_population, oe.min_population, count)
-
-    def _plan_args(self, agents: AgentTable, arenas: Arenas) -> tuple:
-        oe, cols = self.config.evolution.open_ended, agents.columns
-        n, n_sp = cols.alive.shape[0], agents.n_species
-        return (cols.alive, cols.energy, cols.age, cols.apos, cols.species, agents.offsets,
-                oe.reproduce_energy, oe.min_age, oe.max_population, oe.min_population,
-                np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n_sp, np.int64),
-                np.empty((arenas.ids.shape[0], n_sp), np.int64))  # fmt: skip
-
-    def _spawn_args(self, agents: AgentTable, arenas: Arenas, tick: int, s: int,
-                    parents: np.ndarray, child_index: np.ndarray, first: int) -> tuple:
-        c = agents.columns
-        return (parents, child_index, first, int(agents.offsets[s]), c.x, c.y, c.heading,
-                c.energy, c.energy0, c.alive, c.apos, c.born_gen, c.parent, c.ids, c.ledger,
-                agents.genomes[s], arenas.keys, tick, self.generation,
-                self.tables.species.radius[s], self.config.evolution.open_ended.child_energy,
-                self._bounds(), self.mutation)  # fmt: skip
+    def _args(self, agents: AgentTable, arenas: Arenas) -> tuple[tuple, list[tuple]]:
+        """(_plan's arguments, per species s the arguments of _spawn after `parents` and
+        `child_index`), made again only when the table's columns or the arenas change: _plan's
+        work arrays (parents, child_index, per_species, founders) are made once per table."""
+        held = self._held
+        if held is None or held[0] is not agents.columns or held[1] is not arenas:
+            oe, c = self.config.evolution.open_ended, agents.columns
+            n, n_arenas, n_species = c.alive.shape[0], arenas.ids.shape[0], agents.n_species
+            plan = (c.alive, c.energy, c.age, c.apos, c.species, agents.offsets,
+                    oe.reproduce_energy, oe.min_age, oe.max_population, oe.min_population,
+                    np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n_species, np.int64),
+                    np.empty((n_arenas, n_species), np.int64))  # fmt: skip
+            spawn = [(int(agents.offsets[s]), c.x, c.y, c.heading, c.energy, c.energy0, c.alive,
+                      c.apos, c.born_gen, c.parent, c.ids, c.ledger, agents.genome_block(s),
+                      arenas.keys, self.generation, float(self.tables.species.radius[s]),
+                      oe.child_energy, *self._bounds(), *self.mutation)
+                     for s in range(n_species)]  # fmt: skip
+            held = self._held = (agents.columns, arenas, (plan, spawn))
+        return held[2]
 
     def _fit_args(self, x: np.ndarray, y: np.ndarray, s: int) -> tuple:
         return (x, y, 0, x.shape[0], self.tables.species.radius[s], *self._bounds())
@@ -147,45 +147,25 @@ class Reproduction:
 
 
 @njit_serial
-def _census(alive, energy, age, apos, species, n_species, min_energy, min_age, max_population,
-            min_population, count):  # fmt: skip
-    """(any births due, living agents). Per group g = arena * n_species + species, count[0, g]
-    is its living agents and count[1, g] those of them with the energy and age to reproduce;
-    births are due in g if one can reproduce below max_population, or fewer than
-    min_population live."""
-    count[:] = 0
-    n_alive = 0
-    for i in range(alive.shape[0]):
-        if alive[i]:
-            n_alive += 1
-            g = apos[i] * n_species + species[i]
-            count[0, g] += 1
-            if energy[i] >= min_energy and age[i] >= min_age:
-                count[1, g] += 1
-    due = False
-    for g in range(count.shape[1]):
-        living = count[0, g]
-        due |= (count[1, g] > 0 and living < max_population) or living < min_population
-    return due, n_alive
-
-
-@njit_serial
 def _plan(alive, energy, age, apos, species, offsets, min_energy, min_age, max_population,
           min_population, parents, child_index, per_species, founders):  # fmt: skip
     """Who has a child this tick (species s's rows start at offsets[s], int64 (S + 1,)).
+    Returns (living agents, P: children, F: founders); no births are due when P + F == 0.
     Fills parents[:P] (int64 (N,)): rows counted from their species' first row (make_room
     keeps those), ordered by species, then arena, then row (in each arena and species the first
     in row order, while fewer than max_population live); child_index[:P] (int64 (N,)): each
     child's index among its arena's children this tick (its random stream); per_species (S,)
     int64: children; founders (A, S) int64: fresh agents where fewer than min_population would
-    live. Returns P."""
+    live."""
     n = alive.shape[0]
     n_arenas, n_species = founders.shape
     n_groups = n_species * n_arenas  # group g = species * n_arenas + arena
     living = np.zeros(n_groups, np.int64)
+    n_alive = 0
     for i in range(n):
         if alive[i]:
             living[species[i] * n_arenas + apos[i]] += 1
+            n_alive += 1
     taken = np.zeros(n_groups, np.int64)
     group = np.full(n, -1, np.int64)  # the group of each parent
     for i in range(n):
@@ -198,10 +178,12 @@ def _plan(alive, energy, age, apos, species, offsets, min_energy, min_age, max_p
     for g in range(n_groups):
         start[g + 1] = start[g] + taken[g]
     per_species[:] = 0
+    n_founders = 0
     for g in range(n_groups):
         s, a = g // n_arenas, g % n_arenas
         per_species[s] += taken[g]
         founders[a, s] = max(min_population - living[g] - taken[g], 0)
+        n_founders += founders[a, s]
     fill = np.zeros(n_groups, np.int64)
     for i in range(n):
         g = group[i]
@@ -214,26 +196,29 @@ def _plan(alive, energy, age, apos, species, offsets, min_energy, min_age, max_p
         for q in range(taken[g]):
             child_index[start[g] + q] = before[a] + q
         before[a] += taken[g]
-    return start[n_groups]
+    return n_alive, start[n_groups], n_founders
 
 
 @njit_serial
-def _spawn(parents, child_index, first, offset, x, y, heading, energy, energy0, alive, apos,
-           born_gen, parent, ids, ledger, genomes, keys, tick, generation, radius, child_energy,
-           bounds, mutation):  # fmt: skip
-    """The children of parents (P,) int64 (rows of one species counted from its first row,
-    `offset`) in rows first.. (claimed by AgentTable.grow: zeroed and numbered) of the agent
-    columns x .. ledger. Each gets child_energy of its parent's energy, a place 2.2 radii away
-    in a random direction (pushed out of obstacles, into the arena: bounds), a random heading,
-    and its parent's genome mutated (genomes (rows, n_params) float32, rows counted like
-    parents; mutation: Reproduction.mutation)."""
+def _spawn(first, start, end, tick, parents, child_index, offset, x, y, heading, energy, energy0,
+           alive, apos, born_gen, parent, ids, ledger, genomes, keys, generation, radius,
+           child_energy, width, height, wrap, circles, rects,
+           kind, count, rate, c, precision, sigma):  # fmt: skip
+    """The children of parents[start:end] (int64, rows of one species counted from its first
+    row, `offset`; child_index: their streams, as _plan made them) in rows first.. (claimed by
+    AgentTable.grow: zeroed and numbered) of the agent columns x .. ledger. Each gets
+    child_energy of its parent's energy, a place 2.2 radii away in a random direction (pushed
+    out of obstacles, into the arena: width .. rects), a random heading, and its parent's genome
+    mutated (genomes (rows, n_params) float32: the species' block, rows counted like parents;
+    kind .. sigma: Reproduction.mutation)."""
+    mutation = (kind, count, rate, c, precision, sigma)
     scratch = np.empty(genomes.shape[1], np.int64)
-    for j in range(parents.shape[0]):
-        p = offset + parents[j]
+    for j in range(end - start):
+        p = offset + parents[start + j]
         row = first + j
         a = apos[p]
         key = keys[a]
-        idx = child_index[j]
+        idx = child_index[start + j]
         gift = child_energy * energy[p]
         energy[p] -= gift
         ledger[p, L_CHILD] += gift
@@ -250,8 +235,7 @@ def _spawn(parents, child_index, first, offset, x, y, heading, energy, energy0, 
         for i in range(genomes.shape[1]):  # a loop: a row assignment compiles slowly
             genomes[row - offset, i] = genomes[p - offset, i]
         _mutate(genomes[row - offset], key, tick, idx, scratch, mutation)
-    width, height, wrap, circles, rects = bounds
-    fit_inside(x, y, first, first + parents.shape[0], radius, width, height, wrap, circles,
+    fit_inside(x, y, first, first + end - start, radius, width, height, wrap, circles,
                rects)  # fmt: skip
 
 
