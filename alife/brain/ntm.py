@@ -120,12 +120,12 @@ def _step_kernel(addressing: int, has_memory: bool):
     keyed = addressing != LOCATION  # the whole W is read: prefetch the next agent's
 
     @njit_parallel
-    def step(genomes, shared, sensors, reads, memory, positions, live, net_signs, depth,
+    def step(genomes, shared, sensors, reads, memory, positions, live, per, net_signs, depth,
              mem_tables, addr_tables, reservoir, key_size, head_size, motors):
         """One tick of every agent; agents stay row-major, one agent's vectors live in L1 at a
         time. Head q's outputs start at n_motors + q head_size (key first, then shift logits,
         home, interpolation). live (B,) bool, or empty (all live): rows that are not live are
-        skipped (zero motors, state untouched)."""
+        skipped (zero motors, state untouched). per: rows per parallel task (task_rows)."""
         batch, n_sensors = sensors.shape
         skip_dead = live.shape[0] > 0
         n_reads, value_size = reads.shape[1], reads.shape[2]
@@ -136,7 +136,6 @@ def _step_kernel(addressing: int, has_memory: bool):
         shift = key_size if keyed else 0
         off_value = n_motor + (n_reads + 1) * head_size
         off_gate = off_value + value_size
-        per = task_rows(batch, numba.get_num_threads())
         for c in prange((batch + per - 1) // per):
             # task-local scratch and copies of the shared read-only arrays: views of arrays that
             # all threads share would update one reference count from every thread for every
@@ -305,7 +304,7 @@ class NTMController:
         motors = np.empty((batch, self.n_motors), dtype=np.float32)
         if batch:
             self.kernel(g, shared, sensors, state.reads, state.memory, state.positions, live,
-                        *self._fixed_args, motors)
+                        task_rows(batch, numba.get_num_threads()), *self._fixed_args, motors)
         return motors
 
     def split_outputs(self, y: np.ndarray) -> dict:

@@ -36,12 +36,12 @@ ROWS_PER_TASK = 32  # rows per parallel task (at most, see task_rows)
 RADIX16 = {"0": False, "1": True}.get(os.environ.get("ALIFE_RADIX16", ""), host_has_avx512())
 
 
-@njit_inline
-def task_rows(batch, threads):
+def task_rows(batch: int, threads: int) -> int:
     """Rows per parallel task for a batch of `batch` rows on `threads` threads: at most
     ROWS_PER_TASK, and the tasks a multiple of `threads` of nearly equal size, so that a
     parallel loop's even split of its tasks gives every thread nearly the same rows (a batch
-    of 35 on 2 threads: tasks of 18 and 17 rows, not 32 and 3)."""
+    of 35 on 2 threads: tasks of 18 and 17 rows, not 32 and 3). A kernel takes it as an
+    argument: reading the thread count inside one would keep Numba from caching it."""
     per_thread = max(1, -(-batch // (threads * ROWS_PER_TASK)))  # tasks per thread
     return max(1, -(-batch // (threads * per_thread)))
 
