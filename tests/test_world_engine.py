@@ -204,7 +204,8 @@ def test_machine_load_counts_the_cores_other_processes_use(monkeypatch):
     assert busy_after(0.3, 1.0, 1.0)  # another process holds a core
     assert busy_after(0.05, 1.0, 0.0)  # no new reading before LOAD_EVERY seconds
     assert not busy_after(0.0, 0.0, 0.0, threads=1)  # one thread needs one core: still free
-    assert not busy_after(0.3, 1.5, 0.3)  # a third of a core now and then is not busy
+    assert busy_after(0.3, 1.5, 0.3)  # a third of a core now and then is busy
+    assert not busy_after(0.3, 1.9, 0.1)  # a tenth of a core (daemons, a terminal) is not
     monkeypatch.setattr(threads, "_machine_cpu_seconds", lambda: None)  # no /proc/stat
     assert not threads.MachineLoad().busy(2)
 

@@ -21,15 +21,19 @@ RECENT = 12  # runs of the count in use whose median it is judged by
 MARGIN = 0.1  # all threads are used only while their median is this much below one thread's
 MAX_PROBE_EVERY = 4096  # a count that keeps losing is tried this rarely at most
 LOAD_EVERY = 0.2  # seconds between readings of the machine's CPU use (0: never busy)
+# cores other processes may use, beyond those a stage's threads leave free, while the machine
+# still counts as idle: a third of a core (10 ms bursts, 30% of the time) already makes 2
+# threads 5-15% slower than one on 2 cores
+IDLE_OTHERS = 0.15
 
 
 class MachineLoad:
     """How busy other processes keep this machine's cores. Every LOAD_EVERY seconds it reads
     the CPU time all processes used (Linux's /proc/stat; elsewhere the machine never counts as
     busy) less this process's own (its threads' CPU time, spinning included). The machine is
-    busy for a stage on `threads` threads while the others used more than half a core beyond
-    the cores that leave `threads` free (2 cores, 2 threads: more than half a core): a parallel
-    region of that stage would wait for a core. One per process (MACHINE): it measures the
+    busy for a stage on `threads` threads while the others used more than IDLE_OTHERS of a core
+    beyond the cores that leave `threads` free (2 cores, 2 threads: more than 0.15 of a core):
+    a parallel region of that stage would wait for a core. One per process (MACHINE): it measures the
     machine."""
 
     def __init__(self):
@@ -52,7 +56,7 @@ class MachineLoad:
                 used = machine - self.last[1] - (own - self.last[2])
                 self.others = max(0.0, used) / (now - self.last[0])
             self.last = (now, machine, own)
-        return self.others > self.cores - threads + 0.5
+        return self.others > self.cores - threads + IDLE_OTHERS
 
 
 def _machine_cpu_seconds() -> float | None:
