@@ -33,8 +33,8 @@ class MachineLoad:
     busy) less this process's own (its threads' CPU time, spinning included). The machine is
     busy for a stage on `threads` threads while the others used more than IDLE_OTHERS of a core
     beyond the cores that leave `threads` free (2 cores, 2 threads: more than 0.15 of a core):
-    a parallel region of that stage would wait for a core. One per process (MACHINE): it measures the
-    machine."""
+    a parallel region of that stage would wait for a core. One per process (MACHINE): it
+    measures the machine."""
 
     def __init__(self):
         affinity = getattr(os, "sched_getaffinity", None)
