@@ -194,23 +194,42 @@ def machine_yardstick() -> str:
 
 def parallel_yardstick(threads: int) -> str:
     """What `threads` threads gain over one on this machine right now, on pure SIMD arithmetic
-    with no Python between calls: fht-cpu over a (4000, 256) float32 batch, median of 20
+    with no memory traffic and no Python between: the brain's transform (alife.brain.wht) over
+    rows that stay in each core's cache, one piece per thread, ~10 ms a call, median of 15
     interleaved pairs. A parallel stage of a tick cannot scale better than this; where the
-    host's cores are shared (a virtual machine's cores on one physical core's hyperthreads,
+    host's cores are shared (a virtual machine's cores on one physical core's hyperthreads, its
     neighbours' load) it drifts far below `threads`x."""
-    try:
-        import fht_cpu
-    except ImportError:
-        return "fht-cpu not installed (pip install .[bench])"
-    x = np.random.default_rng(0).standard_normal((4000, 256)).astype(np.float32)
+    import numba
+    from numba import prange
+
+    from alife.brain.wht import fwht_vec
+    from alife.jit import njit_parallel, set_threads
+
+    @njit_parallel
+    def transforms(x, pieces, repeats):
+        """`repeats` orthonormal transforms in place of every row of x (B, 256) float32, cut
+        into `pieces` parallel pieces."""
+        rows = x.shape[0] // pieces
+        for c in prange(pieces):
+            for _ in range(repeats):
+                for r in range(c * rows, (c + 1) * rows):
+                    fwht_vec(x[r], x[r], np.float32(0.0625))
+
+    before = numba.get_num_threads()
+    x = np.random.default_rng(0).standard_normal((256 * threads, 256)).astype(np.float32)
     times: dict[int, list[float]] = {1: [], threads: []}
-    for _ in range(20):
-        for t in times:
-            t0 = time.perf_counter()
-            fht_cpu.fht(x, num_threads=t)
-            times[t].append(time.perf_counter() - t0)
+    try:
+        for r in range(16):
+            for t in times:
+                set_threads(t)
+                t0 = time.perf_counter()
+                transforms(x, threads, 1 if r == 0 else 150)
+                if r:  # the first pair compiles
+                    times[t].append(time.perf_counter() - t0)
+    finally:
+        set_threads(before)
     gain = float(np.median(times[1])) / float(np.median(times[threads]))
-    return f"fht-cpu on {threads} threads: {gain:.2f}x one thread"
+    return f"the brain's transform on {threads} threads: {gain:.2f}x one thread"
 
 
 def fixed_overhead(engine: Engine, rounds: int) -> tuple[float, float]:
