@@ -32,6 +32,7 @@ Usage: python -m benchmarks.world [--quick] [--against REV]   (or python run.py 
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import inspect
 import os
@@ -192,6 +193,26 @@ def machine_yardstick() -> str:
     return f"fht-cpu n=256 {1e9 * float(np.median(times)) / 1000:.0f} ns/vector"
 
 
+@functools.cache
+def _transforms():
+    """The parallel yardstick's kernel, compiled once per process: `repeats` orthonormal
+    transforms in place of every row of x (B, 256) float32, cut into `pieces` parallel pieces."""
+    from numba import prange
+
+    from alife.brain.wht import fwht_vec
+    from alife.jit import njit_parallel
+
+    @njit_parallel
+    def transforms(x, pieces, repeats):
+        rows = x.shape[0] // pieces
+        for c in prange(pieces):
+            for _ in range(repeats):
+                for r in range(c * rows, (c + 1) * rows):
+                    fwht_vec(x[r], x[r], np.float32(0.0625))
+
+    return transforms
+
+
 def parallel_yardstick(threads: int) -> str:
     """What `threads` threads gain over one on this machine right now, on pure SIMD arithmetic
     with no memory traffic and no Python between: the brain's transform (alife.brain.wht) over
@@ -200,21 +221,10 @@ def parallel_yardstick(threads: int) -> str:
     host's cores are shared (a virtual machine's cores on one physical core's hyperthreads, its
     neighbours' load) it drifts far below `threads`x."""
     import numba
-    from numba import prange
 
-    from alife.brain.wht import fwht_vec
-    from alife.jit import njit_parallel, set_threads
+    from alife.jit import set_threads
 
-    @njit_parallel
-    def transforms(x, pieces, repeats):
-        """`repeats` orthonormal transforms in place of every row of x (B, 256) float32, cut
-        into `pieces` parallel pieces."""
-        rows = x.shape[0] // pieces
-        for c in prange(pieces):
-            for _ in range(repeats):
-                for r in range(c * rows, (c + 1) * rows):
-                    fwht_vec(x[r], x[r], np.float32(0.0625))
-
+    transforms = _transforms()
     before = numba.get_num_threads()
     x = np.random.default_rng(0).standard_normal((256 * threads, 256)).astype(np.float32)
     times: dict[int, list[float]] = {1: [], threads: []}
@@ -224,7 +234,7 @@ def parallel_yardstick(threads: int) -> str:
                 set_threads(t)
                 t0 = time.perf_counter()
                 transforms(x, threads, 1 if r == 0 else 150)
-                if r:  # the first pair compiles
+                if r:  # the first pair compiles (once per process) and warms the caches
                     times[t].append(time.perf_counter() - t0)
     finally:
         set_threads(before)
