@@ -133,3 +133,20 @@ def test_newborns_start_from_zero_rows():
         ids = A["ids"][A["ids"] >= 0]
         assert np.unique(ids).size == ids.size
     assert born > 200 and rebuilt >= 2
+
+
+def test_grow_zeroes_every_column_of_its_rows():
+    """_clear_rows names each column: rows it clears are zero in every one (ids and species
+    aside), and rows outside lo:hi keep their values."""
+    from alife.world.agents import AGENT_FIELDS, AgentColumns, _clear_rows
+
+    cols = AgentColumns(*(np.ones((6, *shape), dt) for dt, shape in AGENT_FIELDS.values()))
+    _clear_rows(cols, 2, 5, 3, 40)
+    for name, col in zip(AgentColumns._fields, cols, strict=True):
+        assert (col[:2] == 1).all() and (col[5:] == 1).all(), name
+        if name == "species":
+            assert (col[2:5] == 3).all()
+        elif name == "ids":
+            assert col[2:5].tolist() == [40, 41, 42]
+        else:
+            assert (col[2:5] == 0).all(), name

@@ -16,7 +16,6 @@ from typing import NamedTuple
 
 import numba
 import numpy as np
-from numba import literal_unroll
 
 from alife.errors import WorldError
 from alife.jit import Dispatch, kernel_tuple, njit_serial
@@ -117,14 +116,37 @@ def concat_columns(parts: list[AgentColumns]) -> AgentColumns:
 
 
 @njit_serial
-def _clear_rows(columns, lo, hi, species, first_id):
-    """Zero rows lo:hi of every column (AgentColumns), then give them `species` and the ids
-    first_id, first_id + 1, ..."""
-    for column in literal_unroll(columns):
-        column[lo:hi] = 0
+def _clear_rows(c, lo, hi, species, first_id):
+    """Rows lo:hi of c (AgentColumns) get `species`, the ids first_id, first_id + 1, ... and
+    zero in every other column. Each column is named here (element stores compile in about
+    half the time of a literal_unroll over the columns); a test checks that none is missed."""
     for i in range(lo, hi):
-        columns.species[i] = species
-        columns.ids[i] = first_id + (i - lo)
+        c.x[i] = 0
+        c.y[i] = 0
+        c.heading[i] = 0
+        c.speed[i] = 0
+        c.energy[i] = 0
+        c.energy0[i] = 0
+        c.age[i] = 0
+        c.alive[i] = 0
+        c.done[i] = 0
+        c.parent[i] = 0
+        c.apos[i] = 0
+        c.local[i] = 0
+        c.born_gen[i] = 0
+        c.spawn_x[i] = 0
+        c.spawn_y[i] = 0
+        c.spawn_h[i] = 0
+        c.goal_d[i] = 0
+        for j in range(c.signal.shape[1]):
+            c.signal[i, j] = 0
+        c.taste[i] = 0
+        for j in range(c.ledger.shape[1]):
+            c.ledger[i, j] = 0
+        for j in range(c.counters.shape[1]):
+            c.counters[i, j] = 0
+        c.species[i] = species
+        c.ids[i] = first_id + (i - lo)
 
 
 def _rows_of(state: ControllerState, names: tuple[str, ...], k: int) -> ControllerState:

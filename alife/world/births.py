@@ -160,37 +160,47 @@ def _plan(alive, energy, age, apos, species, offsets, min_energy, min_age, max_p
     n = alive.shape[0]
     n_arenas, n_species = founders.shape
     n_groups = n_species * n_arenas  # group g = species * n_arenas + arena
-    living = np.zeros(n_groups, np.int64)
+    # np.empty and loops: np.zeros and np.full would each compile an implementation
+    living = np.empty(n_groups, np.int64)
+    taken = np.empty(n_groups, np.int64)
+    fill = np.empty(n_groups, np.int64)
+    for g in range(n_groups):
+        living[g] = 0
+        taken[g] = 0
+        fill[g] = 0
+    group = np.empty(n, np.int64)  # the group of each parent
     n_alive = 0
     for i in range(n):
+        group[i] = -1
         if alive[i]:
             living[species[i] * n_arenas + apos[i]] += 1
             n_alive += 1
-    taken = np.zeros(n_groups, np.int64)
-    group = np.full(n, -1, np.int64)  # the group of each parent
     for i in range(n):
         if alive[i] and energy[i] >= min_energy and age[i] >= min_age:
             g = species[i] * n_arenas + apos[i]
             if living[g] + taken[g] < max_population:
                 group[i] = g
                 taken[g] += 1
-    start = np.zeros(n_groups + 1, np.int64)  # where each group's parents start
+    start = np.empty(n_groups + 1, np.int64)  # where each group's parents start
+    start[0] = 0
     for g in range(n_groups):
         start[g + 1] = start[g] + taken[g]
-    per_species[:] = 0
+    for s in range(n_species):
+        per_species[s] = 0
     n_founders = 0
     for g in range(n_groups):
         s, a = g // n_arenas, g % n_arenas
         per_species[s] += taken[g]
         founders[a, s] = max(min_population - living[g] - taken[g], 0)
         n_founders += founders[a, s]
-    fill = np.zeros(n_groups, np.int64)
     for i in range(n):
         g = group[i]
         if g >= 0:
             parents[start[g] + fill[g]] = i - offsets[g // n_arenas]
             fill[g] += 1
-    before = np.zeros(n_arenas, np.int64)  # children of each arena in earlier species
+    before = np.empty(n_arenas, np.int64)  # children of each arena in earlier species
+    for a in range(n_arenas):
+        before[a] = 0
     for g in range(n_groups):
         a = g % n_arenas
         for q in range(taken[g]):

@@ -146,17 +146,11 @@ def catch_rows(lo, hi, x, y, alive, done, species, apos, radius_tab, pred_tab, i
 
 
 @njit_callee
-def apply_catch(catcher, agents, sp):
-    """Serial, in prey row order: predators gain a fraction of the prey's energy; prey die.
-
-    Returns the number of prey caught."""
-    alive = agents.alive
-    energy = agents.energy
-    species = agents.species
-    ledger = agents.ledger
-    counters = agents.counters
-    prey_frac_tab = sp.prey_frac
-    max_energy_tab = sp.max_energy
+def apply_catch(catcher, alive, energy, species, ledger, counters, prey_frac_tab,
+                max_energy_tab):  # fmt: skip
+    """Serial, in prey row order: prey i with a catcher j = catcher[i] >= 0 (both alive) dies,
+    and j gains prey_frac_tab[species[j]] of its energy (capped at max_energy_tab). Agent
+    columns alive ... counters (AgentColumns). Returns the number of prey caught."""
     caught = 0
     for i in range(catcher.shape[0]):
         j = catcher[i]

@@ -7,15 +7,15 @@ act_pass    act (motors -> proposed moves), then collide + claim food per agent,
 catch_pass  predators catch touching prey (worlds with predators), then apply the catches;
 finish_pass metabolism and food regrowth (serial).
 
-The passes take the World's NamedTuples (AgentColumns, SensorTables, ...), except act_pass and
-finish_pass, which take the arrays they use (a kernel called from Python compiles an entry that
-converts every member of every table it takes, and these two would use fewer than half); they
-hand plain arrays and scalars to the kernels of alife.world.sensors / physics / interact /
-spawn / grid (a loop compiles to faster code on arrays passed in than on arrays read from a
-NamedTuple in the same function). Parallel loops run over `pieces` contiguous pieces of the
-rows (the caller passes its thread count: one piece per thread), cut so that every piece holds
-as many living agents (the ones that cost work) as the others (`living_cuts`); results never
-depend on the pieces.
+The passes take the World's NamedTuples (AgentColumns, SensorTables, ...), except act_pass,
+catch_pass and finish_pass, which take the arrays they use (a kernel called from Python compiles
+an entry that converts every member of every table it takes, and these would use fewer than
+half); they hand plain arrays and scalars to the kernels of alife.world.sensors / physics /
+interact / spawn / grid (a loop compiles to faster code on arrays passed in than on arrays read
+from a NamedTuple in the same function). Parallel loops run over `pieces` contiguous pieces of
+the rows (the caller passes its thread count: one piece per thread), cut so that every piece
+holds as many living agents (the ones that cost work) as the others (`living_cuts`); results
+never depend on the pieces.
 Arrays written inside a parallel loop are bound by plain assignments (see alife.jit).
 """
 
@@ -161,26 +161,21 @@ def act_pass(motors, rows, x, y, heading, speed, alive, done, species, apos, sig
 
 
 @njit_parallel
-def catch_pass(rows, agents, sp, grid, reach, pieces, objects, catcher):
-    """Predators catch the prey they touch (see interact.catch_rows / apply_catch); rows (N,)
-    int64: 0..N-1; catcher (N,) is work space. Returns the number of prey caught."""
-    width, height, gx, gy, cw, ch, wrap = grid
-    x = agents.x
-    y = agents.y
-    alive = agents.alive
-    done = agents.done
-    species = agents.species
-    apos = agents.apos
-    o_start = objects.start
-    o_row = objects.row
+def catch_pass(rows, x, y, alive, done, species, apos, energy, ledger, counters, radius, pred,
+               is_prey, prey_frac, max_energy, width, height, gx, gy, cw, ch, wrap, reach, pieces,
+               o_start, o_row, catcher):  # fmt: skip
+    """Predators catch the prey they touch (see interact.catch_rows / apply_catch): agent
+    columns x ... counters (N,) (AgentColumns), species tables radius ... max_energy
+    (SpeciesTables), the grid's scalars (GridSpec) and this tick's object grid o_start, o_row
+    (ObjectGrid, from sense_pass); rows (N,) int64: 0..N-1; catcher (N,) is work space. Returns
+    the number of prey caught."""
     cuts, _ = living_cuts(alive, rows, pieces)
     for c in prange(pieces):
         catch_rows(
-            cuts[c], cuts[c + 1], x, y, alive, done, species, apos,
-            sp.radius, sp.pred, sp.is_prey, width, height, wrap, gx, gy, cw, ch, reach, o_start,
-            o_row, catcher,
+            cuts[c], cuts[c + 1], x, y, alive, done, species, apos, radius, pred, is_prey,
+            width, height, wrap, gx, gy, cw, ch, reach, o_start, o_row, catcher,
         )  # fmt: skip
-    return apply_catch(catcher, agents, sp)
+    return apply_catch(catcher, alive, energy, species, ledger, counters, prey_frac, max_energy)
 
 
 @njit_serial

@@ -174,8 +174,11 @@ class TickPipeline:
 
     def _catch_args(self, agents, buf, threads) -> tuple:
         t = self.tables
-        return (buf.rows, agents.columns, t.species, t.grid, t.reach_catch, threads,
-                buf.objects, buf.catcher)  # fmt: skip
+        a, sp, g, o = agents.columns, t.species, t.grid, buf.objects
+        return (buf.rows, a.x, a.y, a.alive, a.done, a.species, a.apos, a.energy, a.ledger,
+                a.counters, sp.radius, sp.pred, sp.is_prey, sp.prey_frac, sp.max_energy, g.width,
+                g.height, g.gx, g.gy, g.cw, g.ch, g.wrap, t.reach_catch, threads, o.start, o.row,
+                buf.catcher)  # fmt: skip
 
     def _goals_args(self, agents, arenas) -> tuple:
         return (agents.columns, arenas.cue_side, self.tables.goals, float(self.cue.goal_radius),
