@@ -21,10 +21,11 @@ benchmarks/brain.py's 'x fht'): on a shared or virtual machine it drifts by tens
 
 It also prints the fixed (not per-agent) cost of a tick, the open-ended ecology world's rate (4
 arenas, about 400 agents) on one and on two threads, as the machine is and with another process
-spinning on a core (with the cores other processes used meanwhile), before and after those rows
-what two threads gain on pure SIMD arithmetic (the most a parallel stage can gain on this
-machine at that time), and the first start: a fresh process warming up the default world on an
-empty kernel cache, and one running all of `play --frames 30` off-screen (wall and CPU seconds).
+spinning on a core (with the cores other processes used meanwhile, and the lowest and highest
+ratio of a round), before and after those rows what two threads gain on pure SIMD arithmetic
+(the most a parallel stage can gain on this machine at that time), and the first start on an
+empty kernel cache: a fresh process warming up the default world, one running all of
+`play --frames 30` off-screen, and one warming up the ecology (wall and CPU seconds).
 
 Usage: python -m benchmarks.world [--quick] [--against REV]   (or python run.py bench)
 """
@@ -290,11 +291,12 @@ def ecology_state(engine: Engine):
 
 
 def open_ended(engine: Engine, rounds: int, ticks: int, busy: bool
-               ) -> tuple[dict, int, float | None]:  # fmt: skip
+               ) -> tuple[dict, list[float], int, float | None]:  # fmt: skip
     """Agent-ticks/s of the open-ended ecology (ecology_state: about 400 agents) on 1 and on
-    THREADS threads, the agents alive at the start, and the cores other processes used
-    meanwhile (None where the kernel does not say): blocks of `ticks` ticks, each from the same
-    saved state, interleaved; medians. busy: with another process spinning on a core."""
+    THREADS threads (medians), each round's THREADS / 1 thread ratio, the agents alive at the
+    start, and the cores other processes used meanwhile (None where the kernel does not say):
+    blocks of `ticks` ticks, each from the same saved state, interleaved. busy: with another
+    process spinning on a core."""
     import subprocess
     import sys
 
@@ -326,7 +328,8 @@ def open_ended(engine: Engine, rounds: int, ticks: int, busy: bool
             spinner.wait()
         set_threads(before)
     used = others.others if others.last is not None else None
-    return {k: float(np.median(v)) for k, v in rates.items()}, alive, used
+    ratios = [b / a for a, b in zip(rates[1], rates[THREADS], strict=True)]
+    return {k: float(np.median(v)) for k, v in rates.items()}, ratios, alive, used
 
 
 _FIRST_START = """
@@ -348,10 +351,12 @@ importlib.import_module(sys.argv[1] + ".cli").main(["play", sys.argv[2], "--fram
 """
 
 
-def first_start(engine: Engine, play: bool = False) -> tuple[float, float] | None:
-    """Wall and CPU seconds (its processes' user + system) of a fresh process warming up the
-    default world on an empty Numba cache, as `play` and `evolve` do on a first start (play:
-    the whole of `play --frames 30`, window off-screen); None if the revision has no warm-up."""
+def first_start(engine: Engine, play: bool = False, world: Path = WORLD
+                ) -> tuple[float, float] | None:  # fmt: skip
+    """Wall and CPU seconds (its processes' user + system) of a fresh process warming up
+    `world` (a file name in the revision's worlds) on an empty Numba cache, as `play` and
+    `evolve` do on a first start (play: the whole of `play --frames 30`, window off-screen);
+    None if the revision has no warm-up."""
     import resource
     import subprocess
     import sys
@@ -367,7 +372,7 @@ def first_start(engine: Engine, play: bool = False) -> tuple[float, float] | Non
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         subprocess.run([sys.executable, "-c", _FIRST_PLAY if play else _FIRST_START, pkg,
-                        str(engine.worlds / WORLD.name)], cwd=cache, env=env, check=True,
+                        str(engine.worlds / world.name)], cwd=cache, env=env, check=True,
                        capture_output=True)  # fmt: skip
         wall = time.perf_counter() - t0
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -455,7 +460,7 @@ def main(quick: bool = False, against: str | None = None) -> int:
     for e in engines:
         for busy in (False, True):
             try:
-                r, alive, used = open_ended(e, rounds, ticks, busy)
+                r, ratios, alive, used = open_ended(e, rounds, ticks, busy)
             except Exception as err:  # a baseline may not read today's world file
                 if e.label == "new":
                     raise
@@ -464,25 +469,26 @@ def main(quick: bool = False, against: str | None = None) -> int:
             label = "with a busy process" if busy else "as the machine is"
             cores = "" if used is None else f"; others used {used:.1f} cores"
             print(f"  {e.label:>16} {label:>20}, {alive} agents: 1 thread {r[1]:>9,.0f}, "
-                  f"{THREADS} threads {r[THREADS]:>9,.0f} ({r[THREADS] / r[1]:.2f}x)"
-                  f"{cores}")  # fmt: skip
+                  f"{THREADS} threads {r[THREADS]:>9,.0f} ({r[THREADS] / r[1]:.2f}x; rounds "
+                  f"{min(ratios):.2f}-{max(ratios):.2f}x){cores}")  # fmt: skip
     print(f"  the machine's ceiling after:  {parallel_yardstick(THREADS)}")
     rounds = 1 if quick else 2
-    print(f"\nFirst start ({WORLD.name} on an empty kernel cache, both cores: the warm-up, "
-          f"and all of `play --frames 30` off-screen), {rounds} interleaved round(s), "
-          "seconds:")  # fmt: skip
-    for what, play in (("warm-up", False), ("play", True)):
+    print(f"\nFirst start (on an empty kernel cache, both cores: {WORLD.name}'s warm-up and all "
+          f"of `play --frames 30` off-screen, and {ECOLOGY.name}'s warm-up), {rounds} "
+          "interleaved round(s), seconds:")  # fmt: skip
+    for what, play, world in (("warm-up", False, WORLD), ("play", True, WORLD),
+                              ("ecology warm-up", False, ECOLOGY)):  # fmt: skip
         starts = {e.label: [] for e in engines}
         for _ in range(rounds):
             for e in engines:
-                starts[e.label].append(first_start(e, play))
+                starts[e.label].append(first_start(e, play, world))
         for e in engines:
             if None in starts[e.label]:
                 print(f"  {e.label:>16}: no warm-up in this revision")
                 continue
             walls = ", ".join(f"{w:.1f}" for w, _ in starts[e.label])
             cpus = ", ".join(f"{c:.1f}" for _, c in starts[e.label])
-            print(f"  {e.label:>16} {what:>8}: wall {walls}; CPU {cpus} "
+            print(f"  {e.label:>16} {what:>15}: wall {walls}; CPU {cpus} "
                   f"(load avg {os.getloadavg()[0]:.1f})")  # fmt: skip
     print(f"machine speed after: {machine_yardstick()}")
     return 0
